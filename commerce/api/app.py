@@ -1,0 +1,91 @@
+"""The catalog & order service's FastAPI application."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+
+from assistant.errors import CommerceError
+from commerce.api import catalog_routes, me_routes
+from commerce.api.deps import AppState
+from commerce.db import Database
+from commerce.services.catalog import CatalogSearch
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 64 * 1024
+HTTP_CODES = {
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+}
+
+
+def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status)
+
+
+class BodyLimit(BaseHTTPMiddleware):
+    """Refuse bodies over MAX_BODY_BYTES before anything parses them."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        length = request.headers.get("content-length")
+        # isascii: "¹".isdigit() is true, but int("¹") fails
+        if length is not None and not (
+            length.isascii() and length.isdigit() and int(length) <= MAX_BODY_BYTES
+        ):
+            return error(413, "body-too-large", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
+        return await call_next(request)
+
+
+def create_app(db: Database, quote_ttl_seconds: int = 600) -> FastAPI:
+    app = FastAPI(
+        title="Greenleaf catalog & order service",
+        version="1.0.0",
+        description=(
+            "The retailer's shared catalog and order service: product search tolerant of "
+            "speech recognition, stock, baskets, reorder, recipes, pickup slots and orders. "
+            'Errors are `{"error": {"code", "message"}}` with a 4xx status.'
+        ),
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.commerce = AppState(db, CatalogSearch(db), quote_ttl_seconds)
+    app.add_middleware(BodyLimit)
+    app.include_router(catalog_routes.router)
+    app.include_router(me_routes.router)
+
+    @app.exception_handler(CommerceError)
+    async def _commerce_error(_request: Request, exc: CommerceError) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = exc.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return error(400, "malformed-json", "The request body is not valid JSON.")
+        details = [
+            {"field": ".".join(str(part) for part in p.get("loc", ())), "problem": p.get("msg")}
+            for p in problems[:10]
+        ]
+        return error(422, "invalid-request", "The request is not valid.", details=details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, "http-error")
+        return error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error(500, "internal-error", "Something went wrong on our side.")
+
+    return app

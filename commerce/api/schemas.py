@@ -1,0 +1,337 @@
+"""Request and response bodies of the commerce API. Requests reject unknown fields."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Quantity = Field(ge=1, le=99, description="Packs of the product, 1 to 99")
+Sku = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9-]+$")
+StoreId = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$")
+SlotId = Field(ge=1, le=2_147_483_647)
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddItem(Request):
+    sku: str = Sku
+    quantity: int = Quantity
+
+
+class ChangeItem(Request):
+    quantity: int = Quantity
+
+
+class BookPickup(Request):
+    slot_id: int = SlotId
+
+
+class QuoteRequest(Request):
+    store_id: str = StoreId
+    slot_id: int = SlotId
+
+
+class PlaceOrder(Request):
+    quote_id: str = Field(min_length=1, max_length=36)
+    pin: str | None = Field(default=None, min_length=4, max_length=8, pattern=r"^[0-9]+$")
+    pin_ticket: str | None = Field(
+        default=None,
+        min_length=4,
+        max_length=100,
+        pattern=r"^pt_[A-Za-z0-9_-]+$",
+        description="a ticket from POST /v1/me/pin/verify, instead of the PIN",
+    )
+
+    @model_validator(mode="after")
+    def _one_proof(self) -> PlaceOrder:
+        if self.pin is not None and self.pin_ticket is not None:
+            raise ValueError("send the PIN or a PIN ticket, not both")
+        return self
+
+
+class ReorderRequest(Request):
+    source: Literal["last_order", "usual"]
+    store_id: str = StoreId
+    skus: list[str] | None = Field(default=None, max_length=100)
+
+
+class RecipeToBasket(Request):
+    recipe: str = Field(min_length=1, max_length=60, description="recipe id or slug")
+    store_id: str = StoreId
+    servings: int | None = Field(default=None, ge=1, le=50)
+    have: list[str] = Field(default_factory=list, max_length=30)
+    include_pantry: bool = False
+
+
+class PinCheck(Request):
+    pin: str = Field(min_length=4, max_length=8, pattern=r"^[0-9]+$")
+
+
+# --- responses -----------------------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class ProductOut(BaseModel):
+    sku: str
+    name: str
+    brand: str
+    size: float
+    unit: str
+    price: float
+    department: str
+    category: str
+    in_stock: bool | None = None
+
+
+class SearchResult(ProductOut):
+    score: float
+
+
+class SearchResponse(BaseModel):
+    query: str
+    store_id: str | None
+    results: list[SearchResult]
+
+
+class QuantityOut(BaseModel):
+    text: str | None = Field(description="the quantity as said, e.g. 'two litres'")
+    packs: int | None = Field(description="packs asked for with a container word")
+    amount: float | None = Field(description="a volume, mass or count of items to cover")
+    unit: Literal["ml", "g", "each"] | None
+
+
+class ResolvedProduct(SearchResult):
+    packs: int = Field(description="packs of this product to buy for the quantity, 1 to 99")
+
+
+class ResolveResponse(BaseModel):
+    query: str
+    quantity: QuantityOut
+    results: list[ResolvedProduct]
+
+
+class StoreOut(BaseModel):
+    store_id: str
+    name: str
+    address: str
+    timezone: str
+    opening_hours: dict[str, list[str]]
+
+
+class StoresResponse(BaseModel):
+    stores: list[StoreOut]
+
+
+class StockResponse(BaseModel):
+    store_id: str
+    sku: str
+    quantity: int
+    in_stock: bool
+    product: ProductOut
+
+
+class SlotOut(BaseModel):
+    slot_id: int
+    store_id: str
+    start: str
+    end: str
+    capacity: int
+    available: int
+
+
+class FindSlotResponse(BaseModel):
+    when: str
+    requested_start: str | None = Field(description="the exact time asked for, if one was")
+    window_start: str
+    window_end: str
+    slot: SlotOut | None = Field(description="the free slot at that time or first in the window")
+    alternatives: list[SlotOut] = Field(description="up to 3 other free slots, nearest first")
+
+
+class SlotsResponse(BaseModel):
+    store_id: str
+    date: str
+    timezone: str
+    slots: list[SlotOut]
+
+
+class BasketLine(ProductOut):
+    quantity: int
+    line_total: float
+
+
+class BasketResponse(BaseModel):
+    items: list[BasketLine]
+    item_count: int
+    total: float
+    currency: str
+
+
+class BookingOut(BaseModel):
+    booking_id: int
+    status: str
+    store_id: str
+    store_name: str | None
+    slot: SlotOut
+
+
+class BookingsResponse(BaseModel):
+    bookings: list[BookingOut]
+
+
+class QuoteLine(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: float
+    line_total: float
+
+
+class QuoteResponse(BaseModel):
+    quote_id: str
+    store_id: str
+    store_name: str
+    slot_id: int
+    slot: SlotOut | None
+    lines: list[QuoteLine]
+    total: float
+    currency: str
+    expires_at: str
+    pin_required: bool
+
+
+class OrderLineOut(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: float
+
+
+class OrderOut(BaseModel):
+    order_id: int
+    status: str
+    stage: str
+    store_id: str
+    store_name: str
+    pickup_start: str | None
+    created_at: str
+    total: float
+    currency: str
+    lines: list[OrderLineOut]
+
+
+class OrdersResponse(BaseModel):
+    orders: list[OrderOut]
+
+
+class UsualItem(ProductOut):
+    quantity: int
+    share: float
+
+
+class UsualResponse(BaseModel):
+    items: list[UsualItem]
+
+
+class Purchase(ProductOut):
+    times_bought: int
+    last_bought: str
+
+
+class PurchasesResponse(BaseModel):
+    purchases: list[Purchase]
+
+
+class Substitute(ProductOut):
+    score: float
+
+
+class ReorderLine(ProductOut):
+    quantity: int
+
+
+class Unavailable(ReorderLine):
+    substitutes: list[Substitute]
+
+
+class ReorderResponse(BaseModel):
+    store_id: str
+    added: list[ReorderLine]
+    unavailable: list[Unavailable]
+
+
+class RecipeSummary(BaseModel):
+    recipe_id: int
+    slug: str
+    name: str
+    servings: int
+    meal: str
+    minutes: int
+    tags: list[str]
+
+
+class RecipesResponse(BaseModel):
+    recipes: list[RecipeSummary]
+
+
+class Ingredient(BaseModel):
+    line: str
+    quantity: float
+    unit: str
+    category: str
+    pantry: bool
+
+
+class RecipeOut(RecipeSummary):
+    ingredients: list[Ingredient]
+
+
+class RecipeLine(ProductOut):
+    quantity: int
+    for_: str = Field(alias="for")
+    line_total: float
+
+
+class SkippedLine(BaseModel):
+    line: str
+    category: str
+    reason: str
+
+
+class MissingLine(BaseModel):
+    line: str
+    category: str
+
+
+class RecipeBasketResponse(BaseModel):
+    recipe: RecipeSummary
+    servings: int
+    store_id: str
+    added: list[RecipeLine]
+    skipped: list[SkippedLine]
+    unavailable: list[MissingLine]
+
+
+class CustomerOut(BaseModel):
+    handle: str
+    name: str
+    home_store_id: str
+    has_pin: bool
+
+
+class PinResult(BaseModel):
+    verified: bool
+    ticket: str | None = Field(
+        default=None, description="when verified: a single-use ticket for placing an order"
+    )

@@ -1,0 +1,114 @@
+"""The ``run_assistant.py catalog ...`` commands: serve, seed, token, basket."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from assistant.settings import Settings, resolve_sqlite_path, with_database_url
+from commerce.db import Database
+from commerce.migrate import upgrade
+from commerce.seed import seeder
+from commerce.services import auth, basket
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    catalog = subparsers.add_parser("catalog", help="the catalog & order service")
+    commands = catalog.add_subparsers(dest="catalog_command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API (migrates and seeds if empty)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--database-url")
+
+    seed = commands.add_parser("seed", help="seed the database deterministically")
+    seed.add_argument("--customers", type=int, default=5)
+    seed.add_argument("--products", type=int, default=None, help="at least this many products")
+    seed.add_argument("--reset", action="store_true", help="delete all data first")
+    seed.add_argument("--database-url")
+
+    token = commands.add_parser("token", help="print a new API token for a customer")
+    token.add_argument("customer", help="handle (e.g. alice), loyalty number or id")
+    token.add_argument("--database-url")
+
+    show = commands.add_parser("basket", help="print a customer's basket as JSON")
+    show.add_argument("customer")
+    show.add_argument("--database-url")
+
+
+def open_database(settings: Settings) -> Database:
+    """Connect, creating the SQLite folder if needed, and migrate to the latest schema."""
+    url = resolve_sqlite_path(settings.commerce.database_url, settings.root)
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    db = Database.connect(url)
+    upgrade(db)
+    return db
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    settings = with_database_url(settings, args.database_url)
+    db = open_database(settings)
+    try:
+        return _COMMANDS[args.catalog_command](args, settings, db)
+    finally:
+        db.dispose()
+
+
+def _serve(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    import uvicorn
+
+    from commerce.api.app import create_app
+
+    summary = seeder.seed(
+        db, customers=settings.commerce.seed_customers, slot_days=settings.commerce.slot_days_ahead
+    )
+    host = args.host or settings.commerce.host
+    port = args.port or settings.commerce.port
+    print(
+        f"Catalog & order service on http://{host}:{port}  "
+        f"(API docs: http://{host}:{port}/docs, {summary.products} products, "
+        f"stores {', '.join(summary.stores)}; `run_assistant.py catalog token alice` "
+        "prints a customer token)",
+        flush=True,
+    )
+    app = create_app(db, settings.commerce.quote_ttl_seconds)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
+
+
+def _seed(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    if args.reset:
+        seeder.reset(db)
+    summary = seeder.seed(
+        db,
+        customers=args.customers,
+        products=args.products,
+        slot_days=settings.commerce.slot_days_ahead,
+    )
+    print(json.dumps(summary.as_dict()))
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    with db.session(write=True) as session:
+        token = auth.mint_token(session, auth.find_customer(session, args.customer))
+    print(token)
+    return 0
+
+
+def _basket(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    with db.session() as session:
+        customer = auth.find_customer(session, args.customer)
+        body = basket.view(session, customer, customer.home_store_id)
+    json.dump(body, sys.stdout)
+    print()
+    return 0
+
+
+_COMMANDS = {"serve": _serve, "seed": _seed, "token": _token, "basket": _basket}

@@ -1,0 +1,267 @@
+"""The commerce database schema (SQLAlchemy 2 ORM). Alembic migrations create it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    brand: Mapped[str] = mapped_column(String(60))
+    department: Mapped[str] = mapped_column(String(40), index=True)
+    aisle: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(60), index=True)
+    size: Mapped[float]
+    unit: Mapped[str] = mapped_column(String(8))
+    price_cents: Mapped[int]
+    synonyms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    __table_args__ = (CheckConstraint("price_cents > 0", name="price"),)
+
+
+class CatalogSynonym(Base):
+    """A spoken word and the catalog word it may mean ("coke" -> "cola")."""
+
+    __tablename__ = "catalog_synonyms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(60), index=True)
+    means: Mapped[str] = mapped_column(String(60))
+    __table_args__ = (UniqueConstraint("word", "means"),)
+
+
+class Store(Base):
+    __tablename__ = "stores"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(60))
+    # {"monday": ["08:00", "22:00"], ...}, local times; a missing day is closed
+    opening_hours: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    slot_minutes: Mapped[int] = mapped_column(default=30)
+    slot_capacity: Mapped[int] = mapped_column(default=4)
+
+
+class Stock(Base):
+    __tablename__ = "stock"
+
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    quantity: Mapped[int]
+    __table_args__ = (CheckConstraint("quantity >= 0", name="quantity"),)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    home_store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    loyalty_number: Mapped[str] = mapped_column(String(20), unique=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_pin_attempts: Mapped[int] = mapped_column(default=0)
+
+
+class ApiToken(Base):
+    """A customer's API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PinTicket(Base):
+    """A single-use proof, valid minutes, that the customer just said the right voice PIN.
+
+    Only its SHA-256 is stored, so the conversation can carry the ticket instead of the PIN.
+    """
+
+    __tablename__ = "pin_tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    ticket_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BasketItem(Base):
+    __tablename__ = "basket_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int]
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    product: Mapped[Product] = relationship(lazy="joined")
+    __table_args__ = (
+        UniqueConstraint("customer_id", "product_id"),
+        CheckConstraint("quantity > 0 AND quantity <= 99", name="quantity"),
+    )
+
+
+class PickupSlot(Base):
+    __tablename__ = "pickup_slots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int]
+    booked: Mapped[int] = mapped_column(default=0)
+    __table_args__ = (
+        UniqueConstraint("store_id", "start"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked"),
+    )
+
+
+class PickupBooking(Base):
+    __tablename__ = "pickup_bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("pickup_slots.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    slot: Mapped[PickupSlot] = relationship(lazy="joined")
+
+
+class Quote(Base):
+    __tablename__ = "quotes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("pickup_slots.id"))
+    # [{"product_id", "sku", "quantity", "unit_price_cents"}]
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    total_cents: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    quote_id: Mapped[str | None] = mapped_column(ForeignKey("quotes.id"), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("pickup_bookings.id"))
+    pickup_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))  # placed | collected | cancelled
+    total_cents: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lines: Mapped[list[OrderLine]] = relationship(
+        lazy="selectin", order_by="OrderLine.id", cascade="all, delete-orphan"
+    )
+    __table_args__ = (
+        UniqueConstraint("customer_id", "idempotency_key"),
+        Index("ix_orders_customer_created", "customer_id", "created_at"),
+    )
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int]
+    unit_price_cents: Mapped[int]
+    product: Mapped[Product] = relationship(lazy="joined")
+
+
+class Recipe(Base):
+    __tablename__ = "recipes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    servings: Mapped[int]
+    meal: Mapped[str] = mapped_column(String(20))
+    minutes: Mapped[int]
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ingredients: Mapped[list[RecipeIngredient]] = relationship(
+        lazy="selectin", order_by="RecipeIngredient.id"
+    )
+
+
+class RecipeIngredient(Base):
+    __tablename__ = "recipe_ingredients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipe_id: Mapped[int] = mapped_column(ForeignKey("recipes.id"), index=True)
+    line: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[float]
+    unit: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(60))
+    pantry: Mapped[bool] = mapped_column(default=False)
+
+
+class CatalogState(Base):
+    """One row: a version bumped whenever products change, so search indexes know to rebuild."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,143 @@
+"""Customer API tokens and voice PINs. Only hashes are stored; neither is ever logged."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from assistant.errors import CommerceError
+from commerce.models import ApiToken, Customer, PinTicket
+
+TOKEN_PREFIX = "cst_"  # noqa: S105 - a public prefix that marks customer tokens
+TICKET_PREFIX = "pt_"  # a public prefix that marks PIN tickets
+TICKET_TTL = timedelta(minutes=5)
+MAX_PIN_ATTEMPTS = 5
+# scrypt parameters (RFC 7914 interactive settings): ~20 ms, 16 MiB per check
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def mint_token(session: Session, customer: Customer) -> str:
+    """Create a new API token for ``customer`` and return it; it is shown only once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(24)
+    session.add(ApiToken(customer_id=customer.id, token_hash=hash_token(token)))
+    session.flush()
+    return token
+
+
+def customer_for_token(session: Session, token: str) -> Customer:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        raise CommerceError("auth-invalid", "The API token is not valid.", 401)
+    customer = session.scalar(
+        select(Customer).join(ApiToken).where(ApiToken.token_hash == hash_token(token))
+    )
+    if customer is None:
+        raise CommerceError("auth-invalid", "The API token is not valid.", 401)
+    return customer
+
+
+def find_customer(session: Session, who: str) -> Customer:
+    """A customer by handle, loyalty number or numeric id (what the CLI is given)."""
+    clauses = [Customer.handle == who.lower(), Customer.loyalty_number == who]
+    if who.isascii() and who.isdigit() and len(who) <= 9:
+        clauses.append(Customer.id == int(who))
+    customer = session.scalar(select(Customer).where(or_(*clauses)))
+    if customer is None:
+        raise CommerceError("customer-not-found", f"No customer {who!r}.", 404)
+    return customer
+
+
+def hash_pin(pin: str, salt: bytes | None = None) -> str:
+    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+        raise CommerceError("pin-invalid", "A PIN is 4 to 8 digits.", 422)
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def pin_matches(pin: str, stored: str) -> bool:
+    try:
+        _, salt_hex, digest_hex = stored.split("$")
+        digest = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt_hex), **_SCRYPT)
+    except ValueError:
+        return False
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def check_pin(customer: Customer, pin: str | None) -> None:
+    """Raise unless ``pin`` unlocks ``customer``; counts failures (the caller commits them)."""
+    if customer.pin_hash is None:
+        return
+    check_not_locked(customer)
+    if pin is None:
+        raise CommerceError("pin-required", "This account needs its PIN to place orders.", 403)
+    if not pin_matches(pin, customer.pin_hash):
+        customer.failed_pin_attempts += 1
+        raise CommerceError("pin-incorrect", "That PIN is not right.", 403)
+    customer.failed_pin_attempts = 0
+
+
+def check_not_locked(customer: Customer) -> None:
+    if customer.pin_hash is not None and customer.failed_pin_attempts >= MAX_PIN_ATTEMPTS:
+        raise CommerceError(
+            "pin-locked", "Too many wrong PINs; ask the store to unlock your account.", 423
+        )
+
+
+def issue_ticket(session: Session, customer: Customer, now: datetime | None = None) -> str:
+    """A single-use PIN ticket for ``customer``, valid for TICKET_TTL; shown only once.
+
+    Call it only after the PIN was checked. The customer's spent tickets are cleared out.
+    """
+    now = now or datetime.now(UTC)
+    session.execute(
+        delete(PinTicket).where(
+            PinTicket.customer_id == customer.id,
+            or_(PinTicket.used_at.is_not(None), PinTicket.expires_at <= now),
+        )
+    )
+    ticket = TICKET_PREFIX + secrets.token_urlsafe(24)
+    session.add(
+        PinTicket(
+            customer_id=customer.id, ticket_hash=hash_token(ticket), expires_at=now + TICKET_TTL
+        )
+    )
+    session.flush()
+    return ticket
+
+
+def redeem_ticket(
+    session: Session, customer: Customer, ticket: str, now: datetime | None = None
+) -> None:
+    """Use up ``ticket`` in place of the PIN, or raise ``pin-ticket-invalid`` (403).
+
+    One conditional UPDATE marks it used, so a ticket opens at most one transaction that
+    commits: expired, used, unknown and other customers' tickets are all refused alike.
+    """
+    now = now or datetime.now(UTC)
+    check_not_locked(customer)
+    used = session.execute(
+        update(PinTicket)
+        .where(
+            PinTicket.ticket_hash == hash_token(ticket),
+            PinTicket.customer_id == customer.id,
+            PinTicket.used_at.is_(None),
+            PinTicket.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        raise CommerceError(
+            "pin-ticket-invalid",
+            "That PIN ticket is not valid (used, expired or not yours); say the PIN again.",
+            403,
+        )

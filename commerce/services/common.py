@@ -1,0 +1,93 @@
+"""Small lookups and conversions every commerce service uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assistant.errors import CommerceError
+from commerce.models import Product, Stock, Store
+
+MAX_LINE_QUANTITY = 99
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# pack sizes in a common base unit: ml for volume, g for mass, items for "each"
+BASE_UNIT = {"ml": ("ml", 1.0), "L": ("ml", 1000.0), "g": ("g", 1.0), "kg": ("g", 1000.0)}
+
+
+def to_base(size: float, unit: str) -> tuple[float, str]:
+    """A pack size in its base unit: (2, "L") -> (2000.0, "ml"); (12, "each") -> (12.0, "each")."""
+    base, factor = BASE_UNIT.get(unit, (unit, 1.0))
+    return size * factor, base
+
+
+def money(cents: int) -> float:
+    return round(cents / 100, 2)
+
+
+def get_store(session: Session, store_id: str) -> Store:
+    store = session.get(Store, store_id)
+    if store is None:
+        raise CommerceError("store-not-found", f"No store with id {store_id!r}.", 404)
+    return store
+
+
+def get_product(session: Session, sku: str) -> Product:
+    product = session.scalar(select(Product).where(Product.sku == sku))
+    if product is None:
+        raise CommerceError("product-not-found", f"No product with sku {sku!r}.", 404)
+    return product
+
+
+def stock_levels(session: Session, store_id: str, product_ids: Iterable[int]) -> dict[int, int]:
+    """Units on the shelf at ``store_id`` for each product id (absent means none)."""
+    ids = list(set(product_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Stock.product_id, Stock.quantity).where(
+            Stock.store_id == store_id, Stock.product_id.in_(ids)
+        )
+    )
+    return {product_id: quantity for product_id, quantity in rows}
+
+
+def any_store_stock(session: Session, product_ids: Iterable[int]) -> dict[int, int]:
+    """Units on the shelf in the best-stocked store, per product id."""
+    ids = list(set(product_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Stock.product_id, Stock.quantity).where(Stock.product_id.in_(ids))
+    )
+    best: dict[int, int] = {}
+    for product_id, quantity in rows:
+        best[product_id] = max(best.get(product_id, 0), quantity)
+    return best
+
+
+def check_quantity(quantity: int) -> None:
+    if not 1 <= quantity <= MAX_LINE_QUANTITY:
+        raise CommerceError(
+            "quantity-out-of-range",
+            f"Quantity must be between 1 and {MAX_LINE_QUANTITY}.",
+            422,
+        )
+
+
+def product_dict(product: Product, in_stock: bool | None = None) -> dict[str, object]:
+    """The public view of a product, as the API and the skills see it."""
+    body: dict[str, object] = {
+        "sku": product.sku,
+        "name": product.name,
+        "brand": product.brand,
+        "size": product.size,
+        "unit": product.unit,
+        "price": money(product.price_cents),
+        "department": product.department,
+        "category": product.category,
+    }
+    if in_stock is not None:
+        body["in_stock"] = in_stock
+    return body

@@ -1,0 +1,608 @@
+"""Product search over speech-recogniser output: fixture catalog, real catalog, robustness."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from commerce.search import SearchDoc, SearchHit, SearchIndex
+from commerce.seed.catalog import GLOBAL_SYNONYMS as CATALOG_SYNONYMS
+from commerce.seed.catalog import generate_products
+from commerce.seed.specs import ProductSpec
+from commerce.text import SizeHint, extract_size_hint, size_in_base_units
+
+# sku, name, brand, department, category, size, unit, synonyms
+_ROWS: list[tuple[str, str, str, str, str, float, str, tuple[str, ...]]] = [
+    ("DAI-0001", "Whole Milk", "Meadow Farm", "dairy", "milk", 1, "L", ()),
+    ("DAI-0002", "Whole Milk", "Meadow Farm", "dairy", "milk", 2, "L", ()),
+    ("DAI-0003", "Semi-Skimmed Milk", "Meadow Farm", "dairy", "milk", 1, "L", ()),
+    ("DAI-0004", "Semi-Skimmed Milk", "Meadow Farm", "dairy", "milk", 2, "L", ()),
+    ("DAI-0005", "Semi-Skimmed Milk", "Meadow Farm", "dairy", "milk", 2.272, "L", ()),
+    ("DAI-0006", "2% Reduced Fat Milk", "Meadow Farm", "dairy", "milk", 1, "L", ()),
+    ("DAI-0007", "Skimmed Milk", "Greenleaf", "dairy", "milk", 1, "L", ()),
+    ("DAI-0008", "Whole Milk", "Greenleaf", "dairy", "milk", 1, "L", ()),
+    ("DAI-0009", "Oat Milk Barista Edition", "Oatfield", "dairy", "plant milk", 1, "L", ()),
+    ("DAI-0010", "Free Range Large Eggs", "Happy Hen", "dairy", "egg", 6, "each", ()),
+    ("DAI-0011", "Free Range Large Eggs", "Happy Hen", "dairy", "egg", 12, "each", ()),
+    ("DAI-0012", "Medium Eggs", "Happy Hen", "dairy", "egg", 15, "each", ()),
+    ("DAI-0013", "Greek Style Yogurt", "Meadow Farm", "dairy", "yogurt", 500, "g", ()),
+    ("DAI-0014", "Strawberry Yoghurt", "Greenleaf", "dairy", "yogurt", 4, "each", ()),
+    ("DAI-0015", "Mature Cheddar Cheese", "Meadow Farm", "dairy", "cheese", 400, "g", ()),
+    ("DAI-0016", "Red Leicester Cheese", "Meadow Farm", "dairy", "cheese", 400, "g", ()),
+    ("DAI-0017", "Salted Butter", "Greenleaf", "dairy", "butter", 250, "g", ()),
+    ("SNA-0001", "Milk Chocolate Bar", "Cocoa & Co", "snacks", "chocolate", 100, "g", ()),
+    ("SNA-0002", "Milk Chocolate Digestives", "Crumbs", "snacks", "biscuit", 300, "g", ()),
+    ("PRO-0001", "Bananas", "Greenleaf", "produce", "banana", 5, "each", ()),
+    ("PRO-0002", "Fairtrade Bananas Loose", "Sunny Isles", "produce", "banana", 1, "each", ()),
+    ("PRO-0003", "Vine Tomatoes", "Greenleaf", "produce", "tomato", 6, "each", ()),
+    ("PRO-0004", "Cherry Tomatoes", "Greenleaf", "produce", "tomato", 250, "g", ()),
+    ("PRO-0005", "Courgettes", "Greenleaf", "produce", "courgette", 3, "each", ()),
+    ("PRO-0006", "Baby Potatoes", "Greenleaf", "produce", "potato", 1, "kg", ()),
+    ("PAN-0001", "Chopped Tomatoes", "Tuscan Sun", "pantry", "canned tomato", 400, "g", ()),
+    ("PAN-0002", "Plain Flour", "Miller's", "pantry", "flour", 1.5, "kg", ()),
+    ("PAN-0003", "Plain Flour", "Miller's", "pantry", "flour", 500, "g", ()),
+    ("PAN-0004", "Self Raising Flour", "Miller's", "pantry", "flour", 1.5, "kg", ()),
+    ("PAN-0005", "Cornflakes", "Sunrise", "pantry", "cereal", 500, "g", ()),
+    ("PAN-0006", "Bran Flakes", "Sunrise", "pantry", "cereal", 750, "g", ()),
+    ("PAN-0007", "Crunchy Peanut Butter", "Nutty", "pantry", "peanut butter", 340, "g", ()),
+    ("PAN-0008", "Basmati Rice", "Tuscan Sun", "pantry", "rice", 1, "kg", ()),
+    ("BAK-0001", "Sourdough Loaf", "Village Bakery", "bakery", "bread", 800, "g", ()),
+    ("BAK-0002", "Thick Sliced White Bread", "Village Bakery", "bakery", "bread", 800, "g", ()),
+    ("BAK-0003", "Wholemeal Bread", "Village Bakery", "bakery", "bread", 800, "g", ()),
+    ("BAK-0004", "Banana Bread", "Village Bakery", "bakery", "cake", 400, "g", ()),
+    ("BAK-0005", "Meat Loaf", "Butcher's Block", "meat", "meat loaf", 500, "g", ()),
+    ("DRI-0001", "Cola", "Fizzco", "drinks", "cola", 2, "L", ()),
+    ("DRI-0002", "Diet Cola", "Fizzco", "drinks", "cola", 2, "L", ()),
+    ("DRI-0003", "Cloudy Lemonade", "Fizzco", "drinks", "lemonade", 2, "L", ("fizzy pop",)),
+    ("DRI-0004", "Orange Juice", "Sunrise", "drinks", "juice", 1, "L", ("oj",)),
+    ("HEA-0001", "Fresh Mint Toothpaste", "Brightsmile", "health", "toothpaste", 75, "ml", ()),
+    ("HEA-0002", "Soft Toothbrush", "Brightsmile", "health", "toothbrush", 1, "each", ()),
+    ("FRO-0001", "Garden Peas", "Frosty", "frozen", "pea", 900, "g", ()),
+]
+
+GLOBAL_SYNONYMS = {"coke": ("cola",), "zucchini": ("courgette",), "aubergine": ("eggplant",)}
+
+
+def _docs() -> list[SearchDoc]:
+    return [
+        SearchDoc(i + 1, sku, name, brand, dept, cat, float(size), unit, syn)
+        for i, (sku, name, brand, dept, cat, size, unit, syn) in enumerate(_ROWS)
+    ]
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    return SearchIndex(_docs(), GLOBAL_SYNONYMS)
+
+
+_INDEX: list[SearchIndex] = []
+
+
+def _shared_index() -> SearchIndex:
+    """The fixture index for hypothesis tests (which cannot take function-scoped fixtures)."""
+    if not _INDEX:
+        _INDEX.append(SearchIndex(_docs(), GLOBAL_SYNONYMS))
+    return _INDEX[0]
+
+
+_BY_SKU = {row[0]: row for row in _ROWS}
+
+
+def _names(hits: Sequence[SearchHit]) -> list[str]:
+    return [_BY_SKU[h.sku][1] for h in hits]
+
+
+def _top(index: SearchIndex, query: str) -> str:
+    hits = index.search(query)
+    assert hits, f"no hits for {query!r}"
+    return hits[0].sku
+
+
+# -- interface ---------------------------------------------------------------------------------
+
+
+def test_len_and_hit_shape(index: SearchIndex) -> None:
+    assert len(index) == len(_ROWS)
+    hits = index.search("bananas", limit=3)
+    assert 1 <= len(hits) <= 3
+    assert all(isinstance(h, SearchHit) for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert hits[0].product_id == next(d.product_id for d in _docs() if d.sku == hits[0].sku)
+
+
+def test_default_synonyms_and_empty_index() -> None:
+    assert SearchIndex([]).search("milk") == []
+    assert len(SearchIndex([])) == 0
+    assert SearchIndex(_docs()).search("milk")
+
+
+@pytest.mark.parametrize("query", ["", "   ", "?!.,", "the", "can you find me", "xyzzyqwv"])
+def test_nothing_useful_gives_empty(index: SearchIndex, query: str) -> None:
+    assert index.search(query) == []
+
+
+def test_limit(index: SearchIndex) -> None:
+    assert index.search("milk", limit=0) == []
+    assert len(index.search("milk", limit=2)) == 2
+
+
+def test_deterministic_tie_break_by_sku(index: SearchIndex) -> None:
+    hits = index.search("whole milk", limit=5)
+    tied = [h for h in hits if h.score == hits[0].score]
+    assert [h.sku for h in tied] == sorted(h.sku for h in tied)
+    assert hits == index.search("whole milk", limit=5)
+
+
+# -- plurals and lemmas ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "sku"),
+    [
+        ("eggs", "DAI-0010"),
+        ("egg", "DAI-0010"),
+        ("tomatoes", "PRO-0003"),
+        ("tomato", "PRO-0003"),
+        ("potato", "PRO-0006"),
+        ("courgette", "PRO-0005"),
+        ("pea", "FRO-0001"),
+    ],
+)
+def test_plurals_and_lemmas(index: SearchIndex, query: str, sku: str) -> None:
+    top3 = [h.sku for h in index.search(query, limit=3)]
+    assert sku in top3
+
+
+def test_loaves_of_bread_finds_bread_not_meat_loaf(index: SearchIndex) -> None:
+    hits = index.search("two loaves of bread", limit=3)
+    assert all(_BY_SKU[h.sku][4] == "bread" for h in hits)
+
+
+# -- misspellings and sound-alikes -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "category"),
+    [
+        ("bananna", "banana"),
+        ("yoghurt", "yogurt"),
+        ("yogurt", "yogurt"),
+        ("cheddar chese", "cheese"),
+        ("sereal", "cereal"),
+        ("kernflakes", "cereal"),
+        ("toothpast", "toothpaste"),
+        ("basmatti rise", "rice"),
+    ],
+)
+def test_misspellings_and_sound_alikes(index: SearchIndex, query: str, category: str) -> None:
+    assert _BY_SKU[_top(index, query)][4] == category
+
+
+def test_cheddar_chese_prefers_cheddar(index: SearchIndex) -> None:
+    assert _top(index, "cheddar chese") == "DAI-0015"
+
+
+@pytest.mark.parametrize(
+    "query", ["to percent milk", "two percent milk", "2% milk", "2 percent milk"]
+)
+def test_percent_homophones(index: SearchIndex, query: str) -> None:
+    assert _top(index, query) == "DAI-0006"
+
+
+def test_for_pints_of_milk(index: SearchIndex) -> None:
+    assert _top(index, "for pints of semi skimmed milk") == "DAI-0005"
+
+
+# -- split and joined words --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "sku"),
+    [
+        ("sour dough", "BAK-0001"),
+        ("sourdough bread", "BAK-0001"),
+        ("tooth paste", "HEA-0001"),
+        ("corn flakes", "PAN-0005"),
+        ("cornflakes", "PAN-0005"),
+        ("bran flakes", "PAN-0006"),
+        ("branflakes", "PAN-0006"),
+        ("semiskimmed milk", "DAI-0003"),
+        ("peanutbutter", "PAN-0007"),
+    ],
+)
+def test_split_and_joined_words(index: SearchIndex, query: str, sku: str) -> None:
+    assert _top(index, query) == sku
+
+
+# -- synonyms ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "category"),
+    [
+        ("coke", "cola"),
+        ("zucchini", "courgette"),
+        ("zuchini", "courgette"),
+        ("fizzy pop", "lemonade"),
+        ("oj", "juice"),
+    ],
+)
+def test_synonyms(index: SearchIndex, query: str, category: str) -> None:
+    assert _BY_SKU[_top(index, query)][4] == category
+
+
+def test_diet_coke(index: SearchIndex) -> None:
+    assert _top(index, "diet coke") == "DRI-0002"
+
+
+# -- size hints --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "sku"),
+    [
+        ("2 litre whole milk", "DAI-0002"),
+        ("two litres of whole milk", "DAI-0002"),
+        ("whole milk 2l", "DAI-0002"),
+        ("1 litre whole milk", "DAI-0001"),
+        ("a litre of semi skimmed milk", "DAI-0003"),
+        ("2 litre semi skimmed milk", "DAI-0004"),
+        ("4 pints of semi skimmed milk", "DAI-0005"),
+        ("12 eggs", "DAI-0011"),
+        ("a dozen eggs", "DAI-0011"),
+        ("half a dozen free range eggs", "DAI-0010"),
+        ("500 grams of plain flour", "PAN-0003"),
+        ("plain flour 1.5 kg", "PAN-0002"),
+        ("one and a half kilos of plain flour", "PAN-0002"),
+    ],
+)
+def test_size_hints(index: SearchIndex, query: str, sku: str) -> None:
+    assert _top(index, query) == sku
+
+
+def test_size_hint_does_not_override_the_product(index: SearchIndex) -> None:
+    # a 2 L pack of something else must not beat semi-skimmed milk of another size
+    assert _BY_SKU[_top(index, "2 litre semi skimmed milk")][1] == "Semi-Skimmed Milk"
+    assert _BY_SKU[_top(index, "1 litre cola")][4] == "cola"
+
+
+@pytest.mark.parametrize(
+    ("text", "rest", "hint"),
+    [
+        ("2 litre milk", "milk", SizeHint(2000.0, "ml")),
+        ("two litres of milk", "milk", SizeHint(2000.0, "ml")),
+        ("milk 2l", "milk", SizeHint(2000.0, "ml")),
+        ("Milk 500ML", "milk", SizeHint(500.0, "ml")),
+        ("a pint of milk", "milk", SizeHint(568.261, "ml")),
+        ("half a litre of cream", "cream", SizeHint(500.0, "ml")),
+        ("12 eggs", "eggs", SizeHint(12.0, "each")),
+        ("a dozen eggs", "eggs", SizeHint(12.0, "each")),
+        ("half a dozen eggs", "eggs", SizeHint(6.0, "each")),
+        ("pack of 6 rolls", "rolls", SizeHint(6.0, "each")),
+        ("six pack of cola", "cola", SizeHint(6.0, "each")),
+        ("500 grams of flour", "flour", SizeHint(500.0, "g")),
+        ("a kilo of potatoes", "potatoes", SizeHint(1000.0, "g")),
+        ("2 kilos of potatoes", "potatoes", SizeHint(2000.0, "g")),
+        ("1.5kg potatoes", "potatoes", SizeHint(1500.0, "g")),
+        ("to percent milk", "2% milk", None),
+        ("milk", "milk", None),
+        ("", "", None),
+    ],
+)
+def test_extract_size_hint(text: str, rest: str, hint: SizeHint | None) -> None:
+    got_rest, got_hint = extract_size_hint(text)
+    assert got_rest == rest
+    if hint is None:
+        assert got_hint is None
+    else:
+        assert got_hint is not None
+        assert got_hint.unit == hint.unit
+        assert got_hint.amount == pytest.approx(hint.amount)
+
+
+def test_extract_size_hint_pints_and_bare_counts() -> None:
+    rest, hint = extract_size_hint("for pints of milk")
+    assert rest == "milk"
+    assert hint is not None
+    assert hint.unit == "ml"
+    assert hint.amount == pytest.approx(2272.0, abs=2)
+    assert extract_size_hint("2 bananas", bare_counts=False) == ("2 bananas", None)
+
+
+def test_size_in_base_units() -> None:
+    assert size_in_base_units(2, "L") == SizeHint(2000.0, "ml")
+    assert size_in_base_units(1.5, "kg") == SizeHint(1500.0, "g")
+    assert size_in_base_units(6, "each") == SizeHint(6.0, "each")
+    assert size_in_base_units(1, "furlong") is None
+
+
+# -- filler words and ranking ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "can you find me some bananas",
+        "do you have any bananas",
+        "I need bananas please",
+        "um bananas",
+        "have you got bananas",
+    ],
+)
+def test_filler_words_do_not_hurt(index: SearchIndex, query: str) -> None:
+    assert [h.sku for h in index.search(query, limit=3)] == [
+        h.sku for h in index.search("bananas", limit=3)
+    ]
+
+
+def test_generic_milk_returns_milk_not_chocolate(index: SearchIndex) -> None:
+    hits = index.search("milk", limit=8)
+    cats = [_BY_SKU[h.sku][4] for h in hits]
+    assert cats[:6] == ["milk"] * 6
+    assert "Milk Chocolate Bar" not in _names(hits[:6])
+
+
+def test_milk_chocolate_prefers_chocolate(index: SearchIndex) -> None:
+    assert _top(index, "milk chocolate") == "SNA-0001"
+
+
+def test_bananas_before_banana_bread(index: SearchIndex) -> None:
+    hits = index.search("bananas", limit=3)
+    assert _BY_SKU[hits[0].sku][4] == "banana"
+    assert _BY_SKU[hits[1].sku][4] == "banana"
+
+
+def test_brand_plus_item_prefers_brand(index: SearchIndex) -> None:
+    assert _BY_SKU[_top(index, "greenleaf milk")][2] == "Greenleaf"
+    assert _top(index, "greenleaf whole milk") == "DAI-0008"
+
+
+def test_name_match_beats_brand_or_department_match(index: SearchIndex) -> None:
+    # "butter" is in the name of the Greenleaf butter, only the department of nothing else
+    assert _top(index, "butter") == "DAI-0017"
+    hits = index.search("dairy yogurt", limit=2)
+    assert all(_BY_SKU[h.sku][4] == "yogurt" for h in hits)
+
+
+def test_short_full_cover_beats_long_partial(index: SearchIndex) -> None:
+    assert _top(index, "cola") == "DRI-0001"
+    assert _top(index, "white bread") == "BAK-0002"
+
+
+def test_unknown_extra_word_still_finds_product(index: SearchIndex) -> None:
+    assert _BY_SKU[_top(index, "blorptastic bananas")][4] == "banana"
+
+
+# -- robustness --------------------------------------------------------------------------------
+
+
+class _Failures(logging.Handler):
+    """Collects the errors ``search`` logs when it swallows an exception."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def _no_swallowed_errors() -> Iterator[None]:
+    handler = _Failures()
+    logger = logging.getLogger("commerce.search")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    assert [r.getMessage() for r in handler.records] == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_never_raises(query: str) -> None:
+    with _no_swallowed_errors():
+        hits = _shared_index().search(query)
+    assert isinstance(hits, list)
+    assert all(isinstance(h, SearchHit) for h in hits)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["milk", "two", "to", "for", "litre", "dozen", "%", "bananna", "the", "½", "ﬂour", "🍌"]
+        ),
+        max_size=12,
+    ).map(" ".join)
+)
+def test_never_raises_on_word_salad(query: str) -> None:
+    with _no_swallowed_errors():
+        assert isinstance(_shared_index().search(query), list)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "a" * 10_000,
+        "milk " * 2_000,
+        "🍌🥛🍞" * 100,
+        "!!!???...,,,",
+        "\x00\x01\x02",
+        "١٢٣ لتر حليب",
+        "9" * 400 + " litres",
+        "1e309 litres of milk",
+        "0 litres of milk",
+        "milk\n\t\r",
+    ],
+)
+def test_never_raises_on_odd_input(index: SearchIndex, query: str) -> None:
+    with _no_swallowed_errors():
+        assert isinstance(index.search(query), list)
+    assert isinstance(index.search(query, limit=1000), list)
+
+
+def test_bad_arguments_give_empty(index: SearchIndex) -> None:
+    assert index.search(None) == []  # type: ignore[arg-type]
+    assert index.search("milk", limit=-3) == []
+
+
+def test_concurrent_searches_agree(index: SearchIndex) -> None:
+    queries = ["milk", "2 litre semi skimmed milk", "sour dough", "coke", "bananna", "eggs"]
+    expected = {q: index.search(q) for q in queries}
+    errors: list[str] = []
+
+    def worker() -> None:
+        for _ in range(20):
+            for q in queries:
+                if index.search(q) != expected[q]:
+                    errors.append(q)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+# -- the real seed catalog ---------------------------------------------------------------------
+
+
+class _Catalog:
+    """An index over the generated seed catalog, with its specs by SKU."""
+
+    def __init__(self, count: int | None) -> None:
+        specs = generate_products(count)
+        self.by_sku = {s.sku: s for s in specs}
+        self.index = SearchIndex((_doc(i + 1, s) for i, s in enumerate(specs)), CATALOG_SYNONYMS)
+
+    def top(self, query: str, n: int = 1) -> list[ProductSpec]:
+        hits = self.index.search(query, limit=n)
+        assert hits, f"no hits for {query!r}"
+        return [self.by_sku[h.sku] for h in hits]
+
+
+def _doc(product_id: int, s: ProductSpec) -> SearchDoc:
+    return SearchDoc(
+        product_id, s.sku, s.name, s.brand, s.department, s.category, s.size, s.unit, s.synonyms
+    )
+
+
+@pytest.fixture(scope="module", params=[None, 12_000], ids=["default", "12k"])
+def catalog(request: pytest.FixtureRequest) -> _Catalog:
+    return _Catalog(request.param)
+
+
+@pytest.mark.parametrize(
+    "query", ["to percent milk", "two percent milk", "2% milk", "too per cent milk"]
+)
+def test_catalog_two_percent_milk(catalog: _Catalog, query: str) -> None:
+    top = catalog.top(query)[0]
+    assert "2%" in top.name
+    assert top.category == "milk"
+
+
+@pytest.mark.parametrize("query", ["sour dough", "sourdough", "sour dough bread"])
+def test_catalog_sourdough(catalog: _Catalog, query: str) -> None:
+    assert "sourdough" in catalog.top(query)[0].name.lower()
+
+
+@pytest.mark.parametrize(("query", "name"), [("coke", "Cola"), ("diet coke", "Diet Cola")])
+def test_catalog_coke_is_cola(catalog: _Catalog, query: str, name: str) -> None:
+    top3 = catalog.top(query, 3)
+    assert all(p.category == "cola" for p in top3)
+    assert top3[0].name == name
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "2 litre semi skimmed milk",
+        "two litres of semi skimmed milk",
+        "semi skimmed milk 2l",
+        "can you find me two litres of semi-skimmed milk please",
+    ],
+)
+def test_catalog_two_litre_semi_skimmed(catalog: _Catalog, query: str) -> None:
+    top = catalog.top(query)[0]
+    assert top.name == "Semi-Skimmed Milk"
+    assert size_in_base_units(top.size, top.unit) == SizeHint(2000.0, "ml")
+
+
+def test_catalog_four_pints(catalog: _Catalog) -> None:
+    top = catalog.top("for pints of semi skimmed milk")[0]
+    assert "Semi-Skimmed Milk" in top.name
+    assert (top.size, top.unit) == (2.272, "L")
+
+
+@pytest.mark.parametrize("query", ["dozen eggs", "a dozen eggs", "12 eggs", "twelve eggs"])
+def test_catalog_dozen_eggs(catalog: _Catalog, query: str) -> None:
+    top = catalog.top(query)[0]
+    assert top.category == "egg"
+    assert (top.size, top.unit) == (12.0, "each")
+
+
+@pytest.mark.parametrize(
+    "query", ["bananas", "banana", "bananna", "can you find me some bananas please"]
+)
+def test_catalog_bananas_first(catalog: _Catalog, query: str) -> None:
+    top3 = catalog.top(query, 3)
+    assert top3[0].name == "Bananas"
+    assert all(p.category == "banana" for p in top3)
+
+
+def test_catalog_generic_milk_is_cows_milk(catalog: _Catalog) -> None:
+    top = catalog.top("milk", 10)
+    assert all(p.category == "milk" for p in top)
+    plant = ("oat", "almond", "soya", "cashew", "rice", "coconut")
+    first_names = [p.name.lower() for p in top[:5]]
+    assert not [n for n in first_names if any(w in n for w in plant)]
+
+
+@pytest.mark.parametrize(
+    ("query", "category"),
+    [
+        ("zucchini", "courgette"),
+        ("cheddar chese", "cheddar"),
+        ("tooth paste", "toothpaste"),
+        ("sereal", "cereal"),
+        ("kernflakes", "cereal"),
+        ("flower", "flour"),
+        ("yogurt", "yoghurt"),
+        ("milk chocolate", "chocolate"),
+        ("pasta", "pasta"),
+        ("tea bags", "tea"),
+        ("two loaves of bread", "bread"),
+        ("do you have any peanut butter", "peanut butter"),
+        ("ground beef", "beef mince"),
+    ],
+)
+def test_catalog_top_category(catalog: _Catalog, query: str, category: str) -> None:
+    assert catalog.top(query)[0].category == category
+
+
+def test_catalog_brand_and_item(catalog: _Catalog) -> None:
+    brand = next(p.brand for p in catalog.by_sku.values() if p.category == "milk"
+                 and p.brand != "Greenleaf")  # fmt: skip
+    for p in catalog.top(f"{brand} milk", 3):
+        assert (p.brand, p.category) == (brand, "milk")
+
+
+def test_catalog_500_grams_of_flour(catalog: _Catalog) -> None:
+    top = catalog.top("500 grams of plain flour")[0]
+    assert top.name == "Plain Flour"
+    assert (top.size, top.unit) == (500.0, "g")
+
+
+def test_catalog_products_are_found_by_their_names(catalog: _Catalog) -> None:
+    names = sorted({p.name for p in catalog.by_sku.values()})
+    missed = [n for n in names if catalog.top(n)[0].name != n]
+    assert len(missed) <= len(names) // 100, missed
