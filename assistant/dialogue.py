@@ -1,0 +1,101 @@
+"""The dialogue stage: Rasa over HTTP (its REST channel for turns, its API for parses)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import httpx
+
+from assistant.errors import DialogueError
+from assistant.events import IntentParsed, Reply, ReplyReady
+
+
+class Dialogue(Protocol):
+    def parse(self, text: str) -> dict[str, Any]: ...
+
+    def turn(
+        self, sender: str, text: str, metadata: dict[str, Any]
+    ) -> tuple[IntentParsed, ReplyReady]: ...
+
+
+class RasaDialogue:
+    """A client of one Rasa server started with ``--enable-api --auth-token``."""
+
+    def __init__(self, url: str, token: str, timeout_s: float = 30.0) -> None:
+        self._http = httpx.Client(base_url=url, timeout=timeout_s)
+        self._token = token
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _post(self, path: str, body: dict[str, Any]) -> Any:
+        try:
+            response = self._http.post(path, json=body, params={"token": self._token})
+        except httpx.HTTPError as err:
+            raise DialogueError("rasa-unreachable", f"Rasa did not answer: {err}") from err
+        if response.status_code >= 400:
+            raise DialogueError("rasa-error", f"Rasa answered {response.status_code}")
+        return response.json()
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """The NLU result for ``text``: intent, confidence, entities (no dialogue)."""
+        result = self._post("/model/parse", {"text": text})
+        intent = result.get("intent") or {}
+        return {
+            "text": text,
+            "intent": {"name": intent.get("name"), "confidence": intent.get("confidence")},
+            "entities": [
+                {k: e.get(k) for k in ("entity", "value", "start", "end")}
+                for e in result.get("entities", [])
+            ],
+        }
+
+    def turn(
+        self, sender: str, text: str, metadata: dict[str, Any]
+    ) -> tuple[IntentParsed, ReplyReady]:
+        """One customer turn through Rasa and the skills; the replies and the intent it saw."""
+        messages = self._post(
+            "/webhooks/rest/webhook", {"sender": sender, "message": text, "metadata": metadata}
+        )
+        tracker = self._tracker(sender)
+        latest = tracker.get("latest_message") or {}
+        intent = latest.get("intent") or {}
+        keys = self._response_keys(tracker, len(messages))
+        replies = tuple(
+            Reply(
+                text=m.get("text") or "",
+                response=keys[i] if i < len(keys) else None,
+                custom=m.get("custom") or {},
+            )
+            for i, m in enumerate(messages)
+        )
+        parsed = IntentParsed(
+            text=text,
+            intent=intent.get("name"),
+            confidence=intent.get("confidence"),
+            entities=tuple(latest.get("entities") or ()),
+        )
+        return parsed, ReplyReady(replies)
+
+    def _tracker(self, sender: str) -> dict[str, Any]:
+        try:
+            response = self._http.get(
+                f"/conversations/{sender}/tracker",
+                params={"token": self._token, "include_events": "AFTER_RESTART"},
+            )
+        except httpx.HTTPError as err:
+            raise DialogueError("rasa-unreachable", f"Rasa did not answer: {err}") from err
+        if response.status_code >= 400:
+            raise DialogueError("rasa-error", f"Rasa answered {response.status_code}")
+        result: dict[str, Any] = response.json()
+        return result
+
+    @staticmethod
+    def _response_keys(tracker: dict[str, Any], count: int) -> list[str | None]:
+        """The response keys of the last ``count`` bot messages, in order."""
+        bots = (
+            [e for e in tracker.get("events", []) if e.get("event") == "bot"][-count:]
+            if count
+            else []
+        )
+        return [(e.get("metadata") or {}).get("utter_action") for e in bots]

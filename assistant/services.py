@@ -1,0 +1,218 @@
+"""Start the parts the assistant needs (commerce service, action server, Rasa) when they are
+not already running, wait until they answer, and stop what was started."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from assistant.errors import DialogueError
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def answers(url: str, timeout: float = 1.0) -> bool:
+    try:
+        return httpx.get(url, timeout=timeout).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+@dataclass
+class ManagedProcess:
+    """One child process with a health URL and a log file."""
+
+    name: str
+    argv: list[str]
+    health_url: str
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log.info("starting %s: %s", self.name, " ".join(self.argv))
+        with self.log_path.open("ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603 - our own commands, no shell
+                self.argv,
+                cwd=self.cwd,
+                env={**os.environ, **self.env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise DialogueError(
+                    "service-failed",
+                    f"{self.name} exited with {self.process.returncode}; see {self.log_path}",
+                )
+            if answers(self.health_url):
+                return
+            time.sleep(0.5)
+        raise DialogueError(
+            "service-timeout",
+            f"{self.name} did not answer in {timeout_s:.0f} s; see {self.log_path}",
+        )
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+def _port(url: str) -> str:
+    return str(urlparse(url).port or 80)
+
+
+@dataclass
+class Stack:
+    """The running services and how to reach them; ``settings`` carries the Rasa token."""
+
+    settings: Settings
+    started: list[ManagedProcess] = field(default_factory=list)
+
+    @property
+    def rasa_bin(self) -> Path:
+        return self.settings.root / self.settings.dialogue.venv / "bin" / "rasa"
+
+    def model_path(self) -> Path:
+        d = self.settings.dialogue
+        return self.settings.root / d.model_dir / f"{d.model_name}.tar.gz"
+
+    def _logs(self, name: str) -> Path:
+        return self.settings.root / "var" / "logs" / f"{name}.log"
+
+    def commerce(self) -> ManagedProcess | None:
+        c = self.settings.commerce
+        if answers(f"{c.base_url}/v1/health"):
+            return None
+        return ManagedProcess(
+            "commerce service",
+            [
+                sys.executable,
+                str(self.settings.root / "run_assistant.py"),
+                "catalog",
+                "serve",
+                "--host",
+                c.host,
+                "--port",
+                str(c.port),
+            ],
+            f"{c.base_url}/v1/health",
+            self._logs("commerce"),
+            cwd=self.settings.root,
+        )
+
+    def action_server(self) -> ManagedProcess | None:
+        d = self.settings.dialogue
+        if answers(f"{d.action_url}/health"):
+            return None
+        return ManagedProcess(
+            "action server",
+            [
+                str(self.rasa_bin),
+                "run",
+                "actions",
+                "--actions",
+                "skills",
+                "--port",
+                _port(d.action_url),
+            ],
+            f"{d.action_url}/health",
+            self._logs("actions"),
+            env={
+                "COMMERCE_URL": self.settings.commerce.base_url,
+                "PYTHONPATH": str(self.settings.root),
+            },
+            cwd=self.settings.root,
+        )
+
+    def rasa(self) -> ManagedProcess | None:
+        d = self.settings.dialogue
+        if answers(f"{d.rasa_url}/"):
+            if not d.auth_token:
+                raise DialogueError(
+                    "rasa-token-missing",
+                    f"Rasa already runs at {d.rasa_url}: set RASA_AUTH_TOKEN to its API token",
+                )
+            return None
+        if not self.model_path().exists():
+            raise DialogueError(
+                "model-missing", "No trained model: run `python run_assistant.py train`."
+            )
+        token = d.auth_token or secrets.token_urlsafe(24)
+        self.settings = replace(self.settings, dialogue=replace(d, auth_token=token))
+        return ManagedProcess(
+            "Rasa server",
+            [
+                str(self.rasa_bin),
+                "run",
+                "--enable-api",
+                "--auth-token",
+                token,
+                "--model",
+                str(self.model_path()),
+                "--endpoints",
+                d.endpoints,
+                "--credentials",
+                d.credentials,
+                "--port",
+                _port(d.rasa_url),
+            ],
+            f"{d.rasa_url}/status?token={token}",
+            self._logs("rasa"),
+            env={"PYTHONPATH": str(self.settings.root)},
+            cwd=self.settings.root,
+        )
+
+    def ensure(self, *, commerce: bool = True, actions: bool = True) -> None:
+        """Start what is not running (all at once: Rasa loads slowly) and wait for them."""
+        (self.settings.root / "var").mkdir(exist_ok=True)
+        wanted = []
+        if commerce:
+            wanted.append(self.commerce())
+        if actions:
+            wanted.append(self.action_server())
+        wanted.append(self.rasa())
+        for process in (p for p in wanted if p is not None):
+            process.start()
+            self.started.append(process)
+        for process in self.started:
+            process.wait_ready(self.settings.dialogue.start_timeout_s)
+
+    def stop(self) -> None:
+        for process in reversed(self.started):
+            process.stop()
+        self.started.clear()
+
+
+@contextlib.contextmanager
+def running(settings: Settings, *, commerce: bool = True, actions: bool = True) -> Iterator[Stack]:
+    stack = Stack(settings)
+    try:
+        stack.ensure(commerce=commerce, actions=actions)
+        yield stack
+    finally:
+        stack.stop()

@@ -1,0 +1,103 @@
+"""What every skill shares: the turn's context, the commerce client, and failure handling.
+
+A skill subclasses ``SkillAction``, names itself with ``action_name`` and implements
+``handle(turn)``, returning the Rasa events it wants (usually slot changes). ``run`` calls it
+on a worker thread (the client blocks) and turns failures into short spoken apologies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from skills import client as commerce
+from skills.client import CommerceClient, CommerceRefused, CommerceUnavailable
+
+log = logging.getLogger(__name__)
+
+# Refusals from the service that a skill did not handle itself, and what the customer hears.
+REFUSALS = {
+    "auth-required": "utter_sign_in_needed",
+    "auth-invalid": "utter_sign_in_needed",
+    "quantity-out-of-range": "utter_quantity_out_of_range",
+    "store-not-found": "utter_store_unknown",
+    "basket-empty": "utter_basket_empty",
+}
+# Slots that hold a question waiting for its answer; cleared when the conversation moves on.
+PENDING_SLOTS = ("pending", "choices")
+
+
+class Turn:
+    """One customer turn as a skill sees it."""
+
+    def __init__(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.tracker = tracker
+        self.domain = domain
+        message = tracker.latest_message or {}
+        self.text: str = message.get("text") or ""
+        self.metadata: dict[str, Any] = message.get("metadata") or {}
+        self._client: CommerceClient | None = None
+        self._home_store: str | None = None
+
+    @property
+    def client(self) -> CommerceClient:
+        if self._client is None:
+            self._client = commerce.client_for(self.metadata.get("customer_token"))
+        return self._client
+
+    def say(self, response: str, **values: Any) -> None:
+        self.dispatcher.utter_message(response=response, **values)
+
+    def entities(self, name: str) -> list[dict[str, Any]]:
+        found = [e for e in self.tracker.latest_message.get("entities", []) if e["entity"] == name]
+        return sorted(found, key=lambda e: e.get("start", 0))
+
+    def entity(self, name: str) -> str | None:
+        found = self.entities(name)
+        return str(found[0]["value"]) if found else None
+
+    def slot(self, name: str) -> Any:
+        return self.tracker.get_slot(name)
+
+    def store_id(self) -> str:
+        """The store this conversation is about: a kiosk's own, the one named, or home."""
+        store = self.metadata.get("store_id") or self.slot("store_id")
+        if store:
+            return str(store)
+        if self._home_store is None:
+            self._home_store = str(self.client.me()["home_store_id"])
+        return self._home_store
+
+
+class SkillAction(Action):
+    """Base of every skill action."""
+
+    action_name = ""
+
+    def name(self) -> str:
+        return self.action_name
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        turn = Turn(dispatcher, tracker, domain)
+        try:
+            return await asyncio.to_thread(self.handle, turn)
+        except CommerceUnavailable as err:
+            log.warning("%s: commerce service unavailable (%s)", self.action_name, err)
+            dispatcher.utter_message(response="utter_service_unavailable")
+        except CommerceRefused as err:
+            log.info("%s: refused %s", self.action_name, err.code)
+            dispatcher.utter_message(response=REFUSALS.get(err.code, "utter_cannot_do_that"))
+        return [SlotSet(slot, None) for slot in PENDING_SLOTS]

@@ -1,0 +1,199 @@
+"""Basket: add (several items per sentence, quantities onto packs), remove, change, read back."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk.events import SlotSet
+
+from skills import speech
+from skills.base import SkillAction, Turn
+from skills.client import CommerceRefused
+from skills.phrases import closest, item_phrases, number
+from skills.search import distinct, is_clear, offer_choices
+
+READ_BACK_ITEMS = 5  # read this many lines aloud, then "and N more"
+# A new quantity for something already in the basket, not more of it: "change the milk to two",
+# "make it three", "just one avocado, not three". The NLU files these under add_to_basket or
+# remove_from_basket (the canonical intents); the words decide.
+NEW_QUANTITY = re.compile(
+    r"\b(change|set|up|increase|reduce|lower)\b.*\bto\b|\bmake (it|that)\b|\binstead\b"
+    r"|\b(just|only)\b.*\bnot\b",
+    re.IGNORECASE,
+)
+FEWER = re.compile(r"\b(less|fewer)\b", re.IGNORECASE)
+
+
+def wants_new_quantity(text: str) -> bool:
+    return bool(NEW_QUANTITY.search(text)) and not FEWER.search(text)
+
+
+def choose_in_stock(results: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, bool]:
+    """(the product to add, whether the customer should rather be asked)."""
+    top = results[0]
+    if top.get("in_stock") is False:
+        for other in results[1:4]:
+            if other.get("in_stock") and other["category"] == top["category"]:
+                return None, True
+    return top, not is_clear(results)
+
+
+def add_lines(turn: Turn, lines: list[tuple[str, int]]) -> list[str]:
+    """Add (sku, packs) lines; return what was added, as spoken."""
+    added = []
+    for sku, packs in lines:
+        basket = turn.client.add_item(sku, packs)
+        item = next(i for i in basket["items"] if i["sku"] == sku)
+        added.append(speech.product(item, packs))
+    return added
+
+
+def say_total(turn: Turn) -> None:
+    basket = turn.client.basket()
+    turn.say("utter_basket_total", count=basket["item_count"], total=speech.price(basket["total"]))
+
+
+class ActionAddToBasket(SkillAction):
+    action_name = "action_add_to_basket"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        if wants_new_quantity(turn.text) and turn.entity("quantity"):
+            return change_quantity(turn)
+        phrases = item_phrases(turn.text, turn.tracker.latest_message.get("entities", []))
+        if not phrases:
+            return self.add_last_mentioned(turn)
+        store = turn.store_id()
+        to_add: list[tuple[str, int]] = []
+        unknown: list[str] = []
+        ask: list[dict[str, Any]] | None = None
+        # Resolve everything first, so a refusal on one item leaves the basket as it was.
+        for phrase in phrases:
+            try:
+                results = distinct(turn.client.resolve(phrase, store)["results"])
+            except CommerceRefused as err:
+                if err.code == "quantity-out-of-range":
+                    turn.say("utter_quantity_out_of_range_for", product=phrase)
+                    return []
+                raise
+            if not results:
+                unknown.append(phrase)
+                continue
+            chosen, unsure = choose_in_stock(results)
+            if chosen is not None and (not unsure or len(phrases) > 1):
+                to_add.append((chosen["sku"], int(chosen.get("packs") or 1)))
+            elif ask is None:
+                ask = [r for r in results if r.get("in_stock") is not False] or results
+        added = add_lines(turn, to_add)
+        events: list[dict[str, Any]] = []
+        if added:
+            turn.say("utter_added_items", items=speech.join_and(added))
+        if unknown:
+            turn.say("utter_product_unknown", product=speech.join_and(unknown))
+        if ask is not None:
+            events += offer_choices(turn, ask, "add_choice")
+        elif added:
+            say_total(turn)
+            events += [SlotSet("choices", None), SlotSet("pending", None)]
+        return events
+
+    def add_last_mentioned(self, turn: Turn) -> list[dict[str, Any]]:
+        """ "Add it" after a search: the product just described."""
+        choices = turn.slot("choices") or []
+        if turn.slot("pending") == "add_chosen" and len(choices) == 1:
+            chosen = choices[0]
+            packs = number(turn.entity("quantity")) or int(chosen.get("packs") or 1)
+            added = add_lines(turn, [(chosen["sku"], packs)])
+            turn.say("utter_added_items", items=speech.join_and(added))
+            say_total(turn)
+            return [SlotSet("choices", None), SlotSet("pending", None)]
+        turn.say("utter_ask_product")
+        return []
+
+
+class ActionRemoveFromBasket(SkillAction):
+    action_name = "action_remove_from_basket"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        if wants_new_quantity(turn.text) and turn.entity("quantity"):
+            return change_quantity(turn)
+        phrases = item_phrases(turn.text, turn.tracker.latest_message.get("entities", []))
+        basket = turn.client.basket()
+        items = basket["items"]
+        if not items:
+            turn.say("utter_basket_empty")
+            return []
+        removed, missing = [], []
+        for phrase in phrases:
+            product = next(
+                (e["value"] for e in turn.entities("product") if str(e["value"]) in phrase), phrase
+            )
+            index = closest(str(product), [i["name"] for i in items])
+            if index is None:
+                missing.append(phrase)
+                continue
+            item = items[index]
+            fewer = number(turn.entity("quantity")) if len(phrases) == 1 else None
+            if fewer and fewer < item["quantity"]:
+                turn.client.change_item(item["sku"], item["quantity"] - fewer)
+                removed.append(speech.product(item, fewer))
+            else:
+                turn.client.remove_item(item["sku"])
+                removed.append(speech.product(item))
+        if removed:
+            turn.say("utter_removed_items", items=speech.join_and(removed))
+            say_total(turn)
+        if missing or not phrases:
+            turn.say("utter_not_in_basket", product=speech.join_and(missing) or "that")
+        return []
+
+
+def change_quantity(turn: Turn) -> list[dict[str, Any]]:
+    """ "Make it three milks", "change the eggs to two": set the quantity of one basket line."""
+    items = turn.client.basket()["items"]
+    quantity = number(turn.entity("quantity"))
+    product = turn.entity("product") or turn.text
+    index = closest(product, [i["name"] for i in items]) if items else None
+    if index is None and len(items) == 1:
+        index = 0
+    if index is None or quantity is None:
+        turn.say("utter_ask_change")
+        return []
+    item = items[index]
+    turn.client.change_item(item["sku"], quantity)
+    turn.say("utter_quantity_changed", product=speech.product(item), quantity=quantity)
+    say_total(turn)
+    return []
+
+
+class ActionViewBasket(SkillAction):
+    """Read the basket back briefly, or answer "is bread on my list?"."""
+
+    action_name = "action_view_basket"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        basket = turn.client.basket()
+        items = basket["items"]
+        asked = turn.entity("product")
+        if asked:
+            index = closest(asked, [i["name"] for i in items]) if items else None
+            if index is None:
+                turn.say("utter_not_in_basket", product=asked)
+            else:
+                item = items[index]
+                turn.say("utter_in_basket", product=speech.product(item, item["quantity"]))
+            return []
+        if not items:
+            turn.say("utter_basket_empty")
+            return []
+        spoken = [speech.product(i, i["quantity"]) for i in items[:READ_BACK_ITEMS]]
+        more = len(items) - READ_BACK_ITEMS
+        if more > 0:
+            spoken.append(f"{more} more")
+        turn.say(
+            "utter_basket_contents",
+            items=speech.join_and(spoken),
+            count=basket["item_count"],
+            total=speech.price(basket["total"]),
+        )
+        return []

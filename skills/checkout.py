@@ -1,0 +1,153 @@
+"""Checkout: read the quote back, place the order only on an explicit yes (and PIN), once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.events import SlotSet
+
+from skills import speech
+from skills.base import SkillAction, Turn
+from skills.client import CommerceRefused
+
+MAX_PIN_TRIES = 3
+STAGES = {
+    "being-prepared": "being prepared",
+    "ready-for-pickup": "ready for pickup",
+    "collected": "collected",
+    "cancelled": "cancelled",
+}
+CLEAR = ("quote_id", "pin_required", "pin_tries", "pending", "choices")
+
+
+def cleared() -> list[dict[str, Any]]:
+    return [SlotSet(slot, None) for slot in CLEAR]
+
+
+def idempotency_key(quote_id: str) -> str:
+    """One key per quote: however often the action runs, the service makes one order."""
+    return f"voice-{quote_id}"
+
+
+def place(turn: Turn, pin_ticket: Any = None) -> list[dict[str, Any]]:
+    quote_id = turn.slot("quote_id")
+    if not quote_id:
+        turn.say("utter_nothing_to_confirm")
+        return []
+    try:
+        order = turn.client.place_order(quote_id, idempotency_key(quote_id), pin_ticket)
+    except CommerceRefused as err:
+        response = {
+            "quote-expired": "utter_quote_expired",
+            "price-changed": "utter_quote_changed",
+            "stock-changed": "utter_quote_changed",
+            "slot-full": "utter_quote_slot_gone",
+            "slot-in-past": "utter_quote_slot_gone",
+            "pin-locked": "utter_pin_locked",
+            "pin-required": "utter_ask_pin",
+            "pin-ticket-invalid": "utter_pin_wrong",
+        }.get(err.code)
+        if response is None:
+            raise
+        turn.say(response)
+        return [] if err.code in ("pin-required", "pin-ticket-invalid") else cleared()
+    turn.say(
+        "utter_order_placed",
+        order_id=order["order_id"],
+        store=order["store_name"],
+        when=speech.when(order["pickup_start"]),
+        total=speech.price(order["total"]),
+    )
+    return cleared()
+
+
+def confirm(turn: Turn) -> list[dict[str, Any]]:
+    """The customer said yes to the quote: ask for the PIN if the account has one."""
+    if turn.slot("pin_required"):
+        turn.dispatcher.utter_message(response="utter_ask_pin", json_message={"expect": "pin"})
+        return [SlotSet("pending", "pin")]
+    return place(turn)
+
+
+class ActionCheckout(SkillAction):
+    action_name = "action_checkout"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        basket = turn.client.basket()
+        if not basket["items"]:
+            turn.say("utter_basket_empty")
+            return cleared()
+        bookings = turn.client.pickups()
+        if not bookings:
+            turn.say("utter_need_pickup_first")
+            return [SlotSet("pending", "pickup_when")]
+        booking = bookings[0]
+        try:
+            quote = turn.client.quote(booking["store_id"], booking["slot"]["slot_id"])
+        except CommerceRefused as err:
+            if err.code == "out-of-stock":
+                names = [i["name"] for i in basket["items"] if i["sku"] in err.details["skus"]]
+                turn.say(
+                    "utter_quote_out_of_stock",
+                    items=speech.join_and(names),
+                    store=booking["store_name"],
+                )
+                return cleared()
+            raise
+        count = sum(line["quantity"] for line in quote["lines"])
+        turn.say(
+            "utter_quote_readback",
+            count=count,
+            total=speech.price(quote["total"]),
+            store=quote["store_name"],
+            when=speech.when(quote["slot"]["start"]),
+        )
+        return [
+            SlotSet("quote_id", quote["quote_id"]),
+            SlotSet("pin_required", bool(quote["pin_required"])),
+            SlotSet("pin_tries", 0),
+            SlotSet("pending", "order"),
+            SlotSet("choices", None),
+        ]
+
+
+class ActionProvidePin(SkillAction):
+    """The front end checked the spoken PIN with the service; only its ticket reaches here."""
+
+    action_name = "action_provide_pin"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        if turn.slot("pending") != "pin":
+            turn.say("utter_nothing_to_confirm")
+            return []
+        ticket = turn.metadata.get("pin_ticket")
+        if ticket:
+            return place(turn, ticket)
+        tries = int(turn.slot("pin_tries") or 0) + 1
+        if tries >= MAX_PIN_TRIES:
+            turn.say("utter_pin_too_many")
+            return cleared()
+        turn.dispatcher.utter_message(response="utter_pin_wrong", json_message={"expect": "pin"})
+        return [SlotSet("pin_tries", tries)]
+
+
+class ActionOrderStatus(SkillAction):
+    action_name = "action_order_status"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        orders = turn.client.orders(limit=5)
+        open_orders = [o for o in orders if o["status"] == "placed"]
+        if open_orders:
+            order = open_orders[0]
+            turn.say(
+                "utter_order_status",
+                order_id=order["order_id"],
+                stage=STAGES.get(order["stage"], order["stage"]),
+                store=order["store_name"],
+                when=speech.when(order["pickup_start"]),
+            )
+        elif orders:
+            turn.say("utter_last_order_collected", store=orders[0]["store_name"])
+        else:
+            turn.say("utter_no_orders")
+        return []

@@ -1,0 +1,129 @@
+"""Conversation basics: yes, no, "the second one", cancel, repeat.
+
+A yes, a no or a choice answers whatever question is pending (slot ``pending``); the
+handlers live with the skills that asked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.events import SlotSet
+
+from skills import speech
+from skills.base import SkillAction, Turn
+from skills.basket import add_lines, say_total
+from skills.checkout import cleared, confirm
+from skills.phrases import pick_option
+from skills.pickup import book_slot, move_booking
+from skills.recipes import add_recipe
+
+CLEARED = [SlotSet("pending", None), SlotSet("choices", None)]
+
+
+def act_on_choice(turn: Turn, pending: str | None, chosen: dict[str, Any]) -> list[dict[str, Any]]:
+    kind = chosen.get("kind")
+    if kind == "product":
+        if pending in ("add_choice", "substitute", "add_chosen"):
+            added = add_lines(turn, [(chosen["sku"], int(chosen.get("packs") or 1))])
+            turn.say("utter_added_items", items=speech.join_and(added))
+            say_total(turn)
+            return CLEARED
+        turn.say("utter_chosen_product", product=chosen["label"])
+        return [SlotSet("choices", [chosen]), SlotSet("pending", "add_chosen")]
+    if kind == "recipe":
+        turn.say("utter_recipe_chosen", recipe=chosen["label"], servings=chosen["servings"])
+        return [
+            SlotSet("recipe", chosen["slug"]),
+            SlotSet("choices", [chosen]),
+            SlotSet("pending", "recipe"),
+        ]
+    if kind == "slot":
+        return move_booking(turn, chosen) if pending == "reschedule" else book_slot(turn, chosen)
+    turn.say("utter_nothing_to_choose")
+    return CLEARED
+
+
+class ActionChooseOption(SkillAction):
+    """ "The second one", "the 2 litre one", "the big one": pick from the last menu."""
+
+    action_name = "action_choose_option"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        choices = turn.slot("choices") or []
+        if not choices:
+            turn.say("utter_nothing_to_choose")
+            return []
+        index = pick_option(
+            turn.entity("option") or turn.text,
+            [c["label"] for c in choices],
+            [float(c.get("size") or 0) for c in choices],
+            [float(c.get("price") or 0) for c in choices],
+        )
+        if index is None:
+            turn.say("utter_which_one", options=speech.numbered([c["label"] for c in choices]))
+            return []
+        return act_on_choice(turn, turn.slot("pending"), choices[index])
+
+
+class ActionAffirm(SkillAction):
+    action_name = "action_affirm"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        pending = turn.slot("pending")
+        choices = turn.slot("choices") or []
+        if pending == "order":
+            return confirm(turn)
+        if pending == "recipe" and choices:
+            return add_recipe(turn, turn.slot("recipe") or choices[0]["slug"], None, [])
+        if pending in ("substitute", "add_chosen", "slot", "reschedule") and choices:
+            return act_on_choice(turn, pending, choices[0])
+        turn.say("utter_nothing_to_confirm")
+        return []
+
+
+class ActionDeny(SkillAction):
+    action_name = "action_deny"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        pending = turn.slot("pending")
+        if pending in ("order", "pin"):
+            turn.say("utter_order_not_placed")
+            return cleared()
+        if pending == "substitute":
+            turn.say("utter_left_out")
+        else:
+            turn.say("utter_ok")
+        return CLEARED
+
+
+class ActionCancel(SkillAction):
+    action_name = "action_cancel"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        turn.say("utter_cancelled")
+        return [*cleared(), SlotSet("recipe", None)]
+
+
+class ActionRepeat(SkillAction):
+    """Say the last reply again."""
+
+    action_name = "action_repeat"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        said = [
+            e.get("text") for e in turn.tracker.events if e.get("event") == "bot" and e.get("text")
+        ]
+        if said:
+            last_turn: list[str] = []
+            for event in reversed(turn.tracker.events):
+                if event.get("event") == "user":
+                    if last_turn:
+                        break
+                    continue
+                if event.get("event") == "bot" and event.get("text"):
+                    last_turn.insert(0, event["text"])
+            turn.dispatcher.utter_message(text=" ".join(last_turn) or said[-1])
+        else:
+            turn.say("utter_nothing_to_repeat")
+        return []

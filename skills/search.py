@@ -1,0 +1,97 @@
+"""Product search: say price, pack size and stock; offer a numbered choice when several fit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.events import SlotSet
+
+from skills import speech
+from skills.base import SkillAction, Turn
+from skills.phrases import item_phrases
+
+CHOICES_OFFERED = 3
+CLEAR_LEAD = 0.88  # the runner-up scoring below this share of the best means one clear answer
+UNIT_BASE = {"L": 1000.0, "kg": 1000.0}
+
+
+def base_size(item: dict[str, Any]) -> float:
+    return float(item["size"]) * UNIT_BASE.get(item["unit"], 1.0)
+
+
+def distinct(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Results a person can tell apart by ear: one per (name, brand, size)."""
+    seen, out = set(), []
+    for item in results:
+        key = (item["name"], item["brand"], item["size"], item["unit"])
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def is_clear(results: list[dict[str, Any]]) -> bool:
+    if len(results) < 2:
+        return True
+    return results[1]["score"] < results[0]["score"] * CLEAR_LEAD
+
+
+def as_choice(item: dict[str, Any], packs: int = 1) -> dict[str, Any]:
+    return {
+        "kind": "product",
+        "sku": item["sku"],
+        "label": f"{speech.product(item)}, {speech.price(item['price'])}",
+        "name": item["name"],
+        "packs": packs,
+        "size": base_size(item),
+        "price": item["price"],
+        "in_stock": item.get("in_stock"),
+    }
+
+
+def offer_choices(turn: Turn, results: list[dict[str, Any]], mode: str) -> list[dict[str, Any]]:
+    """Speak a short numbered menu and remember it for "the second one"."""
+    options = [as_choice(item, item.get("packs") or 1) for item in results[:CHOICES_OFFERED]]
+    turn.say("utter_product_choices", options=speech.numbered([o["label"] for o in options]))
+    return [SlotSet("choices", options), SlotSet("pending", mode)]
+
+
+def describe(turn: Turn, item: dict[str, Any], store_name: str) -> None:
+    values = {
+        "product": speech.product(item),
+        "price": speech.price(item["price"]),
+        "store": store_name,
+    }
+    if item.get("in_stock"):
+        turn.say("utter_product_in_stock", **values)
+    else:
+        turn.say("utter_product_out_of_stock", **values)
+
+
+def store_name(turn: Turn, store_id: str) -> str:
+    try:
+        return str(turn.client.store(store_id)["name"])
+    except Exception:  # a name is a nicety; the answer stands without it
+        return "your store"
+
+
+class ActionSearchProduct(SkillAction):
+    action_name = "action_search_product"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        phrases = item_phrases(turn.text, turn.tracker.latest_message.get("entities", []))
+        if not phrases:
+            turn.say("utter_ask_product")
+            return []
+        store = turn.store_id()
+        results = distinct(turn.client.resolve(phrases[0], store)["results"])
+        if not results:
+            turn.say("utter_product_unknown", product=phrases[0])
+            return [SlotSet("choices", None), SlotSet("pending", None)]
+        if is_clear(results):
+            describe(turn, results[0], store_name(turn, store))
+            return [
+                SlotSet("choices", [as_choice(results[0], results[0].get("packs") or 1)]),
+                SlotSet("pending", "add_chosen"),
+            ]
+        return offer_choices(turn, results, "choose_product")

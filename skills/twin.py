@@ -1,0 +1,405 @@
+"""An in-memory twin of the catalog & order service, for unit tests of the skills.
+
+It answers the same calls as ``CommerceClient`` with the same shapes, from a small catalog
+held in dictionaries, and raises the same ``CommerceRefused`` codes. It is deliberately simple
+(word-overlap search, fixed slots): the real service is tested on its own and end to end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from copy import deepcopy
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from skills.client import JSON, CommerceRefused, CommerceUnavailable
+
+WORD_QUANTITY = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "six": 6,
+    "dozen": 12,
+    "a dozen": 12,
+}
+
+
+def _product(
+    sku: str,
+    name: str,
+    category: str,
+    size: float,
+    unit: str,
+    price: float,
+    brand: str = "Greenleaf",
+) -> JSON:
+    return {
+        "sku": sku,
+        "name": name,
+        "brand": brand,
+        "size": size,
+        "unit": unit,
+        "price": price,
+        "department": "dairy",
+        "category": category,
+    }
+
+
+DEFAULT_PRODUCTS = [
+    _product("DAI-1", "Whole Milk", "milk", 2.0, "L", 1.50),
+    _product("DAI-2", "Semi-Skimmed Milk", "milk", 1.0, "L", 1.05),
+    _product("DAI-3", "Oat Milk", "milk", 1.0, "L", 1.80, brand="Oatly Fields"),
+    _product("DAI-4", "Free Range Large Eggs", "egg", 12.0, "each", 2.75),
+    _product("BAK-1", "White Bread", "bread", 800.0, "g", 0.80),
+    _product("BAK-2", "Sourdough Loaf", "bread", 400.0, "g", 2.20),
+    _product("PRO-1", "Bananas", "banana", 1.0, "each", 0.20),
+    _product("PAN-1", "Plain Flour", "flour", 1.5, "kg", 0.95),
+]
+
+
+class InMemoryCommerce:
+    """One customer's view of a tiny shop; ``fail`` makes every call raise Unavailable."""
+
+    def __init__(self, products: list[JSON] | None = None, pin: bool = False) -> None:
+        self.products = {p["sku"]: deepcopy(p) for p in (products or DEFAULT_PRODUCTS)}
+        self.stock: dict[str, int] = {sku: 20 for sku in self.products}
+        self.basket_lines: dict[str, int] = {}
+        self.stores_list = [
+            {
+                "store_id": "riverside",
+                "name": "Greenleaf Riverside",
+                "address": "14 Mill Quay",
+                "timezone": "Europe/London",
+                "opening_hours": {
+                    d: ["07:00", "22:00"]
+                    for d in (
+                        "monday",
+                        "tuesday",
+                        "wednesday",
+                        "thursday",
+                        "friday",
+                        "saturday",
+                        "sunday",
+                    )
+                },
+            },
+        ]
+        start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(
+            hour=17, minute=0, second=0, microsecond=0
+        )
+        self.slots = [
+            {
+                "slot_id": i + 1,
+                "store_id": "riverside",
+                "start": (start + timedelta(minutes=30 * i)).isoformat(),
+                "end": (start + timedelta(minutes=30 * (i + 1))).isoformat(),
+                "capacity": 2,
+                "available": 2,
+            }
+            for i in range(4)
+        ]
+        self.bookings: list[JSON] = []
+        self.orders_list: list[JSON] = []
+        self.quotes: dict[str, JSON] = {}
+        self.pin = pin
+        self.fail = False
+        self.calls: list[str] = []
+        self._ids = itertools.count(1)
+
+    def _call(self, name: str) -> None:
+        self.calls.append(name)
+        if self.fail:
+            raise CommerceUnavailable(f"{name}: the twin is down")
+
+    def _item(self, sku: str, **extra: Any) -> JSON:
+        return {**self.products[sku], "in_stock": self.stock.get(sku, 0) > 0, **extra}
+
+    # -- catalog -----------------------------------------------------------------------------
+
+    def search(self, q: str, store_id: str | None, limit: int = 5) -> list[JSON]:
+        self._call("search")
+        words = {w.rstrip("s") for w in re.findall(r"[a-z]+", q.lower())}
+        scored = []
+        for sku, product in self.products.items():
+            name = {w.rstrip("s") for w in re.findall(r"[a-z]+", product["name"].lower())}
+            overlap = len(words & (name | {product["category"]}))
+            if overlap:
+                scored.append((-overlap, len(name), sku))
+        return [self._item(sku, score=50.0 - n) for _, n, sku in sorted(scored)[:limit]]
+
+    def resolve(self, q: str, store_id: str | None, limit: int = 5) -> JSON:
+        self._call("resolve")
+        words = q.lower().split()
+        packs = None
+        if words and (words[0].isdigit() or words[0] in WORD_QUANTITY):
+            packs = int(words[0]) if words[0].isdigit() else WORD_QUANTITY[words[0]]
+            if packs > 99:
+                raise CommerceRefused(422, "quantity-out-of-range", "too many", {})
+        results = self.search(q, store_id, limit)
+        for result in results:
+            result["packs"] = packs or 1
+        return {
+            "query": q,
+            "quantity": {"text": None, "packs": packs, "amount": None, "unit": None},
+            "results": results,
+        }
+
+    def stores(self, q: str | None = None) -> list[JSON]:
+        self._call("stores")
+        if q is None:
+            return deepcopy(self.stores_list)
+        return [
+            s
+            for s in self.stores_list
+            if s["store_id"] in q.lower().replace(" ", "-") or q.lower() in s["name"].lower()
+        ]
+
+    def store(self, store_id: str) -> JSON:
+        self._call("store")
+        for store in self.stores_list:
+            if store["store_id"] == store_id:
+                return deepcopy(store)
+        raise CommerceRefused(404, "store-not-found", store_id, {})
+
+    def find_slot(self, store_id: str, when: str) -> JSON:
+        self._call("find_slot")
+        wanted = next((s for s in self.slots if s["available"] > 0), None)
+        if "full" in when:
+            wanted = None
+        free = [s for s in self.slots if s["available"] > 0 and s is not wanted]
+        return {
+            "when": when,
+            "requested_start": None,
+            "window_start": None,
+            "window_end": None,
+            "slot": deepcopy(wanted),
+            "alternatives": deepcopy(free[:3]),
+        }
+
+    def recipes(self, q: str | None = None, meal: str | None = None, limit: int = 3) -> list[JSON]:
+        self._call("recipes")
+        book = [
+            {
+                "recipe_id": 1,
+                "slug": "pancakes",
+                "name": "Pancakes",
+                "servings": 4,
+                "meal": "breakfast",
+                "minutes": 20,
+                "tags": [],
+            }
+        ]
+        if q and "pancake" not in q.lower():
+            return []
+        return book[:limit]
+
+    # -- the customer ----------------------------------------------------------------------
+
+    def me(self) -> JSON:
+        self._call("me")
+        return {
+            "handle": "alice",
+            "name": "Alice Martin",
+            "home_store_id": "riverside",
+            "has_pin": self.pin,
+        }
+
+    def basket(self, store_id: str | None = None) -> JSON:
+        self._call("basket")
+        items = [
+            self._item(sku, quantity=q, line_total=round(q * self.products[sku]["price"], 2))
+            for sku, q in self.basket_lines.items()
+        ]
+        return {
+            "items": items,
+            "item_count": sum(self.basket_lines.values()),
+            "total": round(sum(i["line_total"] for i in items), 2),
+            "currency": "GBP",
+        }
+
+    def add_item(self, sku: str, quantity: int) -> JSON:
+        self._call("add_item")
+        if sku not in self.products:
+            raise CommerceRefused(404, "product-not-found", sku, {})
+        if not 1 <= self.basket_lines.get(sku, 0) + quantity <= 99:
+            raise CommerceRefused(422, "quantity-out-of-range", "1 to 99", {})
+        self.basket_lines[sku] = self.basket_lines.get(sku, 0) + quantity
+        return self.basket()
+
+    def change_item(self, sku: str, quantity: int) -> JSON:
+        self._call("change_item")
+        if sku not in self.basket_lines:
+            raise CommerceRefused(404, "not-in-basket", sku, {})
+        self.basket_lines[sku] = quantity
+        return self.basket()
+
+    def remove_item(self, sku: str) -> JSON:
+        self._call("remove_item")
+        if self.basket_lines.pop(sku, None) is None:
+            raise CommerceRefused(404, "not-in-basket", sku, {})
+        return self.basket()
+
+    def usual(self) -> list[JSON]:
+        self._call("usual")
+        return [self._item("DAI-2", quantity=2, share=0.8)]
+
+    def purchases(self, q: str | None = None, limit: int = 5) -> list[JSON]:
+        self._call("purchases")
+        found = self.search(q or "", None, limit) if q else [self._item("DAI-2")]
+        return [{**f, "times_bought": 3, "last_bought": "2026-11-01T10:00:00+00:00"} for f in found]
+
+    def reorder(self, source: str, store_id: str, skus: list[str] | None = None) -> JSON:
+        self._call("reorder")
+        wanted = {"DAI-2": 2, "BAK-1": 1}
+        added, unavailable = [], []
+        for sku, quantity in wanted.items():
+            if self.stock.get(sku, 0) >= quantity:
+                self.basket_lines[sku] = self.basket_lines.get(sku, 0) + quantity
+                added.append(self._item(sku, quantity=quantity))
+            else:
+                subs = [
+                    self._item(s, score=0.8)
+                    for s, p in self.products.items()
+                    if p["category"] == self.products[sku]["category"]
+                    and s != sku
+                    and self.stock.get(s, 0) >= quantity
+                ]
+                unavailable.append(self._item(sku, quantity=quantity, substitutes=subs))
+        return {"store_id": store_id, "added": added, "unavailable": unavailable}
+
+    def recipe_to_basket(
+        self, recipe: str, store_id: str, servings: int | None, have: list[str]
+    ) -> JSON:
+        self._call("recipe_to_basket")
+        servings = servings or 4
+        lines = {"DAI-2": 1 if servings <= 4 else 2, "DAI-4": 1, "PAN-1": 1}
+        skipped = []
+        if any("egg" in h for h in have):
+            lines.pop("DAI-4")
+            skipped.append({"line": "3 eggs", "category": "egg", "reason": "you have it"})
+        for sku, quantity in lines.items():
+            self.basket_lines[sku] = self.basket_lines.get(sku, 0) + quantity
+        return {
+            "recipe": {
+                "recipe_id": 1,
+                "slug": "pancakes",
+                "name": "Pancakes",
+                "servings": 4,
+                "meal": "breakfast",
+                "minutes": 20,
+                "tags": [],
+            },
+            "servings": servings,
+            "store_id": store_id,
+            "added": [self._item(s, quantity=q) for s, q in lines.items()],
+            "skipped": skipped,
+            "unavailable": [],
+        }
+
+    def pickups(self) -> list[JSON]:
+        self._call("pickups")
+        return deepcopy([b for b in self.bookings if b["status"] == "active"])
+
+    def _slot(self, slot_id: int) -> JSON:
+        for slot in self.slots:
+            if slot["slot_id"] == slot_id:
+                return slot
+        raise CommerceRefused(404, "slot-not-found", str(slot_id), {})
+
+    def book(self, slot_id: int) -> JSON:
+        self._call("book")
+        slot = self._slot(slot_id)
+        if slot["available"] <= 0:
+            free = [s for s in self.slots if s["available"] > 0]
+            raise CommerceRefused(409, "slot-full", "full", {"alternatives": deepcopy(free)})
+        slot["available"] -= 1
+        booking = {
+            "booking_id": next(self._ids),
+            "status": "active",
+            "store_id": "riverside",
+            "store_name": "Greenleaf Riverside",
+            "slot": deepcopy(slot),
+        }
+        self.bookings.append(booking)
+        return deepcopy(booking)
+
+    def reschedule(self, booking_id: int, slot_id: int) -> JSON:
+        self._call("reschedule")
+        booking = next(b for b in self.bookings if b["booking_id"] == booking_id)
+        new = self._slot(slot_id)
+        if new["available"] <= 0:
+            raise CommerceRefused(409, "slot-full", "full", {"alternatives": []})
+        new["available"] -= 1
+        self._slot(booking["slot"]["slot_id"])["available"] += 1
+        booking["slot"] = deepcopy(new)
+        return deepcopy(booking)
+
+    def cancel_pickup(self, booking_id: int) -> JSON:
+        self._call("cancel_pickup")
+        booking = next(b for b in self.bookings if b["booking_id"] == booking_id)
+        booking["status"] = "cancelled"
+        self._slot(booking["slot"]["slot_id"])["available"] += 1
+        return deepcopy(booking)
+
+    def quote(self, store_id: str, slot_id: int) -> JSON:
+        self._call("quote")
+        if not self.basket_lines:
+            raise CommerceRefused(409, "basket-empty", "empty", {})
+        basket = self.basket()
+        quote_id = f"q-{next(self._ids)}"
+        self.quotes[quote_id] = {"lines": dict(self.basket_lines), "slot_id": slot_id}
+        return {
+            "quote_id": quote_id,
+            "store_id": store_id,
+            "store_name": "Greenleaf Riverside",
+            "slot_id": slot_id,
+            "slot": deepcopy(self._slot(slot_id)),
+            "lines": [
+                {
+                    "sku": i["sku"],
+                    "name": i["name"],
+                    "quantity": i["quantity"],
+                    "unit_price": i["price"],
+                    "line_total": i["line_total"],
+                }
+                for i in basket["items"]
+            ],
+            "total": basket["total"],
+            "currency": "GBP",
+            "expires_at": "2099-01-01T00:00:00+00:00",
+            "pin_required": self.pin,
+        }
+
+    def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> JSON:
+        self._call("place_order")
+        for order in self.orders_list:
+            if order["key"] == key:
+                return deepcopy(order)
+        if quote_id not in self.quotes:
+            raise CommerceRefused(404, "quote-not-found", quote_id, {})
+        if self.pin and pin_ticket != "pt_good":
+            code = "pin-ticket-invalid" if pin_ticket else "pin-required"
+            raise CommerceRefused(403, code, "pin", {})
+        slot = self._slot(self.quotes[quote_id]["slot_id"])
+        order = {
+            "order_id": next(self._ids),
+            "status": "placed",
+            "stage": "being-prepared",
+            "store_id": "riverside",
+            "store_name": "Greenleaf Riverside",
+            "pickup_start": slot["start"],
+            "total": self.basket()["total"],
+            "key": key,
+            "lines": [],
+        }
+        self.orders_list.append(order)
+        self.basket_lines.clear()
+        return deepcopy(order)
+
+    def orders(self, limit: int = 5) -> list[JSON]:
+        self._call("orders")
+        return deepcopy(list(reversed(self.orders_list))[:limit])

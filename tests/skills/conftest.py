@@ -1,0 +1,71 @@
+"""Unit tests of the skills: real actions, CollectingDispatcher, the in-memory commerce twin.
+
+These run in Rasa's environment (`.venv-rasa/bin/pytest --confcutdir=tests/skills tests/skills`,
+which `make test` does); the end-to-end tests in tests/dialogue use the real service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from skills import client
+from skills.twin import InMemoryCommerce
+
+
+@pytest.fixture
+def shop(monkeypatch: pytest.MonkeyPatch) -> InMemoryCommerce:
+    twin = InMemoryCommerce()
+    monkeypatch.setattr(client, "factory", lambda token: twin)
+    return twin
+
+
+@pytest.fixture
+def shop_with_pin(monkeypatch: pytest.MonkeyPatch) -> InMemoryCommerce:
+    twin = InMemoryCommerce(pin=True)
+    monkeypatch.setattr(client, "factory", lambda token: twin)
+    return twin
+
+
+def entity(text: str, name: str, value: str, occurrence: int = 0) -> dict[str, Any]:
+    """An NLU entity for ``value`` as it occurs in ``text`` (character offsets included)."""
+    starts = [m.start() for m in re.finditer(re.escape(value), text)]
+    start = starts[occurrence]
+    return {"entity": name, "value": value, "start": start, "end": start + len(value)}
+
+
+def tracker(
+    text: str,
+    intent: str,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> Tracker:
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities or [],
+        "metadata": {"customer_token": "cst_test", "store_id": "riverside", **(metadata or {})},
+    }
+    return Tracker("test-sender", slots or {}, latest, events or [], False, None, {}, "")
+
+
+def run(action: Any, state: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(messages sent, events returned) of one action run."""
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, state, {}))
+    return dispatcher.messages, events
+
+
+def responses(messages: list[dict[str, Any]]) -> list[str]:
+    return [m.get("response") for m in messages]
+
+
+def slots_set(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}

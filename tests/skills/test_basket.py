@@ -1,0 +1,139 @@
+"""Basket skill: several items per sentence, quantities, remove, change, read back."""
+
+from __future__ import annotations
+
+from skills.basket import (
+    ActionAddToBasket,
+    ActionRemoveFromBasket,
+    ActionViewBasket,
+)
+from tests.skills.conftest import entity, responses, run, slots_set, tracker
+
+
+def test_several_items_in_one_sentence(shop):
+    text = "add milk, eggs and two loaves of bread"
+    ents = [
+        entity(text, "product", "milk"),
+        entity(text, "product", "eggs"),
+        entity(text, "quantity", "two"),
+        entity(text, "unit", "loaves"),
+        entity(text, "product", "bread"),
+    ]
+    messages, _ = run(ActionAddToBasket(), tracker(text, "add_to_basket", ents))
+    assert responses(messages)[0] == "utter_added_items"
+    assert set(shop.basket_lines) == {"DAI-1", "DAI-4", "BAK-1"}
+    assert shop.basket_lines["BAK-1"] == 2, "two loaves -> two packs"
+    assert "utter_basket_total" in responses(messages)
+    assert [c for c in shop.calls if c == "resolve"] == ["resolve"] * 3
+
+
+def test_ambiguous_single_item_offers_a_numbered_choice(shop):
+    shop.products["DAI-1"]["name"] = "Milk"
+    shop.products["DAI-2"]["name"] = "Milk Semi"
+    text = "add some milk"
+    messages, events = run(
+        ActionAddToBasket(), tracker(text, "add_to_basket", [entity(text, "product", "milk")])
+    )
+    assert responses(messages) == ["utter_product_choices"]
+    assert shop.basket_lines == {}, "nothing is added while the customer chooses"
+    slots = slots_set(events)
+    assert slots["pending"] == "add_choice"
+    assert [c["sku"] for c in slots["choices"]][:2] == ["DAI-1", "DAI-2"]
+    assert "one, " in messages[0]["options"]
+    assert "two, " in messages[0]["options"]
+
+
+def test_unknown_product_is_said_and_nothing_added(shop):
+    text = "add unicorn steaks"
+    messages, _ = run(
+        ActionAddToBasket(),
+        tracker(text, "add_to_basket", [entity(text, "product", "unicorn steaks")]),
+    )
+    assert responses(messages) == ["utter_product_unknown"]
+    assert messages[0]["product"] == "unicorn steaks"
+    assert shop.basket_lines == {}
+
+
+def test_absurd_quantity_refused_and_nothing_added(shop):
+    text = "add 1000 loaves of bread and milk"
+    ents = [
+        entity(text, "quantity", "1000"),
+        entity(text, "unit", "loaves"),
+        entity(text, "product", "bread"),
+        entity(text, "product", "milk"),
+    ]
+    messages, _ = run(ActionAddToBasket(), tracker(text, "add_to_basket", ents))
+    assert responses(messages) == ["utter_quantity_out_of_range_for"]
+    assert shop.basket_lines == {}, "a refused item leaves the whole sentence undone"
+
+
+def test_service_down_is_an_apology(shop):
+    shop.fail = True
+    text = "add milk"
+    messages, _ = run(
+        ActionAddToBasket(), tracker(text, "add_to_basket", [entity(text, "product", "milk")])
+    )
+    assert responses(messages) == ["utter_service_unavailable"]
+
+
+def test_remove_change_and_read_back(shop):
+    shop.basket_lines = {"DAI-1": 3, "BAK-1": 1}
+    text = "remove the bread"
+    messages, _ = run(
+        ActionRemoveFromBasket(),
+        tracker(text, "remove_from_basket", [entity(text, "product", "bread")]),
+    )
+    assert responses(messages)[0] == "utter_removed_items"
+    assert shop.basket_lines == {"DAI-1": 3}
+
+    text = "make that two milks"
+    run(
+        ActionAddToBasket(),
+        tracker(
+            text,
+            "add_to_basket",
+            [entity(text, "quantity", "two"), entity(text, "product", "milks")],
+        ),
+    )
+    assert shop.basket_lines == {"DAI-1": 2}, "a new quantity, not two more"
+
+    text = "change the milk to four"
+    run(
+        ActionRemoveFromBasket(),
+        tracker(
+            text,
+            "remove_from_basket",
+            [entity(text, "product", "milk"), entity(text, "quantity", "four")],
+        ),
+    )
+    assert shop.basket_lines == {"DAI-1": 4}
+
+    text = "one less milk"
+    run(
+        ActionRemoveFromBasket(),
+        tracker(
+            text,
+            "remove_from_basket",
+            [entity(text, "quantity", "one"), entity(text, "product", "milk")],
+        ),
+    )
+    assert shop.basket_lines == {"DAI-1": 3}, "one less takes one away"
+
+    messages, _ = run(ActionViewBasket(), tracker("what's in my basket", "view_basket"))
+    assert responses(messages) == ["utter_basket_contents"]
+    assert "3 Whole Milk" in messages[0]["items"]
+    assert messages[0]["total"] == "£4.50"
+
+
+def test_is_it_on_my_list(shop):
+    shop.basket_lines = {"DAI-4": 1}
+    text = "is bread on my list"
+    messages, _ = run(
+        ActionViewBasket(), tracker(text, "view_basket", [entity(text, "product", "bread")])
+    )
+    assert responses(messages) == ["utter_not_in_basket"]
+    text = "are eggs on my list"
+    messages, _ = run(
+        ActionViewBasket(), tracker(text, "view_basket", [entity(text, "product", "eggs")])
+    )
+    assert responses(messages) == ["utter_in_basket"]

@@ -1,0 +1,38 @@
+"""Search skill: one clear answer with price, size and stock; a numbered choice otherwise."""
+
+from __future__ import annotations
+
+from skills.search import ActionSearchProduct
+from tests.skills.conftest import entity, responses, run, slots_set, tracker
+
+
+def test_clear_answer_says_price_size_and_stock(shop):
+    text = "do you have sourdough"
+    messages, events = run(
+        ActionSearchProduct(),
+        tracker(text, "search_product", [entity(text, "product", "sourdough")]),
+    )
+    assert responses(messages) == ["utter_product_in_stock"]
+    assert messages[0]["product"] == "Sourdough Loaf, 400 grams"
+    assert messages[0]["price"] == "£2.20"
+    assert messages[0]["store"] == "Greenleaf Riverside"
+    assert slots_set(events)["pending"] == "add_chosen"
+
+
+def test_out_of_stock_is_said(shop):
+    shop.stock["BAK-2"] = 0
+    text = "do you have sourdough"
+    messages, _ = run(
+        ActionSearchProduct(),
+        tracker(text, "search_product", [entity(text, "product", "sourdough")]),
+    )
+    assert responses(messages) == ["utter_product_out_of_stock"]
+
+
+def test_several_fits_get_a_menu(shop):
+    text = "search for milk"
+    messages, events = run(
+        ActionSearchProduct(), tracker(text, "search_product", [entity(text, "product", "milk")])
+    )
+    assert responses(messages) == ["utter_product_choices"]
+    assert len(slots_set(events)["choices"]) == 3
