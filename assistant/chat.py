@@ -16,13 +16,20 @@ from assistant.dialogue import RasaDialogue
 from assistant.services import running
 from assistant.settings import Settings
 from commerce.cli import open_database
+from commerce.seed import seeder
 from commerce.services import auth
 
 
 def customer_token(settings: Settings, customer: str) -> str:
-    """A fresh API token for the named customer, minted in the service's database."""
+    """A fresh API token for the named customer, minted in the service's database (migrated
+    and seeded first, as ``catalog serve`` would on its first start)."""
     db = open_database(settings)
     try:
+        seeder.seed(
+            db,
+            customers=settings.commerce.seed_customers,
+            slot_days=settings.commerce.slot_days_ahead,
+        )
         with db.session(write=True) as session:
             return auth.mint_token(session, auth.find_customer(session, customer))
     finally:
@@ -51,35 +58,43 @@ def pin_ticket(settings: Settings, token: str, spoken: str) -> str | None:
     return ticket
 
 
-def converse(
-    settings: Settings,
-    dialogue: RasaDialogue,
-    token: str,
-    store: str | None,
-    lines: Iterable[str],
-    out: IO[str],
-) -> None:
-    sender = f"chat-{uuid.uuid4().hex[:12]}"
-    metadata: dict[str, Any] = {"customer_token": token}
-    if store:
-        metadata["store_id"] = store
-    expecting_pin = False
-    for line in lines:
-        text = line.strip()
-        if not text:
-            continue
+class ChatSession:
+    """One customer's text conversation: each ``turn`` is one line the customer typed or said.
+
+    While the assistant waits for a PIN, the next turn is checked with the service and only
+    the resulting ticket reaches the dialogue: the PIN is never sent, stored or echoed.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        dialogue: RasaDialogue,
+        token: str,
+        store: str | None = None,
+        sender: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.dialogue = dialogue
+        self.token = token
+        self.sender = sender or f"chat-{uuid.uuid4().hex[:12]}"
+        self.metadata: dict[str, Any] = {"customer_token": token}
+        if store:
+            self.metadata["store_id"] = store
+        self.expecting_pin = False
+
+    def turn(self, text: str) -> dict[str, Any]:
         started = time.perf_counter()
-        if expecting_pin:
-            ticket = pin_ticket(settings, token, text)
-            parsed, reply = dialogue.turn(
-                sender, "/provide_pin", {**metadata, "pin_ticket": ticket}
+        if self.expecting_pin:
+            ticket = pin_ticket(self.settings, self.token, text)
+            parsed, reply = self.dialogue.turn(
+                self.sender, "/provide_pin", {**self.metadata, "pin_ticket": ticket}
             )
-            shown = "[PIN]"  # a PIN is never echoed, logged or sent to the dialogue
+            shown = "[PIN]"
         else:
-            parsed, reply = dialogue.turn(sender, text, metadata)
+            parsed, reply = self.dialogue.turn(self.sender, text, self.metadata)
             shown = text
-        expecting_pin = reply.expects_pin
-        record = {
+        self.expecting_pin = reply.expects_pin
+        return {
             "user": shown,
             "intent": parsed.intent,
             "confidence": parsed.confidence,
@@ -87,8 +102,14 @@ def converse(
             "responses": [r.response for r in reply.replies],
             "latency_ms": round((time.perf_counter() - started) * 1000, 1),
         }
-        out.write(json.dumps(record) + "\n")
-        out.flush()
+
+
+def converse(session: ChatSession, lines: Iterable[str], out: IO[str]) -> None:
+    for line in lines:
+        text = line.strip()
+        if text:
+            out.write(json.dumps(session.turn(text)) + "\n")
+            out.flush()
 
 
 def chat(
@@ -99,7 +120,7 @@ def chat(
         d = stack.settings.dialogue
         dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
         try:
-            converse(stack.settings, dialogue, token, store, lines, out)
+            converse(ChatSession(stack.settings, dialogue, token, store), lines, out)
         finally:
             dialogue.close()
 

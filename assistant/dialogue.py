@@ -54,26 +54,30 @@ class RasaDialogue:
         self, sender: str, text: str, metadata: dict[str, Any]
     ) -> tuple[IntentParsed, ReplyReady]:
         """One customer turn through Rasa and the skills; the replies and the intent it saw."""
-        messages = self._post(
+        self._post(
             "/webhooks/rest/webhook", {"sender": sender, "message": text, "metadata": metadata}
         )
-        tracker = self._tracker(sender)
-        latest = tracker.get("latest_message") or {}
-        intent = latest.get("intent") or {}
-        keys = self._response_keys(tracker, len(messages))
+        # The REST channel splits one utterance into a text and a custom message; the tracker
+        # keeps it whole, with the response key, so the replies are read from there.
+        events = self._tracker(sender).get("events") or []
+        last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+        user = events[last_user] if last_user >= 0 else {}
         replies = tuple(
             Reply(
-                text=m.get("text") or "",
-                response=keys[i] if i < len(keys) else None,
-                custom=m.get("custom") or {},
+                text=e.get("text") or "",
+                response=(e.get("metadata") or {}).get("utter_action"),
+                custom=(e.get("data") or {}).get("custom") or {},
             )
-            for i, m in enumerate(messages)
+            for e in events[last_user + 1 :]
+            if e.get("event") == "bot"
         )
+        parse_data = user.get("parse_data") or {}
+        intent = parse_data.get("intent") or {}
         parsed = IntentParsed(
             text=text,
             intent=intent.get("name"),
             confidence=intent.get("confidence"),
-            entities=tuple(latest.get("entities") or ()),
+            entities=tuple(parse_data.get("entities") or ()),
         )
         return parsed, ReplyReady(replies)
 
@@ -89,13 +93,3 @@ class RasaDialogue:
             raise DialogueError("rasa-error", f"Rasa answered {response.status_code}")
         result: dict[str, Any] = response.json()
         return result
-
-    @staticmethod
-    def _response_keys(tracker: dict[str, Any], count: int) -> list[str | None]:
-        """The response keys of the last ``count`` bot messages, in order."""
-        bots = (
-            [e for e in tracker.get("events", []) if e.get("event") == "bot"][-count:]
-            if count
-            else []
-        )
-        return [(e.get("metadata") or {}).get("utter_action") for e in bots]

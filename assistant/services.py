@@ -122,6 +122,8 @@ class Stack:
             ],
             f"{c.base_url}/v1/health",
             self._logs("commerce"),
+            # In the environment, not argv: a PostgreSQL URL may carry a password.
+            env={"DATABASE_URL": self.settings.resolve_database_url()},
             cwd=self.settings.root,
         )
 

@@ -36,11 +36,14 @@ def is_clear(results: list[dict[str, Any]]) -> bool:
     return results[1]["score"] < results[0]["score"] * CLEAR_LEAD
 
 
-def as_choice(item: dict[str, Any], packs: int = 1) -> dict[str, Any]:
+def as_choice(item: dict[str, Any], packs: int = 1, with_brand: bool = False) -> dict[str, Any]:
+    described = speech.product(item)
+    if with_brand and item.get("brand") and not described.startswith(item["brand"]):
+        described = f"{item['brand']} {described}"
     return {
         "kind": "product",
         "sku": item["sku"],
-        "label": f"{speech.product(item)}, {speech.price(item['price'])}",
+        "label": f"{described}, {speech.price(item['price'])}",
         "name": item["name"],
         "packs": packs,
         "size": base_size(item),
@@ -51,7 +54,11 @@ def as_choice(item: dict[str, Any], packs: int = 1) -> dict[str, Any]:
 
 def offer_choices(turn: Turn, results: list[dict[str, Any]], mode: str) -> list[dict[str, Any]]:
     """Speak a short numbered menu and remember it for "the second one"."""
-    options = [as_choice(item, item.get("packs") or 1) for item in results[:CHOICES_OFFERED]]
+    offered = results[:CHOICES_OFFERED]
+    # Two offers that would sound the same ("Oat Milk, 1 litre") are told apart by brand.
+    spoken = [speech.product(item) for item in offered]
+    with_brand = len(set(spoken)) < len(spoken)
+    options = [as_choice(item, item.get("packs") or 1, with_brand) for item in offered]
     turn.say("utter_product_choices", options=speech.numbered([o["label"] for o in options]))
     return [SlotSet("choices", options), SlotSet("pending", mode)]
 

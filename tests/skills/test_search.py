@@ -36,3 +36,18 @@ def test_several_fits_get_a_menu(shop):
     )
     assert responses(messages) == ["utter_product_choices"]
     assert len(slots_set(events)["choices"]) == 3
+
+
+def test_offers_that_sound_the_same_are_told_apart_by_brand(shop):
+    shop.products["DAI-2"]["name"] = "Whole Milk"
+    shop.products["DAI-2"]["size"] = shop.products["DAI-1"]["size"]
+    shop.products["DAI-2"]["unit"] = shop.products["DAI-1"]["unit"]
+    shop.products["DAI-2"]["brand"] = "Dale Farm"
+    text = "search for whole milk"
+    messages, events = run(
+        ActionSearchProduct(),
+        tracker(text, "search_product", [entity(text, "product", "whole milk")]),
+    )
+    labels = [c["label"] for c in slots_set(events)["choices"]]
+    assert any(label.startswith("Dale Farm Whole Milk") for label in labels), labels
+    assert "Dale Farm Whole Milk" in messages[0]["options"]

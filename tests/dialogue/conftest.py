@@ -1,0 +1,116 @@
+"""The whole dialogue stack for end-to-end tests: the real commerce service (on a copy of the
+seeded SQLite database), the real action server (skills/) and the real Rasa server with the
+trained model, each on a free port of 127.0.0.1; started once per test session."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.chat import ChatSession, customer_token
+from assistant.dialogue import RasaDialogue
+from assistant.services import Stack, running
+from assistant.settings import ROOT, Settings, load_settings
+from assistant.training import train
+from commerce.db import Database
+from commerce.services import auth
+from commerce.services import basket as basket_service
+from tests.conftest import service_missing
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def stack(
+    seeded_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
+    if not rasa.exists():
+        service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(rasa)))
+    work = tmp_path_factory.mktemp("dialogue")
+    database = work / "commerce.db"
+    shutil.copy(seeded_sqlite_template, database)
+    action_port, rasa_port, commerce_port = free_port(), free_port(), free_port()
+    endpoints = work / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n'
+        'lock_store:\n  type: "in_memory"\n'
+    )
+    base = load_settings(environ={})
+    settings = replace(
+        base,
+        commerce=replace(base.commerce, database_url=f"sqlite:///{database}", port=commerce_port),
+        dialogue=replace(
+            base.dialogue,
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            action_url=f"http://127.0.0.1:{action_port}",
+            endpoints=str(endpoints),
+            auth_token=None,
+        ),
+    )
+    train(settings)  # quick when the model is up to date
+    with running(settings) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def dialogue(stack: Stack) -> Iterator[RasaDialogue]:
+    d = stack.settings.dialogue
+    client = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def start_chat(stack: Stack, dialogue: RasaDialogue) -> Callable[..., ChatSession]:
+    def start(customer: str, store: str | None = None) -> ChatSession:
+        return ChatSession(
+            stack.settings, dialogue, customer_token(stack.settings, customer), store
+        )
+
+    return start
+
+
+class Shop:
+    """Reads the commerce database the service writes: what a test checks its outcomes in."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.db = Database.connect(settings.resolve_database_url())
+
+    def basket(self, customer: str) -> dict[str, Any]:
+        with self.db.session() as session:
+            who = auth.find_customer(session, customer)
+            return basket_service.view(session, who, who.home_store_id)
+
+    def lines(self, customer: str) -> dict[str, int]:
+        return {i["sku"]: i["quantity"] for i in self.basket(customer)["items"]}
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        from sqlalchemy import text
+
+        with self.db.session() as session:
+            return session.execute(text(sql), params).scalar()
+
+    def rows(self, sql: str, **params: Any) -> list[Any]:
+        from sqlalchemy import text
+
+        with self.db.session() as session:
+            return list(session.execute(text(sql), params).all())
+
+
+@pytest.fixture(scope="session")
+def shop(stack: Stack) -> Iterator[Shop]:
+    reader = Shop(stack.settings)
+    yield reader
+    reader.db.dispose()
