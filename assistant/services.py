@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -208,6 +209,35 @@ class Stack:
         for process in reversed(self.started):
             process.stop()
         self.started.clear()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def isolated(settings: Settings, workdir: Path, database_url: str) -> Settings:
+    """Settings for a private stack (tests, benchmarks): free ports on 127.0.0.1, the given
+    commerce database, and a tracker store in ``workdir``. The running defaults are untouched."""
+    action_port, rasa_port, commerce_port = free_port(), free_port(), free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
+        'lock_store:\n  type: "in_memory"\n'
+    )
+    return replace(
+        settings,
+        commerce=replace(settings.commerce, database_url=database_url, port=commerce_port),
+        dialogue=replace(
+            settings.dialogue,
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            action_url=f"http://127.0.0.1:{action_port}",
+            endpoints=str(endpoints),
+            auth_token=None,
+        ),
+    )
 
 
 @contextlib.contextmanager

@@ -5,9 +5,7 @@ trained model, each on a free port of 127.0.0.1; started once per test session."
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +13,13 @@ import pytest
 
 from assistant.chat import ChatSession, customer_token
 from assistant.dialogue import RasaDialogue
-from assistant.services import Stack, running
+from assistant.services import Stack, isolated, running
 from assistant.settings import ROOT, Settings, load_settings
 from assistant.training import train
 from commerce.db import Database
 from commerce.services import auth
 from commerce.services import basket as basket_service
 from tests.conftest import service_missing
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -40,25 +32,7 @@ def stack(
     work = tmp_path_factory.mktemp("dialogue")
     database = work / "commerce.db"
     shutil.copy(seeded_sqlite_template, database)
-    action_port, rasa_port, commerce_port = free_port(), free_port(), free_port()
-    endpoints = work / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n'
-        'lock_store:\n  type: "in_memory"\n'
-    )
-    base = load_settings(environ={})
-    settings = replace(
-        base,
-        commerce=replace(base.commerce, database_url=f"sqlite:///{database}", port=commerce_port),
-        dialogue=replace(
-            base.dialogue,
-            rasa_url=f"http://127.0.0.1:{rasa_port}",
-            action_url=f"http://127.0.0.1:{action_port}",
-            endpoints=str(endpoints),
-            auth_token=None,
-        ),
-    )
+    settings = isolated(load_settings(environ={}), work, f"sqlite:///{database}")
     train(settings)  # quick when the model is up to date
     with running(settings) as started:
         yield started
