@@ -13,11 +13,14 @@ import httpx
 from text_to_num import alpha2digit
 
 from assistant.dialogue import RasaDialogue
+from assistant.events import IntentParsed, ReplyReady
 from assistant.services import running
 from assistant.settings import Settings
 from commerce.cli import open_database
 from commerce.seed import seeder
 from commerce.services import auth
+
+PIN_SHOWN = "[PIN]"  # what logs, displays and transcripts show instead of a PIN
 
 
 def customer_token(settings: Settings, customer: str) -> str:
@@ -82,18 +85,23 @@ class ChatSession:
             self.metadata["store_id"] = store
         self.expecting_pin = False
 
-    def turn(self, text: str) -> dict[str, Any]:
-        started = time.perf_counter()
+    def exchange(self, text: str) -> tuple[str, IntentParsed, ReplyReady]:
+        """One customer turn: (what may be shown of it, what Rasa understood, the replies)."""
         if self.expecting_pin:
             ticket = pin_ticket(self.settings, self.token, text)
             parsed, reply = self.dialogue.turn(
                 self.sender, "/provide_pin", {**self.metadata, "pin_ticket": ticket}
             )
-            shown = "[PIN]"
+            shown = PIN_SHOWN
         else:
             parsed, reply = self.dialogue.turn(self.sender, text, self.metadata)
             shown = text
         self.expecting_pin = reply.expects_pin
+        return shown, parsed, reply
+
+    def turn(self, text: str) -> dict[str, Any]:
+        started = time.perf_counter()
+        shown, parsed, reply = self.exchange(text)
         return {
             "user": shown,
             "intent": parsed.intent,

@@ -115,10 +115,14 @@ def main() -> int:
         by_intent: dict[str, list[float]] = defaultdict(list)
         all_turns: list[float] = []
         outcomes: dict[str, int] = defaultdict(int)
+        unplaced: list[list[str]] = []
         with running(settings) as stack:
             d = stack.settings.dialogue
             dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
-            hours = ("10 am", "11 am", "noon", "2 pm", "3 pm", "4 pm", "5 pm", "6 pm")
+            hours = (
+                "9 am", "10 am", "11 am", "noon", "1 pm", "2 pm",
+                "3 pm", "4 pm", "5 pm", "6 pm", "10:30 am", "4:30 pm",
+            )  # fmt: skip
             for i in tqdm(range(args.conversations + 1), desc="conversations"):
                 handle, _ = seeder.customer_identity(i)
                 token = customer_token(stack.settings, handle)
@@ -129,9 +133,10 @@ def main() -> int:
                 for turn in turns:
                     by_intent[turn["intent"] or "none"].append(turn["latency_ms"])
                     all_turns.append(turn["latency_ms"])
-                outcomes["orders_placed"] += sum(
-                    "utter_order_placed" in t["responses"] for t in turns
-                )
+                placed = sum("utter_order_placed" in t["responses"] for t in turns)
+                outcomes["orders_placed"] += placed
+                if not placed:  # say why, by response keys (no customer words)
+                    unplaced.append([k for t in turns for k in t["responses"]][-6:])
             parses = []
             for n in tqdm(range(args.parses), desc="parses"):
                 started = time.perf_counter()
@@ -148,6 +153,7 @@ def main() -> int:
         "turns_by_intent": {k: summary(v) for k, v in sorted(by_intent.items())},
         "parse_http": summary(parses),
         "orders_placed": outcomes["orders_placed"],
+        "conversations_without_order": unplaced,
         "model_trained_seconds": round(trained.seconds, 1),
         "targets": {"turn_p50_ms": TARGET_TURN_P50_MS, "parse_p50_ms": TARGET_PARSE_P50_MS},
     }
@@ -163,7 +169,7 @@ def plot(by_intent: dict[str, list[float]], parses: list[float], path: Path) -> 
     fig, ax = plt.subplots(figsize=(10, 5))
     ax.boxplot(
         [parses] + [by_intent[n] for n in names],
-        vert=False,
+        orientation="horizontal",
         showfliers=False,
         tick_labels=["NLU parse only", *names],
     )

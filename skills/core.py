@@ -73,6 +73,11 @@ class ActionAffirm(SkillAction):
         pending = turn.slot("pending")
         choices = turn.slot("choices") or []
         if pending == "order":
+            # At a kiosk an order needs a touch on the screen's Confirm button, so talk in the
+            # background can never buy anything; the gateway marks the button's "yes".
+            if turn.metadata.get("confirm_by") == "touch" and not turn.metadata.get("touched"):
+                turn.say("utter_press_confirm")
+                return []
             return confirm(turn)
         if pending == "recipe" and choices:
             return add_recipe(turn, turn.slot("recipe") or choices[0]["slug"], None, [])

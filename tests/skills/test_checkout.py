@@ -81,3 +81,16 @@ def test_order_status(shop):
     messages, _ = run(ActionOrderStatus(), tracker("where is my order", "order_status"))
     assert responses(messages) == ["utter_order_status"]
     assert messages[0]["stage"] == "being prepared"
+
+
+def test_a_kiosk_order_needs_a_touch_not_a_spoken_yes(shop):
+    slots = ready_to_check_out(shop)
+    kiosk = {"confirm_by": "touch"}
+    messages, events = run(ActionAffirm(), tracker("yes", "affirm", slots=slots, metadata=kiosk))
+    assert responses(messages) == ["utter_press_confirm"]
+    assert shop.orders_list == [], "a spoken yes at a kiosk buys nothing"
+    assert "pending" not in slots_set(events), "the order still waits for the touch"
+    touched = {**kiosk, "touched": True}
+    messages, _ = run(ActionAffirm(), tracker("/affirm", "affirm", slots=slots, metadata=touched))
+    assert responses(messages) == ["utter_order_placed"]
+    assert len(shop.orders_list) == 1
