@@ -1,4 +1,4 @@
-"""The ``run_assistant.py catalog ...`` commands: serve, seed, token, basket."""
+"""The ``run_assistant.py catalog ...`` commands: serve, seed, token, basket, device."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from assistant.settings import Settings, resolve_sqlite_path, with_database_url
 from commerce.db import Database
 from commerce.migrate import upgrade
 from commerce.seed import seeder
-from commerce.services import auth, basket
+from commerce.services import auth, basket, devices
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     show = commands.add_parser("basket", help="print a customer's basket as JSON")
     show.add_argument("customer")
     show.add_argument("--database-url")
+
+    device = commands.add_parser("device", help="home speakers and store kiosks")
+    device_commands = device.add_subparsers(dest="device_command", required=True)
+    add = device_commands.add_parser(
+        "add", help="register a device and print its token (shown only this once)"
+    )
+    bound = add.add_mutually_exclusive_group(required=True)
+    bound.add_argument("--home", metavar="CUSTOMER", help="the customer's handle, loyalty or id")
+    bound.add_argument("--kiosk", metavar="STORE_ID", help="the store the kiosk stands in")
+    add.add_argument("--name", help="a label for people (default from the customer or store)")
+    add.add_argument("--database-url")
+    listing = device_commands.add_parser("list", help="print the devices as JSON (no tokens)")
+    listing.add_argument("--database-url")
+    revoke = device_commands.add_parser(
+        "revoke", help="stop a device's token and the customer tokens it was issued"
+    )
+    revoke.add_argument("device_id", type=int)
+    revoke.add_argument("--database-url")
 
 
 def open_database(settings: Settings) -> Database:
@@ -111,4 +129,38 @@ def _basket(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     return 0
 
 
-_COMMANDS = {"serve": _serve, "seed": _seed, "token": _token, "basket": _basket}
+def _device(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    body: dict[str, object]
+    with db.session(write=args.device_command != "list") as session:
+        if args.device_command == "add":
+            customer = auth.find_customer(session, args.home) if args.home else None
+            device, token = devices.add_device(
+                session,
+                "home" if customer else "kiosk",
+                customer=customer,
+                store_id=args.kiosk,
+                name=args.name,
+            )
+            body = {"device_id": device.id, "kind": device.kind, "name": device.name}
+            body["token"] = token  # shown only this once; the database keeps its hash
+            if customer:
+                body["customer"] = customer.handle
+            else:
+                body["store_id"] = device.store_id
+        elif args.device_command == "list":
+            body = {
+                "devices": [devices.device_dict(session, d) for d in devices.list_devices(session)]
+            }
+        else:
+            body = devices.device_dict(session, devices.revoke_device(session, args.device_id))
+    print(json.dumps(body))
+    return 0
+
+
+_COMMANDS = {
+    "serve": _serve,
+    "seed": _seed,
+    "token": _token,
+    "basket": _basket,
+    "device": _device,
+}

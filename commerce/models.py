@@ -112,8 +112,38 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(80))
     home_store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
     loyalty_number: Mapped[str] = mapped_column(String(20), unique=True)
+    # digits only, UK national format ("07700900123"); a unique index, not a constraint, so
+    # SQLite can add it without rebuilding the table
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     failed_pin_attempts: Mapped[int] = mapped_column(default=0)
+    # a kiosk shopper who did not sign in: no PIN, a placeholder loyalty number
+    is_guest: Mapped[bool] = mapped_column(default=False, server_default="0")
+
+
+class Device(Base):
+    """A smart speaker at home (bound to a customer) or a kiosk (bound to a store).
+
+    Only the SHA-256 of its device token is stored.
+    """
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # home | kiosk
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    store_id: Mapped[str | None] = mapped_column(ForeignKey("stores.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'home' AND customer_id IS NOT NULL AND store_id IS NULL)"
+            " OR (kind = 'kiosk' AND store_id IS NOT NULL AND customer_id IS NULL)",
+            name="binding",
+        ),
+    )
 
 
 class ApiToken(Base):
@@ -125,6 +155,10 @@ class ApiToken(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # tokens a device obtained for a customer are short-lived and revocable; others never expire
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
 
 
 class PinTicket(Base):

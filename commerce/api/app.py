@@ -13,7 +13,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.responses import Response
 
 from assistant.errors import CommerceError
-from commerce.api import catalog_routes, me_routes
+from commerce.api import catalog_routes, device_routes, me_routes
 from commerce.api.deps import AppState
 from commerce.db import Database
 from commerce.services.catalog import CatalogSearch
@@ -52,7 +52,8 @@ def create_app(db: Database, quote_ttl_seconds: int = 600) -> FastAPI:
         version="1.0.0",
         description=(
             "The retailer's shared catalog and order service: product search tolerant of "
-            "speech recognition, stock, baskets, reorder, recipes, pickup slots and orders. "
+            "speech recognition, stock, baskets, reorder, recipes, pickup slots and orders; home "
+            "speakers and store kiosks get short-lived customer tokens under `/v1/device`. "
             'Errors are `{"error": {"code", "message"}}` with a 4xx status.'
         ),
         docs_url="/docs",
@@ -62,6 +63,7 @@ def create_app(db: Database, quote_ttl_seconds: int = 600) -> FastAPI:
     app.add_middleware(BodyLimit)
     app.include_router(catalog_routes.router)
     app.include_router(me_routes.router)
+    app.include_router(device_routes.router)
 
     @app.exception_handler(CommerceError)
     async def _commerce_error(_request: Request, exc: CommerceError) -> JSONResponse:

@@ -10,7 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant.errors import CommerceError
 from commerce.db import Database
-from commerce.services import auth
+from commerce.models import Device
+from commerce.services import auth, devices
 from commerce.services.catalog import CatalogSearch
 
 
@@ -40,5 +41,22 @@ def customer_id(
         return auth.customer_for_token(session, credentials.credentials).id
 
 
+device_bearer = HTTPBearer(
+    auto_error=False, scheme_name="DeviceToken", description="A home or kiosk device's token"
+)
+
+
+def current_device(
+    app: Annotated[AppState, Depends(state)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(device_bearer)],
+) -> Device:
+    """The active device whose token came with the request; 401 without a valid one."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise CommerceError("auth-required", "Send Authorization: Bearer <device token>.", 401)
+    with app.db.session() as session:
+        return devices.device_for_token(session, credentials.credentials)
+
+
 State = Annotated[AppState, Depends(state)]
 CustomerId = Annotated[int, Depends(customer_id)]
+CurrentDevice = Annotated[Device, Depends(current_device)]

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
-from assistant.errors import CommerceError
 from commerce.api import schemas
 from commerce.api.deps import CustomerId, State
 from commerce.models import Customer
@@ -50,14 +49,7 @@ def verify_pin(app: State, customer_id: CustomerId, body: schemas.PinCheck) -> d
     """
     with app.db.session(write=True) as session:
         customer = _me(session, customer_id)
-        if customer.pin_hash is None:
-            return {"verified": False, "ticket": None}
-        before = customer.failed_pin_attempts
-        try:
-            auth.check_pin(customer, body.pin)
-        except CommerceError as err:
-            if err.code != "pin-incorrect" or customer.failed_pin_attempts == before:
-                raise
+        if not auth.pin_verified(customer, body.pin):
             return {"verified": False, "ticket": None}
         return {"verified": True, "ticket": auth.issue_ticket(session, customer)}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -68,6 +68,30 @@ class RecipeToBasket(Request):
 
 class PinCheck(Request):
     pin: str = Field(min_length=4, max_length=8, pattern=r"^[0-9]+$")
+
+
+class SignIn(Request):
+    loyalty_number: str | None = Field(
+        default=None, min_length=4, max_length=24, pattern=r"^[A-Za-z0-9 ]+$"
+    )
+    phone: str | None = Field(
+        default=None,
+        min_length=10,
+        max_length=24,
+        pattern=r"^\+?[0-9][0-9 ()-]+$",
+        description="a UK number; spaces and +44 are fine ('+44 7700 900123')",
+    )
+    pin: str = Field(min_length=4, max_length=8, pattern=r"^[0-9]+$")
+
+    @model_validator(mode="after")
+    def _one_number(self) -> SignIn:
+        if (self.loyalty_number is None) == (self.phone is None):
+            raise ValueError("send a loyalty number or a phone, exactly one")
+        return self
+
+
+class SignOut(Request):
+    customer_token: str = Field(min_length=5, max_length=100, pattern=r"^cst_[A-Za-z0-9_-]+$")
 
 
 # --- responses -----------------------------------------------------------------------------
@@ -328,6 +352,41 @@ class CustomerOut(BaseModel):
     name: str
     home_store_id: str
     has_pin: bool
+
+
+class DeviceCustomer(BaseModel):
+    handle: str
+    name: str
+
+
+class HomeSession(BaseModel):
+    kind: Literal["home"]
+    device_id: int
+    customer: DeviceCustomer
+    store_id: str = Field(description="the customer's home store")
+    customer_token: str = Field(description="a customer API token for /v1/me, short-lived")
+    expires_at: str
+
+
+class KioskSession(BaseModel):
+    kind: Literal["kiosk"]
+    device_id: int
+    store_id: str
+    store_name: str
+
+
+DeviceSession = Annotated[HomeSession | KioskSession, Field(discriminator="kind")]
+
+
+class SignedIn(BaseModel):
+    customer: DeviceCustomer
+    store_id: str = Field(description="the kiosk's store")
+    customer_token: str = Field(description="a customer API token for /v1/me, short-lived")
+    expires_at: str
+
+
+class SignedOut(BaseModel):
+    signed_out: bool
 
 
 class PinResult(BaseModel):

@@ -23,10 +23,12 @@ from commerce.models import (
     CatalogState,
     CatalogSynonym,
     Customer,
+    Device,
     Order,
     OrderLine,
     PickupBooking,
     PickupSlot,
+    PinTicket,
     Product,
     Quote,
     Recipe,
@@ -61,6 +63,8 @@ STAPLES = (
     "toilet paper", "washing up liquid", "carrot", "cucumber", "lettuce", "berries",
 )  # fmt: skip
 SLOT_CAPACITY = {0: 4, 1: 3, 2: 5, 3: 2}  # by store position: stores differ in picking capacity
+# Ofcom keeps 07700 900000 to 900999 for drama: realistic mobile numbers that reach nobody
+DRAMA_MOBILES = 1000
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,9 @@ def reset(db: Database) -> None:
     """Delete every row (the schema stays): for ``catalog seed --reset`` and tests."""
     with db.session(write=True) as session:
         for table in (
-            OrderLine, Order, Quote, PickupBooking, PickupSlot, BasketItem, ApiToken, Customer,
-            Stock, RecipeIngredient, Recipe, CatalogSynonym, Product, Store, CatalogState,
+            OrderLine, Order, Quote, PickupBooking, PickupSlot, BasketItem, PinTicket, ApiToken,
+            Device, Customer, Stock, RecipeIngredient, Recipe, CatalogSynonym, Product, Store,
+            CatalogState,
         ):  # fmt: skip
             session.execute(delete(table))
 
@@ -218,11 +223,28 @@ def customer_identity(index: int) -> tuple[str, str]:
     return handle, f"{first.title()} {surname}"
 
 
+def customer_phone(index: int) -> str | None:
+    """The seeded customer ``index``'s mobile (digits only), shuffled over the drama range.
+
+    389 is coprime with 1000, so the first 1000 customers get distinct numbers; later ones none.
+    """
+    if index >= DRAMA_MOBILES:
+        return None
+    return f"07700900{(index * 389 + 123) % DRAMA_MOBILES:03d}"
+
+
 def _seed_customer(
     session: Session, index: int, now: datetime, by_category: dict[str, list[Product]]
 ) -> None:
     handle, name = customer_identity(index)
-    if session.scalar(select(Customer.id).where(Customer.handle == handle)) is not None:
+    phone = customer_phone(index)
+    existing = session.scalar(select(Customer).where(Customer.handle == handle))
+    if existing is not None:
+        # seeded before customers had phones: give the number now, if nobody else has it
+        if existing.phone is None and phone is not None:
+            taken = session.scalar(select(Customer.id).where(Customer.phone == phone))
+            if taken is None:
+                existing.phone = phone
         return
     rng = random.Random(f"{SEED}-customer-{index}")
     stores = list(session.scalars(select(Store).order_by(Store.id)))
@@ -232,6 +254,7 @@ def _seed_customer(
         name=name,
         home_store_id=home.id,
         loyalty_number=f"GL{10000000 + index * 7919:08d}",
+        phone=phone,
         pin_hash=hash_pin(DEMO_PIN) if index % 2 == 1 else None,
     )
     session.add(customer)

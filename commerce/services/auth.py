@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -25,19 +26,47 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def mint_token(session: Session, customer: Customer) -> str:
-    """Create a new API token for ``customer`` and return it; it is shown only once."""
+def mint_token(
+    session: Session,
+    customer: Customer,
+    *,
+    expires_at: datetime | None = None,
+    device_id: int | None = None,
+) -> str:
+    """Create a new API token for ``customer`` and return it; it is shown only once.
+
+    Args:
+        session: a write session.
+        customer: whose token it is.
+        expires_at: when it stops working; never when None (the CLI's tokens).
+        device_id: the device it is issued to, the only one that may revoke it.
+    """
     token = TOKEN_PREFIX + secrets.token_urlsafe(24)
-    session.add(ApiToken(customer_id=customer.id, token_hash=hash_token(token)))
+    session.add(
+        ApiToken(
+            customer_id=customer.id,
+            token_hash=hash_token(token),
+            expires_at=expires_at,
+            device_id=device_id,
+        )
+    )
     session.flush()
     return token
 
 
-def customer_for_token(session: Session, token: str) -> Customer:
+def customer_for_token(session: Session, token: str, now: datetime | None = None) -> Customer:
+    """The customer whose token this is; unknown, expired and revoked tokens are all refused."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         raise CommerceError("auth-invalid", "The API token is not valid.", 401)
+    now = now or datetime.now(UTC)
     customer = session.scalar(
-        select(Customer).join(ApiToken).where(ApiToken.token_hash == hash_token(token))
+        select(Customer)
+        .join(ApiToken)
+        .where(
+            ApiToken.token_hash == hash_token(token),
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+        )
     )
     if customer is None:
         raise CommerceError("auth-invalid", "The API token is not valid.", 401)
@@ -83,6 +112,33 @@ def check_pin(customer: Customer, pin: str | None) -> None:
         customer.failed_pin_attempts += 1
         raise CommerceError("pin-incorrect", "That PIN is not right.", 403)
     customer.failed_pin_attempts = 0
+
+
+def pin_verified(customer: Customer, pin: str) -> bool:
+    """True when ``pin`` unlocks ``customer``; False when it is wrong or there is no PIN.
+
+    A wrong PIN counts towards the lock-out as in ``check_pin`` (the caller commits the
+    count); a locked account raises ``pin-locked``.
+    """
+    if customer.pin_hash is None:
+        return False
+    try:
+        check_pin(customer, pin)
+    except CommerceError as err:
+        if err.code == "pin-incorrect":
+            return False
+        raise
+    return True
+
+
+def spend_pin_check(pin: str) -> None:
+    """Take as long as a PIN check does, for callers that must not reveal there was none."""
+    pin_matches(pin, _decoy_hash())
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_pin("0000")
 
 
 def check_not_locked(customer: Customer) -> None:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from commerce.api.app import create_app
+from commerce.db import Database
+from commerce.models import Device
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,3 +61,76 @@ def test_seed_token_basket(tmp_path: Path):
     unknown = run("token", "nobody", database=database)
     assert unknown.returncode == 2
     assert json.loads(unknown.stderr)["error"]["code"] == "customer-not-found"
+
+
+@pytest.mark.slow
+def test_device_add_list_revoke(seeded_sqlite_template: Path, tmp_path: Path):
+    database = tmp_path / "devices.db"
+    shutil.copy(seeded_sqlite_template, database)
+
+    home = run("device", "add", "--home", "alice", database=database)
+    assert home.returncode == 0, home.stderr
+    home_device = json.loads(home.stdout)
+    assert set(home_device) == {"device_id", "kind", "name", "token", "customer"}
+    assert (home_device["kind"], home_device["customer"]) == ("home", "alice")
+    assert home_device["token"].startswith("dev_")
+    kiosk = run("device", "add", "--kiosk", "riverside", "--name", "Front door", database=database)
+    assert kiosk.returncode == 0, kiosk.stderr
+    kiosk_device = json.loads(kiosk.stdout)
+    assert set(kiosk_device) == {"device_id", "kind", "name", "token", "store_id"}
+    assert (kiosk_device["kind"], kiosk_device["name"], kiosk_device["store_id"]) == (
+        "kiosk",
+        "Front door",
+        "riverside",
+    )
+
+    listed = run("device", "list", database=database)
+    assert listed.returncode == 0, listed.stderr
+    devices = json.loads(listed.stdout)["devices"]
+    assert [d["device_id"] for d in devices] == [
+        home_device["device_id"],
+        kiosk_device["device_id"],
+    ]
+    assert home_device["token"] not in listed.stdout
+    assert kiosk_device["token"] not in listed.stdout
+    assert all("token" not in d and "token_hash" not in d for d in devices)
+    assert devices[0]["customer"] == "alice"
+    assert devices[1]["store_id"] == "riverside"
+    assert all(d["revoked_at"] is None for d in devices)
+
+    db = Database.connect(f"sqlite:///{database}")
+    try:
+        with db.session() as session:
+            stored = {d.id: d.token_hash for d in session.scalars(select(Device))}
+        for device in (home_device, kiosk_device):
+            assert (
+                stored[device["device_id"]] == hashlib.sha256(device["token"].encode()).hexdigest()
+            )
+        with TestClient(create_app(db), raise_server_exceptions=False) as client:
+            headers = {"Authorization": f"Bearer {kiosk_device['token']}"}
+            assert client.post("/v1/device/session", headers=headers).status_code == 200
+
+            revoked = run("device", "revoke", str(kiosk_device["device_id"]), database=database)
+            assert revoked.returncode == 0, revoked.stderr
+            assert json.loads(revoked.stdout)["revoked_at"] is not None
+            refused = client.post("/v1/device/session", headers=headers)
+            assert (refused.status_code, refused.json()["error"]["code"]) == (401, "auth-invalid")
+            home_headers = {"Authorization": f"Bearer {home_device['token']}"}
+            assert client.post("/v1/device/session", headers=home_headers).status_code == 200
+    finally:
+        db.dispose()
+    again = run("device", "revoke", str(kiosk_device["device_id"]), database=database)
+    assert again.returncode == 0, "revoking twice is harmless"
+
+    for args, code in (
+        (("device", "revoke", "999"), "device-not-found"),
+        (("device", "add", "--home", "nobody"), "customer-not-found"),
+        (("device", "add", "--kiosk", "atlantis"), "store-not-found"),
+        (("device", "add", "--kiosk", "riverside", "--name", "x" * 81), "device-invalid"),
+    ):
+        failed = run(*args, database=database)
+        assert failed.returncode == 2, args
+        assert json.loads(failed.stderr)["error"]["code"] == code
+    both = run("device", "add", "--home", "alice", "--kiosk", "riverside", database=database)
+    assert both.returncode == 2
+    assert "not allowed with" in both.stderr

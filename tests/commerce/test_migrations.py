@@ -32,9 +32,9 @@ def test_checks_are_enforced_by_the_database(any_db: Database):
 
 
 def test_pin_tickets_migration_reverts_and_reapplies(any_db: Database):
-    """0002 is the head; it comes off a live database and goes back on, on both databases."""
+    """0002 (and 0003 above it) come off a live database and go back on, on both databases."""
     config = alembic_config(any_db.url)
-    assert ScriptDirectory.from_config(config).get_current_head() == "0002"
+    assert ScriptDirectory.from_config(config).get_current_head() == "0003"
     with any_db.writer.connect() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")
@@ -45,3 +45,72 @@ def test_pin_tickets_migration_reverts_and_reapplies(any_db: Database):
         assert "pin_tickets" in inspect(connection).get_table_names()
         drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert drift == []
+
+
+def test_devices_migration_reverts_and_reapplies_on_a_populated_database(any_db: Database):
+    """0003 goes off and on again with devices, device tokens and guests in the database.
+
+    On SQLite ``customers`` is referenced by populated tables, so 0003 must change it in
+    place; tokens without an expiry keep working through it.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    import pytest
+    from sqlalchemy import func, select
+
+    from assistant.errors import CommerceError
+    from commerce.models import ApiToken, Customer
+    from commerce.services import auth, devices
+
+    with any_db.session(write=True) as session:
+        alice = auth.find_customer(session, "alice")
+        old_token = auth.mint_token(session, alice)
+        kiosk, _ = devices.add_device(session, "kiosk", store_id="riverside")
+        devices.guest(session, kiosk)
+        short_lived = auth.mint_token(
+            session, alice, expires_at=datetime.now(UTC) + timedelta(hours=1), device_id=kiosk.id
+        )
+        customers = session.scalar(select(func.count()).select_from(Customer))
+    config = alembic_config(any_db.url)
+    with any_db.writer.connect() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+        connection.commit()
+        inspector = inspect(connection)
+        assert "devices" not in inspector.get_table_names()
+        assert {"phone", "is_guest"}.isdisjoint(
+            c["name"] for c in inspector.get_columns("customers")
+        )
+        assert {"expires_at", "revoked_at", "device_id"}.isdisjoint(
+            c["name"] for c in inspector.get_columns("api_tokens")
+        )
+        command.upgrade(config, "head")
+        connection.commit()
+        drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert drift == []
+    with any_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Customer)) == customers
+        assert auth.customer_for_token(session, old_token).handle == "alice"
+        # the downgrade could not keep a token's expiry, so it did not keep the token
+        with pytest.raises(CommerceError):
+            auth.customer_for_token(session, short_lived)
+        assert session.scalars(select(ApiToken).where(ApiToken.expires_at.is_not(None))).all() == []
+
+
+def test_device_binding_and_unique_phones_are_enforced_by_the_database(any_db: Database):
+    import pytest
+    from sqlalchemy import select, update
+    from sqlalchemy.exc import IntegrityError
+
+    from commerce.models import Customer, Device
+
+    for bad in (
+        Device(kind="home", name="x", token_hash="a" * 64, store_id="riverside"),
+        Device(kind="kiosk", name="x", token_hash="b" * 64),
+        Device(kind="phone", name="x", token_hash="c" * 64, store_id="riverside"),
+    ):
+        with pytest.raises(IntegrityError), any_db.session(write=True) as session:
+            session.add(bad)
+    alices = select(Customer.phone).where(Customer.handle == "alice").scalar_subquery()
+    with pytest.raises(IntegrityError), any_db.session(write=True) as session:
+        session.execute(update(Customer).where(Customer.handle == "bob").values(phone=alices))
