@@ -9,8 +9,10 @@ import logging
 import sys
 
 from assistant import cli as dialogue_cli
+from assistant import interactive
 from assistant.errors import AssistantError
 from assistant.settings import load_settings
+from audio import cli as speech_cli
 from commerce import cli as catalog_cli
 
 
@@ -19,9 +21,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run_assistant.py", description="Offline voice commerce assistant"
     )
     parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ERROR")
-    commands = parser.add_subparsers(dest="command", required=True)
+    # Without a command: the assistant itself, by voice (or --text) for one customer.
+    interactive.add_arguments(parser)
+    commands = parser.add_subparsers(dest="command")
     catalog_cli.add_parser(commands)
     dialogue_cli.add_parsers(commands)
+    speech_cli.add_parsers(commands)
     return parser
 
 
@@ -32,8 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         settings = load_settings()
+        if args.command is None:
+            return interactive.run(args, settings)
         if args.command == "catalog":
             return catalog_cli.run(args, settings)
+        if args.command in speech_cli.COMMANDS:
+            return speech_cli.run(args, settings)
         return dialogue_cli.run(args, settings)
     except AssistantError as err:
         print(json.dumps(err.to_dict()), file=sys.stderr)

@@ -85,16 +85,22 @@ class ChatSession:
             self.metadata["store_id"] = store
         self.expecting_pin = False
 
-    def exchange(self, text: str) -> tuple[str, IntentParsed, ReplyReady]:
-        """One customer turn: (what may be shown of it, what Rasa understood, the replies)."""
+    def exchange(
+        self, text: str, extra: dict[str, Any] | None = None
+    ) -> tuple[str, IntentParsed, ReplyReady]:
+        """One customer turn: (what may be shown of it, what Rasa understood, the replies).
+
+        ``extra`` adds metadata for this turn only (a kiosk's Confirm button: ``touched``).
+        """
+        metadata = {**self.metadata, **(extra or {})}
         if self.expecting_pin:
             ticket = pin_ticket(self.settings, self.token, text)
             parsed, reply = self.dialogue.turn(
-                self.sender, "/provide_pin", {**self.metadata, "pin_ticket": ticket}
+                self.sender, "/provide_pin", {**metadata, "pin_ticket": ticket}
             )
             shown = PIN_SHOWN
         else:
-            parsed, reply = self.dialogue.turn(self.sender, text, self.metadata)
+            parsed, reply = self.dialogue.turn(self.sender, text, metadata)
             shown = text
         self.expecting_pin = reply.expects_pin
         return shown, parsed, reply

@@ -25,8 +25,30 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     chat = commands.add_parser("chat", help="a text conversation: one customer turn per line")
     chat.add_argument("--customer", required=True, help="handle, loyalty number or id")
     chat.add_argument("--store", help="store id (a kiosk's store); default: the customer's")
+    chat.add_argument(
+        "--wav", nargs="+", type=Path, metavar="FILE", help="a spoken conversation: one WAV a turn"
+    )
+    chat.add_argument(
+        "--reply-audio", action="store_true", help="with --wav: write A.reply.wav beside A.wav"
+    )
+    chat.add_argument(
+        "--engine", choices=("pocketsphinx", "vosk"), help="with --wav: the recogniser"
+    )
 
     commands.add_parser("validate", help="check domain, skills, nlu_data and tests agree")
+
+    serve = commands.add_parser("serve", help="the voice gateway for devices, and the kiosk page")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--idle-timeout", type=float, default=120.0, help="kiosk: seconds")
+
+    device = commands.add_parser("device", help="the reference device client of the gateway")
+    device.add_argument("--url", default="ws://127.0.0.1:8765/v1/stream")
+    device.add_argument("--token", required=True, help="a device token (catalog device add)")
+    device.add_argument("--wav", nargs="+", type=Path, metavar="FILE", help="one turn per file")
+    device.add_argument("--text", nargs="+", metavar="LINE", help="typed turns")
+    device.add_argument("--reply-audio", action="store_true", help="save A.reply.wav")
+    device.add_argument("--fast", action="store_true", help="--wav faster than real time")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -58,7 +80,42 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "chat":
         train(settings)
+        if args.wav:
+            from assistant import voice
+
+            voice.chat_wav(
+                settings,
+                args.customer,
+                args.store,
+                args.wav,
+                sys.stdout,
+                reply_audio=args.reply_audio,
+                engine=args.engine,
+            )
+            return 0
         chat_mode.chat(settings, args.customer, args.store, sys.stdin, sys.stdout)
+        return 0
+    if args.command == "serve":
+        from assistant.channels import gateway
+
+        gateway.serve(settings, args.host, args.port, args.idle_timeout)
+        return 0
+    if args.command == "device":
+        from assistant.channels import device as client
+
+        connection = client.DeviceClient(args.url, args.token)
+        try:
+            if args.wav:
+                client.run_files(
+                    connection, args.wav, sys.stdout, args.reply_audio, real_time=not args.fast
+                )
+            elif args.text:
+                client.run_texts(connection, args.text, sys.stdout)
+            else:
+                speech = settings.speech
+                client.run_microphone(connection, speech.input_device, speech.output_device)
+        finally:
+            connection.close()
         return 0
     if args.command == "validate":
         report = validate(settings.root)

@@ -4,9 +4,11 @@ not already running, wait until they answer, and stop what was started."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +24,16 @@ from assistant.errors import DialogueError
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before exec
+    """Linux: the child gets SIGTERM when the thread that started it dies (start children from
+    the main thread), however the process ends: no orphaned Rasa servers."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def answers(url: str, timeout: float = 1.0) -> bool:
@@ -54,6 +66,7 @@ class ManagedProcess:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
 
     def wait_ready(self, timeout_s: float) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -63,19 +63,83 @@ class DialogueSettings:
                 raise ConfigError("config-invalid", f"dialogue.{name} must be an http URL")
 
 
+SPEECH_ENGINES = ("pocketsphinx", "vosk")
+
+
+@dataclass(frozen=True)
+class SpeechSettings:
+    """Speech I/O: recogniser, shop language model, endpointing, text-to-speech, devices.
+
+    Paths are relative to the project root unless absolute. ``vosk_model`` is an explicit
+    model folder (``run_assistant.py models download`` fills it); nothing is fetched at run time.
+    """
+
+    engine: str = "pocketsphinx"  # pocketsphinx works with nothing downloaded; vosk needs a model
+    vosk_model: str = "models/vosk/vosk-model-small-en-us-0.15"
+    vosk_model_url: str | None = None  # a mirror for `models download` (the registry's otherwise)
+    shop_lm: bool = True  # restrict/bias the recogniser to the shop's sentences and catalog
+    shop_lm_dir: str = "var/speech"  # built artefacts (ARPA LM, dictionary, phrase list)
+    language_weight: float = 8.0  # pocketsphinx -lw with the shop LM
+    correction: bool = True  # snap near-miss product words onto catalog names
+    correction_threshold: int = 75  # spelling + sound score (0-100) a snap needs
+    vad_aggressiveness: int = 2  # webrtcvad mode 0 (lenient) .. 3 (strict)
+    vad_silence_ms: int = 400  # this much silence after speech ends the utterance
+    vad_min_speech_ms: int = 120  # shorter bursts are noise, not an utterance
+    max_utterance_s: float = 15.0  # an utterance is cut here even without silence
+    tts_voice: str = "en-us"  # an espeak-ng voice name
+    tts_rate: int = 170  # words per minute
+    tts_volume: float = 1.0
+    input_device: str | None = None  # sounddevice name or index; None = the system default
+    output_device: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.engine not in SPEECH_ENGINES:
+            raise ConfigError(
+                "config-invalid", f"speech.engine must be one of {', '.join(SPEECH_ENGINES)}"
+            )
+        _check_range("speech.vad_aggressiveness", self.vad_aggressiveness, 0, 3)
+        _check_range("speech.vad_silence_ms", self.vad_silence_ms, 90, 3000)
+        _check_range("speech.vad_min_speech_ms", self.vad_min_speech_ms, 0, 2000)
+        _check_range("speech.max_utterance_s", self.max_utterance_s, 1, 120)
+        _check_range("speech.language_weight", self.language_weight, 1, 30)
+        _check_range("speech.correction_threshold", self.correction_threshold, 50, 100)
+        _check_range("speech.tts_rate", self.tts_rate, 80, 450)
+        _check_range("speech.tts_volume", self.tts_volume, 0, 1)
+        if not self.vosk_model or not self.shop_lm_dir:
+            raise ConfigError("config-invalid", "speech.vosk_model and shop_lm_dir must be set")
+        if self.vosk_model_url is not None and not self.vosk_model_url.startswith("http"):
+            raise ConfigError("config-invalid", "speech.vosk_model_url must be an http(s) URL")
+
+
 @dataclass(frozen=True)
 class Settings:
     commerce: CommerceSettings = field(default_factory=CommerceSettings)
     dialogue: DialogueSettings = field(default_factory=DialogueSettings)
+    speech: SpeechSettings = field(default_factory=SpeechSettings)
     root: Path = ROOT
+
+    def path(self, value: str) -> Path:
+        """A settings path anchored at the project root unless it is absolute."""
+        path = Path(value)
+        return path if path.is_absolute() else self.root / path
 
     def resolve_database_url(self) -> str:
         """The database URL with a relative SQLite path anchored at the project root."""
         return resolve_sqlite_path(self.commerce.database_url, self.root)
 
 
-# Environment variable -> (section, key, type)
-ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
+def _bool(value: str) -> bool:
+    """An environment flag: 1/true/yes/on or 0/false/no/off."""
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
+
+
+# Environment variable -> (section, key, converter)
+ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "DATABASE_URL": ("commerce", "database_url", str),
     "COMMERCE_HOST": ("commerce", "host", str),
     "COMMERCE_PORT": ("commerce", "port", int),
@@ -83,6 +147,15 @@ ENV_OVERRIDES: dict[str, tuple[str, str, type]] = {
     "RASA_URL": ("dialogue", "rasa_url", str),
     "ACTION_SERVER_URL": ("dialogue", "action_url", str),
     "RASA_AUTH_TOKEN": ("dialogue", "auth_token", str),
+    "SPEECH_ENGINE": ("speech", "engine", str),
+    "VOSK_MODEL_PATH": ("speech", "vosk_model", str),
+    "VOSK_MODEL_URL": ("speech", "vosk_model_url", str),
+    "SPEECH_SHOP_LM": ("speech", "shop_lm", _bool),
+    "SPEECH_VAD_SILENCE_MS": ("speech", "vad_silence_ms", int),
+    "TTS_VOICE": ("speech", "tts_voice", str),
+    "TTS_RATE": ("speech", "tts_rate", int),
+    "AUDIO_INPUT_DEVICE": ("speech", "input_device", str),
+    "AUDIO_OUTPUT_DEVICE": ("speech", "output_device", str),
 }
 
 
@@ -109,13 +182,15 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             try:
                 sections.setdefault(section, {})[key] = kind(environ[var])
             except ValueError as err:
-                raise ConfigError("config-invalid", f"{var} must be {kind.__name__}") from err
+                name = "a boolean" if kind is _bool else getattr(kind, "__name__", "valid")
+                raise ConfigError("config-invalid", f"{var} must be {name}") from err
     try:
         commerce = CommerceSettings(**sections.get("commerce", {}))
         dialogue = DialogueSettings(**sections.get("dialogue", {}))
+        speech = SpeechSettings(**sections.get("speech", {}))
     except TypeError as err:
         raise ConfigError("config-invalid", f"unknown setting in {path}: {err}") from err
-    return Settings(commerce=commerce, dialogue=dialogue)
+    return Settings(commerce=commerce, dialogue=dialogue, speech=speech)
 
 
 def with_database_url(settings: Settings, url: str | None) -> Settings:
@@ -124,6 +199,6 @@ def with_database_url(settings: Settings, url: str | None) -> Settings:
     return replace(settings, commerce=replace(settings.commerce, database_url=url))
 
 
-def _check_range(name: str, value: int, low: int, high: int) -> None:
+def _check_range(name: str, value: float, low: float, high: float) -> None:
     if not low <= value <= high:
         raise ConfigError("config-invalid", f"{name} must be between {low} and {high}")

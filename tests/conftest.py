@@ -16,6 +16,9 @@ from commerce.db import Database
 from commerce.migrate import upgrade
 from commerce.seed import seeder
 
+# The whole-stack fixtures (stack, dialogue, start_chat, shop) live in tests/stack.py.
+pytest_plugins = ["tests.stack"]
+
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -34,7 +37,7 @@ def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "commerce.db"
     db = Database.connect(f"sqlite:///{path}")
     upgrade(db)
-    seeder.seed(db, customers=6)
+    seeder.seed(db, customers=8)
     db.dispose()  # closing the last connection checkpoints the WAL into the file
     return path
 
@@ -96,7 +99,7 @@ def pg_template(pg_url: str) -> Iterator[str]:
     try:
         db = Database.connect(_with_database(pg_url, name))
         upgrade(db)
-        seeder.seed(db, customers=6)
+        seeder.seed(db, customers=8)
         db.dispose()
         yield name
     finally:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from assistant.chat import ChatSession
 from assistant.services import Stack
 from assistant.settings import ROOT
-from tests.dialogue.conftest import Shop
+from tests.stack import Shop
 
 Start = Callable[..., ChatSession]
 

@@ -1,23 +1,31 @@
-"""The whole dialogue stack for end-to-end tests: the real commerce service (on a copy of the
-seeded SQLite database), the real action server (skills/) and the real Rasa server with the
-trained model, each on a free port of 127.0.0.1; started once per test session."""
+"""Fixtures of the whole stack for end-to-end tests (a pytest plugin of tests/conftest.py):
+the real commerce service (on a copy of the seeded SQLite database), the real action server
+(skills/) and the real Rasa server with the trained model, each on a free port of 127.0.0.1;
+started once per test session, only when a test asks for it."""
 
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 
+from assistant.channels.gateway import DeviceDirectory, Gateway, SpeechParts, create_app
 from assistant.chat import ChatSession, customer_token
 from assistant.dialogue import RasaDialogue
-from assistant.services import Stack, isolated, running
+from assistant.services import Stack, free_port, isolated, running
 from assistant.settings import ROOT, Settings, load_settings
 from assistant.training import train
+from audio import factory
+from audio.tts import CollectingSink
 from commerce.db import Database
-from commerce.services import auth
+from commerce.services import auth, devices
 from commerce.services import basket as basket_service
 from tests.conftest import service_missing
 
@@ -88,3 +96,54 @@ def shop(stack: Stack) -> Iterator[Shop]:
     reader = Shop(stack.settings)
     yield reader
     reader.db.dispose()
+
+
+@dataclass
+class GatewayServer:
+    """The voice gateway of the test stack, served by uvicorn on a free port."""
+
+    url: str  # ws://…/v1/stream
+    http: str  # http://… (the kiosk page)
+    gateway: Gateway
+    settings: Settings
+
+    def add_device(self, home: str | None = None, kiosk: str | None = None) -> str:
+        """Register a device in the commerce database; its token."""
+        db = Database.connect(self.settings.resolve_database_url())
+        try:
+            with db.session(write=True) as session:
+                customer = auth.find_customer(session, home) if home else None
+                kind = "home" if home else "kiosk"
+                _, token = devices.add_device(session, kind, customer=customer, store_id=kiosk)
+        finally:
+            db.dispose()
+        return token
+
+
+@pytest.fixture(scope="session")
+def gateway(stack: Stack) -> Iterator[GatewayServer]:
+    s = stack.settings
+    directory = DeviceDirectory(s.commerce.base_url)
+    dialogue = RasaDialogue(s.dialogue.rasa_url, s.dialogue.auth_token or "")
+    speaker = factory.build_speaker(s, sink=CollectingSink())
+    speech = SpeechParts(
+        lambda: factory.build_transcriber(s), lambda: factory.build_endpointer(s), speaker
+    )
+    served = Gateway(s, directory, dialogue, speech)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(served), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the gateway did not start"
+    yield GatewayServer(f"ws://127.0.0.1:{port}/v1/stream", f"http://127.0.0.1:{port}", served, s)
+    server.should_exit = True
+    thread.join(timeout=15)
+    served.close()
+    speaker.close()
+    dialogue.close()
+    directory.close()

@@ -1,0 +1,1 @@
+"""Ways customers reach the assistant: the terminal (text or voice), devices via the gateway."""

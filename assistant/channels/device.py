@@ -1,0 +1,180 @@
+"""The reference device client: what a Raspberry-Pi speaker runs against the voice gateway.
+
+``python run_assistant.py device --url ws://HOST:PORT/v1/stream --token TOKEN``
+- with ``--wav A.wav B.wav …``: streams each file in real time (one turn per file) and prints
+  the gateway's events as JSON lines; ``--reply-audio`` saves each reply as ``A.reply.wav``;
+- with ``--text "LINE" …``: typed turns;
+- with neither: the microphone and speaker (sounddevice).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from assistant.errors import AssistantError
+from audio import formats
+from audio.base import CHANNELS, RATE, WIDTH, AudioChunk
+
+FRAME_MS = 50
+TURN_TIMEOUT_S = 60.0
+
+
+class DeviceError(AssistantError):
+    """The gateway refused the device or went away."""
+
+
+class DeviceClient:
+    """One connection to the gateway: hello, then audio / control out and events in."""
+
+    def __init__(self, url: str, token: str, resume: str | None = None) -> None:
+        self.url = url
+        self.token = token
+        try:
+            self._connection = connect(url, open_timeout=10, max_size=2**22)
+            self.ws: ClientConnection = self._connection.__enter__()
+        except (OSError, TimeoutError) as err:
+            raise DeviceError("gateway-unreachable", f"cannot reach {url}: {err}") from err
+        hello: dict[str, Any] = {
+            "type": "hello",
+            "token": token,
+            "audio": {"rate": RATE, "width": WIDTH, "channels": CHANNELS},
+        }
+        if resume:
+            hello["resume"] = resume
+        self.ws.send(json.dumps(hello))
+        ready = self.next_event(timeout_s=30)
+        if ready is None or ready.get("type") != "ready":
+            reason = ready or {}
+            raise DeviceError(
+                str(reason.get("code", "refused")), str(reason.get("message", "refused"))
+            )
+        self.ready = ready
+        self.session_id: str = ready["session_id"]
+        self.audio: list[bytes] = []  # reply audio of the current turn
+        self.audio_format: dict[str, int] = {}
+
+    def close(self) -> None:
+        self._connection.__exit__(None, None, None)
+
+    def send_control(self, message: dict[str, Any]) -> None:
+        self.ws.send(json.dumps(message))
+
+    def send_audio(self, chunk: AudioChunk, real_time: bool = True) -> None:
+        """Stream 16 kHz mono 16-bit audio in 50 ms frames (paced like a microphone)."""
+        chunk = formats.to_engine_format(chunk)
+        started = time.perf_counter()
+        for n, frame in enumerate(formats.split(chunk, FRAME_MS)):
+            self.ws.send(frame.data)
+            if real_time:
+                ahead = (n + 1) * FRAME_MS / 1000 - (time.perf_counter() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+
+    def next_event(self, timeout_s: float) -> dict[str, Any] | None:
+        """The next JSON event (reply audio frames are collected on the way)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                message = self.ws.recv(timeout=left)
+            except TimeoutError:
+                return None
+            except ConnectionClosed as err:
+                raise DeviceError(
+                    "gateway-closed", f"the gateway closed the connection ({err.rcvd})"
+                ) from err
+            if isinstance(message, bytes):
+                self.audio.append(message)
+                continue
+            event: dict[str, Any] = json.loads(message)
+            if event.get("type") == "audio_start":
+                self.audio = []
+                self.audio_format = {k: event[k] for k in ("rate", "width", "channels")}
+            return event
+
+    def events_until_turn_done(self, timeout_s: float = TURN_TIMEOUT_S) -> Iterator[dict[str, Any]]:
+        """Events of one turn, through ``turn_done`` (the reply audio comes before it)."""
+        while True:
+            event = self.next_event(timeout_s)
+            if event is None:
+                raise DeviceError("turn-timeout", "no answer from the gateway in time")
+            yield event
+            if event.get("type") in ("turn_done", "error", "sign_in_failed", "pin_needed"):
+                return
+
+    def reply_audio(self) -> AudioChunk | None:
+        if not self.audio or not self.audio_format:
+            return None
+        fmt = self.audio_format
+        return AudioChunk(fmt["rate"], fmt["width"], fmt["channels"], b"".join(self.audio))
+
+
+def run_files(
+    client: DeviceClient, files: list[Path], out: IO[str], reply_audio: bool, real_time: bool
+) -> None:
+    out.write(json.dumps(client.ready) + "\n")
+    for path in files:
+        audio = formats.read_wav(path)
+        client.audio, client.audio_format = [], {}
+        client.send_audio(audio, real_time=real_time)
+        client.send_control({"type": "end_of_speech"})
+        for event in client.events_until_turn_done():
+            out.write(json.dumps({"file": str(path), **event}) + "\n")
+            out.flush()
+        reply = client.reply_audio()
+        if reply_audio and reply is not None:
+            target = path.with_name(path.stem + ".reply.wav")
+            formats.write_wav(target, reply)
+            out.write(json.dumps({"file": str(path), "type": "reply_audio", "path": str(target)}))
+            out.write("\n")
+
+
+def run_texts(client: DeviceClient, lines: list[str], out: IO[str]) -> None:
+    out.write(json.dumps(client.ready) + "\n")
+    for line in lines:
+        client.audio, client.audio_format = [], {}
+        client.send_control({"type": "text", "text": line})
+        for event in client.events_until_turn_done():
+            out.write(json.dumps(event) + "\n")
+            out.flush()
+
+
+def run_microphone(client: DeviceClient, input_device: Any, output_device: Any) -> None:
+    """Microphone to the gateway, reply audio to the speaker, events to the terminal."""
+    from audio.devices import MicrophoneSource, SoundDeviceSink
+
+    source = MicrophoneSource(input_device)
+    sink = SoundDeviceSink(output_device)
+    stop = threading.Event()
+
+    def listen() -> None:
+        for chunk in source.chunks():
+            if stop.is_set():
+                return
+            client.ws.send(chunk.data)
+
+    threading.Thread(target=listen, daemon=True).start()
+    try:
+        while True:
+            event = client.next_event(timeout_s=3600)
+            if event is None:
+                continue
+            if event.get("type") in ("partial", "transcript", "reply", "error"):
+                print(json.dumps(event), flush=True)
+            if event.get("type") == "audio_end":
+                reply = client.reply_audio()
+                if reply is not None:
+                    sink.play(reply, threading.Event())
+    finally:
+        stop.set()
+        source.close()

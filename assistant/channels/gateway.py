@@ -1,0 +1,781 @@
+"""The voice gateway: many devices (home speakers, store kiosks) stream audio over WebSockets.
+
+Each connection authenticates with a device token (checked by the commerce service's
+``/v1/device`` endpoints) and gets its own session: endpointing, speech-to-text, the dialogue
+(its own Rasa conversation and customer token) and text-to-speech, on a worker thread of its
+own. Events and reply audio stream back. The protocol is in the README ("Voice gateway").
+
+Threads and queues: the event loop only moves frames. Each session's worker thread reads a
+bounded inbox (a device that sends faster than the session can work is slowed down by TCP,
+not buffered without limit) and writes to a bounded outbox that the connection drains (a
+device that reads slowly slows its own session down, nobody else's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse, JSONResponse
+
+from assistant.chat import PIN_SHOWN, ChatSession
+from assistant.dialogue import RasaDialogue
+from assistant.errors import AssistantError, CommerceError
+from assistant.pipeline import NOTHING_HEARD
+from assistant.settings import Settings
+from audio import formats, vad
+from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Transcriber, Transcript
+from audio.tts import QueueSpeaker
+
+log = logging.getLogger(__name__)
+
+KIOSK_PAGE = Path(__file__).resolve().parent / "kiosk"
+PROTOCOL = 1
+MAX_FRAME_BYTES = RATE * WIDTH  # one second of audio per binary frame at most
+INBOX_FRAMES = 200  # about 10 s of 50 ms frames: the most a session buffers from its device
+OUTBOX_MESSAGES = 256
+HELLO_TIMEOUT_S = 10
+# Replies that ask a kiosk customer to touch Confirm / Cancel.
+CONFIRM_RESPONSES = {"utter_quote_readback", "utter_press_confirm"}
+# Replies after which a kiosk shows pickup slots to tap.
+SLOT_RESPONSES = {
+    "utter_ask_pickup_time",
+    "utter_slot_full_offer",
+    "utter_need_pickup_first",
+    "utter_no_free_slots",
+}
+
+
+class GatewayError(AssistantError):
+    """A device did something the protocol does not allow (codes are sent to it)."""
+
+    def __init__(self, code: str, message: str, close: int | None = None) -> None:
+        super().__init__(code, message)
+        self.close = close  # WebSocket close code when the connection must end
+
+
+# -- the commerce service's device endpoints ----------------------------------------------
+class DeviceDirectory:
+    """Who a device is and the short-lived customer tokens it may use (``/v1/device``)."""
+
+    def __init__(self, base_url: str, timeout_s: float = 10.0) -> None:
+        self._http = httpx.Client(base_url=base_url, timeout=timeout_s)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, token: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._http.request(
+                method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs
+            )
+        except httpx.HTTPError as err:
+            raise CommerceError(
+                "service-unavailable", "The shop's service is not answering.", 503
+            ) from err
+        body = response.json() if response.content else {}
+        if response.status_code >= 400:
+            error = body.get("error") or {}
+            raise CommerceError(
+                error.get("code", "refused"), error.get("message", "refused"), response.status_code
+            )
+        result: dict[str, Any] = body
+        return result
+
+    def session(self, device_token: str) -> dict[str, Any]:
+        return self._call("POST", "/v1/device/session", device_token)
+
+    def sign_in(self, device_token: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/v1/device/sign-in", device_token, json=body)
+
+    def guest(self, device_token: str) -> dict[str, Any]:
+        return self._call("POST", "/v1/device/guest", device_token)
+
+    def sign_out(self, device_token: str, customer_token: str) -> None:
+        self._call(
+            "POST", "/v1/device/sign-out", device_token, json={"customer_token": customer_token}
+        )
+
+    def basket(self, customer_token: str) -> dict[str, Any]:
+        return self._call("GET", "/v1/me/basket", customer_token)
+
+    def slots(self, store_id: str, day: date) -> list[dict[str, Any]]:
+        try:
+            response = self._http.get(
+                f"/v1/stores/{store_id}/pickup-slots", params={"date": day.isoformat()}
+            )
+        except httpx.HTTPError:
+            return []
+        if response.status_code >= 400:
+            return []
+        slots: list[dict[str, Any]] = response.json().get("slots", [])
+        return slots
+
+
+# -- the speech parts a session uses ------------------------------------------------------
+@dataclass
+class SpeechParts:
+    """How sessions get recognisers and endpointers, and the shared speech synthesiser."""
+
+    transcriber_factory: Callable[[], Transcriber]
+    endpointer_factory: Callable[[], vad.Endpointer]
+    speaker: QueueSpeaker | None  # None: replies are text only (no reply audio)
+
+
+# -- one device's session -----------------------------------------------------------------
+Outgoing = dict[str, Any] | bytes
+
+
+@dataclass
+class Customer:
+    handle: str
+    name: str
+    token: str
+    expires_at: datetime
+
+
+@dataclass
+class _Control:
+    message: dict[str, Any]
+
+
+_END_OF_STREAM = object()
+
+
+class Session:
+    """A device's conversation; all its work happens on its own worker thread."""
+
+    def __init__(
+        self,
+        session_id: str,
+        device: dict[str, Any],
+        device_token: str,
+        settings: Settings,
+        directory: DeviceDirectory,
+        dialogue: RasaDialogue,
+        speech: SpeechParts,
+        idle_timeout_s: float,
+    ) -> None:
+        self.session_id = session_id
+        self.device = device
+        self.kind: str = device["kind"]
+        self.device_id = device["device_id"]
+        self.store_id: str = device["store_id"]
+        self._device_token = device_token
+        self.settings = settings
+        self.directory = directory
+        self.dialogue = dialogue
+        self.speech = speech
+        self.idle_timeout_s = idle_timeout_s
+        self.inbox: queue.Queue[Any] = queue.Queue(maxsize=INBOX_FRAMES)
+        self._send: Callable[[Outgoing], None] | None = None
+        self._send_lock = threading.Lock()
+        self.customer: Customer | None = None
+        self.conversation: ChatSession | None = None
+        self.awaiting_pin_for: dict[str, Any] | None = None  # kiosk sign-in by voice PIN
+        self.speaking = threading.Event()
+        self._barge = threading.Event()
+        self.last_activity = time.monotonic()
+        self.closed = threading.Event()
+        self.turns: list[dict[str, Any]] = []  # what each turn did (for tests and benches)
+        self._endpointer: vad.Endpointer | None = None
+        self._heard_since_end_of_speech = False
+        if self.kind == "home":
+            self._start_customer(device)
+        self._thread = threading.Thread(target=self._run, name=f"session-{session_id[:6]}")
+        self._thread.daemon = True
+        self._thread.start()
+
+    # -- wiring to a connection (the event loop side) -------------------------------------
+    def attach(self, send: Callable[[Outgoing], None]) -> None:
+        with self._send_lock:
+            self._send = send
+
+    def detach(self) -> None:
+        with self._send_lock:
+            self._send = None
+
+    def emit(self, message: Outgoing) -> None:
+        with self._send_lock:
+            send = self._send
+        if send is not None:
+            send(message)
+
+    def put(self, item: Any, timeout_s: float = 30.0) -> None:
+        """From the connection: audio (``bytes``) or a control message; blocks when full."""
+        self.last_activity = time.monotonic()
+        self.inbox.put(item, timeout=timeout_s)
+
+    def close(self) -> None:
+        if not self.closed.is_set():
+            self.closed.set()
+            with contextlib.suppress(queue.Full):
+                self.inbox.put_nowait(_END_OF_STREAM)
+
+    def hello(self) -> dict[str, Any]:
+        return {
+            "type": "ready",
+            "protocol": PROTOCOL,
+            "session_id": self.session_id,
+            "kind": self.kind,
+            "store_id": self.store_id,
+            "store_name": self.device.get("store_name"),
+            "customer": self._customer_view(),
+            "audio": {"rate": RATE, "width": WIDTH, "channels": CHANNELS},
+        }
+
+    # -- customers ------------------------------------------------------------------------
+    def _customer_view(self) -> dict[str, str] | None:
+        if self.customer is None:
+            return None
+        return {"handle": self.customer.handle, "name": self.customer.name}
+
+    def _start_customer(self, issued: dict[str, Any]) -> None:
+        self.customer = Customer(
+            issued["customer"]["handle"],
+            issued["customer"]["name"],
+            issued["customer_token"],
+            datetime.fromisoformat(issued["expires_at"]),
+        )
+        self.store_id = issued.get("store_id") or self.store_id
+        self.conversation = ChatSession(
+            self.settings,
+            self.dialogue,
+            self.customer.token,
+            self.store_id,
+            sender=f"{self.kind}-{self.device_id}-{secrets.token_hex(6)}",
+        )
+        if self.kind == "kiosk":
+            # Orders at a kiosk need a touch: a spoken yes is answered "press Confirm".
+            self.conversation.metadata["confirm_by"] = "touch"
+
+    def _refresh_home_token(self) -> None:
+        if self.customer is None or self.kind != "home":
+            return
+        if self.customer.expires_at - datetime.now(UTC) < timedelta(minutes=5):
+            issued = self.directory.session(self._device_token)
+            self.customer.token = issued["customer_token"]
+            self.customer.expires_at = datetime.fromisoformat(issued["expires_at"])
+            if self.conversation is not None:
+                self.conversation.token = self.customer.token
+                self.conversation.metadata["customer_token"] = self.customer.token
+
+    def _sign_out(self, reason: str) -> None:
+        """Kiosk: forget the customer entirely (token revoked, conversation dropped)."""
+        if self.kind != "kiosk" or self.customer is None:
+            return
+        try:
+            self.directory.sign_out(self._device_token, self.customer.token)
+        except AssistantError as err:
+            log.warning("sign-out of a kiosk customer failed: %s", err.code)
+        self.customer = None
+        self.conversation = None
+        self.awaiting_pin_for = None
+        self.turns.clear()
+        self.emit({"type": "signed_out", "reason": reason})
+
+    # -- the worker -----------------------------------------------------------------------
+    def _audio(self) -> Iterator[AudioChunk]:
+        """The device's audio; control messages are handled here, between audio frames."""
+        silence = formats.silence(self.settings.speech.vad_silence_ms + 200).data
+        while not self.closed.is_set():
+            try:
+                item = self.inbox.get(timeout=1.0)
+            except queue.Empty:
+                self._check_idle()
+                continue
+            if item is _END_OF_STREAM:
+                return
+            if isinstance(item, bytes):
+                yield AudioChunk(RATE, WIDTH, CHANNELS, item)
+            elif isinstance(item, _Control):
+                if item.message.get("type") == "end_of_speech":
+                    if self._endpointer is not None and self._endpointer.in_speech:
+                        yield AudioChunk(RATE, WIDTH, CHANNELS, silence)  # closes it
+                    elif self._heard_since_end_of_speech:
+                        pass  # the pause already ended that utterance: its turn is done
+                    else:  # push-to-talk released with nothing said
+                        self.emit({"type": "turn_done", "intent": None, "nothing_heard": True})
+                    self._heard_since_end_of_speech = False
+                else:
+                    self._safely(self._control, item.message)
+
+    def _run(self) -> None:
+        try:
+            endpointer = self._endpointer = self.speech.endpointer_factory()
+            transcriber = self.speech.transcriber_factory()
+            for event in vad.listen(self._audio(), transcriber, endpointer):
+                if isinstance(event, vad.SpeechStarted):
+                    if self.speaking.is_set():
+                        self._barge.set()  # barge-in: stop sending the reply audio
+                    self.emit({"type": "speech_started"})
+                elif isinstance(event, vad.PartialTranscript):
+                    if not self._private():
+                        self.emit({"type": "partial", "text": event.text})
+                elif isinstance(event, vad.SpeechEnded):
+                    self._ended_at = time.perf_counter()
+                    self._vad_wait_ms = (event.at_s - event.utterance.end_s) * 1000
+                elif isinstance(event, vad.UtteranceTranscribed):
+                    self._heard_since_end_of_speech = True
+                    self._safely(self._heard, event.transcript)
+        except Exception:  # the session ends; the device is told, nothing leaks
+            log.exception("session %s failed", self.session_id)
+            self.emit({"type": "error", "code": "session-failed", "message": "Session ended."})
+        finally:
+            self.closed.set()
+
+    def _safely(self, handler: Callable[[Any], None], arg: Any) -> None:
+        try:
+            handler(arg)
+        except AssistantError as err:
+            self.emit({"type": "error", "code": err.code, "message": err.message})
+
+    def _private(self) -> bool:
+        return self.awaiting_pin_for is not None or bool(
+            self.conversation and self.conversation.expecting_pin
+        )
+
+    def _check_idle(self) -> None:
+        if (
+            self.kind == "kiosk"
+            and self.customer is not None
+            and time.monotonic() - self.last_activity > self.idle_timeout_s
+        ):
+            self._sign_out("idle")
+
+    # -- turns ----------------------------------------------------------------------------
+    def _heard(self, transcript: Transcript) -> None:
+        text = transcript.text.strip()
+        if self.awaiting_pin_for is not None:  # a kiosk sign-in PIN, said aloud
+            self.emit({"type": "transcript", "text": PIN_SHOWN})
+            self._finish_sign_in(self.awaiting_pin_for, text)
+            return
+        self._turn(
+            text or NOTHING_HEARD,  # the dialogue asks the customer to say it again
+            shown_text=PIN_SHOWN if self._private() else text,
+            ended_at=getattr(self, "_ended_at", time.perf_counter()),
+            vad_wait_ms=getattr(self, "_vad_wait_ms", 0.0),
+            engine=transcript.engine,
+        )
+
+    def _turn(
+        self,
+        text: str,
+        shown_text: str,
+        ended_at: float,
+        vad_wait_ms: float = 0.0,
+        engine: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.last_activity = time.monotonic()
+        self.emit({"type": "transcript", "text": shown_text})
+        if self.conversation is None:
+            self.emit(
+                {
+                    "type": "error",
+                    "code": "sign-in-needed",
+                    "message": "Sign in or choose guest first.",
+                }
+            )
+            return
+        self._refresh_home_token()
+        shown, parsed, reply = self.conversation.exchange(text, extra)
+        answered = time.perf_counter()
+        self.emit({"type": "intent", "name": parsed.intent, "confidence": parsed.confidence})
+        responses = [r.response for r in reply.replies]
+        for r in reply.replies:
+            message: dict[str, Any] = {"type": "reply", "text": r.text, "response": r.response}
+            if r.custom.get("expect") == "pin":
+                message["expect"] = "pin"
+            self.emit(message)
+        first_audio_ms = self._speak([r.text for r in reply.replies if r.text], ended_at)
+        timings = {
+            "vad_wait": round(vad_wait_ms, 1),
+            "dialogue": round((answered - ended_at) * 1000, 1),
+            "end_of_speech_to_first_audio": round(vad_wait_ms + first_audio_ms, 1),
+        }
+        self.turns.append(
+            {
+                "transcript": shown,
+                "engine": engine,
+                "intent": parsed.intent,
+                "responses": responses,
+                "timings_ms": timings,
+            }
+        )
+        if self.kind == "kiosk":
+            self._kiosk_views(responses)
+        self.emit({"type": "turn_done", "intent": parsed.intent, "timings_ms": timings})
+        if parsed.intent == "goodbye":
+            self._sign_out("goodbye")
+
+    def _speak(self, texts: list[str], ended_at: float) -> float:
+        """Stream reply audio; return ms from ``ended_at`` to the first audio sent."""
+        speaker = self.speech.speaker
+        if not texts or speaker is None:
+            return (time.perf_counter() - ended_at) * 1000
+        self._barge.clear()
+        self.speaking.set()
+        first: float | None = None
+        try:
+            for chunk in speaker.stream(" ".join(texts)):
+                if self._barge.is_set() or self.closed.is_set():
+                    self.emit({"type": "audio_end", "interrupted": True})
+                    break
+                if first is None:
+                    first = time.perf_counter()
+                    self.emit(
+                        {
+                            "type": "audio_start",
+                            "rate": chunk.rate,
+                            "width": chunk.width,
+                            "channels": chunk.channels,
+                        }
+                    )
+                step = chunk.rate * chunk.width * chunk.channels // 5  # 200 ms frames
+                for start in range(0, len(chunk.data), step):
+                    self.emit(chunk.data[start : start + step])
+            else:
+                if first is not None:
+                    self.emit({"type": "audio_end", "interrupted": False})
+        finally:
+            self.speaking.clear()
+        return ((first or time.perf_counter()) - ended_at) * 1000
+
+    def _kiosk_views(self, responses: list[str | None]) -> None:
+        if self.customer is not None:
+            basket = self.directory.basket(self.customer.token)
+            self.emit(
+                {
+                    "type": "basket",
+                    "items": [
+                        {
+                            "sku": i["sku"],
+                            "name": i["name"],
+                            "quantity": i["quantity"],
+                            "line_total": i["line_total"],
+                        }
+                        for i in basket["items"]
+                    ],
+                    "item_count": basket["item_count"],
+                    "total": basket["total"],
+                }
+            )
+        if CONFIRM_RESPONSES & set(responses):
+            self.emit({"type": "confirm_needed"})
+        if SLOT_RESPONSES & set(responses):
+            self._send_slots()
+
+    def _send_slots(self, day: date | None = None) -> None:
+        days = [day] if day else [date.today(), date.today() + timedelta(days=1)]
+        for d in days:
+            slots = [s for s in self.directory.slots(self.store_id, d) if s.get("available")]
+            self.emit({"type": "slots", "date": d.isoformat(), "slots": slots[:12]})
+
+    # -- control messages -----------------------------------------------------------------
+    def _control(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        now = time.perf_counter()
+        if kind == "text":
+            text = str(message.get("text") or "").strip()[:500]
+            if not text:
+                raise GatewayError("text-empty", "A text message needs some text.")
+            if self.awaiting_pin_for is not None:
+                self._finish_sign_in(self.awaiting_pin_for, text)
+                return
+            self._turn(text, PIN_SHOWN if self._private() else text, now)
+        elif kind == "confirm":
+            self._kiosk_only()
+            self._turn("/affirm", "[Confirm]", now, extra={"touched": True})
+        elif kind == "cancel":
+            self._kiosk_only()
+            self._turn("/deny", "[Cancel]", now)
+        elif kind == "sign_in":
+            self._kiosk_only()
+            body = {k: message[k] for k in ("loyalty_number", "phone") if message.get(k)}
+            if len(body) != 1:
+                raise GatewayError("sign-in-invalid", "Give a loyalty number or a phone number.")
+            if message.get("pin"):
+                self._finish_sign_in(body, str(message["pin"]))
+            else:
+                self.awaiting_pin_for = body
+                self.emit({"type": "pin_needed"})
+        elif kind == "guest":
+            self._kiosk_only()
+            self._sign_out("new-customer")
+            self._signed_in(self.directory.guest(self._device_token))
+        elif kind == "sign_out":
+            self._kiosk_only()
+            self._sign_out("button")
+        elif kind == "slots":
+            day = message.get("date")
+            try:
+                self._send_slots(date.fromisoformat(day) if day else None)
+            except ValueError as err:
+                raise GatewayError("date-invalid", "date must be YYYY-MM-DD") from err
+        elif kind == "ping":
+            self.emit({"type": "pong"})
+        else:
+            raise GatewayError("message-unknown", f"unknown message type {kind!r}")
+
+    def _kiosk_only(self) -> None:
+        if self.kind != "kiosk":
+            raise GatewayError("kiosk-only", "Only a kiosk can do that.")
+
+    def _finish_sign_in(self, body: dict[str, Any], spoken_pin: str) -> None:
+        from assistant.chat import spoken_digits
+
+        self.awaiting_pin_for = None
+        pin = spoken_digits(spoken_pin)
+        self._sign_out("new-customer")
+        try:
+            issued = self.directory.sign_in(self._device_token, {**body, "pin": pin})
+        except CommerceError as err:
+            self.emit({"type": "sign_in_failed", "code": err.code})
+            return
+        self._signed_in(issued)
+
+    def _signed_in(self, issued: dict[str, Any]) -> None:
+        self._start_customer(issued)
+        self.emit({"type": "signed_in", "customer": self._customer_view()})
+        self._kiosk_views([])
+
+
+# -- the server ---------------------------------------------------------------------------
+@dataclass
+class Gateway:
+    settings: Settings
+    directory: DeviceDirectory
+    dialogue: RasaDialogue
+    speech: SpeechParts
+    idle_timeout_s: float = 120.0
+    resume_window_s: float = 120.0
+    max_sessions: int = 32
+    sessions: dict[str, Session] = field(default_factory=dict)
+    _detached_at: dict[str, float] = field(default_factory=dict)
+
+    def open_session(self, device_token: str, resume: str | None) -> Session:
+        device = self.directory.session(device_token)  # 401 for unknown / revoked tokens
+        self._reap()
+        if resume and resume in self.sessions:
+            old = self.sessions[resume]
+            if old.device_id == device["device_id"] and not old.closed.is_set():
+                self._detached_at.pop(resume, None)
+                return old
+        if len(self.sessions) >= self.max_sessions:
+            raise GatewayError("gateway-full", "Too many devices connected; try again.", 1013)
+        session_id = secrets.token_urlsafe(12)
+        session = Session(
+            session_id,
+            device,
+            device_token,
+            self.settings,
+            self.directory,
+            self.dialogue,
+            self.speech,
+            self.idle_timeout_s,
+        )
+        self.sessions[session_id] = session
+        return session
+
+    def detached(self, session: Session) -> None:
+        session.detach()
+        self._detached_at[session.session_id] = time.monotonic()
+
+    def _reap(self) -> None:
+        now = time.monotonic()
+        for session_id, at in list(self._detached_at.items()):
+            if now - at > self.resume_window_s:
+                session = self.sessions.pop(session_id, None)
+                self._detached_at.pop(session_id, None)
+                if session is not None:
+                    session._sign_out("disconnected")
+                    session.close()
+
+    def close(self) -> None:
+        for session in self.sessions.values():
+            session._sign_out("gateway-stopped")
+            session.close()
+        self.sessions.clear()
+
+
+def create_app(gateway: Gateway) -> FastAPI:
+    app = FastAPI(title="Voice gateway", docs_url=None, redoc_url=None)
+
+    @app.get("/")
+    def kiosk_page() -> FileResponse:
+        return FileResponse(KIOSK_PAGE / "index.html")
+
+    @app.get("/kiosk/{name}")
+    def kiosk_asset(name: str) -> Any:
+        path = (KIOSK_PAGE / name).resolve()
+        if path.parent != KIOSK_PAGE or not path.is_file():
+            return JSONResponse({"error": {"code": "not-found"}}, status_code=404)
+        return FileResponse(path)
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {"ok": True, "sessions": len(gateway.sessions)}
+
+    @app.websocket("/v1/stream")
+    async def stream(ws: WebSocket) -> None:
+        await ws.accept()
+        session = await _handshake(ws, gateway)
+        if session is None:
+            return
+        loop = asyncio.get_running_loop()
+        outbox: asyncio.Queue[Outgoing | None] = asyncio.Queue(maxsize=OUTBOX_MESSAGES)
+
+        def send(message: Outgoing) -> None:  # from the session's worker thread
+            future = asyncio.run_coroutine_threadsafe(outbox.put(message), loop)
+            try:
+                future.result(timeout=30)  # a slow reader makes its own session wait
+            except Exception:
+                future.cancel()
+
+        session.attach(send)
+        await ws.send_text(json.dumps(session.hello()))
+        writer = asyncio.create_task(_write(ws, outbox))
+        try:
+            await _read(ws, session)
+        finally:
+            gateway.detached(session)
+            await outbox.put(None)
+            writer.cancel()
+
+    return app
+
+
+async def _handshake(ws: WebSocket, gateway: Gateway) -> Session | None:
+    try:
+        raw = await asyncio.wait_for(ws.receive_text(), timeout=HELLO_TIMEOUT_S)
+        hello = json.loads(raw)
+        if not isinstance(hello, dict) or hello.get("type") != "hello" or not hello.get("token"):
+            raise GatewayError("hello-expected", "First send {type: hello, token: ...}.", 4400)
+        audio = hello.get("audio") or {"rate": RATE, "width": WIDTH, "channels": CHANNELS}
+        if (audio.get("rate"), audio.get("width"), audio.get("channels")) != (
+            RATE,
+            WIDTH,
+            CHANNELS,
+        ):
+            raise GatewayError(
+                "audio-format",
+                f"stream 16000 Hz, 16-bit, mono PCM; got {audio.get('rate')} Hz, "
+                f"{8 * int(audio.get('width') or 0)}-bit, {audio.get('channels')} channel(s)",
+                4400,
+            )
+        return await asyncio.to_thread(
+            gateway.open_session, str(hello["token"]), hello.get("resume")
+        )
+    except (TimeoutError, WebSocketDisconnect, KeyError, ValueError, TypeError) as err:
+        error = GatewayError("hello-expected", "First send {type: hello, token: ...}.", 4400)
+        if isinstance(err, WebSocketDisconnect):
+            return None
+        await _refuse(ws, error)
+    except GatewayError as err:
+        await _refuse(ws, err)
+    except CommerceError as err:
+        close = 4401 if err.status == 401 else 1011
+        await _refuse(ws, GatewayError(err.code, err.message, close))
+    return None
+
+
+async def _refuse(ws: WebSocket, err: GatewayError) -> None:
+    try:
+        await ws.send_text(json.dumps({"type": "error", "code": err.code, "message": err.message}))
+        await ws.close(code=err.close or 4400)
+    except Exception:  # the device is already gone
+        log.debug("could not tell a refused device why")
+
+
+async def _read(ws: WebSocket, session: Session) -> None:
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("bytes") is not None:
+            data: bytes = message["bytes"]
+            if len(data) > MAX_FRAME_BYTES or len(data) % WIDTH:
+                await _refuse(
+                    ws,
+                    GatewayError(
+                        "frame-invalid",
+                        f"audio frames are whole 16-bit samples, at most {MAX_FRAME_BYTES} bytes",
+                        4400,
+                    ),
+                )
+                return
+            await asyncio.to_thread(session.put, data)
+        elif message.get("text") is not None:
+            try:
+                control = json.loads(message["text"])
+                if not isinstance(control, dict):
+                    raise ValueError("not an object")
+            except ValueError:
+                await ws.send_text(
+                    json.dumps(
+                        {"type": "error", "code": "malformed-json", "message": "Send JSON objects."}
+                    )
+                )
+                continue
+            await asyncio.to_thread(session.put, _Control(control))
+
+
+async def _write(ws: WebSocket, outbox: asyncio.Queue[Outgoing | None]) -> None:
+    while (message := await outbox.get()) is not None:
+        try:
+            if isinstance(message, bytes):
+                await ws.send_bytes(message)
+            else:
+                await ws.send_text(json.dumps(message))
+        except Exception:
+            return
+
+
+def serve(settings: Settings, host: str, port: int, idle_timeout_s: float = 120.0) -> None:
+    """`run_assistant.py serve`: start what is needed, then the gateway (until Ctrl-C)."""
+    import uvicorn
+
+    from assistant.services import running
+    from assistant.training import train
+    from audio import factory
+    from audio.tts import CollectingSink
+
+    train(settings)
+    factory.shop_model(settings)  # build the shop language model once, before devices come
+    speaker = factory.build_speaker(settings, sink=CollectingSink())
+    with running(settings) as stack:
+        s = stack.settings
+        directory = DeviceDirectory(s.commerce.base_url)
+        dialogue = RasaDialogue(s.dialogue.rasa_url, s.dialogue.auth_token or "")
+        speech = SpeechParts(
+            lambda: factory.build_transcriber(s),
+            lambda: factory.build_endpointer(s),
+            speaker,
+        )
+        gateway = Gateway(s, directory, dialogue, speech, idle_timeout_s=idle_timeout_s)
+        print(
+            f"Voice gateway on ws://{host}:{port}/v1/stream, kiosk page http://{host}:{port}/ "
+            "(add a device: run_assistant.py catalog device add --home alice | --kiosk STORE)",
+            flush=True,
+        )
+        try:
+            uvicorn.run(create_app(gateway), host=host, port=port, log_level="warning")
+        finally:
+            gateway.close()
+            dialogue.close()
+            directory.close()
+            speaker.close()

@@ -1,0 +1,104 @@
+"""The terminal: a small live display of pipeline events, and the keyboard (text) mode."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterable
+from typing import IO
+
+from assistant.chat import ChatSession
+from assistant.events import (
+    ErrorRaised,
+    Event,
+    IntentParsed,
+    Listening,
+    PartialTranscript,
+    ReplyReady,
+    SpeechDone,
+    SpeechStarted,
+    TranscriptReady,
+)
+from assistant.pipeline import EventBus
+from audio.base import Speaker
+
+
+class TerminalDisplay:
+    """Prints one short line per event; partial transcripts overwrite each other on a tty."""
+
+    def __init__(self, out: IO[str] | None = None) -> None:
+        self.out = out or sys.stdout
+        self.live = self.out.isatty()
+        self._partial = False
+
+    def _line(self, text: str) -> None:
+        if self._partial:
+            self.out.write("\r\033[K" if self.live else "\n")
+            self._partial = False
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Listening):
+            self._line("… listening")
+        elif isinstance(event, PartialTranscript):
+            if self.live:
+                self.out.write(f"\r\033[K  {event.text}")
+                self.out.flush()
+                self._partial = True
+        elif isinstance(event, TranscriptReady):
+            self._line(f"you: {event.text}")
+        elif isinstance(event, IntentParsed):
+            confidence = f" {event.confidence:.2f}" if event.confidence is not None else ""
+            self._line(f"  [{event.intent}{confidence}]")
+        elif isinstance(event, ReplyReady):
+            for reply in event.replies:
+                if reply.text:
+                    self._line(f"assistant: {reply.text}")
+        elif isinstance(event, SpeechStarted):
+            pass
+        elif isinstance(event, SpeechDone):
+            if event.interrupted:
+                self._line("  (stopped speaking)")
+        elif isinstance(event, ErrorRaised):
+            self._line(f"! {event.message} [{event.code}]")
+
+
+def keyboard_lines(session: ChatSession, prompt: str = "> ") -> Iterable[str]:
+    """Lines typed by the customer; a PIN is read without echo when the assistant asks for one."""
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            if interactive and session.expecting_pin:
+                line = getpass.getpass("PIN (hidden): ")
+            elif interactive:
+                line = input(prompt)
+            else:
+                line = sys.stdin.readline()
+                if not line:
+                    return
+        except EOFError:
+            return
+        if line.strip():
+            yield line.strip()
+
+
+def text_mode(
+    session: ChatSession, bus: EventBus, speaker: Speaker | None, lines: Iterable[str]
+) -> None:
+    """Keyboard in; replies printed (through the bus) and spoken when there is a speaker."""
+    for line in lines:
+        private = session.expecting_pin
+        shown, parsed, reply = session.exchange(line)
+        bus.emit(TranscriptReady(shown if not private else "[PIN]"))
+        bus.emit(parsed)
+        bus.emit(reply)
+        if speaker is not None:
+            speaker.stop()  # typing again interrupts the last reply
+            for r in reply.replies:
+                if r.text:
+                    speaker.speak(r.text)
+        if parsed.intent == "goodbye":
+            break
+    if speaker is not None:
+        speaker.wait(timeout_s=30)

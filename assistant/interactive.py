@@ -1,0 +1,109 @@
+"""`python run_assistant.py [--text]`: the assistant for one customer on this machine.
+
+Starts what it needs (commerce service, action server, Rasa) on the embedded defaults, then
+listens on the default microphone and speaks on the default speaker. Where there is no
+microphone it says so and falls back to text mode; where there is no speaker, replies are
+printed only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from assistant.channels.terminal import TerminalDisplay, keyboard_lines, text_mode
+from assistant.chat import ChatSession, customer_token
+from assistant.dialogue import RasaDialogue
+from assistant.errors import AssistantError
+from assistant.events import Event, as_dict
+from assistant.pipeline import EventBus, SpeechClock, VoicePipeline
+from assistant.services import running
+from assistant.settings import Settings
+from assistant.training import train
+from assistant.voice import microphone_loop
+from audio import devices, factory
+from audio.base import Speaker
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--text", action="store_true", help="type instead of speaking")
+    parser.add_argument("--customer", default="alice", help="who is shopping (default: alice)")
+    parser.add_argument("--store", help="a kiosk's store id (default: the customer's home store)")
+    parser.add_argument(
+        "--no-barge-in", action="store_true", help="do not stop speaking when the customer talks"
+    )
+
+
+def log_event(event: Event) -> None:
+    log.info("event %s", as_dict(event))
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    train(settings)
+    token = customer_token(settings, args.customer)
+    bus = EventBus()
+    bus.subscribe(TerminalDisplay())
+    bus.subscribe(log_event)
+    clock = SpeechClock(bus)
+    speaker: Speaker | None
+    try:
+        speaker = factory.build_speaker(settings, on_event=clock)
+    except AssistantError as err:
+        say(f"No speaker here ({err.message}): replies are printed only.")
+        speaker = None
+    text = args.text
+    if not text:
+        try:
+            devices.check_input(settings.speech.input_device)
+        except AssistantError as err:
+            say(f"No microphone here ({err.message}). Switching to text mode: type your requests.")
+            text = True
+    with running(settings) as stack:
+        d = stack.settings.dialogue
+        dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+        session = ChatSession(stack.settings, dialogue, token, args.store)
+        try:
+            if text:
+                say("Text mode: type a request and press Enter; Ctrl-D ends.")
+                text_mode(session, bus, speaker, keyboard_lines(session))
+            else:
+                pipeline = VoicePipeline(
+                    factory.build_transcriber(stack.settings),
+                    session,
+                    speaker or _SilentSpeaker(),
+                    bus,
+                    speech_clock=clock if speaker is not None else None,
+                )
+                say("Listening: say something like 'add two litres of milk'. Ctrl-C ends.")
+                microphone_loop(
+                    pipeline,
+                    devices.MicrophoneSource(settings.speech.input_device),
+                    factory.build_endpointer(stack.settings),
+                    barge_in=not args.no_barge_in,
+                )
+        finally:
+            dialogue.close()
+            close = getattr(speaker, "close", None)
+            if close is not None:
+                close()
+    return 0
+
+
+class _SilentSpeaker:
+    """No sound device: replies are only printed (the display shows them)."""
+
+    def speak(self, text: str) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        return True

@@ -1,0 +1,223 @@
+"""Spoken conversations: the microphone loop, and a conversation from WAV files.
+
+Both endpoint the audio (VAD), recognise each utterance while it is spoken, send the final
+transcript to the dialogue and speak the replies; the pipeline's events go to the bus.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from assistant.errors import SpeechToTextError
+from assistant.events import PartialTranscript, TurnDone
+from assistant.pipeline import Conversation, EventBus, SpeechClock, VoicePipeline
+from assistant.settings import Settings
+from audio import formats, vad
+from audio.base import AudioChunk, AudioSource, Speaker, Transcriber, Transcript
+
+log = logging.getLogger(__name__)
+
+CHUNK_MS = 20  # how files are fed: in the blocks a device would send
+
+
+@dataclass
+class Heard:
+    """One utterance as the endpointer and the recogniser saw it."""
+
+    transcript: Transcript
+    vad_wait_ms: float  # from the end of speech to the end being decided (stream time)
+    decided_at: float  # wall clock when the end was decided
+
+
+def heard_utterances(
+    chunks: Iterable[AudioChunk],
+    transcriber: Transcriber,
+    endpointer: vad.Endpointer,
+    bus: EventBus,
+    private: Callable[[], bool],
+    on_speech_start: Callable[[], None] | None = None,
+) -> Iterator[Heard]:
+    decided_at = time.perf_counter()
+    vad_wait_ms = 0.0
+    for event in vad.listen(chunks, transcriber, endpointer):
+        if isinstance(event, vad.SpeechStarted):
+            if on_speech_start is not None:
+                on_speech_start()
+        elif isinstance(event, vad.PartialTranscript):
+            if not private():  # a PIN is never shown
+                bus.emit(PartialTranscript(event.text))
+        elif isinstance(event, vad.SpeechEnded):
+            decided_at = time.perf_counter()
+            vad_wait_ms = (event.at_s - event.utterance.end_s) * 1000
+        elif isinstance(event, vad.UtteranceTranscribed):
+            yield Heard(event.transcript, vad_wait_ms, decided_at)
+
+
+def microphone_loop(
+    pipeline: VoicePipeline,
+    source: AudioSource,
+    endpointer: vad.Endpointer,
+    barge_in: bool = True,
+) -> None:
+    """Listen, answer, repeat, until the customer says goodbye (or Ctrl-C)."""
+    speaking = False
+
+    def on_speech_start() -> None:
+        if barge_in and speaking:
+            pipeline.barge_in()
+
+    for heard in heard_utterances(
+        source.chunks(),
+        pipeline.transcriber,
+        endpointer,
+        pipeline.bus,
+        lambda: pipeline.conversation.expecting_pin,
+        on_speech_start,
+    ):
+        if not heard.transcript.text.strip():
+            continue  # a cough, a door: not worth a "please repeat"
+        turn = pipeline.respond(heard.transcript, heard.decided_at)
+        turn.timings_ms["vad_wait"] = round(heard.vad_wait_ms, 1)
+        pipeline.bus.emit(TurnDone(turn.timings_ms))
+        speaking = True
+        if turn.intent == "goodbye":
+            pipeline.finish_speaking(timeout_s=15)
+            return
+
+
+def file_turn(pipeline: VoicePipeline, endpointer: vad.Endpointer, path: Path) -> dict[str, Any]:
+    """One spoken turn from a WAV file (any rate / width / channels; converted at the boundary).
+
+    The file is fed in device-sized blocks; every utterance in it is recognised and their
+    transcripts make the turn. ``end_of_speech_to_first_audio_ms`` is what a customer would
+    wait in real time: the endpointer's silence wait (stream time) plus the work after the
+    end was decided (decode tail, dialogue, first sentence of speech).
+    """
+    audio = formats.read_wav(path)
+    heard = list(
+        heard_utterances(
+            formats.split(audio, CHUNK_MS),
+            pipeline.transcriber,
+            endpointer,
+            pipeline.bus,
+            lambda: pipeline.conversation.expecting_pin,
+        )
+    )
+    if heard:
+        text = " ".join(h.transcript.text for h in heard if h.transcript.text).strip()
+        last = heard[-1]
+        transcript = Transcript(
+            text, last.transcript.engine, last.transcript.confidence, last.transcript.decode_ms
+        )
+        vad_wait_ms, decided_at = last.vad_wait_ms, last.decided_at
+    else:  # no speech found: the dialogue asks the customer to repeat
+        transcript = Transcript("", getattr(pipeline.transcriber, "name", "?"))
+        vad_wait_ms, decided_at = 0.0, time.perf_counter()
+    turn = pipeline.respond(transcript, decided_at)
+    timings = {"vad_wait": round(vad_wait_ms, 1), **turn.timings_ms}
+    timings["end_of_speech_to_first_audio"] = round(
+        vad_wait_ms + turn.timings_ms["end_of_speech_to_first_audio"], 1
+    )
+    pipeline.bus.emit(TurnDone(timings))
+    pipeline.finish_speaking(timeout_s=60)
+    return {
+        "file": str(path),
+        "transcript": turn.transcript,
+        "engine": turn.engine,
+        "intent": turn.intent,
+        "confidence": turn.confidence,
+        "replies": turn.replies,
+        "responses": turn.responses,
+        "duration_s": round(audio.duration_s, 2),
+        "decode_ms": round(transcript.decode_ms, 1),
+        "end_of_speech_to_first_audio_ms": timings["end_of_speech_to_first_audio"],
+        "timings_ms": timings,
+    }
+
+
+def wav_conversation(
+    conversation: Conversation,
+    transcriber: Transcriber,
+    endpointer_factory: Callable[[], vad.Endpointer],
+    speaker_factory: Callable[[SpeechClock], tuple[Speaker, Callable[[], list[AudioChunk]]]],
+    files: list[Path],
+    bus: EventBus,
+    reply_audio: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """A conversation from files, one turn per file; reply audio written beside each input
+    (``A.reply.wav``) when asked."""
+    clock = SpeechClock(bus)
+    speaker, take_audio = speaker_factory(clock)
+    pipeline = VoicePipeline(transcriber, conversation, speaker, bus, speech_clock=clock)
+    try:
+        for path in files:
+            record = file_turn(pipeline, endpointer_factory(), path)
+            chunks = take_audio()
+            if reply_audio and chunks:
+                out = path.with_name(path.stem + ".reply.wav")
+                formats.write_wav(out, formats.join(chunks))
+                record["reply_audio"] = str(out)
+            yield record
+    finally:
+        close = getattr(speaker, "close", None)
+        if close is not None:
+            close()
+
+
+def chat_wav(
+    settings: Settings,
+    customer: str,
+    store: str | None,
+    files: list[Path],
+    out: IO[str],
+    reply_audio: bool = False,
+    engine: str | None = None,
+) -> None:
+    """`chat --customer NAME --wav A.wav B.wav …`: one JSON line per file (turn)."""
+    from assistant.chat import ChatSession, customer_token
+    from assistant.dialogue import RasaDialogue
+    from assistant.services import running
+    from audio import factory
+    from audio.tts import CollectingSink
+
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        raise SpeechToTextError("audio-file-missing", f"no such WAV file: {', '.join(missing)}")
+    token = customer_token(settings, customer)
+    transcriber = factory.build_transcriber(settings, engine=engine)
+    bus = EventBus()
+
+    def speaker_factory(clock: SpeechClock) -> tuple[Speaker, Callable[[], list[AudioChunk]]]:
+        sink = CollectingSink()
+        speaker = factory.build_speaker(settings, sink=sink, on_event=clock)
+
+        def take() -> list[AudioChunk]:
+            chunks, sink.chunks = sink.chunks, []
+            return chunks
+
+        return speaker, take
+
+    with running(settings) as stack:
+        d = stack.settings.dialogue
+        dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+        try:
+            session = ChatSession(stack.settings, dialogue, token, store)
+            for record in wav_conversation(
+                session,
+                transcriber,
+                lambda: factory.build_endpointer(stack.settings),
+                speaker_factory,
+                files,
+                bus,
+                reply_audio,
+            ):
+                out.write(json.dumps(record) + "\n")
+                out.flush()
+        finally:
+            dialogue.close()

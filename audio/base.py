@@ -1,0 +1,86 @@
+"""The small interfaces the voice pipeline is built from; each has real engines and a fake.
+
+Audio is always bytes plus an explicit format (``AudioChunk``). Engines take 16 kHz, 16-bit,
+mono PCM; ``audio.formats`` converts anything else once, at the boundary, or refuses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+RATE = 16_000  # samples per second the engines take
+WIDTH = 2  # bytes per sample (16-bit signed little-endian)
+CHANNELS = 1
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    rate: int
+    width: int
+    channels: int
+    data: bytes
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.data) / (self.rate * self.width * self.channels)
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What an engine heard in one utterance."""
+
+    text: str
+    engine: str
+    confidence: float | None = None
+    decode_ms: float = 0.0
+    raw_text: str | None = None  # what the engine heard, when a correction step changed it
+
+
+class Recognition(Protocol):
+    """One utterance being recognised as its audio arrives (streaming engines)."""
+
+    def accept(self, chunk: AudioChunk) -> str | None:
+        """Feed audio; return the partial transcript when it changed, else None."""
+        ...
+
+    def finish(self) -> Transcript:
+        """The final transcript of everything fed so far."""
+        ...
+
+
+class Transcriber(Protocol):
+    """A speech-to-text engine (vosk, pocketsphinx, or a fake in tests)."""
+
+    name: str
+
+    def start(self) -> Recognition:
+        """Begin one utterance."""
+        ...
+
+    def transcribe(self, audio: AudioChunk) -> Transcript:
+        """A whole utterance at once."""
+        ...
+
+
+class Speaker(Protocol):
+    """Text-to-speech output (pyttsx3 / espeak-ng, or a recording fake in tests)."""
+
+    def speak(self, text: str) -> None:
+        """Queue ``text``; returns at once. Long text is spoken sentence by sentence."""
+        ...
+
+    def stop(self) -> None:
+        """Barge-in: stop speaking now and drop whatever is queued."""
+        ...
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Block until everything queued is spoken; False on timeout."""
+        ...
+
+
+class AudioSource(Protocol):
+    """Where customer audio comes from: a microphone, a WAV file, a network stream."""
+
+    def chunks(self) -> Iterator[AudioChunk]: ...

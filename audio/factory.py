@@ -1,0 +1,98 @@
+"""The one place the real speech parts are chosen and built from the settings.
+
+transcriber = build_transcriber(settings)            # speech.engine, shop LM, correction
+endpointer = build_endpointer(settings)              # VAD with speech.vad_* settings
+speaker = build_speaker(settings)                     # TTS to the sound device
+speaker = build_speaker(settings, wav_path=out)       # ... or to a WAV file
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from assistant.settings import Settings
+from audio import tts
+from audio.base import Transcriber
+from audio.correction import CorrectingTranscriber, TranscriptCorrector
+from audio.shop_lm import ShopModel, catalog_terms, ensure_shop_model
+from audio.tts import AudioSink, QueueSpeaker, TtsEvent, WavFileSink
+from audio.vad import Endpointer
+
+
+def shop_model(settings: Settings) -> ShopModel:
+    """The shop LM, dictionary and phrase list, rebuilt first if the inputs changed."""
+    return ensure_shop_model(settings.root, settings.path(settings.speech.shop_lm_dir))
+
+
+def build_corrector(settings: Settings, shop: ShopModel | None = None) -> TranscriptCorrector:
+    shop = shop or shop_model(settings)
+    return TranscriptCorrector(
+        catalog_terms().all_names(),
+        shop.vocabulary,
+        threshold=settings.speech.correction_threshold,
+    )
+
+
+def build_transcriber(
+    settings: Settings,
+    engine: str | None = None,
+    shop_lm: bool | None = None,
+    correction: bool | None = None,
+) -> Transcriber:
+    """A ``Transcriber`` per the settings; the arguments override them (for the CLI, benches).
+
+    Raises:
+        SpeechToTextError: ``stt-model-missing`` when vosk is chosen and its model folder is
+            missing (the message names ``models download``).
+    """
+    speech = settings.speech
+    engine = engine or speech.engine
+    use_shop = speech.shop_lm if shop_lm is None else shop_lm
+    use_correction = speech.correction if correction is None else correction
+    shop = shop_model(settings) if (use_shop or use_correction) else None
+    inner: Transcriber
+    if engine == "vosk":
+        from audio.stt_vosk import VoskTranscriber
+
+        model = settings.path(speech.vosk_model)
+        inner = VoskTranscriber(
+            model, shop.phrases() if (use_shop and shop) else None, model_name=Path(model).name
+        )
+    elif engine == "pocketsphinx":
+        from audio.stt_pocketsphinx import PocketsphinxTranscriber
+
+        inner = PocketsphinxTranscriber(
+            shop if use_shop else None, language_weight=speech.language_weight
+        )
+    else:
+        from assistant.errors import ConfigError
+
+        raise ConfigError("config-invalid", f"unknown speech engine {engine!r}")
+    if use_correction and shop is not None:
+        return CorrectingTranscriber(inner, build_corrector(settings, shop))
+    return inner
+
+
+def build_endpointer(settings: Settings) -> Endpointer:
+    return Endpointer.from_settings(settings.speech)
+
+
+def build_speaker(
+    settings: Settings,
+    wav_path: Path | None = None,
+    sink: AudioSink | None = None,
+    on_event: Callable[[TtsEvent], None] | None = None,
+) -> QueueSpeaker:
+    """The pyttsx3 speaker: to ``sink``, to a WAV file, or (neither given) the sound device."""
+    speech = settings.speech
+    if wav_path is not None:
+        sink = WavFileSink(wav_path)
+    return tts.build_speaker(
+        speech.tts_voice,
+        speech.tts_rate,
+        speech.tts_volume,
+        sink=sink,
+        device=speech.output_device,
+        on_event=on_event,
+    )

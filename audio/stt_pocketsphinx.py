@@ -1,0 +1,160 @@
+"""pocketsphinx 5: the embedded default recogniser. Its wheel ships an English acoustic model,
+a general language model and the CMU dictionary, so it works on a fresh machine.
+
+With the shop model (``audio.shop_lm``) it decodes against the shop's trigram LM and a
+dictionary that covers every word of it; without, against the bundled general LM.
+
+Decoders are not thread-safe and take a moment to load, so the transcriber keeps a small pool:
+each utterance (``start()`` or ``transcribe()``) borrows one and gives it back when done.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import SpeechToTextError
+from audio.base import AudioChunk, Transcript
+from audio.formats import require_engine_format
+from audio.shop_lm import ShopModel
+
+log = logging.getLogger(__name__)
+
+
+def model_path() -> Path:
+    import pocketsphinx
+
+    return Path(pocketsphinx.get_model_path()) / "en-us" / "en-us"
+
+
+class PocketsphinxRecognition:
+    """One utterance decoded as its audio arrives; partials come from the running hypothesis."""
+
+    def __init__(self, owner: PocketsphinxTranscriber, decoder: Any) -> None:
+        self._owner = owner
+        self._decoder: Any | None = decoder
+        self._partial = ""
+        self._decode_s = 0.0
+        decoder.start_utt()
+
+    def accept(self, chunk: AudioChunk) -> str | None:
+        require_engine_format(chunk)
+        decoder = self._active()
+        started = time.perf_counter()
+        try:
+            decoder.process_raw(chunk.data, False, False)
+            hyp = decoder.hyp()
+        except RuntimeError as err:
+            self._release()
+            raise SpeechToTextError("stt-failed", f"pocketsphinx: {err}") from err
+        self._decode_s += time.perf_counter() - started
+        text = hyp.hypstr if hyp is not None else ""
+        if text and text != self._partial:
+            self._partial = text
+            return text
+        return None
+
+    def finish(self) -> Transcript:
+        decoder = self._active()
+        started = time.perf_counter()
+        try:
+            decoder.end_utt()
+            transcript = self._owner._transcript(decoder)
+        except RuntimeError as err:
+            raise SpeechToTextError("stt-failed", f"pocketsphinx: {err}") from err
+        finally:
+            self._release()
+        decode_ms = (self._decode_s + time.perf_counter() - started) * 1000
+        return Transcript(transcript.text, transcript.engine, transcript.confidence, decode_ms)
+
+    def _active(self) -> Any:
+        if self._decoder is None:
+            raise SpeechToTextError("stt-failed", "this utterance is already finished")
+        return self._decoder
+
+    def _release(self) -> None:
+        if self._decoder is not None:
+            self._owner._give_back(self._decoder)
+            self._decoder = None
+
+
+class PocketsphinxTranscriber:
+    """Whole-utterance and streaming recognition with pocketsphinx.
+
+    Args:
+        shop: the shop LM and dictionary; None decodes with the bundled general model.
+        language_weight: pocketsphinx's ``lw`` with the shop LM (the general LM keeps its own).
+        pool_size: decoders kept for concurrent utterances.
+    """
+
+    def __init__(
+        self, shop: ShopModel | None = None, language_weight: float = 8.0, pool_size: int = 2
+    ) -> None:
+        self.name = "pocketsphinx" if shop is not None else "pocketsphinx-general"
+        self._config: dict[str, Any] = {
+            "hmm": str(model_path()),
+            "samprate": 16000,
+            "loglevel": "FATAL",
+        }
+        if shop is not None:
+            self._config.update(lm=str(shop.arpa), dict=str(shop.dictionary), lw=language_weight)
+        self._pool: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._created = 0
+        self._pool_size = pool_size
+        self._lock = threading.Lock()
+        self._give_back(self._new_decoder())  # load now: fail early, not on the first word
+
+    def _new_decoder(self) -> Any:
+        from pocketsphinx import Decoder
+
+        try:
+            decoder = Decoder(**self._config)
+        except (RuntimeError, ValueError) as err:
+            raise SpeechToTextError(
+                "stt-model-missing",
+                f"pocketsphinx could not load its model ({err}); reinstall with scripts/setup.sh",
+            ) from err
+        with self._lock:
+            self._created += 1
+        return decoder
+
+    def _borrow(self) -> Any:
+        try:
+            return self._pool.get_nowait()
+        except queue.Empty:
+            return self._new_decoder()
+
+    def _give_back(self, decoder: Any) -> None:
+        if self._pool.qsize() < self._pool_size:
+            self._pool.put(decoder)
+
+    def _transcript(self, decoder: Any) -> Transcript:
+        hyp = decoder.hyp()
+        if hyp is None:
+            return Transcript("", self.name, None)
+        # ``prob`` is the posterior of the best path in the lattice, in [0, 1].
+        confidence = min(1.0, max(0.0, float(hyp.prob)))
+        return Transcript(" ".join(hyp.hypstr.split()), self.name, confidence)
+
+    def start(self) -> PocketsphinxRecognition:
+        return PocketsphinxRecognition(self, self._borrow())
+
+    def transcribe(self, audio: AudioChunk) -> Transcript:
+        require_engine_format(audio)
+        decoder = self._borrow()
+        started = time.perf_counter()
+        try:
+            decoder.start_utt()
+            decoder.process_raw(audio.data, False, True)
+            decoder.end_utt()
+            transcript = self._transcript(decoder)
+        except RuntimeError as err:
+            raise SpeechToTextError("stt-failed", f"pocketsphinx: {err}") from err
+        finally:
+            self._give_back(decoder)
+        decode_ms = (time.perf_counter() - started) * 1000
+        return Transcript(transcript.text, self.name, transcript.confidence, decode_ms)

@@ -1,0 +1,76 @@
+"""The real pocketsphinx engine on synthesised customer speech (festival voices)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from audio.base import AudioChunk
+from audio.formats import split
+from audio.shop_lm import ShopModel
+from audio.stt_pocketsphinx import PocketsphinxTranscriber
+from audio.text import word_errors
+
+Speak = Callable[[str, str], AudioChunk]
+
+
+@pytest.fixture(scope="module")
+def shop_engine(shop: ShopModel) -> PocketsphinxTranscriber:
+    return PocketsphinxTranscriber(shop)
+
+
+@pytest.fixture(scope="module")
+def general_engine() -> PocketsphinxTranscriber:
+    return PocketsphinxTranscriber(None)
+
+
+def test_milk_is_heard_with_the_shop_lm(shop_engine: PocketsphinxTranscriber, speak: Speak) -> None:
+    transcript = shop_engine.transcribe(speak("add two litres of milk to my basket", "slt"))
+    assert "milk" in transcript.text.split()
+    assert "basket" in transcript.text.split()
+    assert transcript.engine == "pocketsphinx"
+    assert transcript.decode_ms > 0
+
+
+def test_catalog_words_missing_from_cmudict_are_recognised(
+    shop_engine: PocketsphinxTranscriber, speak: Speak
+) -> None:
+    transcript = shop_engine.transcribe(speak("do you have basmati rice", "kal"))
+    assert "basmati" in transcript.text.split()
+
+
+def test_shop_lm_beats_the_general_model(
+    shop_engine: PocketsphinxTranscriber, general_engine: PocketsphinxTranscriber, speak: Speak
+) -> None:
+    sentences = [
+        "do you have basmati rice",
+        "book a pickup at the riverside store tomorrow at five",
+        "remove the chickpeas from my basket",
+    ]
+    shop_errors = general_errors = words = 0
+    for sentence in sentences:
+        audio = speak(sentence, "slt")
+        shop_errors += word_errors(sentence, shop_engine.transcribe(audio).text)
+        general_errors += word_errors(sentence, general_engine.transcribe(audio).text)
+        words += len(sentence.split())
+    assert shop_errors / words <= 0.15
+    assert shop_errors < general_errors
+
+
+def test_streaming_gives_partials_before_the_end(
+    shop_engine: PocketsphinxTranscriber, speak: Speak
+) -> None:
+    audio = speak("where is my order", "kal")
+    recognition = shop_engine.start()
+    partials = [p for p in (recognition.accept(b) for b in split(audio, 100)) if p]
+    final = recognition.finish()
+    assert partials, "no partial transcript while the audio arrived"
+    assert final.text == "where is my order"
+    assert final.decode_ms > 0
+
+
+def test_silence_gives_an_empty_transcript(shop_engine: PocketsphinxTranscriber) -> None:
+    from audio.formats import silence
+
+    assert shop_engine.transcribe(silence(500)).text == ""

@@ -1,0 +1,274 @@
+"""The voice gateway with real devices' traffic: the real stack, real speech engines, real TTS.
+
+Every outcome is read back: the basket in the commerce database, the events each device got.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from assistant.channels.device import DeviceClient, DeviceError
+from audio import formats, synthetic
+from audio.base import AudioChunk
+from tests.stack import GatewayServer, Shop
+
+VOICE = "kal"  # a festival voice: the recogniser hears it best
+
+
+def speech(text: str, tmp: Path) -> AudioChunk:
+    """``text`` spoken, then the pause that ends an utterance."""
+    spoken = synthetic.synthesize(text, voice=VOICE, cache=tmp)
+    return formats.join([formats.silence(300), spoken, formats.silence(900)])
+
+
+def turn(client: DeviceClient, **message: Any) -> list[dict[str, Any]]:
+    client.send_control(message)
+    return list(client.events_until_turn_done())
+
+
+def spoken_turn(client: DeviceClient, audio: AudioChunk) -> list[dict[str, Any]]:
+    client.send_audio(audio, real_time=True)
+    client.send_control({"type": "end_of_speech"})
+    return list(client.events_until_turn_done())
+
+
+def of_type(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [e for e in events if e.get("type") == kind]
+
+
+def test_two_devices_hold_two_independent_conversations_at_once(
+    gateway: GatewayServer, shop: Shop, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    cache = tmp_path_factory.mktemp("speech")
+    milk = speech("add two litres of milk", cache)
+    tokens = {"grace": gateway.add_device(home="grace"), "heidi": gateway.add_device(home="heidi")}
+    before = {who: shop.basket(who)["item_count"] for who in tokens}
+    results: dict[str, list[dict[str, Any]]] = {}
+    failures: list[BaseException] = []
+
+    def grace() -> None:
+        client = DeviceClient(gateway.url, tokens["grace"])
+        try:
+            results["grace"] = spoken_turn(client, milk)
+            assert client.reply_audio() is not None, "the reply was spoken"
+        except BaseException as err:
+            failures.append(err)
+        finally:
+            client.close()
+
+    def heidi() -> None:
+        client = DeviceClient(gateway.url, tokens["heidi"])
+        try:
+            events = turn(client, type="text", text="add a dozen eggs")
+            if of_type(events, "reply")[0]["response"] == "utter_product_choices":
+                events += turn(client, type="text", text="the first one")
+            results["heidi"] = events
+        except BaseException as err:
+            failures.append(err)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=grace), threading.Thread(target=heidi)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=180)
+    assert not failures, failures
+    grace_heard = " ".join(e["text"] for e in of_type(results["grace"], "transcript"))
+    assert "milk" in grace_heard
+    assert of_type(results["grace"], "intent")[0]["name"] == "add_to_basket"
+    grace_basket = [i["name"].lower() for i in shop.basket("grace")["items"]]
+    heidi_basket = [i["name"].lower() for i in shop.basket("heidi")["items"]]
+    assert shop.basket("grace")["item_count"] > before["grace"]
+    assert shop.basket("heidi")["item_count"] > before["heidi"]
+    assert any("milk" in n for n in grace_basket)
+    assert not any("egg" in n for n in grace_basket)
+    assert any("egg" in n for n in heidi_basket)
+    assert not any("milk" in n for n in heidi_basket)
+    heidi_said = json.dumps(results["heidi"])
+    assert "milk" not in heidi_said, "nothing of grace's session reached heidi's device"
+
+
+def test_a_bad_token_is_refused_and_closed(gateway: GatewayServer) -> None:
+    with connect(gateway.url) as ws:
+        ws.send(json.dumps({"type": "hello", "token": "dev_not-a-real-token"}))
+        error = json.loads(ws.recv(timeout=30))
+        assert error["type"] == "error"
+        assert error["code"] == "auth-invalid"
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4401
+
+
+def test_audio_before_hello_is_refused(gateway: GatewayServer) -> None:
+    with connect(gateway.url) as ws:
+        ws.send(b"\x00\x00" * 800)
+        error = json.loads(ws.recv(timeout=30))
+        assert error["code"] == "hello-expected"
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4400
+
+
+def test_a_wrong_audio_format_is_named_and_refused(gateway: GatewayServer) -> None:
+    token = gateway.add_device(home="grace")
+    with connect(gateway.url) as ws:
+        hello = {
+            "type": "hello",
+            "token": token,
+            "audio": {"rate": 44100, "width": 2, "channels": 2},
+        }
+        ws.send(json.dumps(hello))
+        error = json.loads(ws.recv(timeout=30))
+        assert error["code"] == "audio-format"
+        assert "16000" in error["message"]
+        assert "44100" in error["message"]
+
+
+def test_malformed_messages_get_errors_and_the_session_goes_on(gateway: GatewayServer) -> None:
+    client = DeviceClient(gateway.url, gateway.add_device(home="grace"))
+    try:
+        client.ws.send("{not json")
+        assert client.next_event(30) == {
+            "type": "error",
+            "code": "malformed-json",
+            "message": "Send JSON objects.",
+        }
+        client.send_control({"type": "launch_rockets"})
+        assert client.next_event(30)["code"] == "message-unknown"  # type: ignore[index]
+        client.send_control({"type": "ping"})
+        assert client.next_event(30) == {"type": "pong"}
+        client.ws.send(b"\x00" * 3)  # half a sample: not 16-bit PCM
+        error = client.next_event(30)
+        assert error is not None
+        assert error["code"] == "frame-invalid"
+    finally:
+        client.close()
+
+
+def test_a_reconnect_resumes_the_conversation(gateway: GatewayServer) -> None:
+    token = gateway.add_device(home="heidi")
+    first = DeviceClient(gateway.url, token)
+    menu = turn(first, type="text", text="find oat milk")
+    assert of_type(menu, "reply")[0]["response"] == "utter_product_choices"
+    session_id = first.session_id
+    first.close()  # the device drops off mid-conversation
+
+    again = DeviceClient(gateway.url, token, resume=session_id)
+    try:
+        assert again.session_id == session_id
+        chosen = turn(again, type="text", text="the second one")
+        assert of_type(chosen, "reply")[0]["response"] == "utter_chosen_product"
+    finally:
+        again.close()
+
+
+def test_a_session_is_not_resumed_by_another_device(gateway: GatewayServer) -> None:
+    owner = DeviceClient(gateway.url, gateway.add_device(home="grace"))
+    session_id = owner.session_id
+    owner.close()
+    other = DeviceClient(gateway.url, gateway.add_device(home="heidi"), resume=session_id)
+    try:
+        assert other.session_id != session_id
+        assert other.ready["customer"]["handle"] == "heidi"
+    finally:
+        other.close()
+
+
+def loyalty_number(shop: Shop, handle: str) -> str:
+    return str(shop.scalar("SELECT loyalty_number FROM customers WHERE handle = :h", h=handle))
+
+
+def test_kiosk_sign_in_pin_by_voice_basket_and_goodbye(gateway: GatewayServer, shop: Shop) -> None:
+    kiosk = DeviceClient(gateway.url, gateway.add_device(kiosk="riverside"))
+    try:
+        assert kiosk.ready["kind"] == "kiosk"
+        assert kiosk.ready["customer"] is None
+        refused = turn(kiosk, type="text", text="add milk")
+        assert of_type(refused, "error")[0]["code"] == "sign-in-needed"
+
+        kiosk.send_control({"type": "sign_in", "loyalty_number": loyalty_number(shop, "dave")})
+        assert kiosk.next_event(30) == {"type": "pin_needed"}
+        kiosk.send_control({"type": "text", "text": "one one one one"})
+        failed = kiosk.next_event(30)
+        assert failed == {"type": "sign_in_failed", "code": "sign-in-failed"}
+
+        kiosk.send_control({"type": "sign_in", "loyalty_number": loyalty_number(shop, "dave")})
+        assert kiosk.next_event(30) == {"type": "pin_needed"}
+        kiosk.send_control({"type": "text", "text": "four three two one"})
+        signed_in = kiosk.next_event(30)
+        assert signed_in == {
+            "type": "signed_in",
+            "customer": {"handle": "dave", "name": signed_in["customer"]["name"]},
+        }  # type: ignore[index]
+        basket = kiosk.next_event(30)
+        assert basket is not None
+        assert basket["type"] == "basket"
+
+        added = turn(kiosk, type="text", text="add two loaves of sourdough bread")
+        if of_type(added, "reply")[0]["response"] == "utter_product_choices":
+            added += turn(kiosk, type="text", text="the first one")
+        baskets = of_type(added, "basket")
+        assert baskets
+        assert any("sourdough" in i["name"].lower() for i in baskets[-1]["items"])
+        assert baskets[-1]["total"] == shop.basket("dave")["total"]
+
+        bye = turn(kiosk, type="text", text="goodbye")
+        assert of_type(bye, "intent")[0]["name"] == "goodbye"
+        assert kiosk.next_event(30) == {"type": "signed_out", "reason": "goodbye"}
+        live = shop.scalar(
+            "SELECT count(*) FROM api_tokens t JOIN customers c ON c.id = t.customer_id "
+            "WHERE c.handle = 'dave' AND t.device_id IS NOT NULL AND t.revoked_at IS NULL"
+        )
+        assert live == 0, "the kiosk customer's token is revoked at goodbye"
+        again = turn(kiosk, type="text", text="what's in my basket")
+        assert of_type(again, "error")[0]["code"] == "sign-in-needed"
+    finally:
+        kiosk.close()
+    assert not any(
+        "4321" in json.dumps(t) or "four three two one" in json.dumps(t)
+        for s in gateway.gateway.sessions.values()
+        for t in s.turns
+    )
+
+
+def test_a_kiosk_order_needs_the_confirm_button(gateway: GatewayServer, shop: Shop) -> None:
+    kiosk = DeviceClient(gateway.url, gateway.add_device(kiosk="riverside"))
+    try:
+        kiosk.send_control({"type": "guest"})
+        signed_in = kiosk.next_event(30)
+        assert signed_in is not None
+        assert signed_in["type"] == "signed_in"
+        guest = signed_in["customer"]["handle"]
+        kiosk.next_event(30)  # the (empty) basket
+        added = turn(kiosk, type="text", text="add six free range eggs")
+        if of_type(added, "reply")[0]["response"] == "utter_product_choices":
+            turn(kiosk, type="text", text="the first one")
+        turn(kiosk, type="text", text="book a pickup tomorrow at 11 am")
+        readback = turn(kiosk, type="text", text="checkout")
+        assert of_type(readback, "reply")[0]["response"] == "utter_quote_readback"
+        assert of_type(readback, "confirm_needed")
+        spoken_yes = turn(kiosk, type="text", text="yes")
+        assert of_type(spoken_yes, "reply")[0]["response"] == "utter_press_confirm"
+        orders = "SELECT count(*) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.handle = :h"  # noqa: E501
+        assert shop.scalar(orders, h=guest) == 0, "a spoken yes at a kiosk buys nothing"
+        confirmed = turn(kiosk, type="confirm")
+        assert of_type(confirmed, "reply")[0]["response"] == "utter_order_placed"
+        assert shop.scalar(orders, h=guest) == 1
+    finally:
+        kiosk.close()
+
+
+def test_a_device_that_does_not_authenticate_cannot_connect(gateway: GatewayServer) -> None:
+    with pytest.raises(DeviceError) as refused:
+        DeviceClient(gateway.url, "dev_revoked-or-made-up")
+    assert refused.value.code == "auth-invalid"
