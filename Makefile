@@ -10,11 +10,15 @@ setup:
 setup-all:
 	@scripts/setup.sh --rasa
 
-run: setup
-	$(PY) run_assistant.py catalog serve
+# The assistant on the embedded defaults: trains the model if needed, starts the commerce
+# service, the action server and Rasa, then listens on the microphone (text mode without one).
+run: setup-all
+	$(PY) run_assistant.py
 
 # Two environments: the assistant's (.venv) and Rasa's (.venv-rasa, which the skills run in).
+# The model is trained first (skipped when up to date): the end-to-end tests use it.
 test: setup-all
+	$(PY) run_assistant.py train
 	$(PY) -m pytest -q --ignore=tests/skills
 	$(RASA_PY) -m pytest -q --confcutdir=tests/skills -p no:cacheprovider -W ignore::pytest.PytestConfigWarning tests/skills
 

@@ -37,7 +37,7 @@ def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "commerce.db"
     db = Database.connect(f"sqlite:///{path}")
     upgrade(db)
-    seeder.seed(db, customers=8)
+    seeder.seed(db, customers=10)
     db.dispose()  # closing the last connection checkpoints the WAL into the file
     return path
 
@@ -99,7 +99,7 @@ def pg_template(pg_url: str) -> Iterator[str]:
     try:
         db = Database.connect(_with_database(pg_url, name))
         upgrade(db)
-        seeder.seed(db, customers=8)
+        seeder.seed(db, customers=10)
         db.dispose()
         yield name
     finally:

@@ -1,0 +1,115 @@
+"""The voice pipeline with fake engines and a fake dialogue: the events it publishes, in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.events import (
+    EventType,
+    IntentParsed,
+    PartialTranscript,
+    Reply,
+    ReplyReady,
+    TranscriptReady,
+)
+from assistant.pipeline import NOTHING_HEARD, EventBus, VoicePipeline
+from audio import formats
+from audio.fakes import FixedTranscriber, RecordingSpeaker
+
+
+class FakeConversation:
+    """Answers every turn with fixed replies; asks for a PIN after "checkout"."""
+
+    def __init__(self) -> None:
+        self.expecting_pin = False
+        self.sent: list[str] = []
+
+    def exchange(self, text: str) -> tuple[str, IntentParsed, ReplyReady]:
+        self.sent.append(text)
+        if self.expecting_pin:
+            self.expecting_pin = False
+            return (
+                "[PIN]",
+                IntentParsed("[PIN]", "provide_pin", 1.0),
+                ReplyReady((Reply("Order 7 is placed.", "utter_order_placed"),)),
+            )
+        if text == "checkout":
+            self.expecting_pin = True
+            reply = ReplyReady((Reply("Please say your PIN.", "utter_ask_pin", {"expect": "pin"}),))
+            return text, IntentParsed(text, "checkout", 0.99), reply
+        return (
+            text,
+            IntentParsed(text, "add_to_basket", 0.98),
+            ReplyReady((Reply("Added milk.", "utter_added_items"), Reply("That's 1 item.", None))),
+        )
+
+
+def audio(ms: int = 200) -> list[Any]:
+    return list(formats.split(formats.silence(ms), 20))
+
+
+def test_a_turn_publishes_every_stage_in_order() -> None:
+    bus, seen = EventBus(), []
+    bus.subscribe(seen.append)
+    speaker = RecordingSpeaker()
+    conversation = FakeConversation()
+    pipeline = VoicePipeline(FixedTranscriber("add some milk"), conversation, speaker, bus)
+    turn = pipeline.turn(audio())
+    kinds = [e.type for e in seen]
+    assert kinds[0] == EventType.LISTENING
+    assert EventType.PARTIAL_TRANSCRIPT in kinds
+    assert kinds.index(EventType.TRANSCRIPT_READY) < kinds.index(EventType.INTENT_PARSED)
+    assert kinds.index(EventType.INTENT_PARSED) < kinds.index(EventType.REPLY_READY)
+    assert kinds.index(EventType.REPLY_READY) < kinds.index(EventType.SPEECH_STARTED)
+    assert kinds[-1] == EventType.TURN_DONE
+    assert conversation.sent == ["add some milk"]
+    assert speaker.spoken == ["Added milk.", "That's 1 item."]
+    assert turn.intent == "add_to_basket"
+    assert turn.responses == ["utter_added_items", None]
+    assert set(turn.timings_ms) >= {"dialogue", "end_of_speech_to_first_audio"}
+
+
+def test_a_pin_is_never_published_or_kept() -> None:
+    bus, seen = EventBus(), []
+    bus.subscribe(seen.append)
+    conversation = FakeConversation()
+    transcriber = FixedTranscriber("checkout", "four three two one")
+    pipeline = VoicePipeline(transcriber, conversation, RecordingSpeaker(), bus)
+    pipeline.turn(audio())
+    assert conversation.expecting_pin
+    seen.clear()
+    turn = pipeline.turn(audio())
+    assert conversation.sent[-1] == "four three two one", "the PIN goes to the dialogue's PIN step"
+    assert turn.transcript == "[PIN]"
+    texts = [e.text for e in seen if isinstance(e, (TranscriptReady, PartialTranscript))]
+    assert texts == ["[PIN]"], "no partials, and the final transcript is masked"
+    assert not any("four" in repr(e) for e in seen)
+
+
+def test_nothing_heard_asks_the_dialogue_to_have_it_repeated() -> None:
+    conversation = FakeConversation()
+    pipeline = VoicePipeline(FixedTranscriber(" "), conversation, RecordingSpeaker())
+    turn = pipeline.turn(audio())
+    assert conversation.sent == [NOTHING_HEARD]
+    assert turn.transcript == ""
+
+
+def test_a_failing_subscriber_does_not_break_the_turn() -> None:
+    bus = EventBus()
+
+    def broken(event: Any) -> None:
+        raise RuntimeError("display fell over")
+
+    bus.subscribe(broken)
+    speaker = RecordingSpeaker()
+    pipeline = VoicePipeline(FixedTranscriber("add milk"), FakeConversation(), speaker, bus)
+    assert pipeline.turn(audio()).intent == "add_to_basket"
+    assert speaker.spoken
+
+
+def test_barge_in_stops_the_speaker() -> None:
+    speaker = RecordingSpeaker()
+    pipeline = VoicePipeline(FixedTranscriber("add milk"), FakeConversation(), speaker)
+    pipeline.turn(audio())
+    pipeline.barge_in()
+    assert speaker.stops == 1
