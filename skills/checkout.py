@@ -77,7 +77,12 @@ class ActionCheckout(SkillAction):
         if not basket["items"]:
             turn.say("utter_basket_empty")
             return cleared()
-        bookings = turn.client.pickups()
+        # The newest booking no order uses yet: an earlier order keeps its own pickup.
+        bookings = sorted(
+            (b for b in turn.client.pickups() if not b.get("order_id")),
+            key=lambda b: b["booking_id"],
+            reverse=True,
+        )
         if not bookings:
             turn.say("utter_need_pickup_first")
             return [SlotSet("pending", "pickup_when")]

@@ -397,6 +397,9 @@ class InMemoryCommerce:
             "lines": [],
         }
         self.orders_list.append(order)
+        for booking in self.bookings:
+            if booking["status"] == "active" and booking["slot"]["slot_id"] == slot["slot_id"]:
+                booking.setdefault("order_id", order["order_id"])
         self.basket_lines.clear()
         return deepcopy(order)
 

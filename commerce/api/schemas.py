@@ -208,6 +208,7 @@ class BookingOut(BaseModel):
     store_id: str
     store_name: str | None
     slot: SlotOut
+    order_id: int | None = None
 
 
 class BookingsResponse(BaseModel):

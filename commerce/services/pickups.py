@@ -287,4 +287,8 @@ def booking_dict(session: Session, booking: PickupBooking) -> dict[str, Any]:
         "store_id": booking.slot.store_id,
         "store_name": store.name if store else None,
         "slot": slot_dict(booking.slot, zone),
+        # the order collected in this booking, if one was placed (a new order needs a new one)
+        "order_id": session.scalar(
+            select(Order.id).where(Order.booking_id == booking.id, Order.status != "cancelled")
+        ),
     }

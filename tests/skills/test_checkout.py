@@ -94,3 +94,16 @@ def test_a_kiosk_order_needs_a_touch_not_a_spoken_yes(shop):
     messages, _ = run(ActionAffirm(), tracker("/affirm", "affirm", slots=slots, metadata=touched))
     assert responses(messages) == ["utter_order_placed"]
     assert len(shop.orders_list) == 1
+
+
+def test_a_second_order_uses_the_new_booking_not_the_used_one(shop):
+    slots = ready_to_check_out(shop)
+    run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    assert len(shop.orders_list) == 1
+    shop.basket_lines = {"DAI-1": 1}
+    messages, _ = run(ActionCheckout(), tracker("check out", "checkout"))
+    assert responses(messages) == ["utter_need_pickup_first"], "the used booking is not reused"
+    shop.book(3)
+    messages, events = run(ActionCheckout(), tracker("check out", "checkout"))
+    assert responses(messages) == ["utter_quote_readback"]
+    assert shop.quotes[slots_set(events)["quote_id"]]["slot_id"] == 3
