@@ -481,7 +481,8 @@ def main() -> int:
         ]
     from audio.factory import shop_model
 
-    stamp = shop_model(settings).digest
+    # decoded results are reused only for the same shop model and engine configuration
+    stamp = shop_model(settings).digest + "|dither|lw=" + str(settings.speech.language_weight)
     decoded: dict[str, dict[str, dict[str, Any]]] = {}
     for name, engine, shop_lm, correction, every in setups:
         paths = [
@@ -527,11 +528,22 @@ def main() -> int:
     report["reference_intent_agrees_with_label"] = round(
         sum(ref_intent[sid] == intent for sid, _, intent in items) / len(items), 3
     )
+    from audio.shop_lm import nlu_sentences
+
+    training = {normalize(t) for t in nlu_sentences(ROOT / "nlu_data")}
+    seen = {sid for sid, text, _ in items if normalize(text) in training}
+    report["in_training_data"] = {
+        "sentences": len(seen),
+        "note": "test sentences also in nlu_data (short generic ones collide); 'unseen' "
+        "below is measured on the others only",
+    }
     by_sid = {sid: (text, intent) for sid, text, intent in items}
     sid_of = {clip_key(text): sid for sid, text, _ in items}
     for name, runs in decoded.items():
         per_condition: dict[str, Any] = {}
-        for condition in [*CONDITIONS, "all"]:
+        for condition in [*CONDITIONS, "all", *(f"{c}/unseen" for c in CONDITIONS)]:
+            unseen_only = condition.endswith("/unseen")
+            wanted = condition.removesuffix("/unseen")
             errors = words = correct = count = 0
             latencies: list[float] = []
             rtf: list[float] = []
@@ -539,9 +551,11 @@ def main() -> int:
             for path, r in runs.items():
                 key, rest = Path(path).stem.split("-", 1)
                 voice, cond = rest.rsplit("-", 1)
-                if cond != condition and condition != "all":
+                if cond != wanted and wanted != "all":
                     continue
                 sid = sid_of[key]
+                if unseen_only and sid in seen:
+                    continue
                 reference = by_sid[sid][0]
                 errors += word_errors(reference, r["text"])
                 words += len(normalize(reference).split())

@@ -74,3 +74,12 @@ def test_silence_gives_an_empty_transcript(shop_engine: PocketsphinxTranscriber)
     from audio.formats import silence
 
     assert shop_engine.transcribe(silence(500)).text == ""
+
+
+def test_robotic_voice_with_digital_silence(
+    shop_engine: PocketsphinxTranscriber, speak: Speak
+) -> None:
+    # espeak-ng pads with exact zeros; without dither pocketsphinx heard "i am" here
+    sentence = "can you say that again"
+    transcript = shop_engine.transcribe(speak(sentence, "espeak-us"))
+    assert word_errors(sentence, transcript.text) <= 1, transcript.text
