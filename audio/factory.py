@@ -8,6 +8,7 @@ speaker = build_speaker(settings, wav_path=out)       # ... or to a WAV file
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,10 +20,13 @@ from audio.shop_lm import ShopModel, catalog_terms, ensure_shop_model
 from audio.tts import AudioSink, QueueSpeaker, TtsEvent, WavFileSink
 from audio.vad import Endpointer
 
+_SHOP_LOCK = threading.Lock()  # sessions starting together must not build the LM twice at once
+
 
 def shop_model(settings: Settings) -> ShopModel:
     """The shop LM, dictionary and phrase list, rebuilt first if the inputs changed."""
-    return ensure_shop_model(settings.root, settings.path(settings.speech.shop_lm_dir))
+    with _SHOP_LOCK:
+        return ensure_shop_model(settings.root, settings.path(settings.speech.shop_lm_dir))
 
 
 def build_corrector(settings: Settings, shop: ShopModel | None = None) -> TranscriptCorrector:

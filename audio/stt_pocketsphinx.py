@@ -23,6 +23,8 @@ from audio.formats import require_engine_format
 from audio.shop_lm import ShopModel
 
 log = logging.getLogger(__name__)
+# pocketsphinx keeps process-wide state (logging, config) while a decoder initialises.
+_INIT_LOCK = threading.Lock()
 
 
 def model_path() -> Path:
@@ -115,7 +117,8 @@ class PocketsphinxTranscriber:
         from pocketsphinx import Decoder
 
         try:
-            decoder = Decoder(**self._config)
+            with _INIT_LOCK:  # two decoders initialising at once can fail in the C library
+                decoder = Decoder(**self._config)
         except (RuntimeError, ValueError) as err:
             raise SpeechToTextError(
                 "stt-model-missing",
