@@ -178,7 +178,7 @@ class Stack:
             raise DialogueError(
                 "model-missing", "No trained model: run `python run_assistant.py train`."
             )
-        token = d.auth_token or secrets.token_urlsafe(24)
+        token = d.auth_token or secrets.token_hex(24)  # hex: never starts with "-" (argv)
         self.settings = replace(self.settings, dialogue=replace(d, auth_token=token))
         return ManagedProcess(
             "Rasa server",
