@@ -33,7 +33,7 @@ from audio.text import normalize, number_words
 
 log = logging.getLogger(__name__)
 
-BUILD_VERSION = "shop-lm-3"  # bump when the corpus recipe or the file formats change
+BUILD_VERSION = "shop-lm-4"  # bump when the corpus recipe or the file formats change
 UNK = "[unk]"
 
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -68,6 +68,8 @@ class CatalogTerms:
     recipes: tuple[str, ...]
     stores: tuple[str, ...]
     brand_products: tuple[str, ...]  # "heinz tomato ketchup": how brands are said with names
+    # (generic item, how it is measured: "volume" / "weight" / "count"): "two litres of milk"
+    measures: tuple[tuple[str, str], ...] = ()
 
     def all_names(self) -> tuple[str, ...]:
         return tuple(sorted({*self.products, *self.brands, *self.recipes, *self.stores}))
@@ -89,7 +91,12 @@ def catalog_terms() -> CatalogTerms:
     names += [s for p in products for s in p.synonyms] + list(GLOBAL_SYNONYMS)
     stores = [s.name for s in STORES] + [s.id.replace("-", " ") for s in STORES]
     stores += [s.name.split(" ", 1)[-1] for s in STORES]
+    dimension = {"L": "volume", "ml": "volume", "kg": "weight", "g": "weight"}
+    measures: dict[str, str] = {}
+    for p in products:
+        measures.setdefault(normalize(p.category), dimension.get(p.unit, "count"))
     return CatalogTerms(
+        measures=tuple(sorted(measures.items())),
         products=clean(names),
         brands=clean(p.brand for p in products),
         recipes=clean(r.name for r in RECIPES),
@@ -144,6 +151,18 @@ def template_sentences(terms: CatalogTerms) -> list[str]:
                     p=name, q=QUANTITIES[(i + k) % len(QUANTITIES)], u=UNITS[(i + k) % len(UNITS)]
                 )
             )
+    # Quantities with the units each item is sold in: "two litres of milk", "a kilo of apples".
+    amounts = {
+        "volume": ("a litre of", "two litres of", "a pint of", "four pints of", "half a litre of",
+                   "a bottle of", "two cartons of", "five hundred millilitres of"),
+        "weight": ("a kilo of", "two kilos of", "five hundred grams of", "a bag of",
+                   "two hundred grams of", "a pack of", "half a kilo of"),
+        "count": ("a", "two", "three", "six", "a pack of", "a box of", "a dozen"),
+    }  # fmt: skip
+    carriers = ("add {} {}", "i need {} {}", "put {} {} in my basket")
+    for i, (item, measure) in enumerate(terms.measures):
+        for k, carrier in enumerate(carriers):
+            out.append(carrier.format(amounts[measure][(i + k) % len(amounts[measure])], item))
     for i, name in enumerate(terms.brand_products):
         out.append(("add {}" if i % 2 else "do you have {}").format(name))
     for i, brand in enumerate(terms.brands):

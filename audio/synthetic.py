@@ -9,6 +9,7 @@ signal-to-noise ratio measured over the speech.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,27 @@ VOICES: dict[str, tuple[str, ...]] = {
     "espeak-us": ("espeak-ng", "-v", "en-us", "-s", "160"),
     "espeak-f3": ("espeak-ng", "-v", "en-us+f3", "-s", "160"),
 }
+
+
+# festival's lexicon is American: it reads British spellings letter by letter ("litres" comes
+# out as "lighter is"). People say these words the American way, so the voices get that.
+FESTIVAL_RESPELLINGS = {
+    "litre": "liter",
+    "litres": "liters",
+    "millilitre": "milliliter",
+    "millilitres": "milliliters",
+    "centre": "center",
+    "yoghurt": "yogurt",
+    "yoghurts": "yogurts",
+}
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def spoken_form(text: str, voice: str) -> str:
+    """What ``voice`` is given to say for ``text`` (festival gets British words respelled)."""
+    if VOICES.get(voice, ("",))[0] != "text2wave":
+        return text
+    return _WORD.sub(lambda m: FESTIVAL_RESPELLINGS.get(m.group(0).lower(), m.group(0)), text)
 
 
 class SynthesisError(AssistantError):
@@ -49,6 +71,7 @@ def synthesize(text: str, voice: str = "kal", cache: Path | None = None) -> Audi
     """``text`` spoken by ``voice``, as 16 kHz mono 16-bit (cached under ``cache`` if given)."""
     if voice not in VOICES:
         raise ValueError(f"unknown voice {voice!r}; known: {', '.join(VOICES)}")
+    text = spoken_form(text, voice)
     key = hashlib.sha256(f"{voice}\n{text}".encode()).hexdigest()[:20]
     cached = cache / f"{voice}-{key}.wav" if cache else None
     if cached is not None and cached.exists():

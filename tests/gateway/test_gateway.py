@@ -56,8 +56,11 @@ def test_two_devices_hold_two_independent_conversations_at_once(
     def grace() -> None:
         client = DeviceClient(gateway.url, tokens["grace"])
         try:
-            results["grace"] = spoken_turn(client, milk)
+            events = spoken_turn(client, milk)
             assert client.reply_audio() is not None, "the reply was spoken"
+            if of_type(events, "reply")[0]["response"] == "utter_product_choices":
+                events += turn(client, type="text", text="the first one")  # whole or skimmed?
+            results["grace"] = events
         except BaseException as err:
             failures.append(err)
         finally:
@@ -86,7 +89,8 @@ def test_two_devices_hold_two_independent_conversations_at_once(
     assert of_type(results["grace"], "intent")[0]["name"] == "add_to_basket"
     grace_basket = [i["name"].lower() for i in shop.basket("grace")["items"]]
     heidi_basket = [i["name"].lower() for i in shop.basket("heidi")["items"]]
-    assert shop.basket("grace")["item_count"] > before["grace"]
+    grace_replies = [(e["response"], e["text"]) for e in of_type(results["grace"], "reply")]
+    assert shop.basket("grace")["item_count"] > before["grace"], (grace_heard, grace_replies)
     assert shop.basket("heidi")["item_count"] > before["heidi"]
     assert any("milk" in n for n in grace_basket)
     assert not any("egg" in n for n in grace_basket)
