@@ -8,7 +8,10 @@ Engine settings: pocketsphinx with the shop LM (+ catalog correction), pocketsph
 its general model (on every third sentence: it is ~3x slower), vosk where a model is installed.
 Reported per setting and condition: WER, decode latency p50/p95, and intent accuracy — the
 intent Rasa gives the transcript against the intent it gives the reference text
-(``run_assistant.py parse --jsonl``). Also TTS time-to-first-audio.
+(``run_assistant.py parse --jsonl``). Also TTS time-to-first-audio, and the latency a customer
+waits: end of speech to the first reply audio, through the whole voice loop (endpointer,
+recogniser, Rasa, action server, commerce service, TTS) on a private stack, for every
+``--latency-every``-th sentence in each voice (clean), with and without the shop LM.
 
     .venv/bin/python bench/bench_speech.py            # -> bench/results/speech.json, .png
     .venv/bin/python bench/bench_speech.py --quick    # 2 sentences per intent, no plot
@@ -448,11 +451,81 @@ def tts_first_audio() -> dict[str, float]:
     }
 
 
+def reply_latency(
+    items: list[tuple[int, str, str]], setups: list[tuple[str, bool, bool]], every: int
+) -> dict[str, Any]:
+    """End of speech -> first reply audio (ms) over spoken turns, per recogniser setting.
+
+    Each clip is one turn of a conversation (``chat --wav``'s loop: ``wav_conversation``)
+    against a private stack on a freshly seeded database; the figure is the endpointer's
+    silence wait plus the work after the end of speech was decided.
+    """
+    import tempfile
+
+    from assistant.chat import ChatSession, customer_token
+    from assistant.dialogue import RasaDialogue
+    from assistant.pipeline import EventBus
+    from assistant.services import isolated, running
+    from assistant.voice import wav_conversation
+    from audio.factory import build_endpointer, build_speaker, build_transcriber
+    from audio.tts import CollectingSink
+
+    clips = [
+        Path(clip_path(text, voice, "clean"))
+        for sid, text, _ in items
+        if sid % every == 0
+        for voice in VOICES
+    ]
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-speech-") as tmp:
+        work = Path(tmp)
+        settings = isolated(load_settings(environ={}), work, f"sqlite:///{work / 'shop.db'}")
+        with running(settings) as stack:
+            s = stack.settings
+            dialogue = RasaDialogue(s.dialogue.rasa_url, s.dialogue.auth_token or "")
+            try:
+                for name, shop_lm, correction in setups:
+                    transcriber = build_transcriber(
+                        s, engine="pocketsphinx", shop_lm=shop_lm, correction=correction
+                    )
+                    waits: list[float] = []
+                    parts: dict[str, list[float]] = {}
+                    for n, customer in enumerate(("alice", "bob", "carol")):
+                        session = ChatSession(s, dialogue, customer_token(s, customer), None)
+
+                        def speaker(clock: Any) -> tuple[Any, Any]:
+                            sink = CollectingSink()
+                            spk = build_speaker(s, sink=sink, on_event=clock)
+                            return spk, lambda: sink.chunks.clear()
+
+                        turns = wav_conversation(
+                            session, transcriber, lambda: build_endpointer(s), speaker,
+                            clips[n::3], EventBus(),
+                        )  # fmt: skip
+                        for record in turns:
+                            waits.append(record["end_of_speech_to_first_audio_ms"])
+                            for key, value in record["timings_ms"].items():
+                                parts.setdefault(key, []).append(value)
+                    out[name] = {
+                        "turns": len(waits),
+                        "p50_ms": round(percentile(waits, 50), 1),
+                        "p95_ms": round(percentile(waits, 95), 1),
+                        "parts_p50_ms": {k: round(percentile(v, 50), 1) for k, v in parts.items()},
+                    }
+                    print(f"latency {name}: {out[name]}", file=sys.stderr, flush=True)
+            finally:
+                dialogue.close()
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 sentences per intent")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--general-every", type=int, default=3, help="general model subset")
+    parser.add_argument(
+        "--latency-every", type=int, default=4, help="sentences timed through the voice loop"
+    )
     args = parser.parse_args()
 
     per_intent = 2 if args.quick else 100
@@ -579,11 +652,22 @@ def main() -> int:
             }
         report["settings"][name] = per_condition
     report["tts"] = tts_first_audio()
-    report["targets"] = {"intent_accuracy_clean": 0.90, "intent_accuracy_snr10": 0.80}
+    report["end_of_speech_to_first_audio"] = reply_latency(
+        items,
+        [("pocketsphinx+shop-lm", True, True), ("pocketsphinx general", False, False)],
+        args.latency_every,
+    )
+    report["targets"] = {
+        "intent_accuracy_clean": 0.90,
+        "intent_accuracy_snr10": 0.80,
+        "end_of_speech_to_first_audio_p50_ms": 800.0,
+    }
     main_setting = report["settings"]["pocketsphinx+shop-lm"]
     report["targets_met"] = {
         "clean": main_setting["clean"]["intent_accuracy"] >= 0.90,
         "snr10": main_setting["snr10"]["intent_accuracy"] >= 0.80,
+        "latency": report["end_of_speech_to_first_audio"]["pocketsphinx+shop-lm"]["p50_ms"]
+        <= 800.0,
     }
     report["vosk"] = (
         "measured" if vosk_ready else "no vosk model installed (none can be downloaded here)"
@@ -627,7 +711,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
 
     names = list(report["settings"])
     conditions = list(CONDITIONS)
-    fig, axes = plt.subplots(1, 3, figsize=(16, 5))
+    fig, axes = plt.subplots(1, 4, figsize=(20, 5))
     width = 0.8 / len(names)
     for k, name in enumerate(names):
         series = report["settings"][name]
@@ -642,8 +726,23 @@ def plot(report: dict[str, Any], path: Path) -> None:
                   [series[c]["decode_ms_p95"] - series[c]["decode_ms_p50"] for c in conditions]],
             fmt="none", ecolor="black", capsize=3,
         )  # fmt: skip
+    latency = report.get("end_of_speech_to_first_audio", {})
+    lat_names = list(latency)
+    axes[3].bar(range(len(lat_names)), [latency[n]["p50_ms"] for n in lat_names], 0.6,
+                label="p50")  # fmt: skip
+    above = [latency[n]["p95_ms"] - latency[n]["p50_ms"] for n in lat_names]
+    axes[3].errorbar(
+        range(len(lat_names)),
+        [latency[n]["p50_ms"] for n in lat_names],
+        yerr=[[0] * len(lat_names), above],
+        fmt="none", ecolor="black", capsize=3,
+    )  # fmt: skip
+    axes[3].axhline(800, color="green", linestyle="--", linewidth=1)
+    axes[3].set_xticks(range(len(lat_names)))
+    axes[3].set_xticklabels(lat_names, fontsize=8)
+    axes[3].set_title("end of speech -> first reply audio, ms (p50, bar to p95)", fontsize=10)
     for ax, title in zip(
-        axes,
+        axes[:3],
         ("intent accuracy % (Rasa on transcript vs reference)", "word error rate %",
          "decode ms per utterance (p50, bar to p95)"),
         strict=True,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from assistant.channels.gateway import DeviceDirectory, Gateway, SpeechParts, create_app
+from assistant.channels.gateway import Gateway, build_gateway, close_gateway, create_app
 from assistant.chat import ChatSession, customer_token
 from assistant.dialogue import RasaDialogue
 from assistant.services import Stack, free_port, isolated, running
@@ -123,13 +123,8 @@ class GatewayServer:
 @pytest.fixture(scope="session")
 def gateway(stack: Stack) -> Iterator[GatewayServer]:
     s = stack.settings
-    directory = DeviceDirectory(s.commerce.base_url)
-    dialogue = RasaDialogue(s.dialogue.rasa_url, s.dialogue.auth_token or "")
     speaker = factory.build_speaker(s, sink=CollectingSink())
-    speech = SpeechParts(
-        lambda: factory.build_transcriber(s), lambda: factory.build_endpointer(s), speaker
-    )
-    served = Gateway(s, directory, dialogue, speech)
+    served = build_gateway(s, speaker)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(served), host="127.0.0.1", port=port, log_level="warning")
@@ -143,7 +138,5 @@ def gateway(stack: Stack) -> Iterator[GatewayServer]:
     yield GatewayServer(f"ws://127.0.0.1:{port}/v1/stream", f"http://127.0.0.1:{port}", served, s)
     server.should_exit = True
     thread.join(timeout=15)
-    served.close()
+    close_gateway(served)
     speaker.close()
-    dialogue.close()
-    directory.close()

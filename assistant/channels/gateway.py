@@ -747,35 +747,57 @@ async def _write(ws: WebSocket, outbox: asyncio.Queue[Outgoing | None]) -> None:
 
 def serve(settings: Settings, host: str, port: int, idle_timeout_s: float = 120.0) -> None:
     """`run_assistant.py serve`: start what is needed, then the gateway (until Ctrl-C)."""
-    import uvicorn
-
     from assistant.services import running
     from assistant.training import train
     from audio import factory
-    from audio.tts import CollectingSink
 
     train(settings)
     factory.shop_model(settings)  # build the shop language model once, before devices come
-    speaker = factory.build_speaker(settings, sink=CollectingSink())
     with running(settings) as stack:
-        s = stack.settings
-        directory = DeviceDirectory(s.commerce.base_url)
-        dialogue = RasaDialogue(s.dialogue.rasa_url, s.dialogue.auth_token or "")
-        speech = SpeechParts(
-            lambda: factory.build_transcriber(s),
-            lambda: factory.build_endpointer(s),
-            speaker,
-        )
-        gateway = Gateway(s, directory, dialogue, speech, idle_timeout_s=idle_timeout_s)
         print(
             f"Voice gateway on ws://{host}:{port}/v1/stream, kiosk page http://{host}:{port}/ "
             "(add a device: run_assistant.py catalog device add --home alice | --kiosk STORE)",
             flush=True,
         )
-        try:
-            uvicorn.run(create_app(gateway), host=host, port=port, log_level="warning")
-        finally:
-            gateway.close()
-            dialogue.close()
-            directory.close()
-            speaker.close()
+        serve_gateway(stack.settings, host, port, idle_timeout_s)
+
+
+def serve_gateway(settings: Settings, host: str, port: int, idle_timeout_s: float = 120.0) -> None:
+    """The gateway alone, in front of a running commerce service, Rasa and action server
+    (``settings`` says where they are); until Ctrl-C or SIGTERM. The load benchmark runs it in
+    a process of its own."""
+    import uvicorn
+
+    from audio import factory
+    from audio.tts import CollectingSink
+
+    speaker = factory.build_speaker(settings, sink=CollectingSink())
+    gateway = build_gateway(settings, speaker, idle_timeout_s)
+    try:
+        uvicorn.run(create_app(gateway), host=host, port=port, log_level="warning")
+    finally:
+        close_gateway(gateway)
+        speaker.close()
+
+
+def build_gateway(
+    settings: Settings, speaker: QueueSpeaker | None, idle_timeout_s: float = 120.0
+) -> Gateway:
+    """A gateway talking to the services ``settings`` names, speaking with ``speaker``."""
+    from audio import factory
+
+    directory = DeviceDirectory(settings.commerce.base_url)
+    dialogue = RasaDialogue(settings.dialogue.rasa_url, settings.dialogue.auth_token or "")
+    speech = SpeechParts(
+        lambda: factory.build_transcriber(settings),
+        lambda: factory.build_endpointer(settings),
+        speaker,
+    )
+    return Gateway(settings, directory, dialogue, speech, idle_timeout_s=idle_timeout_s)
+
+
+def close_gateway(gateway: Gateway) -> None:
+    """Sign out and end every session, then close the gateway's clients."""
+    gateway.close()
+    gateway.dialogue.close()
+    gateway.directory.close()
