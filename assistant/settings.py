@@ -82,6 +82,9 @@ class SpeechSettings:
     language_weight: float = 8.0  # pocketsphinx -lw with the shop LM
     correction: bool = True  # snap near-miss product words onto catalog names
     correction_threshold: int = 75  # spelling + sound score (0-100) a snap needs
+    # utterances whose own signal-to-noise estimate is below this are recognised from
+    # noise-suppressed audio (audio/denoise.py); 0 turns noise suppression off
+    denoise_below_snr_db: float = 30.0
     vad_aggressiveness: int = 2  # webrtcvad mode 0 (lenient) .. 3 (strict)
     vad_silence_ms: int = 400  # this much silence after speech ends the utterance
     vad_min_speech_ms: int = 120  # shorter bursts are noise, not an utterance
@@ -103,6 +106,7 @@ class SpeechSettings:
         _check_range("speech.max_utterance_s", self.max_utterance_s, 1, 120)
         _check_range("speech.language_weight", self.language_weight, 1, 30)
         _check_range("speech.correction_threshold", self.correction_threshold, 50, 100)
+        _check_range("speech.denoise_below_snr_db", self.denoise_below_snr_db, 0, 100)
         _check_range("speech.tts_rate", self.tts_rate, 80, 450)
         _check_range("speech.tts_volume", self.tts_volume, 0, 1)
         if not self.vosk_model or not self.shop_lm_dir:
@@ -151,6 +155,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "VOSK_MODEL_PATH": ("speech", "vosk_model", str),
     "VOSK_MODEL_URL": ("speech", "vosk_model_url", str),
     "SPEECH_SHOP_LM": ("speech", "shop_lm", _bool),
+    "SPEECH_DENOISE_BELOW_SNR_DB": ("speech", "denoise_below_snr_db", float),
     "SPEECH_VAD_SILENCE_MS": ("speech", "vad_silence_ms", int),
     "TTS_VOICE": ("speech", "tts_voice", str),
     "TTS_RATE": ("speech", "tts_rate", int),

@@ -1,6 +1,6 @@
 """The one place the real speech parts are chosen and built from the settings.
 
-transcriber = build_transcriber(settings)            # speech.engine, shop LM, correction
+transcriber = build_transcriber(settings)            # engine, shop LM, denoising, correction
 endpointer = build_endpointer(settings)              # VAD with speech.vad_* settings
 speaker = build_speaker(settings)                     # TTS to the sound device
 speaker = build_speaker(settings, wav_path=out)       # ... or to a WAV file
@@ -43,6 +43,7 @@ def build_transcriber(
     engine: str | None = None,
     shop_lm: bool | None = None,
     correction: bool | None = None,
+    denoise: bool | None = None,
 ) -> Transcriber:
     """A ``Transcriber`` per the settings; the arguments override them (for the CLI, benches).
 
@@ -55,27 +56,33 @@ def build_transcriber(
     use_shop = speech.shop_lm if shop_lm is None else shop_lm
     use_correction = speech.correction if correction is None else correction
     shop = shop_model(settings) if (use_shop or use_correction) else None
-    inner: Transcriber
+    below = speech.denoise_below_snr_db
+    inner = _engine(settings, engine, shop if use_shop else None)
+    if below > 0 if denoise is None else denoise:
+        from audio.denoise import DenoisingTranscriber
+
+        twin = _engine(settings, engine, shop if use_shop else None)
+        inner = DenoisingTranscriber(inner, twin, snr_threshold_db=below or 30.0)
+    if use_correction and shop is not None:
+        return CorrectingTranscriber(inner, build_corrector(settings, shop))
+    return inner
+
+
+def _engine(settings: Settings, engine: str, shop: ShopModel | None) -> Transcriber:
+    speech = settings.speech
     if engine == "vosk":
         from audio.stt_vosk import VoskTranscriber
 
         model = settings.path(speech.vosk_model)
-        inner = VoskTranscriber(
-            model, shop.phrases() if (use_shop and shop) else None, model_name=Path(model).name
-        )
-    elif engine == "pocketsphinx":
+        phrases = shop.phrases() if shop is not None else None
+        return VoskTranscriber(model, phrases, model_name=Path(model).name)
+    if engine == "pocketsphinx":
         from audio.stt_pocketsphinx import PocketsphinxTranscriber
 
-        inner = PocketsphinxTranscriber(
-            shop if use_shop else None, language_weight=speech.language_weight
-        )
-    else:
-        from assistant.errors import ConfigError
+        return PocketsphinxTranscriber(shop, language_weight=speech.language_weight)
+    from assistant.errors import ConfigError
 
-        raise ConfigError("config-invalid", f"unknown speech engine {engine!r}")
-    if use_correction and shop is not None:
-        return CorrectingTranscriber(inner, build_corrector(settings, shop))
-    return inner
+    raise ConfigError("config-invalid", f"unknown speech engine {engine!r}")
 
 
 def build_endpointer(settings: Settings) -> Endpointer:

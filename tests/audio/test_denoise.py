@@ -1,0 +1,98 @@
+"""Noise suppression in front of the recogniser: the SNR estimate, the suppressor, the choice
+between the two transcripts (with a fake engine), and the real pocketsphinx on noisy speech."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from audio import formats
+from audio.base import AudioChunk, Transcript
+from audio.denoise import DenoisingTranscriber, NoiseSuppressor, snr_db
+from audio.shop_lm import ShopModel
+from audio.stt_pocketsphinx import PocketsphinxTranscriber
+from audio.synthetic import mix_noise, pink_noise
+
+Speak = Callable[[str, str], AudioChunk]
+SENTENCE = "add a dozen eggs to my basket"
+
+
+def padded(audio: AudioChunk) -> AudioChunk:
+    """Speech as the endpointer hands it over: a little pre-roll and tail around it."""
+    return formats.join([formats.silence(300), audio, formats.silence(300)])
+
+
+def rms(data: bytes) -> float:
+    return float(np.sqrt(np.mean(np.frombuffer(data, dtype="<i2").astype(np.float64) ** 2)))
+
+
+def test_the_snr_estimate_tells_clean_from_noisy_speech(speak: Speak) -> None:
+    clean = padded(speak(SENTENCE, "kal"))
+    assert snr_db(clean.data) > 40
+    assert 18 < snr_db(mix_noise(clean, 20.0).data) < 30
+    assert snr_db(mix_noise(clean, 10.0).data) < 18
+    assert snr_db(b"\x01\x00" * 100) == float("inf"), "too short to tell counts as clean"
+
+
+def test_the_suppressor_takes_any_chunk_sizes_and_removes_steady_noise() -> None:
+    noise = pink_noise(2.0, seed=1).data
+    suppressor = NoiseSuppressor()
+    out = b"".join(suppressor.process(noise[i : i + 1234]) for i in range(0, len(noise), 1234))
+    assert len(noise) - len(out) < 320, "everything but the last partial 10 ms frame comes out"
+    assert rms(out[16000:]) < 0.5 * rms(noise[16000:]), "steady noise is taken down"
+
+
+class _Engine:
+    """A fake engine: every recognition reports how loud the audio it was given was."""
+
+    name = "fake"
+
+    def start(self) -> _Recognition:
+        return _Recognition()
+
+    def transcribe(self, audio: AudioChunk) -> Transcript:
+        return Transcript(f"rms {rms(audio.data):.0f}", self.name)
+
+
+class _Recognition:
+    def __init__(self) -> None:
+        self.audio = b""
+
+    def accept(self, chunk: AudioChunk) -> str | None:
+        self.audio += chunk.data
+        return f"partial rms {rms(self.audio):.0f}"
+
+    def finish(self) -> Transcript:
+        return Transcript(f"rms {rms(self.audio):.0f}", "fake", decode_ms=1.0)
+
+
+@pytest.mark.parametrize(("snr", "suppressed"), [(None, False), (20.0, True), (10.0, True)])
+def test_the_transcript_of_suppressed_audio_counts_only_when_the_utterance_is_noisy(
+    speak: Speak, snr: float | None, suppressed: bool
+) -> None:
+    audio = padded(speak(SENTENCE, "kal"))
+    if snr is not None:
+        audio = mix_noise(audio, snr)
+    engine = DenoisingTranscriber(_Engine(), _Engine(), snr_threshold_db=30)
+    as_heard = f"rms {rms(audio.data):.0f}"
+    assert (engine.transcribe(audio).text != as_heard) is suppressed
+    recognition = engine.start()
+    partials = [recognition.accept(chunk) for chunk in formats.split(audio, 100)]
+    assert partials[-1] == f"partial {as_heard}", "partials are of the audio as heard"
+    final = recognition.finish()
+    assert (final.text != as_heard) is suppressed
+    assert final.decode_ms == 2.0, "both recognitions' decoding time is counted"
+
+
+def test_pocketsphinx_hears_a_noisy_kitchen_with_suppression(shop: ShopModel, speak: Speak) -> None:
+    engine = PocketsphinxTranscriber(shop)
+    noisy = mix_noise(padded(speak(SENTENCE, "kal")), 10.0, seed=3)
+    assert "eggs" not in engine.transcribe(noisy).text.split(), "the test needs a hard case"
+    denoising = DenoisingTranscriber(engine, PocketsphinxTranscriber(shop))
+    assert denoising.transcribe(noisy).text == SENTENCE
+    recognition = denoising.start()
+    for chunk in formats.split(noisy, 100):
+        recognition.accept(chunk)
+    assert recognition.finish().text == SENTENCE
