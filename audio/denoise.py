@@ -18,6 +18,7 @@ from audio.formats import require_engine_format
 
 FRAME_BYTES = RATE // 100 * WIDTH  # WebRTC's audio processing works on 10 ms frames
 SNR_FRAME = RATE // 50  # 20 ms frames for the SNR estimate
+EARLY_BYTES = RATE * WIDTH * 8 // 10  # after 0.8 s (pre-roll and speech) clean audio is plain
 LEVEL = 3  # WebRTC noise suppression: 0 (off) .. 4 (strongest); 3 did best below 20 dB
 
 
@@ -60,19 +61,25 @@ class DenoisingRecognition:
         self._suppressed = owner.suppressed_engine.start()
         self._suppressor = NoiseSuppressor(owner.level)
         self._audio = bytearray()
+        self._clean = False  # decided early: the suppressed stream is not needed
+        self._looked = False
 
     def accept(self, chunk: AudioChunk) -> str | None:
         self._audio += chunk.data
         partial = self._heard.accept(chunk)
-        cleaned = self._suppressor.process(chunk.data)
-        if cleaned:
-            self._suppressed.accept(AudioChunk(RATE, WIDTH, CHANNELS, cleaned))
+        if not self._clean:
+            cleaned = self._suppressor.process(chunk.data)
+            if cleaned:
+                self._suppressed.accept(AudioChunk(RATE, WIDTH, CHANNELS, cleaned))
+            if not self._looked and len(self._audio) >= EARLY_BYTES:
+                self._looked = True  # clearly clean: spare the second decoder the rest
+                self._clean = snr_db(bytes(self._audio)) >= self._owner.snr_threshold_db + 10
         return partial  # partials come from the audio as heard (the choice is made at the end)
 
     def finish(self) -> Transcript:
         heard = self._heard.finish()
         suppressed = self._suppressed.finish()
-        noisy = snr_db(bytes(self._audio)) < self._owner.snr_threshold_db
+        noisy = not self._clean and snr_db(bytes(self._audio)) < self._owner.snr_threshold_db
         chosen = suppressed if noisy else heard
         decode_ms = heard.decode_ms + suppressed.decode_ms
         return Transcript(chosen.text, chosen.engine, chosen.confidence, decode_ms)

@@ -20,6 +20,7 @@ from audio.shop_lm import ShopModel, catalog_terms, ensure_shop_model
 from audio.tts import AudioSink, QueueSpeaker, TtsEvent, WavFileSink
 from audio.vad import Endpointer
 
+PRELOADED_DECODERS = 4  # a shared transcriber loads this many decoders up front
 _SHOP_LOCK = threading.Lock()  # sessions starting together must not build the LM twice at once
 
 
@@ -44,8 +45,11 @@ def build_transcriber(
     shop_lm: bool | None = None,
     correction: bool | None = None,
     denoise: bool | None = None,
+    sessions: int = 1,
 ) -> Transcriber:
     """A ``Transcriber`` per the settings; the arguments override them (for the CLI, benches).
+    ``sessions``: how many conversations will share it at once (the gateway's): that many
+    recognitions can run together, the first few with decoders loaded in advance.
 
     Raises:
         SpeechToTextError: ``stt-model-missing`` when vosk is chosen and its model folder is
@@ -57,18 +61,18 @@ def build_transcriber(
     use_correction = speech.correction if correction is None else correction
     shop = shop_model(settings) if (use_shop or use_correction) else None
     below = speech.denoise_below_snr_db
-    inner = _engine(settings, engine, shop if use_shop else None)
+    inner = _engine(settings, engine, shop if use_shop else None, sessions)
     if below > 0 if denoise is None else denoise:
         from audio.denoise import DenoisingTranscriber
 
-        twin = _engine(settings, engine, shop if use_shop else None)
+        twin = _engine(settings, engine, shop if use_shop else None, sessions)
         inner = DenoisingTranscriber(inner, twin, snr_threshold_db=below or 30.0)
     if use_correction and shop is not None:
         return CorrectingTranscriber(inner, build_corrector(settings, shop))
     return inner
 
 
-def _engine(settings: Settings, engine: str, shop: ShopModel | None) -> Transcriber:
+def _engine(settings: Settings, engine: str, shop: ShopModel | None, sessions: int) -> Transcriber:
     speech = settings.speech
     if engine == "vosk":
         from audio.stt_vosk import VoskTranscriber
@@ -79,7 +83,12 @@ def _engine(settings: Settings, engine: str, shop: ShopModel | None) -> Transcri
     if engine == "pocketsphinx":
         from audio.stt_pocketsphinx import PocketsphinxTranscriber
 
-        return PocketsphinxTranscriber(shop, language_weight=speech.language_weight)
+        return PocketsphinxTranscriber(
+            shop,
+            language_weight=speech.language_weight,
+            pool_size=max(2, sessions),
+            preload=min(sessions, PRELOADED_DECODERS),
+        )
     from assistant.errors import ConfigError
 
     raise ConfigError("config-invalid", f"unknown speech engine {engine!r}")

@@ -90,11 +90,17 @@ class PocketsphinxTranscriber:
     Args:
         shop: the shop LM and dictionary; None decodes with the bundled general model.
         language_weight: pocketsphinx's ``lw`` with the shop LM (the general LM keeps its own).
-        pool_size: decoders kept for concurrent utterances.
+        pool_size: decoders kept for concurrent utterances (one transcriber may serve many
+            sessions: the gateway shares one, so a new session costs no model loading).
+        preload: decoders loaded now rather than on the first utterances.
     """
 
     def __init__(
-        self, shop: ShopModel | None = None, language_weight: float = 8.0, pool_size: int = 2
+        self,
+        shop: ShopModel | None = None,
+        language_weight: float = 8.0,
+        pool_size: int = 2,
+        preload: int = 1,
     ) -> None:
         self.name = "pocketsphinx" if shop is not None else "pocketsphinx-general"
         self._config: dict[str, Any] = {
@@ -111,7 +117,8 @@ class PocketsphinxTranscriber:
         self._created = 0
         self._pool_size = pool_size
         self._lock = threading.Lock()
-        self._give_back(self._new_decoder())  # load now: fail early, not on the first word
+        for _ in range(max(1, preload)):  # load now: fail early, not on the first word
+            self._give_back(self._new_decoder())
 
     def _new_decoder(self) -> Any:
         from pocketsphinx import Decoder

@@ -64,6 +64,9 @@ TARGET_SESSIONS = 8
 FRAME_MS = 50
 FRAME_BYTES = 16000 * 2 * FRAME_MS // 1000
 TURN_TIMEOUT_S = 30.0
+# Independent customers do not finish their sentences in the same instant: each device starts
+# at a random moment within about one turn's cycle (speak, wait, listen to the reply, think).
+SPREAD_S = 6.0
 GIVE_UP_P95_MS = 4000.0  # stop raising the load once a level is this far past the target
 VOICES = ("kal", "slt")
 # (what the customer asks for, the word for it in "remove the …", words one of which the
@@ -224,7 +227,7 @@ def run_device(device: Device, url: str, checker: Checker, rounds: int, jitter: 
             clips[text] = voiced(text, device.voice)
         return clips[text]
 
-    with connect(url, open_timeout=30, max_size=2**22) as ws:
+    with connect(url, open_timeout=30, max_size=2**22, compression=None) as ws:
         ws.send(json.dumps({"type": "hello", "token": device.token}))
         ready = json.loads(ws.recv(timeout=30))
         if ready.get("type") != "ready":
@@ -324,7 +327,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run_level(
-    n: int, url: str, checker: Checker, customers: list[str], rounds: int, gateway_pid: int
+    n: int,
+    url: str,
+    checker: Checker,
+    customers: list[str],
+    rounds: int,
+    gateway_pid: int,
+    spread_s: float,
 ) -> dict[str, Any]:
     devs = []
     for i in range(n):
@@ -336,7 +345,7 @@ def run_level(
     gw0 = process_cpu_s(gateway_pid)
     started = time.perf_counter()
     threads = [
-        threading.Thread(target=run_device, args=(d, url, checker, rounds, 1.5), daemon=True)
+        threading.Thread(target=run_device, args=(d, url, checker, rounds, spread_s), daemon=True)
         for d in devs
     ]
     for t in threads:
@@ -358,6 +367,10 @@ def run_level(
         if e.get("timings_ms")
     ]
     failures = {d.customer: d.failures for d in devs if d.failures}
+    slowest = sorted(
+        (t for d in devs for t in d.turns if t.latency_ms is not None),
+        key=lambda t: -(t.latency_ms or 0),
+    )[:5]
     p95 = percentile(latencies, 95) if latencies else float("inf")
     return {
         "devices": n,
@@ -373,6 +386,14 @@ def run_level(
             "p50": round(statistics.median(gateway_ms), 1) if gateway_ms else None,
             "p95": round(percentile(gateway_ms, 95), 1) if gateway_ms else None,
         },
+        "slowest_turns": [
+            {
+                "text": t.text,
+                "ms": round(t.latency_ms or 0, 1),
+                "gateway_timings_ms": (t.of_type("turn_done") or [{}])[0].get("timings_ms"),
+            }
+            for t in slowest
+        ],
         "machine_cpu_busy": round((busy1 - busy0) / max(1.0, total1 - total0), 3),
         "gateway_cpu_cores": round((gw1 - gw0) / wall, 2),
         "seconds": round(wall, 1),
@@ -397,6 +418,12 @@ def main() -> int:
     parser.add_argument("--levels", default="1,2,4,6,8,10,12")
     parser.add_argument("--rounds", type=int, default=2, help="scripts each device runs")
     parser.add_argument("--quick", action="store_true", help="levels 1,2; one round")
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=SPREAD_S,
+        help="devices start at random within this many seconds (0: all at once, a burst)",
+    )
     args = parser.parse_args()
     levels = [1, 2] if args.quick else [int(v) for v in args.levels.split(",")]
     rounds = 1 if args.quick else args.rounds
@@ -432,9 +459,10 @@ def main() -> int:
             try:
                 wait_healthy(f"http://127.0.0.1:{port}")
                 ws_url = f"ws://127.0.0.1:{port}/v1/stream"
-                run_level(1, ws_url, checker, customers, 1, gateway.pid or 0)  # warm-up
+                pid = gateway.pid or 0
+                run_level(1, ws_url, checker, customers, 1, pid, 0.0)  # warm-up
                 for n in levels:
-                    level = run_level(n, ws_url, checker, customers, rounds, gateway.pid or 0)
+                    level = run_level(n, ws_url, checker, customers, rounds, pid, args.spread)
                     report_levels.append(level)
                     lat = level["end_of_speech_to_first_audio_ms"]
                     print(
@@ -465,6 +493,7 @@ def main() -> int:
         "engine": settings.speech.engine,
         "vad_silence_ms": settings.speech.vad_silence_ms,
         "rounds": rounds,
+        "spread_s": args.spread,
         "voices": list(VOICES),
         "levels": report_levels,
         "real_time_levels": ok,

@@ -340,12 +340,14 @@ def prepare_audio(items: list[tuple[int, str]]) -> None:
                 write_wav(path, mix_noise(clean, snr, seed=sid * 31 + len(voice)))
 
 
-def _decode_worker(args: tuple[str, bool, bool, list[str]]) -> list[dict[str, Any]]:
-    engine, shop_lm, correction, paths = args
+def _decode_worker(args: tuple[str, bool, bool, bool, list[str]]) -> list[dict[str, Any]]:
+    engine, shop_lm, correction, denoise, paths = args
     from audio.factory import build_transcriber
 
     settings = load_settings()
-    transcriber = build_transcriber(settings, engine=engine, shop_lm=shop_lm, correction=correction)
+    transcriber = build_transcriber(
+        settings, engine=engine, shop_lm=shop_lm, correction=correction, denoise=denoise
+    )
     out = []
     for path in paths:
         audio = read_wav(path)
@@ -365,11 +367,17 @@ def _decode_worker(args: tuple[str, bool, bool, list[str]]) -> list[dict[str, An
 
 
 def decode_all(
-    engine: str, shop_lm: bool, correction: bool, paths: list[str], workers: int, stamp: str
+    engine: str,
+    shop_lm: bool,
+    correction: bool,
+    denoise: bool,
+    paths: list[str],
+    workers: int,
+    stamp: str,
 ) -> dict[str, dict[str, Any]]:
     """Decode ``paths`` in ``workers`` processes; results are cached per setting and stamp
     (the shop model's digest), so a rerun after a failed Rasa parse decodes nothing again."""
-    cache = CACHE / f"decoded-{engine}-{int(shop_lm)}{int(correction)}.json"
+    cache = CACHE / f"decoded-{engine}-{int(shop_lm)}{int(correction)}{int(denoise)}.json"
     results: dict[str, dict[str, Any]] = {}
     if cache.exists():
         saved = json.loads(cache.read_text())
@@ -379,7 +387,7 @@ def decode_all(
     batches = [todo[i::workers] for i in range(workers)]
     with ProcessPoolExecutor(workers) as pool:
         for batch in pool.map(
-            _decode_worker, [(engine, shop_lm, correction, b) for b in batches if b]
+            _decode_worker, [(engine, shop_lm, correction, denoise, b) for b in batches if b]
         ):
             results.update({r["path"]: r for r in batch})
     merged = dict(results)
@@ -541,23 +549,28 @@ def main() -> int:
 
     settings = load_settings()
     vosk_ready = (settings.path(settings.speech.vosk_model) / "am" / "final.mdl").exists()
-    setups: list[tuple[str, str, bool, bool, int]] = [
-        ("pocketsphinx+shop-lm", "pocketsphinx", True, True, 1),
-        ("pocketsphinx+shop-lm (no correction)", "pocketsphinx", True, False, 1),
-        ("pocketsphinx general", "pocketsphinx", False, False, args.general_every),
-        ("pocketsphinx general+correction", "pocketsphinx", False, True, args.general_every),
+    # (name, engine, shop LM, correction, noise suppression, every n-th sentence)
+    setups: list[tuple[str, str, bool, bool, bool, int]] = [
+        ("pocketsphinx+shop-lm", "pocketsphinx", True, True, True, 1),
+        ("pocketsphinx+shop-lm (no correction)", "pocketsphinx", True, False, True, 1),
+        ("pocketsphinx+shop-lm (no denoise)", "pocketsphinx", True, True, False, 2),
+        ("pocketsphinx general", "pocketsphinx", False, False, True, args.general_every),
+        ("pocketsphinx general+correction", "pocketsphinx", False, True, True, args.general_every),
     ]
     if vosk_ready:
         setups += [
-            ("vosk+phrases", "vosk", True, True, 1),
-            ("vosk general", "vosk", False, False, 1),
+            ("vosk+phrases", "vosk", True, True, True, 1),
+            ("vosk general", "vosk", False, False, True, 1),
         ]
     from audio.factory import shop_model
 
     # decoded results are reused only for the same shop model and engine configuration
-    stamp = shop_model(settings).digest + "|dither|lw=" + str(settings.speech.language_weight)
+    stamp = (
+        f"{shop_model(settings).digest}|dither|lw={settings.speech.language_weight}"
+        f"|denoise<{settings.speech.denoise_below_snr_db}"
+    )
     decoded: dict[str, dict[str, dict[str, Any]]] = {}
-    for name, engine, shop_lm, correction, every in setups:
+    for name, engine, shop_lm, correction, denoise, every in setups:
         paths = [
             str(clip_path(text, voice, condition))
             for sid, text, _ in items
@@ -573,7 +586,7 @@ def main() -> int:
         if name == "pocketsphinx general+correction":
             continue  # filled below from the general run (the corrector is deterministic)
         t = time.time()
-        decoded[name] = decode_all(engine, shop_lm, correction, paths, args.workers, stamp)
+        decoded[name] = decode_all(engine, shop_lm, correction, denoise, paths, args.workers, stamp)
         print(f"{name}: {len(paths)} clips in {time.time() - t:.0f} s", file=sys.stderr)
     from audio.factory import build_corrector
 

@@ -127,7 +127,13 @@ def gateway(stack: Stack) -> Iterator[GatewayServer]:
     served = build_gateway(s, speaker)
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(served), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(served),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws_per_message_deflate=False,
+        )
     )
     thread = threading.Thread(target=server.run, name="gateway", daemon=True)
     thread.start()

@@ -38,7 +38,8 @@ class DeviceClient:
         self.url = url
         self.token = token
         try:
-            self._connection = connect(url, open_timeout=10, max_size=2**22)
+            # no per-message compression: PCM hardly compresses and it costs both ends CPU
+            self._connection = connect(url, open_timeout=10, max_size=2**22, compression=None)
             self.ws: ClientConnection = self._connection.__enter__()
         except (OSError, TimeoutError) as err:
             raise DeviceError("gateway-unreachable", f"cannot reach {url}: {err}") from err

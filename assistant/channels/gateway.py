@@ -47,6 +47,7 @@ PROTOCOL = 1
 MAX_FRAME_BYTES = RATE * WIDTH  # one second of audio per binary frame at most
 INBOX_FRAMES = 200  # about 10 s of 50 ms frames: the most a session buffers from its device
 OUTBOX_MESSAGES = 256
+MAX_SESSIONS = 32  # devices connected at once; more are refused with 1013 (gateway-full)
 HELLO_TIMEOUT_S = 10
 # Replies that ask a kiosk customer to touch Confirm / Cancel.
 CONFIRM_RESPONSES = {"utter_quote_readback", "utter_press_confirm"}
@@ -391,6 +392,7 @@ class Session:
                 }
             )
             return
+        recognised = time.perf_counter()
         self._refresh_home_token()
         shown, parsed, reply = self.conversation.exchange(text, extra)
         answered = time.perf_counter()
@@ -401,10 +403,13 @@ class Session:
             if r.custom.get("expect") == "pin":
                 message["expect"] = "pin"
             self.emit(message)
+        told = time.perf_counter()
         first_audio_ms = self._speak([r.text for r in reply.replies if r.text], ended_at)
         timings = {
             "vad_wait": round(vad_wait_ms, 1),
-            "dialogue": round((answered - ended_at) * 1000, 1),
+            "recognised": round((recognised - ended_at) * 1000, 1),  # decode tail
+            "dialogue": round((answered - ended_at) * 1000, 1),  # ... and the Rasa turn
+            "replies_sent": round((told - ended_at) * 1000, 1),
             "end_of_speech_to_first_audio": round(vad_wait_ms + first_audio_ms, 1),
         }
         self.turns.append(
@@ -563,7 +568,7 @@ class Gateway:
     speech: SpeechParts
     idle_timeout_s: float = 120.0
     resume_window_s: float = 120.0
-    max_sessions: int = 32
+    max_sessions: int = MAX_SESSIONS
     sessions: dict[str, Session] = field(default_factory=dict)
     _detached_at: dict[str, float] = field(default_factory=dict)
 
@@ -774,7 +779,13 @@ def serve_gateway(settings: Settings, host: str, port: int, idle_timeout_s: floa
     speaker = factory.build_speaker(settings, sink=CollectingSink())
     gateway = build_gateway(settings, speaker, idle_timeout_s)
     try:
-        uvicorn.run(create_app(gateway), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(gateway),
+            host=host,
+            port=port,
+            log_level="warning",
+            ws_per_message_deflate=False,  # PCM hardly compresses; deflate costs CPU per frame
+        )
     finally:
         close_gateway(gateway)
         speaker.close()
@@ -788,8 +799,11 @@ def build_gateway(
 
     directory = DeviceDirectory(settings.commerce.base_url)
     dialogue = RasaDialogue(settings.dialogue.rasa_url, settings.dialogue.auth_token or "")
+    # One recogniser for every session (its decoders are pooled): a session that starts
+    # loads no model, so its first words are heard at once even when many devices connect.
+    transcriber = factory.build_transcriber(settings, sessions=MAX_SESSIONS)
     speech = SpeechParts(
-        lambda: factory.build_transcriber(settings),
+        lambda: transcriber,
         lambda: factory.build_endpointer(settings),
         speaker,
     )
