@@ -276,3 +276,31 @@ def test_a_device_that_does_not_authenticate_cannot_connect(gateway: GatewayServ
     with pytest.raises(DeviceError) as refused:
         DeviceClient(gateway.url, "dev_revoked-or-made-up")
     assert refused.value.code == "auth-invalid"
+
+
+def test_an_idle_kiosk_forgets_its_customer(gateway: GatewayServer, shop: Shop) -> None:
+    kiosk = DeviceClient(gateway.url, gateway.add_device(kiosk="riverside"))
+    try:
+        kiosk.send_control({"type": "sign_in", "loyalty_number": loyalty_number(shop, "judy")})
+        assert kiosk.next_event(30) == {"type": "pin_needed"}
+        kiosk.send_control({"type": "text", "text": "four three two one"})
+        signed_in = kiosk.next_event(30)
+        assert signed_in is not None
+        assert signed_in["type"] == "signed_in", signed_in
+        kiosk.next_event(30)  # the basket
+        turn(kiosk, type="text", text="what's in my basket")
+        session = gateway.gateway.sessions[kiosk.session_id]
+        session.idle_timeout_s = 1.5  # the customer walked away
+        assert kiosk.next_event(30) == {"type": "signed_out", "reason": "idle"}
+        assert session.customer is None
+        assert session.conversation is None
+        assert not session.turns, "nothing of the customer's conversation stays in memory"
+        live = shop.scalar(
+            "SELECT count(*) FROM api_tokens t JOIN customers c ON c.id = t.customer_id "
+            "WHERE c.handle = 'judy' AND t.device_id IS NOT NULL AND t.revoked_at IS NULL"
+        )
+        assert live == 0, "the kiosk customer's token is revoked when the kiosk goes idle"
+        again = turn(kiosk, type="text", text="what's in my basket")
+        assert of_type(again, "error")[0]["code"] == "sign-in-needed"
+    finally:
+        kiosk.close()
