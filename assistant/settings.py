@@ -151,6 +151,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "RASA_URL": ("dialogue", "rasa_url", str),
     "ACTION_SERVER_URL": ("dialogue", "action_url", str),
     "RASA_AUTH_TOKEN": ("dialogue", "auth_token", str),
+    "RASA_ENDPOINTS": ("dialogue", "endpoints", str),
     "SPEECH_ENGINE": ("speech", "engine", str),
     "VOSK_MODEL_PATH": ("speech", "vosk_model", str),
     "VOSK_MODEL_URL": ("speech", "vosk_model_url", str),
