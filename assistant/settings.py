@@ -85,6 +85,9 @@ class SpeechSettings:
     # utterances whose own signal-to-noise estimate is below this are recognised from
     # noise-suppressed audio (audio/denoise.py); 0 turns noise suppression off
     denoise_below_snr_db: float = 30.0
+    # pocketsphinx: audio quieter than this (16-bit RMS) between words gets noise up to it
+    # (audio/noise_floor.py); synthetic and noise-suppressed audio need it; 0 = off
+    noise_floor_rms: float = 20.0
     vad_aggressiveness: int = 2  # webrtcvad mode 0 (lenient) .. 3 (strict)
     vad_silence_ms: int = 400  # this much silence after speech ends the utterance
     vad_min_speech_ms: int = 120  # shorter bursts are noise, not an utterance
@@ -107,6 +110,7 @@ class SpeechSettings:
         _check_range("speech.language_weight", self.language_weight, 1, 30)
         _check_range("speech.correction_threshold", self.correction_threshold, 50, 100)
         _check_range("speech.denoise_below_snr_db", self.denoise_below_snr_db, 0, 100)
+        _check_range("speech.noise_floor_rms", self.noise_floor_rms, 0, 1000)
         _check_range("speech.tts_rate", self.tts_rate, 80, 450)
         _check_range("speech.tts_volume", self.tts_volume, 0, 1)
         if not self.vosk_model or not self.shop_lm_dir:
@@ -157,6 +161,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "VOSK_MODEL_URL": ("speech", "vosk_model_url", str),
     "SPEECH_SHOP_LM": ("speech", "shop_lm", _bool),
     "SPEECH_DENOISE_BELOW_SNR_DB": ("speech", "denoise_below_snr_db", float),
+    "SPEECH_NOISE_FLOOR_RMS": ("speech", "noise_floor_rms", float),
     "SPEECH_VAD_SILENCE_MS": ("speech", "vad_silence_ms", int),
     "TTS_VOICE": ("speech", "tts_voice", str),
     "TTS_RATE": ("speech", "tts_rate", int),

@@ -88,6 +88,7 @@ def _engine(settings: Settings, engine: str, shop: ShopModel | None, sessions: i
             language_weight=speech.language_weight,
             pool_size=max(2, sessions),
             preload=min(sessions, PRELOADED_DECODERS),
+            noise_floor_rms=speech.noise_floor_rms,
         )
     from assistant.errors import ConfigError
 

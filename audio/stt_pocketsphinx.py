@@ -20,6 +20,7 @@ from typing import Any
 from assistant.errors import SpeechToTextError
 from audio.base import AudioChunk, Transcript
 from audio.formats import require_engine_format
+from audio.noise_floor import NoiseFloor
 from audio.shop_lm import ShopModel
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class PocketsphinxRecognition:
         self._decoder: Any | None = decoder
         self._partial = ""
         self._decode_s = 0.0
+        self._floor = NoiseFloor(owner.noise_floor_rms)
         decoder.start_utt()
 
     def accept(self, chunk: AudioChunk) -> str | None:
@@ -48,7 +50,7 @@ class PocketsphinxRecognition:
         decoder = self._active()
         started = time.perf_counter()
         try:
-            decoder.process_raw(chunk.data, False, False)
+            decoder.process_raw(self._floor(chunk.data), False, False)
             hyp = decoder.hyp()
         except RuntimeError as err:
             self._release()
@@ -90,6 +92,8 @@ class PocketsphinxTranscriber:
     Args:
         shop: the shop LM and dictionary; None decodes with the bundled general model.
         language_weight: pocketsphinx's ``lw`` with the shop LM (the general LM keeps its own).
+        noise_floor_rms: audio quieter than this (16-bit RMS) between words gets noise up to it
+            (``audio.noise_floor``); 0 = off.
         pool_size: decoders kept for concurrent utterances (one transcriber may serve many
             sessions: the gateway shares one, so a new session costs no model loading).
         preload: decoders loaded now rather than on the first utterances.
@@ -101,7 +105,9 @@ class PocketsphinxTranscriber:
         language_weight: float = 8.0,
         pool_size: int = 2,
         preload: int = 1,
+        noise_floor_rms: float = 20.0,
     ) -> None:
+        self.noise_floor_rms = noise_floor_rms
         self.name = "pocketsphinx" if shop is not None else "pocketsphinx-general"
         self._config: dict[str, Any] = {
             "hmm": str(model_path()),
@@ -162,7 +168,7 @@ class PocketsphinxTranscriber:
         started = time.perf_counter()
         try:
             decoder.start_utt()
-            decoder.process_raw(audio.data, False, True)
+            decoder.process_raw(NoiseFloor(self.noise_floor_rms)(audio.data), False, True)
             decoder.end_utt()
             transcript = self._transcript(decoder)
         except RuntimeError as err:

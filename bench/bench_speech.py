@@ -567,7 +567,7 @@ def main() -> int:
     # decoded results are reused only for the same shop model and engine configuration
     stamp = (
         f"{shop_model(settings).digest}|dither|lw={settings.speech.language_weight}"
-        f"|denoise<{settings.speech.denoise_below_snr_db}"
+        f"|denoise<{settings.speech.denoise_below_snr_db}|floor={settings.speech.noise_floor_rms}"
     )
     decoded: dict[str, dict[str, dict[str, Any]]] = {}
     for name, engine, shop_lm, correction, denoise, every in setups:

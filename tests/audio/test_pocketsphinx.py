@@ -83,3 +83,27 @@ def test_robotic_voice_with_digital_silence(
     sentence = "can you say that again"
     transcript = shop_engine.transcribe(speak(sentence, "espeak-us"))
     assert word_errors(sentence, transcript.text) <= 1, transcript.text
+
+
+def test_a_noise_floor_rescues_a_too_clean_robotic_voice(shop: ShopModel, speak: Speak) -> None:
+    """espeak-ng's voice has digital silence and empty bands; with no floor under it the
+    features go wild (audio/noise_floor.py)."""
+    sentences = [
+        "add a dozen eggs to my basket",
+        "what is in my basket",
+        "book a pickup for tomorrow morning",
+        "put two loaves of sourdough bread in my basket",
+        "order my usual shopping",
+        "cancel my pickup please",
+    ]
+    with_floor = PocketsphinxTranscriber(shop, noise_floor_rms=20)
+    without = PocketsphinxTranscriber(shop, noise_floor_rms=0)
+    floor_errors = bare_errors = words = 0
+    for sentence in sentences:
+        audio = speak(sentence, "espeak-us")
+        floor_errors += word_errors(sentence, with_floor.transcribe(audio).text)
+        bare_errors += word_errors(sentence, without.transcribe(audio).text)
+        words += len(sentence.split())
+    print(f"espeak-ng WER: {bare_errors / words:.2f} bare, {floor_errors / words:.2f} with floor")
+    assert floor_errors < bare_errors
+    assert floor_errors / words <= 0.2
