@@ -68,7 +68,7 @@ class InMemoryCommerce:
         self.products = {p["sku"]: deepcopy(p) for p in (products or DEFAULT_PRODUCTS)}
         self.stock: dict[str, int] = {sku: 20 for sku in self.products}
         self.basket_lines: dict[str, int] = {}
-        self.stores_list = [
+        self.stores_list: list[JSON] = [
             {
                 "store_id": "riverside",
                 "name": "Greenleaf Riverside",
@@ -91,7 +91,7 @@ class InMemoryCommerce:
         start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(
             hour=17, minute=0, second=0, microsecond=0
         )
-        self.slots = [
+        self.slots: list[JSON] = [
             {
                 "slot_id": i + 1,
                 "store_id": "riverside",

@@ -49,7 +49,7 @@ def audio(ms: int = 200) -> list[Any]:
 
 
 def test_a_turn_publishes_every_stage_in_order() -> None:
-    bus, seen = EventBus(), []
+    bus, seen = EventBus(), list[Any]()
     bus.subscribe(seen.append)
     speaker = RecordingSpeaker()
     conversation = FakeConversation()
@@ -70,7 +70,7 @@ def test_a_turn_publishes_every_stage_in_order() -> None:
 
 
 def test_a_pin_is_never_published_or_kept() -> None:
-    bus, seen = EventBus(), []
+    bus, seen = EventBus(), list[Any]()
     bus.subscribe(seen.append)
     conversation = FakeConversation()
     transcriber = FixedTranscriber("checkout", "four three two one")

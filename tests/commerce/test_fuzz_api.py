@@ -26,7 +26,8 @@ def test_api_answers_every_request_sensibly(sqlite_db: Database):
         _, kiosk_token = devices.add_device(session, "kiosk", store_id="riverside")
     # customer endpoints get a customer's token, device endpoints a kiosk's
     headers = {"/v1/me": bearer(token_for(sqlite_db, "alice")), "/v1/device": bearer(kiosk_token)}
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # an operation the schema cannot describe is an Err, whose .ok() does not exist: it fails here
+    operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
     assert len(operations) >= 25, "every endpoint is in the schema"
     for operation in operations:
 

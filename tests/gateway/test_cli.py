@@ -97,7 +97,7 @@ def test_serve_and_two_device_clients_hold_two_conversations_at_once(
     assert bob.returncode == 0, bob_err[-2000:]
     alice_events, bob_events = events(alice_out), events(bob_out)
     assert alice_events[0]["type"] == "ready"
-    heard = [e["text"] for e in alice_events if e.get("type") == "transcript"]
+    heard = [str(e["text"]) for e in alice_events if e.get("type") == "transcript"]
     assert "milk" in heard[0], heard
     assert any(e.get("type") == "reply_audio" for e in alice_events), "the reply was saved"
     assert (tmp_path / "milk.reply.wav").exists()

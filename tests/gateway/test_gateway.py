@@ -210,10 +210,11 @@ def test_kiosk_sign_in_pin_by_voice_basket_and_goodbye(gateway: GatewayServer, s
         assert kiosk.next_event(30) == {"type": "pin_needed"}
         kiosk.send_control({"type": "text", "text": "four three two one"})
         signed_in = kiosk.next_event(30)
+        assert signed_in is not None
         assert signed_in == {
             "type": "signed_in",
             "customer": {"handle": "dave", "name": signed_in["customer"]["name"]},
-        }  # type: ignore[index]
+        }
         basket = kiosk.next_event(30)
         assert basket is not None
         assert basket["type"] == "basket"

@@ -161,7 +161,7 @@ def test_intents_in_data_and_domain_match() -> None:
 
 def test_every_annotated_entity_is_declared() -> None:
     declared = _domain()["entities"]
-    used = {}
+    used: dict[str, int] = {}
     for item in _nlu_items():
         for example in _examples(item):
             for name in _entities_in(example):

@@ -64,7 +64,7 @@ def run(action: Any, state: Tracker) -> tuple[list[dict[str, Any]], list[dict[st
 
 
 def responses(messages: list[dict[str, Any]]) -> list[str]:
-    return [m.get("response") for m in messages]
+    return [str(m.get("response")) for m in messages]
 
 
 def slots_set(events: list[dict[str, Any]]) -> dict[str, Any]:
