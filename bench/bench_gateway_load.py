@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/bench_gateway_load.py [--levels 1,2,4,6,8,10,12] [--rounds 2]
     .venv/bin/python bench/bench_gateway_load.py --quick      # levels 1,2; one round
+    .venv/bin/python bench/bench_gateway_load.py --spread 0 --levels 4,8 --name gateway_burst
 
 A private stack (free ports, a freshly seeded SQLite commerce database, its own tracker store)
 and one gateway in a process of its own (`serve_gateway`, as `run_assistant.py serve` runs it).
@@ -424,6 +425,9 @@ def main() -> int:
         default=SPREAD_S,
         help="devices start at random within this many seconds (0: all at once, a burst)",
     )
+    parser.add_argument(
+        "--name", help="results file name in bench/results (default gateway_load[-quick])"
+    )
     args = parser.parse_args()
     levels = [1, 2] if args.quick else [int(v) for v in args.levels.split(",")]
     rounds = 1 if args.quick else args.rounds
@@ -503,7 +507,7 @@ def main() -> int:
         "target_met": held >= TARGET_SESSIONS,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = "gateway_load-quick" if args.quick else "gateway_load"
+    name = args.name or ("gateway_load-quick" if args.quick else "gateway_load")
     (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
     plot(report, RESULTS / f"{name}.png")
     print(json.dumps({k: report[k] for k in ("max_real_time_sessions", "at_max", "target_met")}))
