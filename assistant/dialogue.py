@@ -38,7 +38,10 @@ class RasaDialogue:
         return response.json()
 
     def parse(self, text: str) -> dict[str, Any]:
-        """The NLU result for ``text``: intent, confidence, entities (no dialogue)."""
+        """The NLU result for ``text``: intent, confidence, entities (no dialogue). A text
+        with no words has no intent (Rasa's classifier would answer 500 on it)."""
+        if not text.strip():
+            return {"text": text, "intent": {"name": None, "confidence": None}, "entities": []}
         result = self._post("/model/parse", {"text": text})
         intent = result.get("intent") or {}
         return {

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from assistant.chat import ChatSession
 from assistant.services import Stack
@@ -174,7 +175,7 @@ def test_a_service_outage_is_an_apology_and_changes_nothing(
     assert shop.basket("erin")["item_count"] > sum(before.values())
 
 
-def test_the_chat_command_prints_one_json_line_per_turn(stack: Stack) -> None:
+def test_the_chat_command_prints_one_json_line_per_turn(stack: Stack, tmp_path: Path) -> None:
     s = stack.settings
     env = {
         **os.environ,
@@ -212,3 +213,18 @@ def test_the_chat_command_prints_one_json_line_per_turn(stack: Stack) -> None:
     assert {"entity": "product", "value": "milk"}.items() <= next(
         e for e in result["entities"] if e["entity"] == "product"
     ).items()
+
+    # --jsonl: one object per line; a text with no words has no intent (and breaks nothing)
+    lines = tmp_path / "texts.jsonl"
+    lines.write_text('{"text": ""}\n{"text": "what is in my basket"}\n')
+    parsed = subprocess.run(
+        [sys.executable, str(ROOT / "run_assistant.py"), "parse", "--jsonl", str(lines)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
+    )
+    empty, basket = (json.loads(line) for line in parsed.stdout.splitlines())
+    assert empty == {"text": "", "intent": {"name": None, "confidence": None}, "entities": []}
+    assert basket["intent"]["name"] == "view_basket"
