@@ -478,15 +478,20 @@ def reply_latency(
     from audio.factory import build_endpointer, build_speaker, build_transcriber
     from audio.tts import CollectingSink
 
-    clips = [
-        Path(clip_path(text, voice, "clean"))
-        for sid, text, _ in items
-        if sid % every == 0
-        for voice in VOICES
-    ]
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-speech-") as tmp:
         work = Path(tmp)
+        # Each clip gets a second of silence after it, as a microphone would go on hearing:
+        # the endpointer then waits its whole silence time, rather than the file's end
+        # cutting the utterance short.
+        clips = []
+        for sid, text, _ in items:
+            for voice in VOICES if sid % every == 0 else ():
+                clip = read_wav(clip_path(text, voice, "clean"))
+                padded = work / f"{sid}-{voice}.wav"
+                more = clip.data + bytes(clip.rate * clip.width)
+                write_wav(padded, AudioChunk(clip.rate, clip.width, clip.channels, more))
+                clips.append(padded)
         settings = isolated(load_settings(environ={}), work, f"sqlite:///{work / 'shop.db'}")
         with running(settings) as stack:
             s = stack.settings
