@@ -43,6 +43,7 @@ class Turn:
         self.domain = domain
         message = tracker.latest_message or {}
         self.text: str = message.get("text") or ""
+        self.confidence: float = float((message.get("intent") or {}).get("confidence") or 0.0)
         self.metadata: dict[str, Any] = message.get("metadata") or {}
         self._client: CommerceClient | None = None
         self._home_store: str | None = None

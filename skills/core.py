@@ -18,6 +18,8 @@ from skills.phrases import pick_option
 from skills.pickup import book_slot, move_booking
 from skills.recipes import add_recipe
 
+YES_CONFIDENCE = 0.8
+
 CLEARED = [SlotSet("pending", None), SlotSet("choices", None)]
 
 
@@ -72,6 +74,11 @@ class ActionAffirm(SkillAction):
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         pending = turn.slot("pending")
         choices = turn.slot("choices") or []
+        # A yes acts (buys, books, adds) only when it is clearly a yes: a cough, "uh" or "hmm"
+        # can come out of the classifier as a lukewarm affirm (0.5-0.7; real ones score 0.84+).
+        if pending and turn.confidence < YES_CONFIDENCE:
+            turn.say("utter_yes_unclear")
+            return []
         if pending == "order":
             # At a kiosk an order needs a touch on the screen's Confirm button, so talk in the
             # background can never buy anything; the gateway marks the button's "yes".

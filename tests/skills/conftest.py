@@ -46,10 +46,11 @@ def tracker(
     slots: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
     events: list[dict[str, Any]] | None = None,
+    confidence: float = 0.99,
 ) -> Tracker:
     latest = {
         "text": text,
-        "intent": {"name": intent, "confidence": 0.99},
+        "intent": {"name": intent, "confidence": confidence},
         "entities": entities or [],
         "metadata": {"customer_token": "cst_test", "store_id": "riverside", **(metadata or {})},
     }

@@ -30,6 +30,19 @@ def test_yes_places_exactly_one_order(shop):
     assert slots_set(events)["quote_id"] is None
 
 
+def test_a_lukewarm_yes_asks_again_and_buys_nothing(shop):
+    slots = ready_to_check_out(shop)
+    # what the classifier makes of "uh" or a cough: affirm, at 0.66
+    messages, events = run(ActionAffirm(), tracker("uh", "affirm", slots=slots, confidence=0.66))
+    assert responses(messages) == ["utter_yes_unclear"]
+    assert events == [], "the question is still open"
+    assert shop.orders_list == []
+    assert "place_order" not in shop.calls
+    messages, _ = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    assert responses(messages) == ["utter_order_placed"]
+    assert len(shop.orders_list) == 1
+
+
 def test_no_places_nothing(shop):
     slots = ready_to_check_out(shop)
     messages, _ = run(ActionDeny(), tracker("no", "deny", slots=slots))
