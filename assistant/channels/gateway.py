@@ -216,8 +216,9 @@ class Session:
             send(message)
 
     def put(self, item: Any, timeout_s: float = 30.0) -> None:
-        """From the connection: audio (``bytes``) or a control message; blocks when full."""
-        self.last_activity = time.monotonic()
+        """From the connection: audio (``bytes``) or a control message; blocks when full.
+        A microphone streams silence too, so arriving audio is not activity: speech, turns
+        and controls other than ``ping`` are."""
         self.inbox.put(item, timeout=timeout_s)
 
     def close(self) -> None:
@@ -300,9 +301,12 @@ class Session:
                 continue
             if item is _END_OF_STREAM:
                 return
+            self._check_idle()  # also while a kiosk's microphone keeps streaming
             if isinstance(item, bytes):
                 yield AudioChunk(RATE, WIDTH, CHANNELS, item)
             elif isinstance(item, _Control):
+                if item.message.get("type") != "ping":
+                    self.last_activity = time.monotonic()
                 if item.message.get("type") == "end_of_speech":
                     if self._endpointer is not None and self._endpointer.in_speech:
                         yield AudioChunk(RATE, WIDTH, CHANNELS, silence)  # closes it
@@ -320,6 +324,7 @@ class Session:
             transcriber = self.speech.transcriber_factory()
             for event in vad.listen(self._audio(), transcriber, endpointer):
                 if isinstance(event, vad.SpeechStarted):
+                    self.last_activity = time.monotonic()
                     if self.speaking.is_set():
                         self._barge.set()  # barge-in: stop sending the reply audio
                     self.emit({"type": "speech_started"})

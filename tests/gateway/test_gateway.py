@@ -305,3 +305,28 @@ def test_an_idle_kiosk_forgets_its_customer(gateway: GatewayServer, shop: Shop) 
         assert of_type(again, "error")[0]["code"] == "sign-in-needed"
     finally:
         kiosk.close()
+
+
+def test_a_kiosk_microphone_streaming_silence_and_pings_is_still_idle(
+    gateway: GatewayServer, shop: Shop
+) -> None:
+    """The kiosk page streams its microphone all the time; silence and pings are not a
+    customer, so the idle timeout still signs them out."""
+    kiosk = DeviceClient(gateway.url, gateway.add_device(kiosk="riverside"))
+    try:
+        heidi = loyalty_number(shop, "heidi")
+        kiosk.send_control({"type": "sign_in", "loyalty_number": heidi, "pin": "4321"})
+        signed_in = kiosk.next_event(30)
+        assert signed_in is not None
+        assert signed_in["type"] == "signed_in", signed_in
+        session = gateway.gateway.sessions[kiosk.session_id]
+        session.idle_timeout_s = 1.5
+        quiet = AudioChunk(16000, 2, 1, bytes(16000))  # 0.5 s of a quiet shop floor
+        for _ in range(8):  # 4 s of microphone, a ping every half second
+            kiosk.send_audio(quiet)
+            kiosk.send_control({"type": "ping"})
+        assert session.customer is None, "signed out while the microphone was streaming"
+        events = [kiosk.next_event(10) for _ in range(12)]
+        assert {"type": "signed_out", "reason": "idle"} in events
+    finally:
+        kiosk.close()
