@@ -15,6 +15,19 @@ from audio.text import word_errors
 Speak = Callable[[str, str], AudioChunk]
 
 
+def error_rates(
+    engines: list[PocketsphinxTranscriber], sentences: list[str], voice: str, speak: Speak
+) -> list[float]:
+    """Each engine's word error rate over ``sentences`` spoken by ``voice`` (same audio)."""
+    errors = [0] * len(engines)
+    for sentence in sentences:
+        audio = speak(sentence, voice)
+        for i, engine in enumerate(engines):
+            errors[i] += word_errors(sentence, engine.transcribe(audio).text)
+    words = sum(len(sentence.split()) for sentence in sentences)
+    return [e / words for e in errors]
+
+
 @pytest.fixture(scope="module")
 def shop_engine(shop: ShopModel) -> PocketsphinxTranscriber:
     return PocketsphinxTranscriber(shop)
@@ -48,14 +61,9 @@ def test_shop_lm_beats_the_general_model(
         "book a pickup at the riverside store tomorrow at five",
         "remove the chickpeas from my basket",
     ]
-    shop_errors = general_errors = words = 0
-    for sentence in sentences:
-        audio = speak(sentence, "slt")
-        shop_errors += word_errors(sentence, shop_engine.transcribe(audio).text)
-        general_errors += word_errors(sentence, general_engine.transcribe(audio).text)
-        words += len(sentence.split())
-    assert shop_errors / words <= 0.15
-    assert shop_errors < general_errors
+    shop_wer, general_wer = error_rates([shop_engine, general_engine], sentences, "slt", speak)
+    assert shop_wer <= 0.15
+    assert shop_wer < general_wer
 
 
 def test_streaming_gives_partials_before_the_end(
@@ -98,12 +106,7 @@ def test_a_noise_floor_rescues_a_too_clean_robotic_voice(shop: ShopModel, speak:
     ]
     with_floor = PocketsphinxTranscriber(shop, noise_floor_rms=20)
     without = PocketsphinxTranscriber(shop, noise_floor_rms=0)
-    floor_errors = bare_errors = words = 0
-    for sentence in sentences:
-        audio = speak(sentence, "espeak-us")
-        floor_errors += word_errors(sentence, with_floor.transcribe(audio).text)
-        bare_errors += word_errors(sentence, without.transcribe(audio).text)
-        words += len(sentence.split())
-    print(f"espeak-ng WER: {bare_errors / words:.2f} bare, {floor_errors / words:.2f} with floor")
-    assert floor_errors < bare_errors
-    assert floor_errors / words <= 0.2
+    floor_wer, bare_wer = error_rates([with_floor, without], sentences, "espeak-us", speak)
+    print(f"espeak-ng WER: {bare_wer:.2f} bare, {floor_wer:.2f} with floor")
+    assert floor_wer < bare_wer
+    assert floor_wer <= 0.2
