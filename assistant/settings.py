@@ -86,7 +86,7 @@ class SpeechSettings:
     # noise-suppressed audio (audio/denoise.py); 0 turns noise suppression off
     denoise_below_snr_db: float = 30.0
     # pocketsphinx: audio quieter than this (16-bit RMS) between words gets noise up to it
-    # (audio/noise_floor.py); synthetic and noise-suppressed audio need it; 0 = off
+    # (audio/noise_floor.py); synthetic audio and digital silence need it; 0 = off
     noise_floor_rms: float = 20.0
     vad_aggressiveness: int = 2  # webrtcvad mode 0 (lenient) .. 3 (strict)
     vad_silence_ms: int = 400  # this much silence after speech ends the utterance
