@@ -88,6 +88,9 @@ class SpeechSettings:
     # pocketsphinx: audio quieter than this (16-bit RMS) between words gets noise up to it
     # (audio/noise_floor.py); synthetic audio and digital silence need it; 0 = off
     noise_floor_rms: float = 20.0
+    # the voice gateway decodes in this many worker processes (audio/stt_processes.py);
+    # 0 = one per CPU core; the single-customer loop and the CLI decode in-process
+    decode_processes: int = 0
     vad_aggressiveness: int = 2  # webrtcvad mode 0 (lenient) .. 3 (strict)
     vad_silence_ms: int = 400  # this much silence after speech ends the utterance
     vad_min_speech_ms: int = 120  # shorter bursts are noise, not an utterance
@@ -103,6 +106,7 @@ class SpeechSettings:
             raise ConfigError(
                 "config-invalid", f"speech.engine must be one of {', '.join(SPEECH_ENGINES)}"
             )
+        _check_range("speech.decode_processes", self.decode_processes, 0, 64)
         _check_range("speech.vad_aggressiveness", self.vad_aggressiveness, 0, 3)
         _check_range("speech.vad_silence_ms", self.vad_silence_ms, 90, 3000)
         _check_range("speech.vad_min_speech_ms", self.vad_min_speech_ms, 0, 2000)
@@ -162,6 +166,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "SPEECH_SHOP_LM": ("speech", "shop_lm", _bool),
     "SPEECH_DENOISE_BELOW_SNR_DB": ("speech", "denoise_below_snr_db", float),
     "SPEECH_NOISE_FLOOR_RMS": ("speech", "noise_floor_rms", float),
+    "SPEECH_DECODE_PROCESSES": ("speech", "decode_processes", int),
     "SPEECH_VAD_SILENCE_MS": ("speech", "vad_silence_ms", int),
     "TTS_VOICE": ("speech", "tts_voice", str),
     "TTS_RATE": ("speech", "tts_rate", int),

@@ -318,8 +318,17 @@ def cpu_busy() -> tuple[float, float]:
 
 
 def process_cpu_s(pid: int) -> float:
-    parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (float(parts[11]) + float(parts[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds of the gateway process and its recogniser worker processes."""
+    total = 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid] + [int(c) for c in children.read_text().split()] if children.exists() else [pid]
+    for each in pids:
+        try:
+            parts = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue  # a worker that ended in between
+        total += (float(parts[11]) + float(parts[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -456,7 +465,7 @@ def main() -> int:
                 target=serve_gateway,
                 args=(stack.settings, "127.0.0.1", port, 600.0),
                 name="gateway",
-                daemon=True,
+                daemon=False,  # it starts recogniser processes of its own
             )
             gateway.start()
             checker = Checker(url)

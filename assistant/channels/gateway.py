@@ -38,6 +38,7 @@ from assistant.pipeline import NOTHING_HEARD
 from assistant.settings import Settings
 from audio import formats, vad
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Transcriber, Transcript
+from audio.stt_processes import ProcessTranscriber
 from audio.tts import QueueSpeaker
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ class SpeechParts:
     transcriber_factory: Callable[[], Transcriber]
     endpointer_factory: Callable[[], vad.Endpointer]
     speaker: QueueSpeaker | None  # None: replies are text only (no reply audio)
+    close: Callable[[], None] | None = None  # stops what the parts hold (worker processes)
 
 
 # -- one device's session -----------------------------------------------------------------
@@ -804,13 +806,20 @@ def build_gateway(
 
     directory = DeviceDirectory(settings.commerce.base_url)
     dialogue = RasaDialogue(settings.dialogue.rasa_url, settings.dialogue.auth_token or "")
-    # One recogniser for every session (its decoders are pooled): a session that starts
-    # loads no model, so its first words are heard at once even when many devices connect.
-    transcriber = factory.build_transcriber(settings, sessions=MAX_SESSIONS)
+    # One recogniser for every session, its decoders loaded in advance, so a session that
+    # starts loads no model. It runs in worker processes, one per core: pocketsphinx holds
+    # the interpreter lock while it decodes, so in one process customers talking at once
+    # would wait for each other.
+    if settings.speech.shop_lm or settings.speech.correction:
+        factory.shop_model(settings)  # built once here, not by every worker at once
+    transcriber = ProcessTranscriber(
+        settings, settings.speech.decode_processes or None, sessions=MAX_SESSIONS
+    )
     speech = SpeechParts(
         lambda: transcriber,
         lambda: factory.build_endpointer(settings),
         speaker,
+        close=transcriber.close,
     )
     return Gateway(settings, directory, dialogue, speech, idle_timeout_s=idle_timeout_s)
 
@@ -820,3 +829,5 @@ def close_gateway(gateway: Gateway) -> None:
     gateway.close()
     gateway.dialogue.close()
     gateway.directory.close()
+    if gateway.speech.close is not None:
+        gateway.speech.close()
