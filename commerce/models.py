@@ -159,6 +159,9 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    # a kiosk token issued after the customer typed or said their PIN: until then, orders
+    # through it need no PIN again (the kiosk still needs a touch on Confirm)
+    pin_verified_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PinTicket(Base):

@@ -41,6 +41,18 @@ def customer_id(
         return auth.customer_for_token(session, credentials.credentials).id
 
 
+def token_pin_verified(
+    app: Annotated[AppState, Depends(state)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> bool:
+    """Whether the request's customer token carries a PIN proved when it was issued (a kiosk
+    sign-in); the token itself is checked by ``customer_id``."""
+    if credentials is None:
+        return False
+    with app.db.session() as session:
+        return auth.token_pin_verified(session, credentials.credentials)
+
+
 device_bearer = HTTPBearer(
     auto_error=False, scheme_name="DeviceToken", description="A home or kiosk device's token"
 )
@@ -59,4 +71,5 @@ def current_device(
 
 State = Annotated[AppState, Depends(state)]
 CustomerId = Annotated[int, Depends(customer_id)]
+PinVerified = Annotated[bool, Depends(token_pin_verified)]
 CurrentDevice = Annotated[Device, Depends(current_device)]

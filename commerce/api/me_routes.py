@@ -9,7 +9,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
 from commerce.api import schemas
-from commerce.api.deps import CustomerId, State
+from commerce.api.deps import CustomerId, PinVerified, State
 from commerce.models import Customer
 from commerce.services import auth, basket, orders, pickups, recipes, reorder
 from commerce.services.common import product_dict
@@ -192,11 +192,19 @@ def cancel_pickup(app: State, customer_id: CustomerId, booking_id: IdPath) -> An
 
 
 @router.post("/checkout/quote", response_model=schemas.QuoteResponse, status_code=201)
-def quote(app: State, customer_id: CustomerId, body: schemas.QuoteRequest) -> Any:
-    """Price the basket for a pickup; the quote expires (see `expires_at`)."""
+def quote(
+    app: State, customer_id: CustomerId, pin_verified: PinVerified, body: schemas.QuoteRequest
+) -> Any:
+    """Price the basket for a pickup; the quote expires (see `expires_at`). `pin_required`
+    is false for a customer without a PIN, and for a kiosk token issued after a PIN sign-in."""
     with app.db.session(write=True) as session:
         return orders.create_quote(
-            session, _me(session, customer_id), body.store_id, body.slot_id, app.quote_ttl_seconds
+            session,
+            _me(session, customer_id),
+            body.store_id,
+            body.slot_id,
+            app.quote_ttl_seconds,
+            pin_verified=pin_verified,
         )
 
 
@@ -204,6 +212,7 @@ def quote(app: State, customer_id: CustomerId, body: schemas.QuoteRequest) -> An
 def place_order(
     app: State,
     customer_id: CustomerId,
+    pin_verified: PinVerified,
     body: schemas.PlaceOrder,
     response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
@@ -211,7 +220,8 @@ def place_order(
     """Place the order for a quote, once: a repeat with the same key returns the same order.
 
     A customer with a PIN sends `pin`, or `pin_ticket` from `POST /v1/me/pin/verify`
-    (`403 pin-ticket-invalid` when it is used, expired or another customer's).
+    (`403 pin-ticket-invalid` when it is used, expired or another customer's); a kiosk token
+    issued after a PIN sign-in needs neither for 15 minutes.
     """
     order, created = orders.place_order(
         app.db,
@@ -220,6 +230,7 @@ def place_order(
         idempotency_key or "",
         body.pin,
         pin_ticket=body.pin_ticket,
+        pin_verified=pin_verified,
     )
     if not created:
         response.status_code = 200

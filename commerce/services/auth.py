@@ -32,6 +32,7 @@ def mint_token(
     *,
     expires_at: datetime | None = None,
     device_id: int | None = None,
+    pin_verified_until: datetime | None = None,
 ) -> str:
     """Create a new API token for ``customer`` and return it; it is shown only once.
 
@@ -40,6 +41,8 @@ def mint_token(
         customer: whose token it is.
         expires_at: when it stops working; never when None (the CLI's tokens).
         device_id: the device it is issued to, the only one that may revoke it.
+        pin_verified_until: the customer proved their PIN when it was issued; orders through
+            it need no PIN until then.
     """
     token = TOKEN_PREFIX + secrets.token_urlsafe(24)
     session.add(
@@ -48,6 +51,7 @@ def mint_token(
             token_hash=hash_token(token),
             expires_at=expires_at,
             device_id=device_id,
+            pin_verified_until=pin_verified_until,
         )
     )
     session.flush()
@@ -71,6 +75,17 @@ def customer_for_token(session: Session, token: str, now: datetime | None = None
     if customer is None:
         raise CommerceError("auth-invalid", "The API token is not valid.", 401)
     return customer
+
+
+def token_pin_verified(session: Session, token: str, now: datetime | None = None) -> bool:
+    """True while ``token`` (a valid one) carries a PIN proved when it was issued."""
+    now = now or datetime.now(UTC)
+    until = session.scalar(
+        select(ApiToken.pin_verified_until).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    return until is not None and until > now
 
 
 def find_customer(session: Session, who: str) -> Customer:

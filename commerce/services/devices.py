@@ -30,6 +30,9 @@ DEVICE_PREFIX = "dev_"  # a public prefix that marks device tokens
 KINDS = ("home", "kiosk")
 HOME_TOKEN_TTL = timedelta(hours=1)
 KIOSK_TOKEN_TTL = timedelta(minutes=30)
+# After a PIN sign-in at a kiosk, checkout asks for no PIN for this long (idle kiosks sign
+# out after two minutes; a longer visit is asked for the PIN again).
+KIOSK_PIN_WINDOW = timedelta(minutes=15)
 MAX_NAME_LENGTH = 80
 GUEST_NAME = "Guest"
 
@@ -180,7 +183,12 @@ def _kiosk(device: Device) -> str:
 
 
 def _issue(
-    session: Session, device: Device, customer: Customer, ttl: timedelta, now: datetime
+    session: Session,
+    device: Device,
+    customer: Customer,
+    ttl: timedelta,
+    now: datetime,
+    pin_window: timedelta | None = None,
 ) -> dict[str, Any]:
     """A fresh customer token for ``device``, after clearing out the customer's spent ones."""
     session.execute(
@@ -191,7 +199,13 @@ def _issue(
         )
     )
     expires_at = now + ttl
-    token = auth.mint_token(session, customer, expires_at=expires_at, device_id=device.id)
+    token = auth.mint_token(
+        session,
+        customer,
+        expires_at=expires_at,
+        device_id=device.id,
+        pin_verified_until=now + pin_window if pin_window is not None else None,
+    )
     return {
         "customer": {"handle": customer.handle, "name": customer.name},
         "customer_token": token,
@@ -260,7 +274,7 @@ def sign_in(
         else:
             verified = auth.pin_verified(customer, pin)  # raises pin-locked
         if verified and customer is not None:
-            issued = _issue(session, device, customer, KIOSK_TOKEN_TTL, now)
+            issued = _issue(session, device, customer, KIOSK_TOKEN_TTL, now, KIOSK_PIN_WINDOW)
             log.info("kiosk %d: customer %s signed in", device.id, customer.handle)
             return {**issued, "store_id": store_id}
     # committed: the failed attempt counts

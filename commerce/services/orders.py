@@ -38,8 +38,10 @@ def create_quote(
     slot_id: int,
     ttl_seconds: int,
     now: datetime | None = None,
+    pin_verified: bool = False,
 ) -> dict[str, Any]:
-    """Price the basket for pickup at ``store_id`` in ``slot_id``; valid for ``ttl_seconds``."""
+    """Price the basket for pickup at ``store_id`` in ``slot_id``; valid for ``ttl_seconds``.
+    ``pin_verified``: the caller's token carries a proved PIN (the quote then needs none)."""
     now = now or datetime.now(UTC)
     store = get_store(session, store_id)
     slot = pickups.get_slot(session, slot_id, now)
@@ -86,10 +88,12 @@ def create_quote(
     )
     session.add(quote)
     session.flush()
-    return quote_dict(session, quote, customer)
+    return quote_dict(session, quote, customer, pin_verified)
 
 
-def quote_dict(session: Session, quote: Quote, customer: Customer) -> dict[str, Any]:
+def quote_dict(
+    session: Session, quote: Quote, customer: Customer, pin_verified: bool = False
+) -> dict[str, Any]:
     store = get_store(session, quote.store_id)
     slot = session.get(PickupSlot, quote.slot_id)
     names = dict(
@@ -119,7 +123,7 @@ def quote_dict(session: Session, quote: Quote, customer: Customer) -> dict[str, 
         "total": money(quote.total_cents),
         "currency": "GBP",
         "expires_at": quote.expires_at.isoformat(),
-        "pin_required": customer.pin_hash is not None,
+        "pin_required": customer.pin_hash is not None and not pin_verified,
     }
 
 
@@ -169,13 +173,14 @@ def place_order(
     pin: str | None,
     now: datetime | None = None,
     pin_ticket: str | None = None,
+    pin_verified: bool = False,
 ) -> tuple[dict[str, Any], bool]:
     """Place the order for ``quote_id`` once; return (order, created).
 
     The customer's PIN comes as ``pin`` or as a ``pin_ticket`` from ``POST /v1/me/pin/verify``;
     the ticket is used up in the transaction that places the order, so a refused order leaves
-    it valid. Retries and concurrent repeats with the same key get the same order back
-    (created False).
+    it valid; ``pin_verified`` (the caller's token carries a proved PIN) needs neither.
+    Retries and concurrent repeats with the same key get the same order back (created False).
     """
     if not key or len(key) > MAX_KEY_LENGTH:
         raise CommerceError(
@@ -184,7 +189,7 @@ def place_order(
             400,
         )
     now = now or datetime.now(UTC)
-    if pin_ticket is None:
+    if pin_ticket is None and not pin_verified:
         # The PIN check commits its failure count on its own, before anything is ordered.
         pin_error: CommerceError | None = None
         with db.session(write=True) as session:

@@ -13,10 +13,10 @@ from sqlalchemy import select, update
 
 from assistant.errors import CommerceError
 from commerce.db import Database
-from commerce.models import ApiToken, BasketItem, Customer, Device, Store
+from commerce.models import ApiToken, BasketItem, Customer, Device, Order, Store
 from commerce.seed.seeder import DEMO_PIN, customer_phone
 from commerce.services import auth, devices
-from tests.commerce.conftest import bearer, token_for
+from tests.commerce.conftest import bearer, future_slot, token_for
 
 KIOSK_STORE = "riverside"
 
@@ -357,6 +357,83 @@ def test_kiosk_token_works_on_the_basket_for_that_customer_only(
     assert basket_skus(any_db, alice.id) == []
     alice_view = any_client.get("/v1/me/basket", headers=bearer(token_for(any_db, "alice")))
     assert alice_view.json()["items"] == []
+
+
+def quote_and_order(client: TestClient, db: Database, headers: dict[str, str], key: str):
+    """Fill the basket, ask for a quote and place its order without a PIN."""
+    sku = some_sku(client)
+    client.post("/v1/me/basket/items", json={"sku": sku, "quantity": 1}, headers=headers)
+    slot = future_slot(db, KIOSK_STORE)
+    quote = client.post(
+        "/v1/me/checkout/quote", json={"store_id": KIOSK_STORE, "slot_id": slot}, headers=headers
+    )
+    assert quote.status_code == 201, quote.text
+    order = client.post(
+        "/v1/me/orders",
+        json={"quote_id": quote.json()["quote_id"]},
+        headers={**headers, "Idempotency-Key": key},
+    )
+    return quote.json(), order
+
+
+def orders_placed(db: Database, customer_id: int) -> int:
+    with db.session() as session:
+        return len(session.scalars(select(Order).where(Order.customer_id == customer_id)).all())
+
+
+def test_a_pin_sign_in_at_the_kiosk_is_not_asked_for_the_pin_again(
+    any_client, any_db: Database, kiosk
+):
+    _, token = kiosk
+    bob = customer(any_db, "bob")
+    assert bob.pin_hash is not None
+    signed_in = sign_in(any_client, token, loyalty_number=bob.loyalty_number, pin=DEMO_PIN)
+    kiosk_headers = bearer(signed_in.json()["customer_token"])
+    row = token_row(any_db, signed_in.json()["customer_token"])
+    earlier = orders_placed(any_db, bob.id)  # the seeded history
+    assert row.pin_verified_until is not None
+    assert row.pin_verified_until <= datetime.now(UTC) + timedelta(minutes=15, seconds=1)
+
+    quote, order = quote_and_order(any_client, any_db, kiosk_headers, "kiosk-1")
+    assert quote["pin_required"] is False
+    assert order.status_code == 201, order.text
+    assert orders_placed(any_db, bob.id) == earlier + 1
+
+    # bob's other tokens (his home speaker's, the CLI's) still need the PIN
+    quote, order = quote_and_order(any_client, any_db, bearer(token_for(any_db, "bob")), "home")
+    assert quote["pin_required"] is True
+    assert_error(order, 403, "pin-required")
+    assert orders_placed(any_db, bob.id) == earlier + 1
+
+
+def test_the_kiosk_pin_window_closes(any_client, any_db: Database, kiosk):
+    _, token = kiosk
+    bob = customer(any_db, "bob")
+    signed_in = sign_in(any_client, token, loyalty_number=bob.loyalty_number, pin=DEMO_PIN)
+    customer_token = signed_in.json()["customer_token"]
+    earlier = orders_placed(any_db, bob.id)
+    with any_db.session(write=True) as session:
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.token_hash == hashlib.sha256(customer_token.encode()).hexdigest())
+            .values(pin_verified_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    quote, order = quote_and_order(any_client, any_db, bearer(customer_token), "late")
+    assert quote["pin_required"] is True
+    assert_error(order, 403, "pin-required")
+    assert orders_placed(any_db, bob.id) == earlier
+
+
+def test_a_guest_at_the_kiosk_needs_no_pin(any_client, any_db: Database, kiosk):
+    _, token = kiosk
+    guest = any_client.post("/v1/device/guest", headers=bearer(token))
+    assert guest.status_code == 201, guest.text
+    assert token_row(any_db, guest.json()["customer_token"]).pin_verified_until is None
+    quote, order = quote_and_order(
+        any_client, any_db, bearer(guest.json()["customer_token"]), "guest"
+    )
+    assert quote["pin_required"] is False
+    assert order.status_code == 201, order.text
 
 
 def test_home_device_cannot_use_kiosk_endpoints(any_client, any_db: Database):

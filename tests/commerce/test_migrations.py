@@ -32,9 +32,9 @@ def test_checks_are_enforced_by_the_database(any_db: Database):
 
 
 def test_pin_tickets_migration_reverts_and_reapplies(any_db: Database):
-    """0002 (and 0003 above it) come off a live database and go back on, on both databases."""
+    """0002 (and 0003, 0004 above it) come off a live database and go back on, on both databases."""
     config = alembic_config(any_db.url)
-    assert ScriptDirectory.from_config(config).get_current_head() == "0003"
+    assert ScriptDirectory.from_config(config).get_current_head() == "0004"
     with any_db.writer.connect() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")
@@ -114,3 +114,37 @@ def test_device_binding_and_unique_phones_are_enforced_by_the_database(any_db: D
     alices = select(Customer.phone).where(Customer.handle == "alice").scalar_subquery()
     with pytest.raises(IntegrityError), any_db.session(write=True) as session:
         session.execute(update(Customer).where(Customer.handle == "bob").values(phone=alices))
+
+
+def test_token_pin_window_migration_reverts_and_reapplies(any_db: Database):
+    """0004 goes off and on again under a PIN-verified kiosk token: the token keeps working,
+    and after the round trip it no longer carries the PIN (the column's values are gone)."""
+    from datetime import UTC, datetime, timedelta
+
+    from commerce.services import auth, devices
+
+    with any_db.session(write=True) as session:
+        bob = auth.find_customer(session, "bob")
+        kiosk, _ = devices.add_device(session, "kiosk", store_id="riverside")
+        token = auth.mint_token(
+            session,
+            bob,
+            expires_at=datetime.now(UTC) + timedelta(minutes=30),
+            device_id=kiosk.id,
+            pin_verified_until=datetime.now(UTC) + timedelta(minutes=15),
+        )
+        assert auth.token_pin_verified(session, token)
+    config = alembic_config(any_db.url)
+    with any_db.writer.connect() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+        connection.commit()
+        columns = {c["name"] for c in inspect(connection).get_columns("api_tokens")}
+        assert "pin_verified_until" not in columns
+        command.upgrade(config, "head")
+        connection.commit()
+        drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert drift == []
+    with any_db.session() as session:
+        assert auth.customer_for_token(session, token).handle == "bob"
+        assert not auth.token_pin_verified(session, token)
