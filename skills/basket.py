@@ -128,24 +128,39 @@ class ActionRemoveFromBasket(SkillAction):
             product = next(
                 (e["value"] for e in turn.entities("product") if str(e["value"]) in phrase), phrase
             )
-            index = closest(str(product), [i["name"] for i in items])
-            if index is None:
+            lines = basket_lines_for(str(product), items)
+            if not lines:
                 missing.append(phrase)
                 continue
-            item = items[index]
             fewer = number(turn.entity("quantity")) if len(phrases) == 1 else None
-            if fewer and fewer < item["quantity"]:
-                turn.client.change_item(item["sku"], item["quantity"] - fewer)
-                removed.append(speech.product(item, fewer))
-            else:
-                turn.client.remove_item(item["sku"])
-                removed.append(speech.product(item))
+            for item in lines:
+                if fewer and len(lines) == 1 and fewer < item["quantity"]:
+                    turn.client.change_item(item["sku"], item["quantity"] - fewer)
+                    removed.append(speech.product(item, fewer))
+                else:
+                    turn.client.remove_item(item["sku"])
+                    removed.append(speech.product(item))
         if removed:
             turn.say("utter_removed_items", items=speech.join_and(removed))
             say_total(turn)
         if missing or not phrases:
             turn.say("utter_not_in_basket", product=speech.join_and(missing) or "that")
         return []
+
+
+def basket_lines_for(product: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The basket lines ``product`` names: the line whose name it resembles, else every line
+    of the category it names ("remove the pasta" when the basket holds Penne)."""
+    index = closest(product, [i["name"] for i in items])
+    if index is not None:
+        return [items[index]]
+    wanted = product.lower()
+    words = {w.rstrip("s") for w in wanted.split()}
+
+    def named(category: str) -> bool:
+        return bool(category) and (category in wanted or category.rstrip("s") in words)
+
+    return [i for i in items if named(str(i.get("category", "")).lower())]
 
 
 def change_quantity(turn: Turn) -> list[dict[str, Any]]:

@@ -137,3 +137,34 @@ def test_is_it_on_my_list(shop):
         ActionViewBasket(), tracker(text, "view_basket", [entity(text, "product", "eggs")])
     )
     assert responses(messages) == ["utter_in_basket"]
+
+
+def test_removing_by_the_category_a_product_was_added_by(shop):
+    """ "Add some pasta" put Penne in the basket; "remove the pasta" takes it out again."""
+    from skills.twin import _product
+
+    shop.products["PAS-1"] = _product("PAS-1", "Penne", "pasta", 500.0, "g", 0.60)
+    shop.products["PAS-2"] = _product("PAS-2", "Spaghetti", "pasta", 500.0, "g", 0.70)
+    shop.basket_lines = {"PAS-1": 1, "DAI-1": 2}
+    text = "remove the pasta"
+    messages, _ = run(
+        ActionRemoveFromBasket(),
+        tracker(text, "remove_from_basket", [entity(text, "product", "pasta")]),
+    )
+    assert responses(messages)[0] == "utter_removed_items"
+    assert shop.basket_lines == {"DAI-1": 2}
+
+    shop.basket_lines = {"PAS-1": 1, "PAS-2": 2, "DAI-1": 2}
+    run(
+        ActionRemoveFromBasket(),
+        tracker(text, "remove_from_basket", [entity(text, "product", "pasta")]),
+    )
+    assert shop.basket_lines == {"DAI-1": 2}, "all the pasta, nothing else"
+
+    text = "remove the cheese"
+    messages, _ = run(
+        ActionRemoveFromBasket(),
+        tracker(text, "remove_from_basket", [entity(text, "product", "cheese")]),
+    )
+    assert responses(messages) == ["utter_not_in_basket"]
+    assert shop.basket_lines == {"DAI-1": 2}
