@@ -234,7 +234,11 @@ class ProcessRecognition:
         self._pending = worker.begin(rid)
         self._shown = ""
         self._finished = False
-        worker.send(("start", rid))
+        try:
+            worker.send(("start", rid))
+        except SpeechToTextError:
+            worker.forget(rid)
+            raise
         # an utterance dropped unfinished (its device went away) frees its decoder
         self._finalizer = weakref.finalize(self, _cancel, worker, rid)
 
