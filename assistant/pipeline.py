@@ -29,7 +29,7 @@ from assistant.events import (
     TurnDone,
 )
 from audio import tts
-from audio.base import AudioChunk, Speaker, Transcriber, Transcript
+from audio.base import AudioChunk, Speaker, SpeakerState, Transcriber, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,7 @@ class VoicePipeline:
         self.bus = bus or EventBus()
         self.speech_clock = speech_clock
         self.clock = clock
+        self.speaker_state = SpeakerState()  # the customer's voice and room, between turns
 
     def hear(self, chunks: Iterable[AudioChunk]) -> tuple[Transcript, float]:
         """Recognise one utterance as its audio arrives; (transcript, when speech ended).
@@ -130,7 +131,7 @@ class VoicePipeline:
         awaited: a PIN is never shown, logged or stored.
         """
         self.bus.emit(Listening())
-        recognition = self.transcriber.start()
+        recognition = self.transcriber.start(self.speaker_state)
         private = self.conversation.expecting_pin
         for chunk in chunks:
             partial = recognition.accept(chunk)

@@ -7,7 +7,7 @@ mono PCM; ``audio.formats`` converts anything else once, at the boundary, or ref
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 RATE = 16_000  # samples per second the engines take
@@ -38,6 +38,16 @@ class Transcript:
     raw_text: str | None = None  # what the engine heard, when a correction step changed it
 
 
+@dataclass
+class SpeakerState:
+    """What engines learn about one conversation's voice and room, carried from one of its
+    utterances to the next and never to another conversation's: pocketsphinx's cepstral mean
+    (the average colour of the channel, which its features are normalised by). One per
+    audio stream; engines keep what they need under their own keys."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+
 class Recognition(Protocol):
     """One utterance being recognised as its audio arrives (streaming engines)."""
 
@@ -55,8 +65,8 @@ class Transcriber(Protocol):
 
     name: str
 
-    def start(self) -> Recognition:
-        """Begin one utterance."""
+    def start(self, speaker: SpeakerState | None = None) -> Recognition:
+        """Begin one utterance (of the conversation ``speaker`` describes, if given)."""
         ...
 
     def transcribe(self, audio: AudioChunk) -> Transcript:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import jellyfish
 from rapidfuzz import fuzz, process
 
-from audio.base import AudioChunk, Recognition, Transcriber, Transcript
+from audio.base import AudioChunk, Recognition, SpeakerState, Transcriber, Transcript
 from audio.text import normalize
 
 NUMBER_HOMOPHONES = {"to": "two", "too": "two", "for": "four", "won": "one", "ate": "eight"}
@@ -173,8 +173,8 @@ class CorrectingTranscriber:
         self.name = inner.name
         self.corrector = corrector
 
-    def start(self) -> CorrectingRecognition:
-        return CorrectingRecognition(self.inner.start(), self.corrector)
+    def start(self, speaker: SpeakerState | None = None) -> CorrectingRecognition:
+        return CorrectingRecognition(self.inner.start(speaker), self.corrector)
 
     def transcribe(self, audio: AudioChunk) -> Transcript:
         return self.corrector.correct_transcript(self.inner.transcribe(audio))

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Recognition, Transcriber, Transcript
+from audio.base import (
+    CHANNELS,
+    RATE,
+    WIDTH,
+    AudioChunk,
+    Recognition,
+    SpeakerState,
+    Transcriber,
+    Transcript,
+)
 from audio.formats import require_engine_format
 
 FRAME_BYTES = RATE // 100 * WIDTH  # WebRTC's audio processing works on 10 ms frames
@@ -55,10 +64,10 @@ class NoiseSuppressor:
 
 
 class DenoisingRecognition:
-    def __init__(self, owner: DenoisingTranscriber) -> None:
+    def __init__(self, owner: DenoisingTranscriber, speaker: SpeakerState | None) -> None:
         self._owner = owner
-        self._heard = owner.inner.start()
-        self._suppressed = owner.suppressed_engine.start()
+        self._heard = owner.inner.start(speaker)
+        self._suppressed = owner.suppressed_engine.start(speaker)
         self._suppressor = NoiseSuppressor(owner.level)
         self._audio = bytearray()
         self._clean = False  # decided early: the suppressed stream is not needed
@@ -107,8 +116,8 @@ class DenoisingTranscriber:
         self.snr_threshold_db = snr_threshold_db
         self.level = level
 
-    def start(self) -> Recognition:
-        return DenoisingRecognition(self)
+    def start(self, speaker: SpeakerState | None = None) -> Recognition:
+        return DenoisingRecognition(self, speaker)
 
     def transcribe(self, audio: AudioChunk) -> Transcript:
         require_engine_format(audio)

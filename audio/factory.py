@@ -65,14 +65,22 @@ def build_transcriber(
     if below > 0 if denoise is None else denoise:
         from audio.denoise import DenoisingTranscriber
 
-        twin = _engine(settings, engine, shop if use_shop else None, sessions)
+        twin = _engine(
+            settings, engine, shop if use_shop else None, sessions, "pocketsphinx-cmn-suppressed"
+        )
         inner = DenoisingTranscriber(inner, twin, snr_threshold_db=below or 30.0)
     if use_correction and shop is not None:
         return CorrectingTranscriber(inner, build_corrector(settings, shop))
     return inner
 
 
-def _engine(settings: Settings, engine: str, shop: ShopModel | None, sessions: int) -> Transcriber:
+def _engine(
+    settings: Settings,
+    engine: str,
+    shop: ShopModel | None,
+    sessions: int,
+    state_key: str = "pocketsphinx-cmn",
+) -> Transcriber:
     speech = settings.speech
     if engine == "vosk":
         from audio.stt_vosk import VoskTranscriber
@@ -89,6 +97,7 @@ def _engine(settings: Settings, engine: str, shop: ShopModel | None, sessions: i
             pool_size=max(2, sessions),
             preload=min(sessions, PRELOADED_DECODERS),
             noise_floor_rms=speech.noise_floor_rms,
+            state_key=state_key,
         )
     from assistant.errors import ConfigError
 

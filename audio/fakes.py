@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterable, Iterator
 
 from assistant.errors import SpeechToTextError
-from audio.base import AudioChunk, Transcript
+from audio.base import AudioChunk, SpeakerState, Transcript
 from audio.formats import require_engine_format
 
 
@@ -64,7 +64,7 @@ class FixedTranscriber:
         self._next += 1
         return text
 
-    def start(self) -> FixedRecognition:
+    def start(self, speaker: SpeakerState | None = None) -> FixedRecognition:
         return FixedRecognition(self, self._take())
 
     def transcribe(self, audio: AudioChunk) -> Transcript:

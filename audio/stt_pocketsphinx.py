@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import SpeechToTextError
-from audio.base import AudioChunk, Transcript
+from audio.base import AudioChunk, SpeakerState, Transcript
 from audio.formats import require_engine_format
 from audio.noise_floor import NoiseFloor
 from audio.shop_lm import ShopModel
@@ -35,14 +35,28 @@ def model_path() -> Path:
 
 
 class PocketsphinxRecognition:
-    """One utterance decoded as its audio arrives; partials come from the running hypothesis."""
+    """One utterance decoded as its audio arrives; partials come from the running hypothesis.
 
-    def __init__(self, owner: PocketsphinxTranscriber, decoder: Any) -> None:
+    With a ``speaker`` (the conversation's state) the decoder's front end starts afresh and
+    its live cepstral mean from where the conversation's last utterance left it, so nothing a
+    pooled decoder learned from another conversation's voice or room carries over. Measured
+    on half the speech benchmark's sentences streamed per voice, against carrying whatever
+    the decoder heard last: WER clean 7.3 % -> 6.9 %, pink noise at 10 dB 35.8 % -> 30.8 %.
+    """
+
+    def __init__(
+        self, owner: PocketsphinxTranscriber, decoder: Any, speaker: SpeakerState | None = None
+    ) -> None:
         self._owner = owner
         self._decoder: Any | None = decoder
+        self._speaker = speaker
         self._partial = ""
         self._decode_s = 0.0
         self._floor = NoiseFloor(owner.noise_floor_rms)
+        if speaker is not None:
+            decoder.reinit_feat()  # drops the front end's noise estimate of the last stream
+            if owner.state_key in speaker.values:
+                decoder.set_cmn(speaker.values[owner.state_key])
         decoder.start_utt()
 
     def accept(self, chunk: AudioChunk) -> str | None:
@@ -68,6 +82,8 @@ class PocketsphinxRecognition:
         try:
             decoder.end_utt()
             transcript = self._owner._transcript(decoder)
+            if self._speaker is not None:
+                self._speaker.values[self._owner.state_key] = decoder.get_cmn()
         except RuntimeError as err:
             raise SpeechToTextError("stt-failed", f"pocketsphinx: {err}") from err
         finally:
@@ -97,6 +113,8 @@ class PocketsphinxTranscriber:
         pool_size: decoders kept for concurrent utterances (one transcriber may serve many
             sessions: the gateway shares one, so a new session costs no model loading).
         preload: decoders loaded now rather than on the first utterances.
+        state_key: where a conversation's ``SpeakerState`` keeps this engine's cepstral mean
+            (the noise-suppressed twin of an engine keeps its own).
     """
 
     def __init__(
@@ -106,8 +124,10 @@ class PocketsphinxTranscriber:
         pool_size: int = 2,
         preload: int = 1,
         noise_floor_rms: float = 20.0,
+        state_key: str = "pocketsphinx-cmn",
     ) -> None:
         self.noise_floor_rms = noise_floor_rms
+        self.state_key = state_key
         self.name = "pocketsphinx" if shop is not None else "pocketsphinx-general"
         self._config: dict[str, Any] = {
             "hmm": str(model_path()),
@@ -159,8 +179,8 @@ class PocketsphinxTranscriber:
         confidence = min(1.0, max(0.0, float(hyp.prob)))
         return Transcript(" ".join(hyp.hypstr.split()), self.name, confidence)
 
-    def start(self) -> PocketsphinxRecognition:
-        return PocketsphinxRecognition(self, self._borrow())
+    def start(self, speaker: SpeakerState | None = None) -> PocketsphinxRecognition:
+        return PocketsphinxRecognition(self, self._borrow(), speaker)
 
     def transcribe(self, audio: AudioChunk) -> Transcript:
         require_engine_format(audio)

@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError, SpeechToTextError
-from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Transcript
+from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, SpeakerState, Transcript
 from audio.formats import require_engine_format
 
 if TYPE_CHECKING:
@@ -54,10 +54,10 @@ def default_processes() -> int:
 def _worker_main(conn: Connection, settings: Settings, sessions: int) -> None:
     """Build the recogniser, then serve requests until told to stop or the pipe closes.
 
-    Requests: ("start", id) ("accept", id, pcm) ("finish", id) ("cancel", id)
-    ("transcribe", id, pcm) ("stop",). Replies: ("ready", engine name) or ("failed", code,
-    message) once; then ("partial", id, text) ("done", id, Transcript) ("error", id, code,
-    message).
+    Requests: ("start", id, speaker state values) ("accept", id, pcm) ("finish", id)
+    ("cancel", id) ("transcribe", id, pcm) ("stop",). Replies: ("ready", engine name) or
+    ("failed", code, message) once; then ("partial", id, text) ("done", id, Transcript,
+    speaker state values) ("error", id, code, message).
     """
     from audio import factory
 
@@ -68,6 +68,7 @@ def _worker_main(conn: Connection, settings: Settings, sessions: int) -> None:
         return
     conn.send(("ready", transcriber.name))
     recognitions: dict[int, Any] = {}
+    speakers: dict[int, SpeakerState] = {}
     while True:
         try:
             request = conn.recv()
@@ -79,7 +80,8 @@ def _worker_main(conn: Connection, settings: Settings, sessions: int) -> None:
         rid = request[1]
         try:
             if kind == "start":
-                recognitions[rid] = transcriber.start()
+                speakers[rid] = SpeakerState(dict(request[2]))
+                recognitions[rid] = transcriber.start(speakers[rid])
             elif kind == "accept":
                 recognition = recognitions.get(rid)
                 if recognition is None:
@@ -90,17 +92,20 @@ def _worker_main(conn: Connection, settings: Settings, sessions: int) -> None:
             elif kind == "finish":
                 recognition = recognitions.pop(rid, None)
                 if recognition is not None:
-                    conn.send(("done", rid, recognition.finish()))
+                    transcript = recognition.finish()
+                    conn.send(("done", rid, transcript, speakers.pop(rid).values))
             elif kind == "cancel":
                 recognition = recognitions.pop(rid, None)
+                speakers.pop(rid, None)
                 if recognition is not None:
                     with contextlib.suppress(AssistantError):
                         recognition.finish()  # gives its decoder back to the pool
             elif kind == "transcribe":
                 audio = AudioChunk(RATE, WIDTH, CHANNELS, request[2])
-                conn.send(("done", rid, transcriber.transcribe(audio)))
+                conn.send(("done", rid, transcriber.transcribe(audio), {}))
         except AssistantError as err:
             recognitions.pop(rid, None)
+            speakers.pop(rid, None)
             conn.send(("error", rid, err.code, err.message))
 
 
@@ -112,6 +117,7 @@ class _Pending:
     done: threading.Event = field(default_factory=threading.Event)
     partial: str = ""
     result: Transcript | None = None
+    speaker: dict[str, str] = field(default_factory=dict)  # the state after the utterance
     error: tuple[str, str] | None = None
 
 
@@ -192,7 +198,7 @@ class _Worker:
             if kind == "partial":
                 pending.partial = reply[2]
             elif kind == "done":
-                pending.result = reply[2]
+                pending.result, pending.speaker = reply[2], reply[3]
                 pending.done.set()
             elif kind == "error":
                 pending.error = (reply[2], reply[3])
@@ -227,15 +233,16 @@ class _Worker:
 class ProcessRecognition:
     """One utterance decoded in a worker process."""
 
-    def __init__(self, worker: _Worker, rid: int) -> None:
+    def __init__(self, worker: _Worker, rid: int, speaker: SpeakerState | None = None) -> None:
         self._worker = worker
         self._rid = rid
+        self._speaker = speaker
         self.worker_pid = worker.process.pid  # which process decodes it (tests, logs)
         self._pending = worker.begin(rid)
         self._shown = ""
         self._finished = False
         try:
-            worker.send(("start", rid))
+            worker.send(("start", rid, dict(speaker.values) if speaker is not None else {}))
         except SpeechToTextError:
             worker.forget(rid)
             raise
@@ -267,6 +274,8 @@ class ProcessRecognition:
             if self._pending.error is not None:
                 raise SpeechToTextError(*self._pending.error)
             assert self._pending.result is not None
+            if self._speaker is not None:
+                self._speaker.values.update(self._pending.speaker)
             return self._pending.result
         finally:
             self._close()
@@ -339,8 +348,10 @@ class ProcessTranscriber:
             )
             return self._workers[order[0]]
 
-    def start(self) -> ProcessRecognition:
-        return ProcessRecognition(self._pick(), next(self._ids))
+    def start(self, speaker: SpeakerState | None = None) -> ProcessRecognition:
+        """``speaker``: the conversation's state, sent with the utterance to whichever worker
+        decodes it and brought back when it is finished."""
+        return ProcessRecognition(self._pick(), next(self._ids), speaker)
 
     def transcribe(self, audio: AudioChunk) -> Transcript:
         require_engine_format(audio)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import SpeechToTextError
-from audio.base import RATE, AudioChunk, Transcript
+from audio.base import RATE, AudioChunk, SpeakerState, Transcript
 from audio.formats import require_engine_format
 from audio.shop_lm import UNK
 
@@ -161,7 +161,8 @@ class VoskTranscriber:
         except queue.Empty:
             return self._new_recognizer()
 
-    def start(self) -> VoskRecognition:
+    def start(self, speaker: SpeakerState | None = None) -> VoskRecognition:
+        """``speaker`` is accepted for the interface; vosk keeps no state between utterances."""
         return VoskRecognition(self, self._borrow())
 
     def transcribe(self, audio: AudioChunk) -> Transcript:

@@ -22,7 +22,16 @@ from typing import TYPE_CHECKING
 
 import webrtcvad
 
-from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Recognition, Transcriber, Transcript
+from audio.base import (
+    CHANNELS,
+    RATE,
+    WIDTH,
+    AudioChunk,
+    Recognition,
+    SpeakerState,
+    Transcriber,
+    Transcript,
+)
 from audio.formats import StreamConverter, is_engine_format
 
 if TYPE_CHECKING:
@@ -204,16 +213,18 @@ def listen(
     """Endpoint a stream and recognise each utterance while it is spoken.
 
     The recogniser is fed from the moment speech starts (pre-roll included), so partial
-    transcripts arrive during the utterance and the final one right after its end.
+    transcripts arrive during the utterance and the final one right after its end. What the
+    engine learns of the speaker carries over between the stream's utterances only.
     """
     recognition: Recognition | None = None
     fed = 0  # bytes of the current utterance already given to the recogniser
+    speaker = SpeakerState()  # this stream's voice and room, carried between its utterances
 
     def drain(events: list[EndpointEvent]) -> Iterator[ListenEvent]:
         nonlocal recognition, fed
         for event in events:
             if isinstance(event, SpeechStarted):
-                recognition = transcriber.start()
+                recognition = transcriber.start(speaker)
                 fed = 0
                 yield event
             else:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from audio import formats
-from audio.base import AudioChunk, Transcript
+from audio.base import AudioChunk, SpeakerState, Transcript
 from audio.denoise import DenoisingTranscriber, NoiseSuppressor, snr_db
 from audio.shop_lm import ShopModel
 from audio.stt_pocketsphinx import PocketsphinxTranscriber
@@ -49,7 +49,7 @@ class _Engine:
 
     name = "fake"
 
-    def start(self) -> _Recognition:
+    def start(self, speaker: SpeakerState | None = None) -> _Recognition:
         return _Recognition()
 
     def transcribe(self, audio: AudioChunk) -> Transcript:

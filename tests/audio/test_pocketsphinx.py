@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import pytest
 
-from audio.base import AudioChunk
+from audio.base import AudioChunk, SpeakerState
 from audio.formats import split
 from audio.shop_lm import ShopModel
 from audio.stt_pocketsphinx import PocketsphinxTranscriber
+from audio.synthetic import mix_noise
 from audio.text import word_errors
 
 Speak = Callable[[str, str], AudioChunk]
@@ -110,3 +111,36 @@ def test_a_noise_floor_rescues_a_too_clean_robotic_voice(shop: ShopModel, speak:
     print(f"espeak-ng WER: {bare_wer:.2f} bare, {floor_wer:.2f} with floor")
     assert floor_wer < bare_wer
     assert floor_wer <= 0.2
+
+
+def stream_with(
+    engine: PocketsphinxTranscriber, audio: AudioChunk, speaker: SpeakerState | None
+) -> str:
+    recognition = engine.start(speaker)
+    for chunk in split(audio, 50):
+        recognition.accept(chunk)
+    return recognition.finish().text
+
+
+def cmn(speaker: SpeakerState) -> list[float]:
+    return [float(v) for v in speaker.values["pocketsphinx-cmn"].split(",")]
+
+
+def test_a_conversation_starts_from_its_own_voice_not_the_last_one_the_decoder_heard(
+    shop: ShopModel, speak: Speak
+) -> None:
+    """One decoder serves two conversations in turn; what conversation B's noisy room taught
+    it does not reach conversation A's next utterance."""
+    engine = PocketsphinxTranscriber(shop, pool_size=1)  # every utterance gets the same decoder
+    a = SpeakerState()
+    stream_with(engine, speak("hello there", "kal"), a)
+    learned = dict(a.values)
+    assert cmn(a)[0] != 0.0
+
+    first = SpeakerState(dict(learned))
+    text = stream_with(engine, speak("what is in my basket", "kal"), first)
+    stream_with(engine, mix_noise(speak("where is my order", "slt"), 5.0), SpeakerState())
+    again = SpeakerState(dict(learned))
+    assert stream_with(engine, speak("what is in my basket", "kal"), again) == text
+    assert cmn(again) == pytest.approx(cmn(first), abs=0.05)
+    assert text == "what is in my basket"

@@ -17,7 +17,7 @@ import pytest
 from assistant.errors import SpeechToTextError
 from assistant.settings import Settings, load_settings
 from audio import factory
-from audio.base import AudioChunk
+from audio.base import AudioChunk, SpeakerState
 from audio.formats import split
 from audio.shop_lm import ShopModel
 from audio.stt_processes import ProcessTranscriber
@@ -136,3 +136,28 @@ def test_a_worker_that_cannot_load_its_model_says_which(settings: Settings, tmp_
         ProcessTranscriber(missing, processes=1)
     assert failed.value.code == "stt-model-missing"
     assert "models download" in failed.value.message
+
+
+def test_a_conversations_speaker_state_travels_with_its_utterances(
+    workers: ProcessTranscriber, speak: Speak
+) -> None:
+    """Whichever worker decodes a conversation's utterance starts from what its earlier
+    utterances taught (pocketsphinx's cepstral mean, one for each of the twin decoders)."""
+    speaker = SpeakerState()
+    recognition = workers.start(speaker)
+    recognition.accept(speak("hello there", "kal"))
+    recognition.finish()
+    assert set(speaker.values) == {"pocketsphinx-cmn", "pocketsphinx-cmn-suppressed"}
+    learned = dict(speaker.values)
+
+    states = [SpeakerState(dict(learned)) for _ in range(2)]
+    recognitions = [workers.start(state) for state in states]  # one on each worker
+    assert recognitions[0].worker_pid != recognitions[1].worker_pid
+    audio = speak("what is in my basket", "kal")
+    for recognition in recognitions:
+        recognition.accept(audio)
+    assert [r.finish().text for r in recognitions] == ["what is in my basket"] * 2
+    before = [float(v) for v in learned["pocketsphinx-cmn"].split(",")]
+    after = [[float(v) for v in s.values["pocketsphinx-cmn"].split(",")] for s in states]
+    assert after[0] != before, "the utterance taught the state something"
+    assert after[1] == pytest.approx(after[0], abs=0.05), "the same, whichever worker decoded"
