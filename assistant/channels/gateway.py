@@ -588,6 +588,8 @@ class Gateway:
                 self._detached_at.pop(resume, None)
                 return old
         if len(self.sessions) >= self.max_sessions:
+            self._evict_detached()
+        if len(self.sessions) >= self.max_sessions:
             raise GatewayError("gateway-full", "Too many devices connected; try again.", 1013)
         session_id = secrets.token_urlsafe(12)
         session = Session(
@@ -611,11 +613,21 @@ class Gateway:
         now = time.monotonic()
         for session_id, at in list(self._detached_at.items()):
             if now - at > self.resume_window_s:
-                session = self.sessions.pop(session_id, None)
-                self._detached_at.pop(session_id, None)
-                if session is not None:
-                    session._sign_out("disconnected")
-                    session.close()
+                self._end_detached(session_id)
+
+    def _evict_detached(self) -> None:
+        """A device connecting to a full gateway takes the place of the session that has
+        waited longest for its device to come back: connected devices come first."""
+        oldest = min(self._detached_at, key=lambda sid: self._detached_at[sid], default=None)
+        if oldest is not None:
+            self._end_detached(oldest)
+
+    def _end_detached(self, session_id: str) -> None:
+        session = self.sessions.pop(session_id, None)
+        self._detached_at.pop(session_id, None)
+        if session is not None:
+            session._sign_out("disconnected")
+            session.close()
 
     def close(self) -> None:
         for session in self.sessions.values():

@@ -188,6 +188,44 @@ def test_a_session_is_not_resumed_by_another_device(gateway: GatewayServer) -> N
         other.close()
 
 
+def wait_for(condition: Any, timeout_s: float = 10.0) -> None:
+    done = threading.Event()
+    for _ in range(int(timeout_s / 0.05)):
+        if condition():
+            return
+        done.wait(0.05)
+    raise AssertionError("the gateway did not get there in time")
+
+
+def test_a_full_gateway_gives_a_gone_devices_place_to_a_new_one(gateway: GatewayServer) -> None:
+    """Sessions waiting for their device to reconnect do not keep connected devices out."""
+    gw = gateway.gateway
+    for session_id in list(gw._detached_at):  # leftovers of earlier tests
+        gw._end_detached(session_id)
+    limit = gw.max_sessions
+    first = DeviceClient(gateway.url, gateway.add_device(home="grace"))
+    second = DeviceClient(gateway.url, gateway.add_device(home="heidi"))
+    clients = [second]
+    try:
+        gw.max_sessions = len(gw.sessions)  # full
+        gone = first.session_id
+        first.close()  # grace's speaker drops off
+        wait_for(lambda: gone in gw._detached_at)
+
+        third = DeviceClient(gateway.url, gateway.add_device(home="dave"))
+        clients.append(third)
+        assert third.ready["customer"]["handle"] == "dave"
+        assert gone not in gw.sessions, "the session that waited longest made room"
+
+        with pytest.raises(DeviceError) as refused:  # full of connected devices: refused
+            clients.append(DeviceClient(gateway.url, gateway.add_device(home="judy")))
+        assert refused.value.code == "gateway-full"
+    finally:
+        gw.max_sessions = limit
+        for client in clients:
+            client.close()
+
+
 def loyalty_number(shop: Shop, handle: str) -> str:
     return str(shop.scalar("SELECT loyalty_number FROM customers WHERE handle = :h", h=handle))
 
