@@ -41,9 +41,17 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--idle-timeout", type=float, default=120.0, help="kiosk: seconds")
+    serve.add_argument(
+        "--tls-cert", type=Path, help="serve https/wss with this certificate (PEM); browsers "
+        "give a kiosk page its microphone only over https or on localhost"
+    )  # fmt: skip
+    serve.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
 
     device = commands.add_parser("device", help="the reference device client of the gateway")
     device.add_argument("--url", default="ws://127.0.0.1:8765/v1/stream")
+    device.add_argument(
+        "--ca", type=Path, help="wss: trust this certificate (a gateway's self-signed one)"
+    )
     device.add_argument("--token", required=True, help="a device token (catalog device add)")
     device.add_argument("--wav", nargs="+", type=Path, metavar="FILE", help="one turn per file")
     device.add_argument("--text", nargs="+", metavar="LINE", help="typed turns")
@@ -98,12 +106,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         from assistant.channels import gateway
 
-        gateway.serve(settings, args.host, args.port, args.idle_timeout)
+        tls = gateway.Tls.from_args(args.tls_cert, args.tls_key)
+        gateway.serve(settings, args.host, args.port, args.idle_timeout, tls)
         return 0
     if args.command == "device":
         from assistant.channels import device as client
 
-        connection = client.DeviceClient(args.url, args.token)
+        connection = client.DeviceClient(args.url, args.token, ca=args.ca)
         try:
             if args.wav:
                 client.run_files(

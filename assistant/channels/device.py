@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -34,12 +35,18 @@ class DeviceError(AssistantError):
 class DeviceClient:
     """One connection to the gateway: hello, then audio / control out and events in."""
 
-    def __init__(self, url: str, token: str, resume: str | None = None) -> None:
+    def __init__(
+        self, url: str, token: str, resume: str | None = None, ca: Path | None = None
+    ) -> None:
+        """``ca``: for a ``wss://`` gateway with a certificate no system authority signed."""
         self.url = url
         self.token = token
+        tls = ssl.create_default_context(cafile=str(ca)) if ca is not None else None
         try:
             # no per-message compression: PCM hardly compresses and it costs both ends CPU
-            self._connection = connect(url, open_timeout=10, max_size=2**22, compression=None)
+            self._connection = connect(
+                url, open_timeout=10, max_size=2**22, compression=None, ssl=tls
+            )
             self.ws: ClientConnection = self._connection.__enter__()
         except (OSError, TimeoutError) as err:
             raise DeviceError("gateway-unreachable", f"cannot reach {url}: {err}") from err

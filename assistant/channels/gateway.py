@@ -33,7 +33,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from assistant.chat import PIN_SHOWN, ChatSession
 from assistant.dialogue import RasaDialogue
-from assistant.errors import AssistantError, CommerceError
+from assistant.errors import AssistantError, CommerceError, ConfigError
 from assistant.pipeline import NOTHING_HEARD
 from assistant.settings import Settings
 from audio import formats, vad
@@ -769,7 +769,33 @@ async def _write(ws: WebSocket, outbox: asyncio.Queue[Outgoing | None]) -> None:
             return
 
 
-def serve(settings: Settings, host: str, port: int, idle_timeout_s: float = 120.0) -> None:
+@dataclass(frozen=True)
+class Tls:
+    """The certificate and key the gateway serves https / wss with."""
+
+    cert: Path
+    key: Path
+
+    @classmethod
+    def from_args(cls, cert: Path | None, key: Path | None) -> Tls | None:
+        """From ``--tls-cert`` / ``--tls-key``: both or neither, and both readable."""
+        if cert is None and key is None:
+            return None
+        if cert is None or key is None:
+            raise ConfigError("config-invalid", "Give --tls-cert and --tls-key together.")
+        for path in (cert, key):
+            if not path.is_file():
+                raise ConfigError("config-invalid", f"{path} is not a readable file.")
+        return cls(cert, key)
+
+
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    idle_timeout_s: float = 120.0,
+    tls: Tls | None = None,
+) -> None:
     """`run_assistant.py serve`: start what is needed, then the gateway (until Ctrl-C)."""
     from assistant.services import running
     from assistant.training import train
@@ -777,16 +803,23 @@ def serve(settings: Settings, host: str, port: int, idle_timeout_s: float = 120.
 
     train(settings)
     factory.shop_model(settings)  # build the shop language model once, before devices come
+    ws, http = ("wss", "https") if tls else ("ws", "http")
     with running(settings) as stack:
         print(
-            f"Voice gateway on ws://{host}:{port}/v1/stream, kiosk page http://{host}:{port}/ "
+            f"Voice gateway on {ws}://{host}:{port}/v1/stream, kiosk page {http}://{host}:{port}/ "
             "(add a device: run_assistant.py catalog device add --home alice | --kiosk STORE)",
             flush=True,
         )
-        serve_gateway(stack.settings, host, port, idle_timeout_s)
+        serve_gateway(stack.settings, host, port, idle_timeout_s, tls)
 
 
-def serve_gateway(settings: Settings, host: str, port: int, idle_timeout_s: float = 120.0) -> None:
+def serve_gateway(
+    settings: Settings,
+    host: str,
+    port: int,
+    idle_timeout_s: float = 120.0,
+    tls: Tls | None = None,
+) -> None:
     """The gateway alone, in front of a running commerce service, Rasa and action server
     (``settings`` says where they are); until Ctrl-C or SIGTERM. The load benchmark runs it in
     a process of its own."""
@@ -804,6 +837,8 @@ def serve_gateway(settings: Settings, host: str, port: int, idle_timeout_s: floa
             port=port,
             log_level="warning",
             ws_per_message_deflate=False,  # PCM hardly compresses; deflate costs CPU per frame
+            ssl_certfile=str(tls.cert) if tls else None,
+            ssl_keyfile=str(tls.key) if tls else None,
         )
     finally:
         close_gateway(gateway)
