@@ -148,9 +148,14 @@ class ActionRemoveFromBasket(SkillAction):
         return []
 
 
+FILLER = frozenset({"the", "a", "an", "some", "my", "of", "any", "all"})
+
+
 def basket_lines_for(product: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The basket lines ``product`` names: the line whose name it resembles, else every line
-    of the category it names ("remove the pasta" when the basket holds Penne)."""
+    of the category it names ("remove the pasta" when the basket holds Penne), else every
+    line one of whose other names has its words ("the cheese": Mild Cheddar, alias "cheddar
+    cheese")."""
     index = closest(product, [i["name"] for i in items])
     if index is not None:
         return [items[index]]
@@ -160,7 +165,15 @@ def basket_lines_for(product: str, items: list[dict[str, Any]]) -> list[dict[str
     def named(category: str) -> bool:
         return bool(category) and (category in wanted or category.rstrip("s") in words)
 
-    return [i for i in items if named(str(i.get("category", "")).lower())]
+    by_category = [i for i in items if named(str(i.get("category", "")).lower())]
+    if by_category:
+        return by_category
+
+    def called(synonym: str) -> bool:
+        return bool(words) and words <= {w.rstrip("s") for w in synonym.lower().split()}
+
+    words -= FILLER
+    return [i for i in items if any(called(str(s)) for s in i.get("synonyms") or [])]
 
 
 def change_quantity(turn: Turn) -> list[dict[str, Any]]:

@@ -191,6 +191,7 @@ class SlotsResponse(BaseModel):
 
 
 class BasketLine(ProductOut):
+    synonyms: list[str] = []  # what customers also call the product
     quantity: int
     line_total: float
 

@@ -42,6 +42,8 @@ def view(session: Session, customer: Customer, store_id: str | None = None) -> d
         out.append(
             {
                 **product_dict(item.product, in_stock),
+                # what customers also call it ("cheddar cheese"): "remove the cheese" finds it
+                "synonyms": list(item.product.synonyms or []),
                 "quantity": item.quantity,
                 "line_total": money(line_total),
             }

@@ -43,6 +43,22 @@ def test_add_change_remove(client: TestClient, sqlite_db: Database):
     assert basket_rows(sqlite_db, "carol") == {}
 
 
+def test_basket_lines_carry_what_customers_also_call_the_product(
+    client: TestClient, sqlite_db: Database
+):
+    headers = bearer(token_for(sqlite_db, "carol"))
+    with sqlite_db.session() as session:
+        cheddar = session.scalars(select(Product).where(Product.category == "cheddar")).first()
+        assert cheddar is not None
+        sku, synonyms = cheddar.sku, list(cheddar.synonyms)
+    assert "cheddar cheese" in synonyms
+    body = client.post(
+        "/v1/me/basket/items", json={"sku": sku, "quantity": 1}, headers=headers
+    ).json()
+    line = next(i for i in body["items"] if i["sku"] == sku)
+    assert line["synonyms"] == synonyms
+
+
 def test_usual_is_what_is_bought_regularly(client: TestClient, sqlite_db: Database):
     headers = bearer(token_for(sqlite_db, "alice"))
     usual = client.get("/v1/me/usual", headers=headers).json()["items"]

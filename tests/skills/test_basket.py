@@ -168,3 +168,22 @@ def test_removing_by_the_category_a_product_was_added_by(shop):
     )
     assert responses(messages) == ["utter_not_in_basket"]
     assert shop.basket_lines == {"DAI-1": 2}
+
+
+def test_removing_by_another_name_of_the_product(shop):
+    """ "Add some cheddar cheese" put Mild Cheddar in (category cheddar, also called "cheddar
+    cheese"); "remove the cheese" takes it out."""
+    from skills.twin import _product
+
+    shop.products["CHE-1"] = {
+        **_product("CHE-1", "Mild Cheddar", "cheddar", 400.0, "g", 2.50),
+        "synonyms": ["cheddar cheese"],
+    }
+    shop.basket_lines = {"CHE-1": 1, "DAI-1": 2}
+    text = "remove the cheese"
+    messages, _ = run(
+        ActionRemoveFromBasket(),
+        tracker(text, "remove_from_basket", [entity(text, "product", "cheese")]),
+    )
+    assert responses(messages)[0] == "utter_removed_items"
+    assert shop.basket_lines == {"DAI-1": 2}
