@@ -119,6 +119,19 @@ class GatewayServer:
             db.dispose()
         return token
 
+    def end_sessions(self, session_ids: list[str], timeout_s: float = 10.0) -> None:
+        """Sign out and drop sessions whose devices have disconnected (as the resume window
+        running out would), so their customer tokens do not outlive the test."""
+        deadline = time.monotonic() + timeout_s
+        for session_id in session_ids:
+            while (
+                session_id in self.gateway.sessions
+                and session_id not in self.gateway._detached_at
+                and time.monotonic() < deadline
+            ):
+                time.sleep(0.05)
+            self.gateway._end_detached(session_id)
+
 
 @pytest.fixture(scope="session")
 def gateway(stack: Stack) -> Iterator[GatewayServer]:

@@ -277,6 +277,17 @@ class Session:
                 self.conversation.token = self.customer.token
                 self.conversation.metadata["customer_token"] = self.customer.token
 
+    def end(self, reason: str) -> None:
+        """The session is over for good: a kiosk forgets its customer; a home device's customer
+        token (issued for this session) is revoked rather than left to expire."""
+        if self.kind == "home" and self.customer is not None:
+            try:
+                self.directory.sign_out(self._device_token, self.customer.token)
+            except AssistantError as err:
+                log.warning("revoking a home session's token failed: %s", err.code)
+            return
+        self._sign_out(reason)
+
     def _sign_out(self, reason: str) -> None:
         """Kiosk: forget the customer entirely (token revoked, conversation dropped)."""
         if self.kind != "kiosk" or self.customer is None:
@@ -590,6 +601,9 @@ class Gateway:
         if len(self.sessions) >= self.max_sessions:
             self._evict_detached()
         if len(self.sessions) >= self.max_sessions:
+            if device.get("customer_token"):  # issued for a session that will not be
+                with contextlib.suppress(AssistantError):
+                    self.directory.sign_out(device_token, device["customer_token"])
             raise GatewayError("gateway-full", "Too many devices connected; try again.", 1013)
         session_id = secrets.token_urlsafe(12)
         session = Session(
@@ -626,12 +640,12 @@ class Gateway:
         session = self.sessions.pop(session_id, None)
         self._detached_at.pop(session_id, None)
         if session is not None:
-            session._sign_out("disconnected")
+            session.end("disconnected")
             session.close()
 
     def close(self) -> None:
         for session in self.sessions.values():
-            session._sign_out("gateway-stopped")
+            session.end("gateway-stopped")
             session.close()
         self.sessions.clear()
 

@@ -197,15 +197,31 @@ def wait_for(condition: Any, timeout_s: float = 10.0) -> None:
     raise AssertionError("the gateway did not get there in time")
 
 
-def test_a_full_gateway_gives_a_gone_devices_place_to_a_new_one(gateway: GatewayServer) -> None:
-    """Sessions waiting for their device to reconnect do not keep connected devices out."""
+def live_device_tokens(shop: Shop, handle: str) -> int:
+    return int(
+        shop.scalar(
+            "SELECT count(*) FROM api_tokens t JOIN customers c ON c.id = t.customer_id "
+            "WHERE c.handle = :h AND t.device_id IS NOT NULL AND t.revoked_at IS NULL",
+            h=handle,
+        )
+    )
+
+
+def test_a_full_gateway_gives_a_gone_devices_place_to_a_new_one(
+    gateway: GatewayServer, shop: Shop
+) -> None:
+    """Sessions waiting for their device to reconnect do not keep connected devices out; a
+    session that ends takes its customer token with it."""
     gw = gateway.gateway
     for session_id in list(gw._detached_at):  # leftovers of earlier tests
         gw._end_detached(session_id)
     limit = gw.max_sessions
+    # earlier tests' tokens that are still valid (another gateway process's, say) stay so
+    before = {h: live_device_tokens(shop, h) for h in ("grace", "heidi", "dave", "erin")}
     first = DeviceClient(gateway.url, gateway.add_device(home="grace"))
     second = DeviceClient(gateway.url, gateway.add_device(home="heidi"))
     clients = [second]
+    opened = [first.session_id, second.session_id]
     try:
         gw.max_sessions = len(gw.sessions)  # full
         gone = first.session_id
@@ -214,16 +230,24 @@ def test_a_full_gateway_gives_a_gone_devices_place_to_a_new_one(gateway: Gateway
 
         third = DeviceClient(gateway.url, gateway.add_device(home="dave"))
         clients.append(third)
+        opened.append(third.session_id)
         assert third.ready["customer"]["handle"] == "dave"
         assert gone not in gw.sessions, "the session that waited longest made room"
 
+        evicted = live_device_tokens(shop, "grace")
+        assert evicted == before["grace"], "the evicted session's token is revoked"
         with pytest.raises(DeviceError) as refused:  # full of connected devices: refused
-            clients.append(DeviceClient(gateway.url, gateway.add_device(home="judy")))
+            clients.append(DeviceClient(gateway.url, gateway.add_device(home="erin")))
         assert refused.value.code == "gateway-full"
+        kept = live_device_tokens(shop, "erin")
+        assert kept == before["erin"], "a refused device keeps no token"
     finally:
         gw.max_sessions = limit
         for client in clients:
             client.close()
+        gateway.end_sessions(opened)
+    assert live_device_tokens(shop, "heidi") == before["heidi"]
+    assert live_device_tokens(shop, "dave") == before["dave"]
 
 
 def loyalty_number(shop: Shop, handle: str) -> str:

@@ -81,6 +81,7 @@ def test_the_kiosk_page_and_a_device_over_tls(
         assert replies[0]["response"] in ("utter_basket_contents", "utter_basket_empty")
     finally:
         client.close()
+        gateway.end_sessions([client.session_id])
 
 
 def test_an_untrusted_certificate_is_refused_by_the_device(
