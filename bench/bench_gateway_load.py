@@ -546,7 +546,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
     ax.legend(fontsize=8)
     ax2.plot(ns, [lv["machine_cpu_busy"] * 100 for lv in levels], "o-", label="machine CPU %")
     ax2.plot(ns, [lv["gateway_cpu_cores"] * 100 for lv in levels], "s-",
-             label="gateway process (% of one core)")  # fmt: skip
+             label="gateway + recogniser workers (% of one core)")  # fmt: skip
     ax2.set_xlabel("concurrent devices")
     ax2.set_title("CPU while the devices talk", fontsize=10)
     ax2.legend(fontsize=8)
