@@ -5,6 +5,7 @@ started once per test session, only when a test asks for it."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 import time
@@ -133,29 +134,34 @@ class GatewayServer:
             self.gateway._end_detached(session_id)
 
 
+@contextlib.contextmanager
+def serving(app: Any, port: int, **options: Any) -> Iterator[None]:
+    """``app`` served by uvicorn on 127.0.0.1:``port`` in a thread, until the block ends."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options)
+    )
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, f"the server on port {port} did not start"
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
 @pytest.fixture(scope="session")
 def gateway(stack: Stack) -> Iterator[GatewayServer]:
     s = stack.settings
     speaker = factory.build_speaker(s, sink=CollectingSink())
     served = build_gateway(s, speaker)
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(served),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            ws_per_message_deflate=False,
+    with serving(create_app(served), port, ws_per_message_deflate=False):
+        yield GatewayServer(
+            f"ws://127.0.0.1:{port}/v1/stream", f"http://127.0.0.1:{port}", served, s
         )
-    )
-    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the gateway did not start"
-    yield GatewayServer(f"ws://127.0.0.1:{port}/v1/stream", f"http://127.0.0.1:{port}", served, s)
-    server.should_exit = True
-    thread.join(timeout=15)
     close_gateway(served)
     speaker.close()

@@ -813,10 +813,8 @@ def serve(
     """`run_assistant.py serve`: start what is needed, then the gateway (until Ctrl-C)."""
     from assistant.services import running
     from assistant.training import train
-    from audio import factory
 
     train(settings)
-    factory.shop_model(settings)  # build the shop language model once, before devices come
     ws, http = ("wss", "https") if tls else ("ws", "http")
     with running(settings) as stack:
         print(

@@ -292,10 +292,7 @@ def test_kiosk_sign_in_pin_by_voice_basket_and_goodbye(gateway: GatewayServer, s
         bye = turn(kiosk, type="text", text="goodbye")
         assert of_type(bye, "intent")[0]["name"] == "goodbye"
         assert kiosk.next_event(30) == {"type": "signed_out", "reason": "goodbye"}
-        live = shop.scalar(
-            "SELECT count(*) FROM api_tokens t JOIN customers c ON c.id = t.customer_id "
-            "WHERE c.handle = 'dave' AND t.device_id IS NOT NULL AND t.revoked_at IS NULL"
-        )
+        live = live_device_tokens(shop, "dave")
         assert live == 0, "the kiosk customer's token is revoked at goodbye"
         again = turn(kiosk, type="text", text="what's in my basket")
         assert of_type(again, "error")[0]["code"] == "sign-in-needed"
@@ -358,10 +355,7 @@ def test_an_idle_kiosk_forgets_its_customer(gateway: GatewayServer, shop: Shop) 
         assert session.customer is None
         assert session.conversation is None
         assert not session.turns, "nothing of the customer's conversation stays in memory"
-        live = shop.scalar(
-            "SELECT count(*) FROM api_tokens t JOIN customers c ON c.id = t.customer_id "
-            "WHERE c.handle = 'judy' AND t.device_id IS NOT NULL AND t.revoked_at IS NULL"
-        )
+        live = live_device_tokens(shop, "judy")
         assert live == 0, "the kiosk customer's token is revoked when the kiosk goes idle"
         again = turn(kiosk, type="text", text="what's in my basket")
         assert of_type(again, "error")[0]["code"] == "sign-in-needed"

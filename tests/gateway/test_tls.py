@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import ssl
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from assistant.channels.device import DeviceClient, DeviceError
 from assistant.channels.gateway import Tls, create_app
 from assistant.errors import ConfigError
 from assistant.services import free_port
-from tests.stack import GatewayServer, Shop
+from tests.stack import GatewayServer, Shop, serving
 
 
 @pytest.fixture(scope="module")
@@ -41,25 +38,9 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Tls:
 def secure_port(gateway: GatewayServer, certificate: Tls) -> Iterator[int]:
     """The test stack's gateway served a second time, with TLS, as `serve --tls-cert` does."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(gateway.gateway),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            ssl_certfile=str(certificate.cert),
-            ssl_keyfile=str(certificate.key),
-        )
-    )
-    thread = threading.Thread(target=server.run, name="gateway-tls", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the TLS gateway did not start"
-    yield port
-    server.should_exit = True
-    thread.join(timeout=15)
+    tls = {"ssl_certfile": str(certificate.cert), "ssl_keyfile": str(certificate.key)}
+    with serving(create_app(gateway.gateway), port, **tls):
+        yield port
 
 
 def test_the_kiosk_page_and_a_device_over_tls(
