@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 _ESPEAK_LOCK = threading.Lock()
 # the voice, rate and volume each (shared, per-process) pyttsx3 engine has now
 _APPLIED: weakref.WeakKeyDictionary[Any, dict[str, object]] = weakref.WeakKeyDictionary()
+# longest wait for espeak-ng to finish one sentence (it takes milliseconds; a stuck library hangs)
+_SYNTHESIS_TIMEOUT_S = 30.0
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
@@ -57,6 +59,7 @@ class Pyttsx3Synthesizer:
         try:
             import pyttsx3
             import pyttsx3.drivers.espeak as espeak_driver
+            from pyttsx3.drivers import _espeak
         except (ImportError, OSError) as err:
             raise SpeechOutputError(
                 "tts-unavailable",
@@ -66,6 +69,7 @@ class Pyttsx3Synthesizer:
         # The driver prints "Audio saved to ..." on every file; keep stdout for our output.
         espeak_driver.print = lambda *args, **kwargs: None
         self._properties = {"voice": voice, "rate": rate, "volume": volume}
+        self._espeak = _espeak
         with _ESPEAK_LOCK:
             try:
                 self._engine = pyttsx3.init("espeak")
@@ -76,21 +80,44 @@ class Pyttsx3Synthesizer:
         self._count = 0
 
     def _apply(self) -> None:
-        # pyttsx3 shares one engine per driver in a process: set ours when another changed them
+        # pyttsx3 shares one engine per driver in a process: set ours when another changed them.
         if _APPLIED.get(self._engine) == self._properties:
             return
+        # A new engine holds property changes back until its first loop; run them now, each
+        # straight into espeak-ng (no ``runAndWait`` of their own: that would re-synthesise the
+        # driver's last text in the background).
+        self._engine.proxy.setBusy(False)
         for name, value in self._properties.items():
             self._engine.setProperty(name, value)
-        self._engine.runAndWait()  # run the queued property changes on their own
+        # espeak-ng takes parameter changes on its own thread, and the driver cancels whatever
+        # espeak-ng still has queued when the next synthesis starts: let it take them first.
+        deadline = time.monotonic() + _SYNTHESIS_TIMEOUT_S
+        while self._espeak.IsPlaying() and time.monotonic() < deadline:
+            time.sleep(0.001)
         _APPLIED[self._engine] = dict(self._properties)
 
     def synthesize(self, text: str) -> AudioChunk:
+        if not text.strip():
+            raise SpeechOutputError("tts-failed", "nothing to say: the text is empty")
         self._count += 1
         path = self._folder / f"{self._count}.wav"
+        # espeak-ng synthesises on its own thread: ``runAndWait`` can return before the driver has
+        # written the file, so wait for the driver's end-of-utterance notice (sent once it has).
+        finished = threading.Event()
         with _ESPEAK_LOCK:
-            self._apply()
-            self._engine.save_to_file(text, str(path))
-            self._engine.runAndWait()
+            token = self._engine.connect("finished-utterance", lambda **_: finished.set())
+            try:
+                self._apply()
+                self._engine.save_to_file(text, str(path))
+                self._engine.runAndWait()
+                done = finished.wait(_SYNTHESIS_TIMEOUT_S)
+            finally:
+                self._engine.disconnect(token)
+        if not done:
+            path.unlink(missing_ok=True)
+            raise SpeechOutputError(
+                "tts-failed", f"espeak-ng gave no audio for {text!r} in {_SYNTHESIS_TIMEOUT_S} s"
+            )
         try:
             return read_wav(path)
         except AssistantError as err:

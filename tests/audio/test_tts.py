@@ -152,3 +152,26 @@ def test_rate_and_voice_settings_are_applied() -> None:
     assert fast.duration_s < slow.duration_s * 0.6  # the later engine did not change the first
     british = Pyttsx3Synthesizer(voice="en-gb", rate=320).synthesize(text)
     assert british.data != fast.data
+
+
+def test_engines_taking_turns_keep_their_own_settings_and_leave_nothing_behind() -> None:
+    # pyttsx3 shares one espeak engine per process. Changing its settings once re-synthesised the
+    # previous sentence in the background (rewriting a deleted file, racing the next sentence),
+    # and a synthesis starting while espeak-ng still had the new rate queued cancelled the rate.
+    engines = {320: Pyttsx3Synthesizer(rate=320), 120: Pyttsx3Synthesizer(rate=120),
+               170: Pyttsx3Synthesizer(rate=170)}  # fmt: skip
+    durations: dict[int, list[float]] = {rate: [] for rate in engines}
+    for rate in [320, 120, 320, 170, 120, 170, 320, 120, 120, 170, 320, 170]:
+        chunk = engines[rate].synthesize("How can I help?")
+        assert rms_dbfs(chunk) > -35
+        durations[rate].append(chunk.duration_s)
+    time.sleep(0.3)  # what a background synthesis would need to write its file
+    assert not [f for e in engines.values() for f in e._folder.iterdir()]
+    for rate, heard in durations.items():
+        assert max(heard) - min(heard) < 0.05, (rate, heard)
+    assert durations[320][0] < durations[170][0] < durations[120][0]
+
+
+def test_nothing_to_say_is_an_error_not_a_wait() -> None:
+    with pytest.raises(SpeechOutputError, match="nothing to say"):
+        Pyttsx3Synthesizer().synthesize("")
