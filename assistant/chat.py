@@ -14,8 +14,10 @@ from text_to_num import alpha2digit
 
 from assistant.dialogue import RasaDialogue
 from assistant.events import IntentParsed, ReplyReady
+from assistant.readings import best_reading
 from assistant.services import running
 from assistant.settings import Settings
+from audio.base import Transcript
 from commerce.cli import open_database
 from commerce.seed import seeder
 from commerce.services import auth
@@ -84,6 +86,13 @@ class ChatSession:
         if store:
             self.metadata["store_id"] = store
         self.expecting_pin = False
+
+    def reading(self, transcript: Transcript) -> str:
+        """What to answer of a spoken turn: of several readings of noisy speech, the one Rasa
+        understands best. A PIN is never sent to be parsed."""
+        if self.expecting_pin:
+            return transcript.text
+        return best_reading(transcript, self.dialogue.parse)
 
     def exchange(
         self, text: str, extra: dict[str, Any] | None = None

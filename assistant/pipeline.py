@@ -43,6 +43,8 @@ class Conversation(Protocol):
 
     expecting_pin: bool
 
+    def reading(self, transcript: Transcript) -> str: ...
+
     def exchange(self, text: str) -> tuple[str, IntentParsed, ReplyReady]: ...
 
 
@@ -143,7 +145,7 @@ class VoicePipeline:
     def respond(self, transcript: Transcript, end_of_speech: float) -> VoiceTurn:
         """Send what was heard to the dialogue and speak the replies."""
         private = self.conversation.expecting_pin
-        text = transcript.text.strip()
+        text = self.conversation.reading(transcript).strip()
         heard = self.clock()
         self.bus.emit(
             TranscriptReady(

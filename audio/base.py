@@ -36,6 +36,9 @@ class Transcript:
     confidence: float | None = None
     decode_ms: float = 0.0
     raw_text: str | None = None  # what the engine heard, when a correction step changed it
+    # other readings of the same audio (noisy speech heard through other noise filters), for
+    # the dialogue to choose the one it understands best (``assistant/readings.py``)
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass

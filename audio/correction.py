@@ -146,9 +146,11 @@ class TranscriptCorrector:
 
     def correct_transcript(self, heard: Transcript) -> Transcript:
         text = self.correct(heard.text)
-        if text == heard.text:
+        alternatives = tuple(self.correct(a) for a in heard.alternatives)
+        if text == heard.text and alternatives == heard.alternatives:
             return heard
-        return replace(heard, text=text, raw_text=heard.text)
+        raw = heard.raw_text if text == heard.text else heard.text
+        return replace(heard, text=text, raw_text=raw, alternatives=alternatives)
 
 
 class CorrectingRecognition:

@@ -7,6 +7,14 @@ utterance's own signal-to-noise estimate picks which transcript counts. Measured
 ``bench/bench_speech.py`` (pocketsphinx + shop LM, WER on 44 sentences x 3 voices):
 clean 12.3 % as heard vs 21.2 % suppressed; pink noise at 20 dB 8.7 % vs 7.2 %; at 10 dB
 44.9 % vs 25.7 %.
+
+Two filters hear noisy speech differently: WebRTC's suppressor and a spectral gate
+(``noisereduce``: a per-frequency noise threshold from the utterance's own quiet parts) each
+get words right the other misses. Noisy utterances are therefore also recognised from the
+gated audio, and that reading goes with the transcript as an alternative for the dialogue to
+choose from. On 55 sentences x 3 voices at 10 dB (``/tmp`` exploration, whole utterances):
+WER 30.8 % WebRTC, 31.5 % gated; intent accuracy 74.5 % WebRTC alone, 82.4 % choosing the
+reading Rasa is surest of.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ FRAME_BYTES = RATE // 100 * WIDTH  # WebRTC's audio processing works on 10 ms fr
 SNR_FRAME = RATE // 50  # 20 ms frames for the SNR estimate
 EARLY_BYTES = RATE * WIDTH * 8 // 10  # after 0.8 s (pre-roll and speech) clean audio is plain
 LEVEL = 3  # WebRTC noise suppression: 0 (off) .. 4 (strongest); 3 did best below 20 dB
+GATE_MIN_SAMPLES = RATE // 4  # the spectral gate's windows need a quarter second at least
 
 
 def snr_db(audio: bytes) -> float:
@@ -63,12 +72,27 @@ class NoiseSuppressor:
         )
 
 
+def spectral_gate(audio: bytes) -> bytes:
+    """``audio`` (16 kHz mono 16-bit) through a stationary spectral gate: each frequency's
+    noise level is estimated from the utterance itself and what stays below it is removed."""
+    import noisereduce
+
+    samples = np.frombuffer(audio[: len(audio) - len(audio) % WIDTH], dtype="<i2")
+    if samples.size < GATE_MIN_SAMPLES:
+        return audio
+    gated = noisereduce.reduce_noise(
+        y=samples.astype(np.float32), sr=RATE, stationary=True, n_jobs=1
+    )
+    return np.clip(np.round(gated), -32768, 32767).astype("<i2").tobytes()
+
+
 class DenoisingRecognition:
     def __init__(self, owner: DenoisingTranscriber, speaker: SpeakerState | None) -> None:
         self._owner = owner
         self._heard = owner.inner.start(speaker)
         self._suppressed = owner.suppressed_engine.start(speaker)
         self._suppressor = NoiseSuppressor(owner.level)
+        self._speaker = speaker
         self._audio = bytearray()
         self._clean = False  # decided early: the suppressed stream is not needed
         self._looked = False
@@ -89,29 +113,43 @@ class DenoisingRecognition:
         heard = self._heard.finish()
         suppressed = self._suppressed.finish()
         noisy = not self._clean and snr_db(bytes(self._audio)) < self._owner.snr_threshold_db
-        chosen = suppressed if noisy else heard
         decode_ms = heard.decode_ms + suppressed.decode_ms
-        return Transcript(chosen.text, chosen.engine, chosen.confidence, decode_ms)
+        if not noisy:
+            return Transcript(heard.text, heard.engine, heard.confidence, decode_ms)
+        gated = self._owner.gated(bytes(self._audio), self._speaker)
+        return _with_alternative(suppressed, gated, decode_ms + gated.decode_ms)
+
+
+def _with_alternative(suppressed: Transcript, gated: Transcript, decode_ms: float) -> Transcript:
+    alternatives = (gated.text,) if gated.text and gated.text != suppressed.text else ()
+    return Transcript(
+        suppressed.text, suppressed.engine, suppressed.confidence, decode_ms,
+        alternatives=alternatives,
+    )  # fmt: skip
 
 
 class DenoisingTranscriber:
     """Wraps an engine: utterances quieter than ``snr_threshold_db`` over their own noise are
-    recognised from noise-suppressed audio.
+    recognised from noise-suppressed audio, with the spectrally gated audio's reading as an
+    alternative.
 
     ``suppressed_engine`` is a second instance of the same engine for the suppressed audio:
     decoders adapt to the audio they hear (pocketsphinx's live cepstral mean), so one that
-    just heard noise must not be lent to the suppressed stream, nor the other way round.
+    just heard noise must not be lent to the suppressed stream, nor the other way round;
+    ``gated_engine`` likewise for the gated audio.
     """
 
     def __init__(
         self,
         inner: Transcriber,
         suppressed_engine: Transcriber,
+        gated_engine: Transcriber,
         snr_threshold_db: float = 30.0,
         level: int = LEVEL,
     ) -> None:
         self.inner = inner
         self.suppressed_engine = suppressed_engine
+        self.gated_engine = gated_engine
         self.name = inner.name
         self.snr_threshold_db = snr_threshold_db
         self.level = level
@@ -124,4 +162,12 @@ class DenoisingTranscriber:
         if snr_db(audio.data) >= self.snr_threshold_db:
             return self.inner.transcribe(audio)
         cleaned = NoiseSuppressor(self.level).process(audio.data)
-        return self.suppressed_engine.transcribe(AudioChunk(RATE, WIDTH, CHANNELS, cleaned))
+        suppressed = self.suppressed_engine.transcribe(AudioChunk(RATE, WIDTH, CHANNELS, cleaned))
+        gated = self.gated(audio.data, None)
+        return _with_alternative(suppressed, gated, suppressed.decode_ms + gated.decode_ms)
+
+    def gated(self, audio: bytes, speaker: SpeakerState | None) -> Transcript:
+        """What the third decoder hears in the spectrally gated ``audio``."""
+        recognition = self.gated_engine.start(speaker)
+        recognition.accept(AudioChunk(RATE, WIDTH, CHANNELS, spectral_gate(audio)))
+        return recognition.finish()

@@ -65,10 +65,10 @@ def build_transcriber(
     if below > 0 if denoise is None else denoise:
         from audio.denoise import DenoisingTranscriber
 
-        twin = _engine(
-            settings, engine, shop if use_shop else None, sessions, "pocketsphinx-cmn-suppressed"
-        )
-        inner = DenoisingTranscriber(inner, twin, snr_threshold_db=below or 30.0)
+        lm = shop if use_shop else None
+        twin = _engine(settings, engine, lm, sessions, "pocketsphinx-cmn-suppressed")
+        gated = _engine(settings, engine, lm, sessions, "pocketsphinx-cmn-gated")
+        inner = DenoisingTranscriber(inner, twin, gated, snr_threshold_db=below or 30.0)
     if use_correction and shop is not None:
         return CorrectingTranscriber(inner, build_corrector(settings, shop))
     return inner

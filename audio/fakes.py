@@ -33,7 +33,9 @@ class FixedRecognition:
         return " ".join(self._words[: self._shown])
 
     def finish(self) -> Transcript:
-        return Transcript(" ".join(self._words), self._owner.name, self._owner.confidence)
+        owner = self._owner
+        text = " ".join(self._words)
+        return Transcript(text, owner.name, owner.confidence, alternatives=owner.alternatives)
 
 
 class FixedTranscriber:
@@ -47,11 +49,13 @@ class FixedTranscriber:
         *texts: str,
         confidence: float | None = 1.0,
         fail_with: SpeechToTextError | None = None,
+        alternatives: tuple[str, ...] = (),
     ) -> None:
         if not texts and fail_with is None:
             raise ValueError("FixedTranscriber needs at least one text")
         self.name = "fixed"
         self.confidence = confidence
+        self.alternatives = alternatives  # other readings, given with every transcript
         self._texts = list(texts)
         self._next = 0
         self._fail_with = fail_with
@@ -70,7 +74,7 @@ class FixedTranscriber:
     def transcribe(self, audio: AudioChunk) -> Transcript:
         require_engine_format(audio)
         self.utterances.append(audio)
-        return Transcript(self._take(), self.name, self.confidence)
+        return Transcript(self._take(), self.name, self.confidence, alternatives=self.alternatives)
 
 
 class RecordingSpeaker:

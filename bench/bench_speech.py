@@ -6,6 +6,8 @@ eval set), 10 per intent, each spoken by 3 synthetic voices (festival kal diphon
 slt HTS, espeak-ng en-us), clean and with pink noise at 20 dB and 10 dB SNR (sox).
 Engine settings: pocketsphinx with the shop LM (+ catalog correction), pocketsphinx with
 its general model (on every third sentence: it is ~3x slower), vosk where a model is installed.
+Noisy clips have two readings (WebRTC-suppressed and spectrally gated audio); the one Rasa is
+surest of is scored, as the assistant answers it ("one reading": the suppressed one only).
 Reported per setting and condition: WER, decode latency p50/p95, and intent accuracy — the
 intent Rasa gives the transcript against the intent it gives the reference text
 (``run_assistant.py parse --jsonl``). Also TTS time-to-first-audio, and the latency a customer
@@ -348,17 +350,27 @@ def _decode_worker(args: tuple[str, bool, bool, bool, list[str]]) -> list[dict[s
     transcriber = build_transcriber(
         settings, engine=engine, shop_lm=shop_lm, correction=correction, denoise=denoise
     )
+    from audio.correction import CorrectingTranscriber
+
+    # with correction: the engine's readings as heard, and corrected (for the "no correction" row)
+    engine_only = transcriber.inner if isinstance(transcriber, CorrectingTranscriber) else None
     out = []
     for path in paths:
         audio = read_wav(path)
         started = time.perf_counter()
-        transcript = transcriber.transcribe(audio)
+        if isinstance(transcriber, CorrectingTranscriber) and engine_only is not None:
+            raw = engine_only.transcribe(audio)
+            transcript = transcriber.corrector.correct_transcript(raw)
+        else:
+            raw = transcript = transcriber.transcribe(audio)
         wall_ms = (time.perf_counter() - started) * 1000
         out.append(
             {
                 "path": path,
                 "text": transcript.text,
-                "heard": transcript.raw_text or transcript.text,
+                "alternatives": list(transcript.alternatives),
+                "heard": raw.text,
+                "heard_alternatives": list(raw.alternatives),
                 "decode_ms": wall_ms,
                 "audio_s": audio.duration_s,
             }
@@ -399,8 +411,9 @@ def decode_all(
     return results
 
 
-def parse_intents(texts: list[str]) -> dict[str, str | None]:
-    """Rasa's intent for each distinct text, via ``run_assistant.py parse --jsonl``."""
+def parse_intents(texts: list[str]) -> dict[str, dict[str, Any]]:
+    """Rasa's parse (intent name and confidence) of each distinct text, via
+    ``run_assistant.py parse --jsonl``."""
     from assistant.services import free_port
 
     unique = sorted(set(texts))
@@ -416,15 +429,35 @@ def parse_intents(texts: list[str]) -> dict[str, str | None]:
     )  # fmt: skip
     if result.returncode != 0:
         raise SystemExit(f"parse failed ({result.returncode}): {result.stderr[-2000:]}")
-    intents: dict[str, str | None] = {}
+    parses: dict[str, dict[str, Any]] = {}
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     for line in lines:
-        intent = line.get("intent")
-        intents[line["text"]] = intent.get("name") if isinstance(intent, dict) else intent
-    missing = [t for t in unique if t not in intents]
+        parses[line["text"]] = line
+    missing = [t for t in unique if t not in parses]
     if missing:
         raise SystemExit(f"Rasa returned no parse for {len(missing)} texts, e.g. {missing[:3]}")
-    return intents
+    return parses
+
+
+def intent_name(parse: dict[str, Any]) -> str | None:
+    intent = parse.get("intent")
+    return intent.get("name") if isinstance(intent, dict) else intent
+
+
+def choose_readings(
+    runs: dict[str, dict[str, Any]], parses: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Each clip's text as the assistant answers it: of its readings (noisy speech heard
+    through two noise filters), the one Rasa is surest of (``assistant/readings.py``)."""
+    from assistant.readings import most_understood, readings
+    from audio.base import Transcript
+
+    chosen = {}
+    for path, r in runs.items():
+        candidates = readings(Transcript(r["text"], "", alternatives=tuple(r["alternatives"])))
+        text = most_understood(candidates, parses) if len(candidates) > 1 else r["text"]
+        chosen[path] = {**r, "text": text, "first_reading": r["text"]}
+    return chosen
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -558,6 +591,7 @@ def main() -> int:
     setups: list[tuple[str, str, bool, bool, bool, int]] = [
         ("pocketsphinx+shop-lm", "pocketsphinx", True, True, True, 1),
         ("pocketsphinx+shop-lm (no correction)", "pocketsphinx", True, False, True, 1),
+        ("pocketsphinx+shop-lm (one reading)", "pocketsphinx", True, True, True, 1),
         ("pocketsphinx+shop-lm (no denoise)", "pocketsphinx", True, True, False, 2),
         ("pocketsphinx general", "pocketsphinx", False, False, True, args.general_every),
         ("pocketsphinx general+correction", "pocketsphinx", False, True, True, args.general_every),
@@ -571,7 +605,7 @@ def main() -> int:
 
     # decoded results are reused only for the same shop model and engine configuration
     stamp = (
-        f"{shop_model(settings).digest}|dither|lw={settings.speech.language_weight}"
+        f"{shop_model(settings).digest}|dither|readings|lw={settings.speech.language_weight}"
         f"|denoise<{settings.speech.denoise_below_snr_db}|floor={settings.speech.noise_floor_rms}"
     )
     decoded: dict[str, dict[str, dict[str, Any]]] = {}
@@ -586,8 +620,13 @@ def main() -> int:
         if name.endswith("(no correction)"):
             # the same decode as with correction: read what the engine heard from that run
             base = decoded["pocketsphinx+shop-lm"]
-            decoded[name] = {p: {**r, "text": r["heard"]} for p, r in base.items()}
+            decoded[name] = {
+                p: {**r, "text": r["heard"], "alternatives": r["heard_alternatives"]}
+                for p, r in base.items()
+            }
             continue
+        if name.endswith("(one reading)"):
+            continue  # filled below: the same decode, answering the first reading only
         if name == "pocketsphinx general+correction":
             continue  # filled below from the general run (the corrector is deterministic)
         t = time.time()
@@ -597,13 +636,27 @@ def main() -> int:
 
     corrector = build_corrector(settings)
     decoded["pocketsphinx general+correction"] = {
-        p: {**r, "text": corrector.correct(r["text"])}
+        p: {
+            **r,
+            "text": corrector.correct(r["text"]),
+            "alternatives": [corrector.correct(a) for a in r["alternatives"]],
+        }
         for p, r in decoded["pocketsphinx general"].items()
+    }
+    decoded["pocketsphinx+shop-lm (one reading)"] = {
+        p: {**r, "alternatives": []} for p, r in decoded["pocketsphinx+shop-lm"].items()
     }
 
     texts = [text for _, text, _ in items]
-    texts += [r["text"] for runs in decoded.values() for r in runs.values()]
-    intents = parse_intents([normalize(t) for t in texts] + texts)
+    texts += [
+        t
+        for runs in decoded.values()
+        for r in runs.values()
+        for t in (r["text"], *r["alternatives"])
+    ]
+    parses = parse_intents([normalize(t) for t in texts] + texts)
+    decoded = {name: choose_readings(runs, parses) for name, runs in decoded.items()}
+    intents = {text: intent_name(parse) for text, parse in parses.items()}
 
     report: dict[str, Any] = {
         "sentences": len(items),

@@ -382,6 +382,8 @@ class Session:
             self.emit({"type": "transcript", "text": PIN_SHOWN})
             self._finish_sign_in(self.awaiting_pin_for, text)
             return
+        if self.conversation is not None:
+            text = self.conversation.reading(transcript).strip()
         self._turn(
             text or NOTHING_HEARD,  # the dialogue asks the customer to say it again
             shown_text=PIN_SHOWN if self._private() else text,

@@ -13,16 +13,29 @@ from assistant.events import (
     TranscriptReady,
 )
 from assistant.pipeline import NOTHING_HEARD, EventBus, VoicePipeline
+from assistant.readings import best_reading
 from audio import formats
+from audio.base import Transcript
 from audio.fakes import FixedTranscriber, RecordingSpeaker
 
 
 class FakeConversation:
     """Answers every turn with fixed replies; asks for a PIN after "checkout"."""
 
-    def __init__(self) -> None:
+    def __init__(self, understood: dict[str, float] | None = None) -> None:
         self.expecting_pin = False
         self.sent: list[str] = []
+        self.understood = understood or {}  # intent confidence of the texts it knows
+        self.parsed: list[str] = []
+
+    def parse(self, text: str) -> dict[str, Any]:
+        self.parsed.append(text)
+        return {"text": text, "intent": {"name": "x", "confidence": self.understood.get(text)}}
+
+    def reading(self, transcript: Transcript) -> str:
+        if self.expecting_pin:
+            return transcript.text
+        return best_reading(transcript, self.parse)
 
     def exchange(self, text: str) -> tuple[str, IntentParsed, ReplyReady]:
         self.sent.append(text)
@@ -67,6 +80,18 @@ def test_a_turn_publishes_every_stage_in_order() -> None:
     assert turn.intent == "add_to_basket"
     assert turn.responses == ["utter_added_items", None]
     assert set(turn.timings_ms) >= {"dialogue", "end_of_speech_to_first_audio"}
+
+
+def test_of_several_readings_the_one_the_dialogue_understands_best_is_answered() -> None:
+    conversation = FakeConversation({"at my last order": 0.41, "repeat my last order": 0.93})
+    transcriber = FixedTranscriber("at my last order", alternatives=("repeat my last order",))
+    bus, seen = EventBus(), list[Any]()
+    bus.subscribe(seen.append)
+    turn = VoicePipeline(transcriber, conversation, RecordingSpeaker(), bus).turn(audio())
+    assert conversation.sent == ["repeat my last order"]
+    assert turn.transcript == "repeat my last order"
+    ready = [e for e in seen if e.type == EventType.TRANSCRIPT_READY]
+    assert [e.text for e in ready] == ["repeat my last order"]
 
 
 def test_a_pin_is_never_published_or_kept() -> None:
