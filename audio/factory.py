@@ -67,7 +67,8 @@ def build_transcriber(
 
         lm = shop if use_shop else None
         twin = _engine(settings, engine, lm, sessions, "pocketsphinx-cmn-suppressed")
-        gated = _engine(settings, engine, lm, sessions, "pocketsphinx-cmn-gated")
+        # only noisy utterances reach the gated decoder: one decoder is loaded in advance
+        gated = _engine(settings, engine, lm, sessions, "pocketsphinx-cmn-gated", preload=1)
         inner = DenoisingTranscriber(inner, twin, gated, snr_threshold_db=below or 30.0)
     if use_correction and shop is not None:
         return CorrectingTranscriber(inner, build_corrector(settings, shop))
@@ -80,6 +81,7 @@ def _engine(
     shop: ShopModel | None,
     sessions: int,
     state_key: str = "pocketsphinx-cmn",
+    preload: int = PRELOADED_DECODERS,
 ) -> Transcriber:
     speech = settings.speech
     if engine == "vosk":
@@ -95,7 +97,7 @@ def _engine(
             shop,
             language_weight=speech.language_weight,
             pool_size=max(2, sessions),
-            preload=min(sessions, PRELOADED_DECODERS),
+            preload=min(sessions, preload),
             noise_floor_rms=speech.noise_floor_rms,
             state_key=state_key,
         )

@@ -13,7 +13,8 @@ intent Rasa gives the transcript against the intent it gives the reference text
 (``run_assistant.py parse --jsonl``). Also TTS time-to-first-audio, and the latency a customer
 waits: end of speech to the first reply audio, through the whole voice loop (endpointer,
 recogniser, Rasa, action server, commerce service, TTS) on a private stack, for every
-``--latency-every``-th sentence in each voice (clean), with and without the shop LM.
+``--latency-every``-th sentence in each voice (clean), with and without the shop LM, and
+with the shop LM at 10 dB (where both noise filters' readings are decoded and compared).
 
     .venv/bin/python bench/bench_speech.py            # -> bench/results/speech.json, .png
     .venv/bin/python bench/bench_speech.py --quick    # 2 sentences per intent, no plot
@@ -493,7 +494,7 @@ def tts_first_audio() -> dict[str, float]:
 
 
 def reply_latency(
-    items: list[tuple[int, str, str]], setups: list[tuple[str, bool, bool]], every: int
+    items: list[tuple[int, str, str]], setups: list[tuple[str, bool, bool, str]], every: int
 ) -> dict[str, Any]:
     """End of speech -> first reply audio (ms) over spoken turns, per recogniser setting.
 
@@ -517,20 +518,21 @@ def reply_latency(
         # Each clip gets a second of silence after it, as a microphone would go on hearing:
         # the endpointer then waits its whole silence time, rather than the file's end
         # cutting the utterance short.
-        clips = []
-        for sid, text, _ in items:
-            for voice in VOICES if sid % every == 0 else ():
-                clip = read_wav(clip_path(text, voice, "clean"))
-                padded = work / f"{sid}-{voice}.wav"
-                more = clip.data + bytes(clip.rate * clip.width)
-                write_wav(padded, AudioChunk(clip.rate, clip.width, clip.channels, more))
-                clips.append(padded)
+        clips: dict[str, list[Path]] = {}
+        for condition in {condition for *_, condition in setups}:
+            for sid, text, _ in items:
+                for voice in VOICES if sid % every == 0 else ():
+                    clip = read_wav(clip_path(text, voice, condition))
+                    padded = work / f"{sid}-{voice}-{condition}.wav"
+                    more = clip.data + bytes(clip.rate * clip.width)
+                    write_wav(padded, AudioChunk(clip.rate, clip.width, clip.channels, more))
+                    clips.setdefault(condition, []).append(padded)
         settings = isolated(load_settings(environ={}), work, f"sqlite:///{work / 'shop.db'}")
         with running(settings) as stack:
             s = stack.settings
             dialogue = RasaDialogue(s.dialogue.rasa_url, s.dialogue.auth_token or "")
             try:
-                for name, shop_lm, correction in setups:
+                for name, shop_lm, correction, condition in setups:
                     transcriber = build_transcriber(
                         s, engine="pocketsphinx", shop_lm=shop_lm, correction=correction
                     )
@@ -546,7 +548,7 @@ def reply_latency(
 
                         turns = wav_conversation(
                             session, transcriber, lambda: build_endpointer(s), speaker,
-                            clips[n::3], EventBus(),
+                            clips[condition][n::3], EventBus(),
                         )  # fmt: skip
                         for record in turns:
                             waits.append(record["end_of_speech_to_first_audio_ms"])
@@ -725,7 +727,11 @@ def main() -> int:
     report["tts"] = tts_first_audio()
     report["end_of_speech_to_first_audio"] = reply_latency(
         items,
-        [("pocketsphinx+shop-lm", True, True), ("pocketsphinx general", False, False)],
+        [
+            ("pocketsphinx+shop-lm", True, True, "clean"),
+            ("pocketsphinx general", False, False, "clean"),
+            ("pocketsphinx+shop-lm, 10 dB", True, True, "snr10"),
+        ],
         args.latency_every,
     )
     report["targets"] = {
