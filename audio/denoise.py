@@ -19,6 +19,8 @@ reading Rasa is surest of.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from audio.base import (
@@ -72,18 +74,23 @@ class NoiseSuppressor:
         )
 
 
-def spectral_gate(audio: bytes) -> bytes:
-    """``audio`` (16 kHz mono 16-bit) through a stationary spectral gate: each frequency's
-    noise level is estimated from the utterance itself and what stays below it is removed."""
+def spectral_gate(audio: bytes, stationary: bool = True) -> bytes:
+    """``audio`` (16 kHz mono 16-bit) through a spectral gate: each frequency's noise level is
+    estimated from the utterance itself — over all of it (``stationary``), or as it moves
+    (a smoothed running level) — and what stays below it is removed."""
     import noisereduce
 
     samples = np.frombuffer(audio[: len(audio) - len(audio) % WIDTH], dtype="<i2")
     if samples.size < GATE_MIN_SAMPLES:
         return audio
     gated = noisereduce.reduce_noise(
-        y=samples.astype(np.float32), sr=RATE, stationary=True, n_jobs=1
+        y=samples.astype(np.float32), sr=RATE, stationary=stationary, n_jobs=1
     )
     return np.clip(np.round(gated), -32768, 32767).astype("<i2").tobytes()
+
+
+# the gates whose readings go with a noisy utterance's transcript, in this order
+GATES: tuple[bool, ...] = (True, False)  # stationary, then non-stationary
 
 
 class DenoisingRecognition:
@@ -117,39 +124,44 @@ class DenoisingRecognition:
         if not noisy:
             return Transcript(heard.text, heard.engine, heard.confidence, decode_ms)
         gated = self._owner.gated(bytes(self._audio), self._speaker)
-        return _with_alternative(suppressed, gated, decode_ms + gated.decode_ms)
+        return _with_alternatives(suppressed, gated, decode_ms)
 
 
-def _with_alternative(suppressed: Transcript, gated: Transcript, decode_ms: float) -> Transcript:
-    alternatives = (gated.text,) if gated.text and gated.text != suppressed.text else ()
+def _with_alternatives(
+    suppressed: Transcript, gated: list[Transcript], decode_ms: float
+) -> Transcript:
+    alternatives: list[str] = []
+    for reading in gated:
+        if reading.text and reading.text != suppressed.text and reading.text not in alternatives:
+            alternatives.append(reading.text)
     return Transcript(
-        suppressed.text, suppressed.engine, suppressed.confidence, decode_ms,
-        alternatives=alternatives,
+        suppressed.text, suppressed.engine, suppressed.confidence,
+        decode_ms + sum(r.decode_ms for r in gated), alternatives=tuple(alternatives),
     )  # fmt: skip
 
 
 class DenoisingTranscriber:
     """Wraps an engine: utterances quieter than ``snr_threshold_db`` over their own noise are
-    recognised from noise-suppressed audio, with the spectrally gated audio's reading as an
-    alternative.
+    recognised from noise-suppressed audio, with the spectrally gated audio's readings as
+    alternatives.
 
     ``suppressed_engine`` is a second instance of the same engine for the suppressed audio:
     decoders adapt to the audio they hear (pocketsphinx's live cepstral mean), so one that
     just heard noise must not be lent to the suppressed stream, nor the other way round;
-    ``gated_engine`` likewise for the gated audio.
+    ``gated_engines`` likewise, one for each of the first ``len(gated_engines)`` ``GATES``.
     """
 
     def __init__(
         self,
         inner: Transcriber,
         suppressed_engine: Transcriber,
-        gated_engine: Transcriber,
+        gated_engines: Sequence[Transcriber],
         snr_threshold_db: float = 30.0,
         level: int = LEVEL,
     ) -> None:
         self.inner = inner
         self.suppressed_engine = suppressed_engine
-        self.gated_engine = gated_engine
+        self.gated_engines = list(zip(GATES, gated_engines, strict=False))
         self.name = inner.name
         self.snr_threshold_db = snr_threshold_db
         self.level = level
@@ -164,10 +176,14 @@ class DenoisingTranscriber:
         cleaned = NoiseSuppressor(self.level).process(audio.data)
         suppressed = self.suppressed_engine.transcribe(AudioChunk(RATE, WIDTH, CHANNELS, cleaned))
         gated = self.gated(audio.data, None)
-        return _with_alternative(suppressed, gated, suppressed.decode_ms + gated.decode_ms)
+        return _with_alternatives(suppressed, gated, suppressed.decode_ms)
 
-    def gated(self, audio: bytes, speaker: SpeakerState | None) -> Transcript:
-        """What the third decoder hears in the spectrally gated ``audio``."""
-        recognition = self.gated_engine.start(speaker)
-        recognition.accept(AudioChunk(RATE, WIDTH, CHANNELS, spectral_gate(audio)))
-        return recognition.finish()
+    def gated(self, audio: bytes, speaker: SpeakerState | None) -> list[Transcript]:
+        """What each gate's decoder hears in the ``audio`` through its gate."""
+        out = []
+        for stationary, engine in self.gated_engines:
+            recognition = engine.start(speaker)
+            gated = spectral_gate(audio, stationary)
+            recognition.accept(AudioChunk(RATE, WIDTH, CHANNELS, gated))
+            out.append(recognition.finish())
+        return out

@@ -63,12 +63,15 @@ def build_transcriber(
     below = speech.denoise_below_snr_db
     inner = _engine(settings, engine, shop if use_shop else None, sessions)
     if below > 0 if denoise is None else denoise:
-        from audio.denoise import DenoisingTranscriber
+        from audio.denoise import GATES, DenoisingTranscriber
 
         lm = shop if use_shop else None
         twin = _engine(settings, engine, lm, sessions, "pocketsphinx-cmn-suppressed")
-        # only noisy utterances reach the gated decoder: one decoder is loaded in advance
-        gated = _engine(settings, engine, lm, sessions, "pocketsphinx-cmn-gated", preload=1)
+        # only noisy utterances reach the gates' decoders: one each is loaded in advance
+        gated = [
+            _engine(settings, engine, lm, sessions, f"pocketsphinx-cmn-gated-{n}", preload=1)
+            for n in range(len(GATES))
+        ]
         inner = DenoisingTranscriber(inner, twin, gated, snr_threshold_db=below or 30.0)
     if use_correction and shop is not None:
         return CorrectingTranscriber(inner, build_corrector(settings, shop))

@@ -6,8 +6,8 @@ eval set), 10 per intent, each spoken by 3 synthetic voices (festival kal diphon
 slt HTS, espeak-ng en-us), clean and with pink noise at 20 dB and 10 dB SNR (sox).
 Engine settings: pocketsphinx with the shop LM (+ catalog correction), pocketsphinx with
 its general model (on every third sentence: it is ~3x slower), vosk where a model is installed.
-Noisy clips have two readings (WebRTC-suppressed and spectrally gated audio); the one Rasa is
-surest of is scored, as the assistant answers it ("one reading": the suppressed one only).
+Noisy clips have three readings (WebRTC-suppressed audio, and two spectral gates'); the one
+Rasa is surest of is scored, as the assistant answers it ("one reading": the suppressed one).
 Reported per setting and condition: WER, decode latency p50/p95, and intent accuracy — the
 intent Rasa gives the transcript against the intent it gives the reference text
 (``run_assistant.py parse --jsonl``). Also TTS time-to-first-audio, and the latency a customer
@@ -603,11 +603,12 @@ def main() -> int:
             ("vosk+phrases", "vosk", True, True, True, 1),
             ("vosk general", "vosk", False, False, True, 1),
         ]
+    from audio.denoise import GATES
     from audio.factory import shop_model
 
     # decoded results are reused only for the same shop model and engine configuration
     stamp = (
-        f"{shop_model(settings).digest}|dither|readings|lw={settings.speech.language_weight}"
+        f"{shop_model(settings).digest}|dither|gates={len(GATES)}|lw={settings.speech.language_weight}"
         f"|denoise<{settings.speech.denoise_below_snr_db}|floor={settings.speech.noise_floor_rms}"
     )
     decoded: dict[str, dict[str, dict[str, Any]]] = {}
