@@ -1,7 +1,7 @@
 """Choosing between readings of one noisy utterance: the one the NLU understands best.
 
-Noisy speech is recognised through two noise filters (``audio/denoise.py``), and each gets
-words right that the other misses. A garbled reading is usually one Rasa is unsure of, so the
+Noisy speech is recognised through three noise filters (``audio/denoise.py``), and each gets
+words right that the others miss. A garbled reading is usually one Rasa is unsure of, so the
 reading whose intent Rasa is most confident about is the one answered. Clean speech has one
 reading and costs nothing; a PIN is never parsed (the conversation skips the choice then).
 """

@@ -449,7 +449,7 @@ def choose_readings(
     runs: dict[str, dict[str, Any]], parses: dict[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
     """Each clip's text as the assistant answers it: of its readings (noisy speech heard
-    through two noise filters), the one Rasa is surest of (``assistant/readings.py``)."""
+    through three noise filters), the one Rasa is surest of (``assistant/readings.py``)."""
     from assistant.readings import most_understood, readings
     from audio.base import Transcript
 
