@@ -35,9 +35,9 @@ def intent_confidence(parse: Mapping[str, Any]) -> float:
 
 
 def most_understood(candidates: Iterable[str], parses: Mapping[str, Mapping[str, Any]]) -> str:
-    """The candidate whose parse has the most confident intent (the first one on a tie)."""
-    ranked = list(candidates)
-    return max(ranked, key=lambda text: (intent_confidence(parses[text]), -ranked.index(text)))
+    """The candidate whose parse has the most confident intent (``max`` keeps the first one on
+    a tie)."""
+    return max(candidates, key=lambda text: intent_confidence(parses[text]))
 
 
 def best_reading(transcript: Transcript, parse: Callable[[str], Mapping[str, Any]]) -> str:

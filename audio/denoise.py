@@ -119,11 +119,12 @@ class DenoisingRecognition:
     def finish(self) -> Transcript:
         heard = self._heard.finish()
         suppressed = self._suppressed.finish()
-        noisy = not self._clean and snr_db(bytes(self._audio)) < self._owner.snr_threshold_db
+        audio = bytes(self._audio)
+        noisy = not self._clean and snr_db(audio) < self._owner.snr_threshold_db
         decode_ms = heard.decode_ms + suppressed.decode_ms
         if not noisy:
             return Transcript(heard.text, heard.engine, heard.confidence, decode_ms)
-        gated = self._owner.gated(bytes(self._audio), self._speaker)
+        gated = self._owner.gated(audio, self._speaker)
         return _with_alternatives(suppressed, gated, decode_ms)
 
 

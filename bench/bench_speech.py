@@ -354,16 +354,16 @@ def _decode_worker(args: tuple[str, bool, bool, bool, list[str]]) -> list[dict[s
     from audio.correction import CorrectingTranscriber
 
     # with correction: the engine's readings as heard, and corrected (for the "no correction" row)
-    engine_only = transcriber.inner if isinstance(transcriber, CorrectingTranscriber) else None
+    corrector = transcriber.corrector if isinstance(transcriber, CorrectingTranscriber) else None
+    engine_only = (
+        transcriber.inner if isinstance(transcriber, CorrectingTranscriber) else transcriber
+    )
     out = []
     for path in paths:
         audio = read_wav(path)
         started = time.perf_counter()
-        if isinstance(transcriber, CorrectingTranscriber) and engine_only is not None:
-            raw = engine_only.transcribe(audio)
-            transcript = transcriber.corrector.correct_transcript(raw)
-        else:
-            raw = transcript = transcriber.transcribe(audio)
+        raw = engine_only.transcribe(audio)
+        transcript = corrector.correct_transcript(raw) if corrector is not None else raw
         wall_ms = (time.perf_counter() - started) * 1000
         out.append(
             {
@@ -450,13 +450,13 @@ def choose_readings(
 ) -> dict[str, dict[str, Any]]:
     """Each clip's text as the assistant answers it: of its readings (noisy speech heard
     through three noise filters), the one Rasa is surest of (``assistant/readings.py``)."""
-    from assistant.readings import most_understood, readings
+    from assistant.readings import best_reading
     from audio.base import Transcript
 
     chosen = {}
     for path, r in runs.items():
-        candidates = readings(Transcript(r["text"], "", alternatives=tuple(r["alternatives"])))
-        text = most_understood(candidates, parses) if len(candidates) > 1 else r["text"]
+        heard = Transcript(r["text"], "", alternatives=tuple(r["alternatives"]))
+        text = best_reading(heard, parses.__getitem__)  # every reading was parsed already
         chosen[path] = {**r, "text": text, "first_reading": r["text"]}
     return chosen
 
