@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from assistant.errors import CommerceError
 from commerce.db import Database
@@ -208,13 +209,17 @@ def test_time_outside_opening_hours_offers_the_nearest(any_db: Database):
 
 def test_missing_slots_are_created(any_db: Database):
     day_start = datetime(2027, 6, 23, tzinfo=UTC)
+    # The seed makes slots from today's real date on: on a date close enough to NOW it has
+    # already made this day's, so they are removed first (the seed books none of them).
+    with any_db.session(write=True) as session:
+        session.execute(delete(PickupSlot).where(PickupSlot.start >= day_start))
     with any_db.session() as session:
         assert (
             session.scalars(
                 select(PickupSlot.id).where(PickupSlot.start >= day_start).limit(1)
             ).first()
             is None
-        ), "the seed does not reach this far"
+        )
     found = find_slot(any_db, "riverside", "next wednesday at noon", NOW)
     assert found["slot"]["start"] == "2027-06-23T12:00:00+01:00"
 
@@ -253,11 +258,24 @@ def test_find_slot_refusals(any_db: Database, phrase, code):
 # --- the endpoint ------------------------------------------------------------------------------
 
 
-def test_endpoint_finds_tomorrow_at_noon(any_client: TestClient, any_db: Database):
-    day = tomorrow(any_db, "old-town")
-    response = any_client.get(
-        "/v1/stores/old-town/pickup-slots/find", params={"when": "tomorrow at noon"}
-    )
+# Instants where a clock-dependent answer could slip a day: a Saturday late evening (tomorrow is
+# a Sunday), a Sunday, a month's end at 23:44, just after midnight, and a year's end in UTC.
+INSTANTS = [
+    "2027-06-19T23:44:00+01:00",
+    "2027-06-20T12:00:00+01:00",
+    "2027-06-30T23:44:00+01:00",
+    "2027-07-01T00:15:00+01:00",
+    "2027-12-31T23:44:00+00:00",
+]
+
+
+@pytest.mark.parametrize("instant", INSTANTS)
+def test_endpoint_finds_tomorrow_at_noon(any_client: TestClient, any_db: Database, instant):
+    with time_machine.travel(instant, tick=False):
+        day = tomorrow(any_db, "old-town")
+        response = any_client.get(
+            "/v1/stores/old-town/pickup-slots/find", params={"when": "tomorrow at noon"}
+        )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["requested_start"].startswith(f"{day.isoformat()}T12:00:00")

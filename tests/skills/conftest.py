@@ -8,14 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from skills import client
 from skills.twin import InMemoryCommerce
+
+# Every skill test runs at this instant unless it moves the clock itself (``clock.move_to``):
+# a Wednesday morning in Wrenford, so "today", "tomorrow" and day names never depend on when
+# the suite runs.
+FIXED_NOW = "2027-06-16T10:15:00+01:00"
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[time_machine.Traveller]:
+    with time_machine.travel(FIXED_NOW, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
