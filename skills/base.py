@@ -30,6 +30,32 @@ REFUSALS = {
 }
 # Slots that hold a question waiting for its answer; cleared when the conversation moves on.
 PENDING_SLOTS = ("pending", "choices")
+# ... and, at the checkout read-back or the PIN prompt, the quote that waits for the yes.
+PROMPT_SLOTS = (*PENDING_SLOTS, "quote_id", "pin_required", "pin_tries")
+
+
+class AtPrompt:
+    """What an action does to a question left open (slot ``pending``), its ``at_prompt``."""
+
+    ANSWER = "answer"  # answers or re-asks it (yes, no, "the second one", the PIN, cancel)
+    KEEP = "keep"  # a question on the side ("what's in my basket?"): the question stays open
+    LEAVE = "leave"  # a new request: the question is dropped, nothing of it is left half-done
+
+
+def left_prompt(turn: Turn, at_prompt: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events that close the open question when an action moved on from it.
+
+    Always a way out: a new request leaves any prompt, and the PIN prompt is left by anything
+    but its answer (the front end stops expecting a PIN as soon as a reply does not ask for
+    one, so the dialogue must not keep waiting for it either)."""
+    pending = turn.slot("pending")
+    if not pending or at_prompt == AtPrompt.ANSWER:
+        return []
+    if any(e.get("event") == "slot" and e.get("name") == "pending" for e in events):
+        return []  # the action asked a question of its own
+    if at_prompt == AtPrompt.KEEP and pending != "pin":
+        return []
+    return [SlotSet(slot, None) for slot in PROMPT_SLOTS]
 
 
 class Turn:
@@ -82,6 +108,7 @@ class SkillAction(Action):
     """Base of every skill action."""
 
     action_name = ""
+    at_prompt = AtPrompt.LEAVE
 
     def name(self) -> str:
         return self.action_name
@@ -94,7 +121,8 @@ class SkillAction(Action):
     ) -> list[dict[str, Any]]:
         turn = Turn(dispatcher, tracker, domain)
         try:
-            return await asyncio.to_thread(self.handle, turn)
+            events = await asyncio.to_thread(self.handle, turn)
+            return events + left_prompt(turn, self.at_prompt, events)
         except CommerceUnavailable as err:
             log.warning("%s: commerce service unavailable (%s)", self.action_name, err)
             dispatcher.utter_message(response="utter_service_unavailable")

@@ -6,9 +6,11 @@ import re
 from typing import Any
 
 from rasa_sdk.events import SlotSet
+from text_to_num import alpha2digit
 
 from skills import speech
-from skills.base import SkillAction, Turn
+from skills.base import AtPrompt, SkillAction, Turn
+from skills.checkout import cleared, read_back
 from skills.client import CommerceRefused
 from skills.phrases import closest, item_phrases, number
 from skills.search import distinct, is_clear, offer_choices
@@ -23,10 +25,27 @@ NEW_QUANTITY = re.compile(
     re.IGNORECASE,
 )
 FEWER = re.compile(r"\b(less|fewer)\b", re.IGNORECASE)
+# The whole basket, not a line of it: "empty my basket", "clear the cart", "remove everything".
+EVERYTHING = re.compile(
+    r"\b(empty|clear|wipe)\b|\b(everything|all of it|all items|all the items|all my items)\b"
+    r"|\bstart (my |the )?(basket|list|cart) (again|over)\b",
+    re.IGNORECASE,
+)
 
 
 def wants_new_quantity(text: str) -> bool:
     return bool(NEW_QUANTITY.search(text)) and not FEWER.search(text)
+
+
+def new_quantity(text: str) -> int | None:
+    """The quantity a correction asks for: "make that one" -> 1, "change the eggs to two" -> 2,
+    "six instead of twelve" -> 6; None when ``text`` is no quantity correction."""
+    if not wants_new_quantity(text):
+        return None
+    digits = alpha2digit(text.lower(), "en", threshold=0)
+    after_to = re.search(r"\bto (\d+)\b", digits)
+    found = after_to or re.search(r"\b(\d+)\b", digits)
+    return int(found.group(1)) if found else None
 
 
 def choose_in_stock(results: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, bool]:
@@ -58,7 +77,7 @@ class ActionAddToBasket(SkillAction):
     action_name = "action_add_to_basket"
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
-        if wants_new_quantity(turn.text) and turn.entity("quantity"):
+        if is_correction(turn):
             return change_quantity(turn)
         phrases = item_phrases(turn.text, turn.tracker.latest_message.get("entities", []))
         if not phrases:
@@ -92,6 +111,8 @@ class ActionAddToBasket(SkillAction):
             turn.say("utter_product_unknown", product=speech.join_and(unknown))
         if ask is not None:
             events += offer_choices(turn, ask, "add_choice")
+        elif added and turn.slot("pending") == "order":
+            events += read_back(turn)  # added at the read-back: the quote heard is redone
         elif added:
             say_total(turn)
             events += [SlotSet("choices", None), SlotSet("pending", None)]
@@ -115,7 +136,7 @@ class ActionRemoveFromBasket(SkillAction):
     action_name = "action_remove_from_basket"
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
-        if wants_new_quantity(turn.text) and turn.entity("quantity"):
+        if is_correction(turn):
             return change_quantity(turn)
         phrases = item_phrases(turn.text, turn.tracker.latest_message.get("entities", []))
         basket = turn.client.basket()
@@ -123,6 +144,14 @@ class ActionRemoveFromBasket(SkillAction):
         if not items:
             turn.say("utter_basket_empty")
             return []
+        if EVERYTHING.search(turn.text) and not turn.entities("product"):
+            # it discards the whole basket: a yes first (answered in skills.core)
+            turn.say(
+                "utter_ask_empty_basket",
+                count=basket["item_count"],
+                total=speech.price(basket["total"]),
+            )
+            return [SlotSet("pending", "empty_basket"), SlotSet("choices", None)]
         removed, missing = [], []
         for phrase in phrases:
             product = next(
@@ -140,11 +169,15 @@ class ActionRemoveFromBasket(SkillAction):
                 else:
                     turn.client.remove_item(item["sku"])
                     removed.append(speech.product(item))
+        at_read_back = turn.slot("pending") == "order"
         if removed:
             turn.say("utter_removed_items", items=speech.join_and(removed))
-            say_total(turn)
+            if not at_read_back:
+                say_total(turn)
         if missing or not phrases:
             turn.say("utter_not_in_basket", product=speech.join_and(missing) or "that")
+        if removed and at_read_back:
+            return read_back(turn)  # removed at the read-back: the quote heard is redone
         return []
 
 
@@ -177,27 +210,48 @@ def basket_lines_for(product: str, items: list[dict[str, Any]]) -> list[dict[str
 
 
 def change_quantity(turn: Turn) -> list[dict[str, Any]]:
-    """ "Make it three milks", "change the eggs to two": set the quantity of one basket line."""
+    """ "Make it three milks", "change the eggs to two": set the quantity of one basket line.
+
+    At the checkout read-back ("make that 1") the order is read back again, so the yes that
+    follows answers the new quote; a correction that cannot be resolved drops the quote."""
     items = turn.client.basket()["items"]
-    quantity = number(turn.entity("quantity"))
+    quantity = number(turn.entity("quantity")) or new_quantity(turn.text)
     product = turn.entity("product") or turn.text
     index = closest(product, [i["name"] for i in items]) if items else None
     if index is None and len(items) == 1:
         index = 0
+    at_read_back = turn.slot("pending") == "order"
     if index is None or quantity is None:
         turn.say("utter_ask_change")
-        return []
+        return cleared() if at_read_back else []
     item = items[index]
     turn.client.change_item(item["sku"], quantity)
     turn.say("utter_quantity_changed", product=speech.product(item), quantity=quantity)
+    if at_read_back:
+        return read_back(turn)
     say_total(turn)
     return []
+
+
+def empty_basket(turn: Turn) -> list[dict[str, Any]]:
+    """The customer said yes to emptying the basket."""
+    turn.client.clear_basket()
+    turn.say("utter_basket_emptied")
+    return [SlotSet("pending", None), SlotSet("choices", None)]
+
+
+def is_correction(turn: Turn) -> bool:
+    """A new quantity for something in the basket ("make that 1", "change the eggs to 2")."""
+    return new_quantity(turn.text) is not None or (
+        wants_new_quantity(turn.text) and turn.entity("quantity") is not None
+    )
 
 
 class ActionViewBasket(SkillAction):
     """Read the basket back briefly, or answer "is bread on my list?"."""
 
     action_name = "action_view_basket"
+    at_prompt = AtPrompt.KEEP
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         basket = turn.client.basket()

@@ -7,8 +7,9 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import speech
-from skills.base import SkillAction, Turn
+from skills.base import AtPrompt, SkillAction, Turn
 from skills.client import CommerceRefused
+from skills.yesno import Answer, decide
 
 MAX_PIN_TRIES = 3
 STAGES = {
@@ -63,63 +64,84 @@ def place(turn: Turn, pin_ticket: Any = None) -> list[dict[str, Any]]:
 
 def confirm(turn: Turn) -> list[dict[str, Any]]:
     """The customer said yes to the quote: ask for the PIN if the account has one."""
+    # At a kiosk an order needs a touch on the screen's Confirm button, so talk in the
+    # background can never buy anything; the gateway marks the button's "yes".
+    if turn.metadata.get("confirm_by") == "touch" and not turn.metadata.get("touched"):
+        turn.say("utter_press_confirm")
+        return []
     if turn.slot("pin_required"):
         turn.dispatcher.utter_message(response="utter_ask_pin", json_message={"expect": "pin"})
         return [SlotSet("pending", "pin")]
     return place(turn)
 
 
+def read_back(turn: Turn) -> list[dict[str, Any]]:
+    """Quote the basket for the booked pickup and read it back; the order then waits for a yes.
+
+    Called again after a correction at the read-back, so a yes always answers the quote the
+    customer last heard."""
+    basket = turn.client.basket()
+    if not basket["items"]:
+        turn.say("utter_basket_empty")
+        return cleared()
+    # The newest booking no order uses yet: an earlier order keeps its own pickup.
+    bookings = sorted(
+        (b for b in turn.client.pickups() if not b.get("order_id")),
+        key=lambda b: b["booking_id"],
+        reverse=True,
+    )
+    if not bookings:
+        turn.say("utter_need_pickup_first")
+        return [SlotSet("pending", "pickup_when")]
+    booking = bookings[0]
+    try:
+        quote = turn.client.quote(booking["store_id"], booking["slot"]["slot_id"])
+    except CommerceRefused as err:
+        if err.code == "out-of-stock":
+            names = [i["name"] for i in basket["items"] if i["sku"] in err.details["skus"]]
+            turn.say(
+                "utter_quote_out_of_stock",
+                items=speech.join_and(names),
+                store=booking["store_name"],
+            )
+            return cleared()
+        raise
+    count = sum(line["quantity"] for line in quote["lines"])
+    turn.say(
+        "utter_quote_readback",
+        count=count,
+        total=speech.price(quote["total"]),
+        store=quote["store_name"],
+        when=speech.when(quote["slot"]["start"]),
+    )
+    return [
+        SlotSet("quote_id", quote["quote_id"]),
+        SlotSet("pin_required", bool(quote["pin_required"])),
+        SlotSet("pin_tries", 0),
+        SlotSet("pending", "order"),
+        SlotSet("choices", None),
+    ]
+
+
 class ActionCheckout(SkillAction):
     action_name = "action_checkout"
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
-        basket = turn.client.basket()
-        if not basket["items"]:
-            turn.say("utter_basket_empty")
-            return cleared()
-        # The newest booking no order uses yet: an earlier order keeps its own pickup.
-        bookings = sorted(
-            (b for b in turn.client.pickups() if not b.get("order_id")),
-            key=lambda b: b["booking_id"],
-            reverse=True,
-        )
-        if not bookings:
-            turn.say("utter_need_pickup_first")
-            return [SlotSet("pending", "pickup_when")]
-        booking = bookings[0]
-        try:
-            quote = turn.client.quote(booking["store_id"], booking["slot"]["slot_id"])
-        except CommerceRefused as err:
-            if err.code == "out-of-stock":
-                names = [i["name"] for i in basket["items"] if i["sku"] in err.details["skus"]]
-                turn.say(
-                    "utter_quote_out_of_stock",
-                    items=speech.join_and(names),
-                    store=booking["store_name"],
-                )
-                return cleared()
-            raise
-        count = sum(line["quantity"] for line in quote["lines"])
-        turn.say(
-            "utter_quote_readback",
-            count=count,
-            total=speech.price(quote["total"]),
-            store=quote["store_name"],
-            when=speech.when(quote["slot"]["start"]),
-        )
-        return [
-            SlotSet("quote_id", quote["quote_id"]),
-            SlotSet("pin_required", bool(quote["pin_required"])),
-            SlotSet("pin_tries", 0),
-            SlotSet("pending", "order"),
-            SlotSet("choices", None),
-        ]
+        # "place my order" said at the read-back is the yes to it, not a new checkout
+        if (
+            turn.slot("pending") == "order"
+            and turn.slot("quote_id")
+            and decide(turn.text) == Answer.YES
+        ):
+            return confirm(turn)
+        return read_back(turn)
 
 
 class ActionProvidePin(SkillAction):
     """The front end checked the spoken PIN with the service; only its ticket reaches here."""
 
     action_name = "action_provide_pin"
+    at_prompt = AtPrompt.ANSWER
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         if turn.slot("pending") != "pin":
@@ -128,6 +150,11 @@ class ActionProvidePin(SkillAction):
         ticket = turn.metadata.get("pin_ticket")
         if ticket:
             return place(turn, ticket)
+        if turn.metadata.get("pin_unclear"):  # digits among other words: no attempt is counted
+            turn.dispatcher.utter_message(
+                response="utter_pin_digits_only", json_message={"expect": "pin"}
+            )
+            return []
         tries = int(turn.slot("pin_tries") or 0) + 1
         if tries >= MAX_PIN_TRIES:
             turn.say("utter_pin_too_many")
@@ -138,6 +165,7 @@ class ActionProvidePin(SkillAction):
 
 class ActionOrderStatus(SkillAction):
     action_name = "action_order_status"
+    at_prompt = AtPrompt.KEEP
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         orders = turn.client.orders(limit=5)

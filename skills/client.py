@@ -123,6 +123,9 @@ class CommerceClient:
     def remove_item(self, sku: str) -> JSON:
         return self._request("DELETE", f"/v1/me/basket/items/{sku}")
 
+    def clear_basket(self) -> JSON:
+        return self._request("DELETE", "/v1/me/basket")
+
     def usual(self) -> list[JSON]:
         return self._get("/v1/me/usual")["items"]
 

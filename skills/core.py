@@ -1,7 +1,9 @@
 """Conversation basics: yes, no, "the second one", cancel, repeat.
 
 A yes, a no or a choice answers whatever question is pending (slot ``pending``); the
-handlers live with the skills that asked.
+handlers live with the skills that asked. A yes acts only when its words are one
+(``skills.yesno.decide``), whatever the intent classifier made of them; a quantity correction
+at the checkout read-back ("make that 1") changes the basket and reads the order back again.
 """
 
 from __future__ import annotations
@@ -11,14 +13,13 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import speech
-from skills.base import SkillAction, Turn
-from skills.basket import add_lines, say_total
+from skills.base import AtPrompt, SkillAction, Turn
+from skills.basket import add_lines, change_quantity, empty_basket, is_correction, say_total
 from skills.checkout import cleared, confirm
 from skills.phrases import pick_option
 from skills.pickup import book_slot, move_booking
 from skills.recipes import add_recipe
-
-YES_CONFIDENCE = 0.8
+from skills.yesno import Answer, decide
 
 CLEARED = [SlotSet("pending", None), SlotSet("choices", None)]
 
@@ -50,8 +51,11 @@ class ActionChooseOption(SkillAction):
     """ "The second one", "the 2 litre one", "the big one": pick from the last menu."""
 
     action_name = "action_choose_option"
+    at_prompt = AtPrompt.ANSWER
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        if turn.slot("pending") == "order" and is_correction(turn):
+            return change_quantity(turn)  # "make that 1" read as "that one"
         choices = turn.slot("choices") or []
         if not choices:
             turn.say("utter_nothing_to_choose")
@@ -68,24 +72,48 @@ class ActionChooseOption(SkillAction):
         return act_on_choice(turn, turn.slot("pending"), choices[index])
 
 
+def ask_pin_again(turn: Turn) -> list[dict[str, Any]]:
+    turn.dispatcher.utter_message(response="utter_ask_pin", json_message={"expect": "pin"})
+    return []
+
+
+def deny(turn: Turn, pending: str | None) -> list[dict[str, Any]]:
+    if pending in ("order", "pin"):
+        turn.say("utter_order_not_placed")
+        return cleared()
+    if pending == "empty_basket":
+        turn.say("utter_basket_kept")
+    else:
+        turn.say("utter_left_out" if pending == "substitute" else "utter_ok")
+    return CLEARED
+
+
 class ActionAffirm(SkillAction):
     action_name = "action_affirm"
+    at_prompt = AtPrompt.ANSWER
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         pending = turn.slot("pending")
         choices = turn.slot("choices") or []
-        # A yes acts (buys, books, adds) only when it is clearly a yes: a cough, "uh" or "hmm"
-        # can come out of the classifier as a lukewarm affirm (0.5-0.7; real ones score 0.84+).
-        if pending and turn.confidence < YES_CONFIDENCE:
+        if pending == "order" and is_correction(turn):
+            return change_quantity(turn)  # "make that 1" came out as a yes: it is a correction
+        if not pending:
+            turn.say("utter_nothing_to_confirm")
+            return []
+        # A yes acts (buys, books, adds) only when its words are a yes: numbers ("4321"),
+        # noise ("!!!???"), hesitation ("wait") can come out of the classifier as affirm.
+        answer = decide(turn.text)
+        if answer == Answer.NO:
+            return deny(turn, pending)
+        if pending == "pin":  # the PIN is asked for, not a yes
+            return ask_pin_again(turn)
+        if answer != Answer.YES:
             turn.say("utter_yes_unclear")
             return []
         if pending == "order":
-            # At a kiosk an order needs a touch on the screen's Confirm button, so talk in the
-            # background can never buy anything; the gateway marks the button's "yes".
-            if turn.metadata.get("confirm_by") == "touch" and not turn.metadata.get("touched"):
-                turn.say("utter_press_confirm")
-                return []
             return confirm(turn)
+        if pending == "empty_basket":
+            return empty_basket(turn)
         if pending == "recipe" and choices:
             return add_recipe(turn, turn.slot("recipe") or choices[0]["slug"], None, [])
         if pending in ("substitute", "add_chosen", "slot", "reschedule") and choices:
@@ -96,21 +124,18 @@ class ActionAffirm(SkillAction):
 
 class ActionDeny(SkillAction):
     action_name = "action_deny"
+    at_prompt = AtPrompt.ANSWER
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         pending = turn.slot("pending")
-        if pending in ("order", "pin"):
-            turn.say("utter_order_not_placed")
-            return cleared()
-        if pending == "substitute":
-            turn.say("utter_left_out")
-        else:
-            turn.say("utter_ok")
-        return CLEARED
+        if pending == "order" and is_correction(turn):
+            return change_quantity(turn)  # "no, make it four"
+        return deny(turn, pending)
 
 
 class ActionCancel(SkillAction):
     action_name = "action_cancel"
+    at_prompt = AtPrompt.ANSWER
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         turn.say("utter_cancelled")
@@ -121,8 +146,11 @@ class ActionRepeat(SkillAction):
     """Say the last reply again."""
 
     action_name = "action_repeat"
+    at_prompt = AtPrompt.ANSWER
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        if turn.slot("pending") == "pin":
+            return ask_pin_again(turn)  # the front end expects a PIN only when asked for one
         said = [
             e.get("text") for e in turn.tracker.events if e.get("event") == "bot" and e.get("text")
         ]

@@ -8,6 +8,7 @@ from rasa_sdk.events import SlotSet
 
 from skills import speech
 from skills.base import SkillAction, Turn
+from skills.basket import change_quantity, is_correction
 from skills.client import CommerceRefused
 
 OFFERED = 3
@@ -132,6 +133,8 @@ class ActionReschedulePickup(SkillAction):
     action_name = "action_reschedule_pickup"
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        if turn.entity("product") and not when_said(turn) and is_correction(turn):
+            return change_quantity(turn)  # "change the eggs to 2" is about the basket
         bookings = turn.client.pickups()
         if not bookings:
             turn.say("utter_no_pickup")
@@ -154,6 +157,8 @@ class ActionCancelPickup(SkillAction):
     action_name = "action_cancel_pickup"
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        if turn.entity("product") and not when_said(turn) and is_correction(turn):
+            return change_quantity(turn)  # "change the eggs to 2" is about the basket
         bookings = turn.client.pickups()
         if not bookings:
             turn.say("utter_no_pickup")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from skills.base import SkillAction, Turn
+from skills.base import AtPrompt, SkillAction, Turn
 from skills.pickup import store_for
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -22,6 +22,7 @@ def clock(hhmm: str) -> str:
 
 class ActionStoreHours(SkillAction):
     action_name = "action_store_hours"
+    at_prompt = AtPrompt.KEEP
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         store = store_for(turn)

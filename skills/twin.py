@@ -243,6 +243,11 @@ class InMemoryCommerce:
             raise CommerceRefused(404, "not-in-basket", sku, {})
         return self.basket()
 
+    def clear_basket(self) -> JSON:
+        self._call("clear_basket")
+        self.basket_lines.clear()
+        return self.basket()
+
     def usual(self) -> list[JSON]:
         self._call("usual")
         return [self._item("DAI-2", quantity=2, share=0.8)]
@@ -394,7 +399,11 @@ class InMemoryCommerce:
             "pickup_start": slot["start"],
             "total": self.basket()["total"],
             "key": key,
-            "lines": [],
+            "quote_id": quote_id,
+            "lines": [
+                {"sku": sku, "quantity": quantity}
+                for sku, quantity in self.quotes[quote_id]["lines"].items()
+            ],
         }
         self.orders_list.append(order)
         for booking in self.bookings:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from skills.basket import (
     ActionAddToBasket,
     ActionRemoveFromBasket,
     ActionViewBasket,
 )
+from skills.core import ActionAffirm, ActionDeny
 from tests.skills.conftest import entity, responses, run, slots_set, tracker
 
 
@@ -187,3 +190,37 @@ def test_removing_by_another_name_of_the_product(shop):
     )
     assert responses(messages)[0] == "utter_removed_items"
     assert shop.basket_lines == {"DAI-1": 2}
+
+
+@pytest.mark.parametrize("text", ["empty my basket", "clear my basket", "remove everything"])
+def test_emptying_the_basket_asks_first_then_empties_it(shop, text):
+    shop.basket_lines = {"DAI-1": 1, "BAK-1": 2}
+    messages, events = run(ActionRemoveFromBasket(), tracker(text, "remove_from_basket"))
+    assert responses(messages) == ["utter_ask_empty_basket"]
+    assert messages[0]["count"] == 3
+    assert shop.basket_lines == {"DAI-1": 1, "BAK-1": 2}, "nothing is discarded before the yes"
+    slots = slots_set(events)
+    assert slots["pending"] == "empty_basket"
+    messages, events = run(ActionAffirm(), tracker("4321", "affirm", slots=slots))
+    assert responses(messages) == ["utter_yes_unclear"]
+    assert shop.basket_lines == {"DAI-1": 1, "BAK-1": 2}
+    messages, events = run(ActionAffirm(), tracker("yes please", "affirm", slots=slots))
+    assert responses(messages) == ["utter_basket_emptied"]
+    assert shop.basket_lines == {}
+    assert slots_set(events)["pending"] is None
+
+
+def test_no_to_emptying_keeps_the_basket(shop):
+    shop.basket_lines = {"DAI-1": 1}
+    _, events = run(ActionRemoveFromBasket(), tracker("clear my basket", "remove_from_basket"))
+    messages, _ = run(ActionDeny(), tracker("no", "deny", slots=slots_set(events)))
+    assert responses(messages) == ["utter_basket_kept"]
+    assert shop.basket_lines == {"DAI-1": 1}
+
+
+def test_emptying_an_empty_basket_says_so(shop):
+    messages, _events = run(
+        ActionRemoveFromBasket(), tracker("empty my basket", "remove_from_basket")
+    )
+    assert responses(messages) == ["utter_basket_empty"]
+    assert "clear_basket" not in shop.calls

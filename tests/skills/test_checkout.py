@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from skills.basket import ActionAddToBasket, ActionRemoveFromBasket
 from skills.checkout import ActionCheckout, ActionOrderStatus, ActionProvidePin
-from skills.core import ActionAffirm, ActionDeny
-from tests.skills.conftest import responses, run, slots_set, tracker
+from skills.core import ActionAffirm, ActionChooseOption, ActionDeny
+from skills.pickup import ActionReschedulePickup
+from tests.skills.conftest import entity, responses, run, slots_set, tracker
 
 
 def ready_to_check_out(shop) -> dict:
@@ -120,3 +124,146 @@ def test_a_second_order_uses_the_new_booking_not_the_used_one(shop):
     messages, events = run(ActionCheckout(), tracker("check out", "checkout"))
     assert responses(messages) == ["utter_quote_readback"]
     assert shop.quotes[slots_set(events)["quote_id"]]["slot_id"] == 3
+
+
+# --- the confirmation policy at the read-back: a yes is a yes only when it is one -------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "confidence"),
+    [
+        # what the classifier made of them in the field: all affirm, most above the old 0.8 bar
+        ("4321", "affirm", 0.85),
+        ("1111", "affirm", 0.85),
+        ("!!!???", "affirm", 0.56),
+        ("wait", "affirm", 0.49),
+        ("yes?", "affirm", 0.9),
+        ("ok wait", "affirm", 0.9),
+    ],
+)
+def test_a_reply_that_is_not_a_yes_places_nothing_and_asks_again(shop, text, intent, confidence):
+    slots = ready_to_check_out(shop)
+    messages, events = run(
+        ActionAffirm(), tracker(text, intent, slots=slots, confidence=confidence)
+    )
+    assert responses(messages) == ["utter_yes_unclear"]
+    assert events == [], "the question is still open"
+    assert "place_order" not in shop.calls
+    assert shop.basket_lines == {"DAI-1": 1, "BAK-1": 2}
+    messages, _ = run(ActionAffirm(), tracker("yes please", "affirm", slots=slots))
+    assert responses(messages) == ["utter_order_placed"]
+
+
+def test_a_hesitation_read_as_deny_places_nothing(shop):
+    slots = ready_to_check_out(shop)
+    messages, _ = run(ActionDeny(), tracker("I'm not sure", "deny", slots=slots))
+    assert responses(messages) == ["utter_order_not_placed"]
+    assert shop.orders_list == []
+
+
+def test_make_that_1_at_the_read_back_changes_the_basket_and_reads_back_again(shop):
+    shop.basket_lines = {"DAI-4": 3}
+    shop.book(2)
+    _, events = run(ActionCheckout(), tracker("check out", "checkout"))
+    slots = slots_set(events)
+    first_quote = slots["quote_id"]
+    # "make that 1" came out as affirm at 0.90 and placed an order; now it is a correction
+    messages, events = run(ActionAffirm(), tracker("make that 1", "affirm", slots=slots))
+    assert responses(messages) == ["utter_quantity_changed", "utter_quote_readback"]
+    assert "place_order" not in shop.calls
+    assert shop.basket_lines == {"DAI-4": 1}
+    assert messages[1]["count"] == 1
+    slots = {**slots, **slots_set(events)}
+    assert slots["pending"] == "order"
+    assert slots["quote_id"] != first_quote
+    messages, _ = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    assert responses(messages) == ["utter_order_placed"]
+    assert shop.orders_list[0]["lines"] == [{"sku": "DAI-4", "quantity": 1}]
+
+
+def test_change_the_eggs_to_2_read_as_reschedule_changes_the_eggs(shop):
+    shop.basket_lines = {"DAI-4": 1, "BAK-1": 1}
+    shop.book(2)
+    _, events = run(ActionCheckout(), tracker("check out", "checkout"))
+    slots = slots_set(events)
+    text = "change the eggs to 2"
+    state = tracker(
+        text,
+        "reschedule_pickup",
+        [entity(text, "product", "eggs"), entity(text, "quantity", "2")],
+        slots=slots,
+    )
+    messages, events = run(ActionReschedulePickup(), state)
+    assert responses(messages) == ["utter_quantity_changed", "utter_quote_readback"]
+    assert shop.basket_lines == {"DAI-4": 2, "BAK-1": 1}
+    assert [b["slot"]["slot_id"] for b in shop.bookings] == [2], "the pickup did not move"
+    assert "place_order" not in shop.calls
+    assert slots_set(events)["pending"] == "order"
+
+
+def test_no_make_it_four_changes_the_quantity(shop):
+    shop.basket_lines = {"BAK-1": 2}
+    shop.book(2)
+    _, events = run(ActionCheckout(), tracker("check out", "checkout"))
+    messages, _ = run(ActionDeny(), tracker("no, make it four", "deny", slots=slots_set(events)))
+    assert responses(messages) == ["utter_quantity_changed", "utter_quote_readback"]
+    assert shop.basket_lines == {"BAK-1": 4}
+    assert shop.orders_list == []
+
+
+def test_an_unresolvable_correction_asks_and_drops_the_quote(shop):
+    slots = ready_to_check_out(shop)  # two lines: which one is "that"?
+    messages, events = run(
+        ActionChooseOption(), tracker("make that 1", "choose_option", slots=slots)
+    )
+    assert responses(messages) == ["utter_ask_change"]
+    assert shop.basket_lines == {"DAI-1": 1, "BAK-1": 2}
+    slots = {**slots, **slots_set(events)}
+    assert slots["quote_id"] is None
+    assert slots["pending"] is None
+    messages, _ = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    assert responses(messages) == ["utter_nothing_to_confirm"]
+    assert "place_order" not in shop.calls
+
+
+def test_adding_at_the_read_back_reads_the_new_order_back(shop):
+    slots = ready_to_check_out(shop)
+    text = "add some bananas"
+    messages, events = run(
+        ActionAddToBasket(),
+        tracker(text, "add_to_basket", [entity(text, "product", "bananas")], slots=slots),
+    )
+    assert responses(messages) == ["utter_added_items", "utter_quote_readback"]
+    assert messages[1]["count"] == 4
+    assert slots_set(events)["quote_id"] != slots["quote_id"]
+    assert shop.orders_list == []
+
+
+def test_removing_at_the_read_back_reads_the_new_order_back(shop):
+    slots = ready_to_check_out(shop)
+    text = "remove the bread"
+    messages, events = run(
+        ActionRemoveFromBasket(),
+        tracker(text, "remove_from_basket", [entity(text, "product", "bread")], slots=slots),
+    )
+    assert responses(messages) == ["utter_removed_items", "utter_quote_readback"]
+    assert slots_set(events)["quote_id"] != slots["quote_id"]
+    messages, _ = run(
+        ActionAffirm(), tracker("yes", "affirm", slots={**slots, **slots_set(events)})
+    )
+    assert shop.orders_list[0]["lines"] == [{"sku": "DAI-1", "quantity": 1}]
+
+
+def test_place_my_order_at_the_read_back_is_the_yes(shop):
+    slots = ready_to_check_out(shop)
+    messages, _ = run(ActionCheckout(), tracker("place my order", "checkout", slots=slots))
+    assert responses(messages) == ["utter_order_placed"]
+    assert len(shop.orders_list) == 1
+
+
+def test_a_yes_at_the_pin_prompt_asks_for_the_pin_again(shop_with_pin):
+    slots = {**ready_to_check_out(shop_with_pin), "pending": "pin"}
+    messages, _events = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    assert responses(messages) == ["utter_ask_pin"]
+    assert messages[0]["custom"] == {"expect": "pin"}
+    assert shop_with_pin.orders_list == []

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from skills.basket import ActionAddToBasket, ActionViewBasket
+from skills.checkout import ActionProvidePin
 from skills.core import ActionCancel, ActionChooseOption, ActionRepeat
 from skills.phrases import item_phrases, pick_option
-from tests.skills.conftest import responses, run, slots_set, tracker
+from tests.skills.conftest import entity, responses, run, slots_set, tracker
 
 MENU = [
     "Whole Milk, 2 litres, £1.50",
@@ -90,3 +94,92 @@ def test_repeat_says_the_last_turn_again(shop):
     ]
     messages, _ = run(ActionRepeat(), tracker("say that again", "repeat", events=events))
     assert messages[0]["text"] == "Added 1 Whole Milk. Your basket has 1 items."
+
+
+# --- always a way out: a new request leaves any prompt ------------------------------------------
+
+PIN_PROMPT = {"pending": "pin", "quote_id": "q-1", "pin_required": True, "pin_tries": 1}
+
+
+def test_a_new_request_at_the_pin_prompt_leaves_it(shop_with_pin):
+    shop_with_pin.basket_lines = {"DAI-1": 1}
+    messages, events = run(
+        ActionViewBasket(), tracker("what's in my basket", "view_basket", slots=PIN_PROMPT)
+    )
+    assert responses(messages) == ["utter_basket_contents"]
+    assert "expect" not in str(messages), "the PIN is no longer asked for"
+    left = slots_set(events)
+    assert left["pending"] is None
+    assert left["quote_id"] is None
+    assert left["pin_tries"] is None
+    assert shop_with_pin.orders_list == []
+
+
+def test_a_side_question_keeps_a_yes_no_question_open(shop):
+    shop.basket_lines = {"DAI-1": 1}
+    slots = {"pending": "order", "quote_id": "q-1"}
+    _, events = run(ActionViewBasket(), tracker("what's in my basket", "view_basket", slots=slots))
+    assert "pending" not in slots_set(events), "a yes still answers the read-back"
+
+
+@pytest.mark.parametrize(
+    ("pending", "choices"),
+    [
+        ("order", None),
+        ("slot", [{"kind": "slot", "slot_id": 2, "store_id": "riverside", "label": "x"}]),
+        ("add_choice", [{"kind": "product", "sku": "DAI-3", "label": "Oat Milk"}]),
+        ("pickup_when", None),
+        ("empty_basket", None),
+    ],
+)
+def test_a_new_request_at_any_prompt_leaves_it(shop, pending, choices):
+    slots = {"pending": pending, "choices": choices, "quote_id": "q-1"}
+    if pending == "order":
+        shop.book(2)
+    text = "add some bananas"
+    _, events = run(
+        ActionAddToBasket(),
+        tracker(text, "add_to_basket", [entity(text, "product", "bananas")], slots=slots),
+    )
+    left = slots_set(events)
+    if pending == "order":  # added at the read-back: read back again, a new quote
+        assert left["pending"] == "order"
+        assert left["quote_id"] != "q-1"
+    else:
+        assert left["pending"] is None
+        assert left["choices"] is None
+    assert shop.orders_list == []
+
+
+@pytest.mark.parametrize("pending", ["pin", "order", "slot", "empty_basket", "pickup_when"])
+def test_cancel_leaves_any_prompt_and_changes_nothing(shop, pending):
+    shop.basket_lines = {"DAI-1": 1}
+    slots = {"pending": pending, "quote_id": "q-1", "pin_tries": 2}
+    messages, events = run(ActionCancel(), tracker("never mind", "cancel", slots=slots))
+    assert responses(messages) == ["utter_cancelled"]
+    assert slots_set(events)["pending"] is None
+    assert slots_set(events)["pin_tries"] is None
+    assert shop.basket_lines == {"DAI-1": 1}
+    assert shop.orders_list == []
+
+
+def test_digits_among_words_at_the_pin_prompt_are_no_attempt(shop_with_pin):
+    slots = {**PIN_PROMPT, "pin_tries": 2}
+    messages, events = run(
+        ActionProvidePin(),
+        tracker(
+            "/provide_pin",
+            "provide_pin",
+            slots=slots,
+            metadata={"pin_ticket": None, "pin_unclear": True},
+        ),
+    )
+    assert responses(messages) == ["utter_pin_digits_only"]
+    assert messages[0]["custom"] == {"expect": "pin"}
+    assert events == [], "not counted: a third wrong PIN would have refused the order"
+
+
+def test_repeat_at_the_pin_prompt_asks_for_the_pin_again(shop_with_pin):
+    messages, _ = run(ActionRepeat(), tracker("say that again", "repeat", slots=PIN_PROMPT))
+    assert responses(messages) == ["utter_ask_pin"]
+    assert messages[0]["custom"] == {"expect": "pin"}
