@@ -41,9 +41,30 @@ def customer_token(settings: Settings, customer: str) -> str:
         db.dispose()
 
 
+# Words that may go with the digits of a PIN: "my pin is 4 3 2 1", "um, it's 4321".
+PIN_CARRIER = frozenset({"my", "pin", "is", "it's", "its", "it", "the", "code", "um", "uh", "er"})
+
+
 def spoken_digits(text: str) -> str:
     """ "four three two one" / "4 3 2 1" -> "4321"."""
-    return "".join(re.findall(r"\d", alpha2digit(text.lower(), "en")))
+    return "".join(re.findall(r"\d", alpha2digit(text.lower(), "en", threshold=0)))
+
+
+class PinLine:
+    """What a line said at the PIN prompt is: a PIN, digits among other words, or no PIN."""
+
+    DIGITS = "digits"  # only digits (and "my pin is"): a PIN attempt, checked and counted
+    MIXED = "mixed"  # digits among other words: neither counted nor sent to the dialogue
+    WORDS = "words"  # no digits ("cancel", "what's in my basket"): an ordinary turn
+
+
+def pin_line(text: str) -> str:
+    words = re.findall(r"[a-z']+|\d+", alpha2digit(text.lower(), "en", threshold=0))
+    if not any(w.isdigit() for w in words):
+        return PinLine.WORDS
+    if all(w.isdigit() or w in PIN_CARRIER for w in words):
+        return PinLine.DIGITS
+    return PinLine.MIXED
 
 
 def pin_ticket(settings: Settings, token: str, spoken: str) -> str | None:
@@ -66,8 +87,10 @@ def pin_ticket(settings: Settings, token: str, spoken: str) -> str | None:
 class ChatSession:
     """One customer's text conversation: each ``turn`` is one line the customer typed or said.
 
-    While the assistant waits for a PIN, the next turn is checked with the service and only
-    the resulting ticket reaches the dialogue: the PIN is never sent, stored or echoed.
+    While the assistant waits for a PIN, a line of digits is checked with the service and only
+    the resulting ticket reaches the dialogue: the PIN is never sent, stored or echoed. A line
+    with no digits ("cancel", "what's in my basket") is an ordinary turn and no PIN attempt;
+    digits among other words are neither (the dialogue asks for just the digits).
     """
 
     def __init__(
@@ -102,11 +125,14 @@ class ChatSession:
         ``extra`` adds metadata for this turn only (a kiosk's Confirm button: ``touched``).
         """
         metadata = {**self.metadata, **(extra or {})}
-        if self.expecting_pin:
-            ticket = pin_ticket(self.settings, self.token, text)
-            parsed, reply = self.dialogue.turn(
-                self.sender, "/provide_pin", {**metadata, "pin_ticket": ticket}
-            )
+        kind = pin_line(text) if self.expecting_pin else PinLine.WORDS
+        if kind != PinLine.WORDS:
+            said: dict[str, Any]
+            if kind == PinLine.DIGITS:
+                said = {"pin_ticket": pin_ticket(self.settings, self.token, text)}
+            else:
+                said = {"pin_ticket": None, "pin_unclear": True}
+            parsed, reply = self.dialogue.turn(self.sender, "/provide_pin", {**metadata, **said})
             shown = PIN_SHOWN
         else:
             parsed, reply = self.dialogue.turn(self.sender, text, metadata)

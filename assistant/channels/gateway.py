@@ -31,7 +31,7 @@ import httpx
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse
 
-from assistant.chat import PIN_SHOWN, ChatSession
+from assistant.chat import PIN_SHOWN, ChatSession, PinLine, pin_line
 from assistant.dialogue import RasaDialogue
 from assistant.errors import AssistantError, CommerceError, ConfigError
 from assistant.pipeline import NOTHING_HEARD
@@ -367,6 +367,10 @@ class Session:
             self.conversation and self.conversation.expecting_pin
         )
 
+    def _shown(self, text: str) -> str:
+        """What may be shown of a line: at the PIN prompt, anything with digits is hidden."""
+        return PIN_SHOWN if self._private() and pin_line(text) != PinLine.WORDS else text
+
     def _check_idle(self) -> None:
         if (
             self.kind == "kiosk"
@@ -386,7 +390,7 @@ class Session:
             text = self.conversation.reading(transcript).strip()
         self._turn(
             text or NOTHING_HEARD,  # the dialogue asks the customer to say it again
-            shown_text=PIN_SHOWN if self._private() else text,
+            shown_text=self._shown(text),
             ended_at=getattr(self, "_ended_at", time.perf_counter()),
             vad_wait_ms=getattr(self, "_vad_wait_ms", 0.0),
             engine=transcript.engine,
@@ -521,7 +525,7 @@ class Session:
             if self.awaiting_pin_for is not None:
                 self._finish_sign_in(self.awaiting_pin_for, text)
                 return
-            self._turn(text, PIN_SHOWN if self._private() else text, now)
+            self._turn(text, self._shown(text), now)
         elif kind == "confirm":
             self._kiosk_only()
             self._turn("/affirm", "[Confirm]", now, extra={"touched": True})
@@ -564,6 +568,9 @@ class Session:
         from assistant.chat import spoken_digits
 
         self.awaiting_pin_for = None
+        if pin_line(spoken_pin) != PinLine.DIGITS:  # "cancel": no sign-in attempt is made
+            self.emit({"type": "sign_in_failed", "code": "pin-not-given"})
+            return
         pin = spoken_digits(spoken_pin)
         self._sign_out("new-customer")
         try:
