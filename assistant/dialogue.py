@@ -19,18 +19,20 @@ class Dialogue(Protocol):
 
 
 class RasaDialogue:
-    """A client of one Rasa server started with ``--enable-api --auth-token``."""
+    """A client of one Rasa server started by ``assistant/rasa_servers.py``: the API token
+    travels in a header, never in the URL (which HTTP client logs print)."""
 
     def __init__(self, url: str, token: str, timeout_s: float = 30.0) -> None:
-        self._http = httpx.Client(base_url=url, timeout=timeout_s)
-        self._token = token
+        self._http = httpx.Client(
+            base_url=url, timeout=timeout_s, headers={"Authorization": f"Bearer {token}"}
+        )
 
     def close(self) -> None:
         self._http.close()
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:
         try:
-            response = self._http.post(path, json=body, params={"token": self._token})
+            response = self._http.post(path, json=body)
         except httpx.HTTPError as err:
             raise DialogueError("rasa-unreachable", f"Rasa did not answer: {err}") from err
         if response.status_code >= 400:
@@ -88,7 +90,7 @@ class RasaDialogue:
         try:
             response = self._http.get(
                 f"/conversations/{sender}/tracker",
-                params={"token": self._token, "include_events": "AFTER_RESTART"},
+                params={"include_events": "AFTER_RESTART"},
             )
         except httpx.HTTPError as err:
             raise DialogueError("rasa-unreachable", f"Rasa did not answer: {err}") from err

@@ -141,31 +141,45 @@ class Stack:
             cwd=self.settings.root,
         )
 
+    @property
+    def rasa_python(self) -> Path:
+        return self.settings.root / self.settings.dialogue.venv / "bin" / "python"
+
+    def _launcher(self, server: str, url: str) -> list[str]:
+        """The command that starts one of Rasa's servers (assistant/rasa_servers.py): it
+        listens on ``dialogue.listen_host`` and takes its secrets from the environment."""
+        d = self.settings.dialogue
+        module = [str(self.rasa_python), "-m", "assistant.rasa_servers", server]
+        return [*module, "--host", d.listen_host, "--port", _port(url)]
+
+    def _action_token(self) -> str:
+        """The secret Rasa presents to the action server: the configured one, else a new one
+        (kept in the settings so the Rasa this stack starts gets it too)."""
+        d = self.settings.dialogue
+        if d.action_token is None:
+            self.settings = replace(self.settings, dialogue=replace(d, action_token=_secret()))
+        return self.settings.dialogue.action_token or ""
+
     def action_server(self) -> ManagedProcess | None:
         d = self.settings.dialogue
         if answers(f"{d.action_url}/health"):
             return None
         return ManagedProcess(
             "action server",
-            [
-                str(self.rasa_bin),
-                "run",
-                "actions",
-                "--actions",
-                "skills",
-                "--port",
-                _port(d.action_url),
-            ],
+            self._launcher("actions", d.action_url),
             f"{d.action_url}/health",
             self._logs("actions"),
             env={
+                "ACTION_SERVER_TOKEN": self._action_token(),
                 "COMMERCE_URL": self.settings.commerce.base_url,
                 "PYTHONPATH": str(self.settings.root),
             },
             cwd=self.settings.root,
         )
 
-    def rasa(self) -> ManagedProcess | None:
+    def rasa(self, *, actions_elsewhere: bool = False) -> ManagedProcess | None:
+        """Rasa, unless it runs; ``actions_elsewhere``: it is to call an action server that
+        this stack did not start (whose secret must then be configured)."""
         d = self.settings.dialogue
         if answers(f"{d.rasa_url}/"):
             if not d.auth_token:
@@ -174,32 +188,37 @@ class Stack:
                     f"Rasa already runs at {d.rasa_url}: set RASA_AUTH_TOKEN to its API token",
                 )
             return None
+        if actions_elsewhere and not d.action_token:
+            raise DialogueError(
+                "action-token-missing",
+                f"An action server already runs at {d.action_url}: set ACTION_SERVER_TOKEN "
+                "to its secret so that the Rasa started here may call it",
+            )
         if not self.model_path().exists():
             raise DialogueError(
                 "model-missing", "No trained model: run `python run_assistant.py train`."
             )
-        token = d.auth_token or secrets.token_hex(24)  # hex: never starts with "-" (argv)
-        self.settings = replace(self.settings, dialogue=replace(d, auth_token=token))
+        if d.auth_token is None:
+            self.settings = replace(self.settings, dialogue=replace(d, auth_token=_secret()))
         return ManagedProcess(
             "Rasa server",
             [
-                str(self.rasa_bin),
-                "run",
-                "--enable-api",
-                "--auth-token",
-                token,
+                *self._launcher("rasa", d.rasa_url),
                 "--model",
                 str(self.model_path()),
                 "--endpoints",
                 d.endpoints,
                 "--credentials",
                 d.credentials,
-                "--port",
-                _port(d.rasa_url),
             ],
-            f"{d.rasa_url}/status?token={token}",
+            f"{d.rasa_url}/",
             self._logs("rasa"),
-            env={"PYTHONPATH": str(self.settings.root)},
+            # Secrets in the environment, never in argv (which any local user can read).
+            env={
+                "RASA_AUTH_TOKEN": self.settings.dialogue.auth_token or "",
+                "ACTION_SERVER_TOKEN": self._action_token(),
+                "PYTHONPATH": str(self.settings.root),
+            },
             cwd=self.settings.root,
         )
 
@@ -209,9 +228,8 @@ class Stack:
         wanted = []
         if commerce:
             wanted.append(self.commerce())
-        if actions:
-            wanted.append(self.action_server())
-        wanted.append(self.rasa())
+        action_server = self.action_server() if actions else None
+        wanted += [action_server, self.rasa(actions_elsewhere=actions and action_server is None)]
         for process in (p for p in wanted if p is not None):
             process.start()
             self.started.append(process)
@@ -222,6 +240,10 @@ class Stack:
         for process in reversed(self.started):
             process.stop()
         self.started.clear()
+
+
+def _secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def free_port() -> int:
@@ -237,6 +259,7 @@ def isolated(settings: Settings, workdir: Path, database_url: str) -> Settings:
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
         'lock_store:\n  type: "in_memory"\n'
     )
@@ -249,6 +272,7 @@ def isolated(settings: Settings, workdir: Path, database_url: str) -> Settings:
             action_url=f"http://127.0.0.1:{action_port}",
             endpoints=str(endpoints),
             auth_token=None,
+            action_token=None,
         ),
     )
 

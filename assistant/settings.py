@@ -47,6 +47,8 @@ class DialogueSettings:
     rasa_url: str = "http://127.0.0.1:5005"
     action_url: str = "http://127.0.0.1:5055"
     auth_token: str | None = None  # Rasa's HTTP API token; a random one when we start Rasa
+    action_token: str | None = None  # Rasa -> action server secret; random when we start both
+    listen_host: str = "127.0.0.1"  # where a Rasa or action server we start listens
     venv: str = ".venv-rasa"
     model_dir: str = "models"
     model_name: str = "assistant"
@@ -160,6 +162,8 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "ACTION_SERVER_URL": ("dialogue", "action_url", str),
     "RASA_AUTH_TOKEN": ("dialogue", "auth_token", str),
     "RASA_ENDPOINTS": ("dialogue", "endpoints", str),
+    "ACTION_SERVER_TOKEN": ("dialogue", "action_token", str),
+    "DIALOGUE_LISTEN_HOST": ("dialogue", "listen_host", str),
     "SPEECH_ENGINE": ("speech", "engine", str),
     "VOSK_MODEL_PATH": ("speech", "vosk_model", str),
     "VOSK_MODEL_URL": ("speech", "vosk_model_url", str),

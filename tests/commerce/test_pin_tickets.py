@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -48,7 +49,8 @@ def new_quote(client: TestClient, db: Database, headers: dict[str, str]) -> str:
     return quote.json()["quote_id"]
 
 
-def order(client: TestClient, headers: dict[str, str], body: dict, key: str) -> httpx.Response:
+def order(client: TestClient, headers: dict[str, str], body: dict, key: str) -> Any:
+    """The response (starlette's TestClient answers with httpx2's Response type)."""
     return client.post("/v1/me/orders", json=body, headers=headers | {"Idempotency-Key": key})
 
 

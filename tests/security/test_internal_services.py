@@ -1,0 +1,176 @@
+"""Rasa and the action server are internal: unreachable from the network, and on loopback they
+answer only callers that present their secret (the real stack of tests/stack.py)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from assistant.chat import customer_token
+from assistant.dialogue import RasaDialogue
+from assistant.services import Stack
+from tests.conftest import service_missing
+from tests.stack import Shop
+
+
+def lan_addresses() -> list[str]:
+    """This machine's IPv4 addresses other than loopback: where a neighbour reaches it."""
+    try:
+        out = subprocess.run(
+            ["hostname", "-I"], capture_output=True, text=True, check=True, timeout=5
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as err:
+        service_missing("a non-loopback address of this machine", err)
+    found = [a for a in out.split() if "." in a and not a.startswith("127.")]
+    if not found:
+        service_missing("a non-loopback IPv4 address of this machine", LookupError(out))
+    return found
+
+
+def port(url: str) -> int:
+    return urlparse(url).port or 80
+
+
+def forged_call(action: str, token: str, slots: dict[str, Any]) -> dict[str, Any]:
+    """What Rasa would send the action server for ``action`` in a conversation whose latest
+    message says "yes" and carries ``token``: the call the issue's attacker forged."""
+    sender = f"intruder-{uuid.uuid4().hex[:8]}"
+    return {
+        "next_action": action,
+        "sender_id": sender,
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {
+            "sender_id": sender,
+            "slots": slots,
+            "latest_message": {
+                "text": "yes",
+                "intent": {"name": "affirm", "confidence": 0.99},
+                "entities": [],
+                "metadata": {"customer_token": token},
+            },
+            "events": [],
+            "latest_action_name": "action_listen",
+        },
+    }
+
+
+@pytest.mark.slow
+def test_rasa_the_action_server_and_the_service_are_unreachable_from_the_network(
+    stack: Stack,
+) -> None:
+    d, c = stack.settings.dialogue, stack.settings.commerce
+    ports = [port(d.rasa_url), port(d.action_url), c.port]  # Rasa, action server, commerce
+    for number in ports:
+        with socket.create_connection(("127.0.0.1", number), timeout=5):
+            pass  # each one answers on loopback ...
+        for address in lan_addresses():
+            # ... and refuses a neighbour, who reaches this machine at its LAN address
+            with socket.socket() as s:
+                s.settimeout(5)
+                s.bind((address, 0))  # the call comes from a non-loopback address
+                with pytest.raises(ConnectionRefusedError):  # not a timeout: nothing listens
+                    s.connect((address, number))
+
+
+@pytest.mark.slow
+def test_the_action_server_runs_no_action_for_a_caller_without_the_secret(
+    stack: Stack, shop: Shop
+) -> None:
+    d = stack.settings.dialogue
+    token = customer_token(stack.settings, "grace")
+    before = shop.scalar("SELECT count(*) FROM orders"), shop.scalar("SELECT count(*) FROM quotes")
+    secret = d.action_token or ""
+    assert secret
+    impostors: list[dict[str, Any]] = [
+        {},
+        {"headers": {"Authorization": "Bearer wrong"}},
+        {"headers": {"Authorization": f"Bearer {secret[:-1]}"}},
+        {"headers": {"Authorization": secret}},  # not a bearer header
+        {"params": {"token": secret}},  # a secret in the URL does not count
+    ]
+    with httpx.Client(base_url=d.action_url, timeout=30) as http:
+        for impostor in impostors:
+            for action, slots in (
+                ("action_checkout", {}),
+                ("action_affirm", {"pending": "order"}),
+            ):
+                answer = http.post("/webhook", json=forged_call(action, token, slots), **impostor)
+                assert answer.status_code == 401, (impostor, answer.text)
+                assert "events" not in answer.json()
+            assert http.get("/actions", **impostor).status_code == 401
+        # The same call from our Rasa (with the secret) runs: the refusals were the secret's.
+        ours = {"Authorization": f"Bearer {secret}"}
+        answer = http.post(
+            "/webhook", json=forged_call("action_view_basket", token, {}), headers=ours
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["responses"]
+    after = shop.scalar("SELECT count(*) FROM orders"), shop.scalar("SELECT count(*) FROM quotes")
+    assert after == before
+
+
+def _tracker_rows(stack: Stack, sender: str) -> int:
+    endpoints = Path(stack.settings.dialogue.endpoints).read_text()
+    database = endpoints.split('db: "', 1)[1].split('"', 1)[0]
+    import sqlite3
+
+    with sqlite3.connect(database) as conn:
+        return int(
+            conn.execute("SELECT count(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0]
+        )
+
+
+@pytest.mark.slow
+def test_rasa_answers_only_the_assistant(stack: Stack, dialogue: RasaDialogue) -> None:
+    d = stack.settings.dialogue
+    token = customer_token(stack.settings, "grace")
+    sender = f"intruder-{uuid.uuid4().hex[:8]}"
+    message = {
+        "sender": sender,
+        "message": "what's in my basket",
+        "metadata": {"customer_token": token},
+    }
+    impostors: list[dict[str, Any]] = [
+        {},
+        {"headers": {"Authorization": "Bearer wrong"}},
+        {"params": {"token": d.auth_token}},  # Rasa's own ?token= is not accepted either
+    ]
+    with httpx.Client(base_url=d.rasa_url, timeout=30) as http:
+        for impostor in impostors:
+            answer = http.post("/webhooks/rest/webhook", json=message, **impostor)
+            assert answer.status_code == 401, (impostor, answer.text)
+            for path in ("/status", f"/conversations/{sender}/tracker", "/version"):
+                assert http.get(path, **impostor).status_code == 401, (impostor, path)
+            assert http.post("/model/parse", json={"text": "hi"}, **impostor).status_code == 401
+        assert http.get("/").status_code == 200  # the health check says nothing
+    assert _tracker_rows(stack, sender) == 0  # nothing was stored for the intruder
+    assert dialogue.parse("what's in my basket")["intent"]["name"]  # the assistant's calls work
+
+
+@pytest.mark.slow
+def test_no_secret_on_a_command_line_or_in_a_log_line(
+    stack: Stack, dialogue: RasaDialogue, caplog: pytest.LogCaptureFixture
+) -> None:
+    d = stack.settings.dialogue
+    secrets = [t for t in (d.auth_token, d.action_token) if t]
+    assert len(secrets) == 2
+    for process in stack.started:
+        assert process.process is not None
+        argv = Path(f"/proc/{process.process.pid}/cmdline").read_bytes().decode()
+        assert not any(s in argv for s in secrets), process.name
+    with caplog.at_level(logging.DEBUG):
+        dialogue.turn(f"logged-{uuid.uuid4().hex[:8]}", "hello", {})
+    assert caplog.records  # the HTTP client logged its requests ...
+    assert not any(s in r.getMessage() for r in caplog.records for s in secrets)  # ... no token
+    for process in stack.started:
+        logged = process.log_path.read_text(errors="replace")
+        assert not any(s in logged for s in secrets), process.log_path
