@@ -13,8 +13,8 @@ numbers, questions, noise words, new requests) and reports:
 
 With ``--nlu`` (Rasa's environment, a trained model in ``models/``) it also counts what the
 intent classifier alone would have taken for a yes (``affirm`` at the 0.8 bar the skills used
-before), and what the skills take for one now (``affirm`` and the
-decision's yes). Writes ``bench/results/yesno.json``.
+before), and what the skills take for one now at the read-back (``affirm`` or ``checkout``,
+and the decision's yes). Writes ``bench/results/yesno.json``.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ DATA = REPO / "tests" / "data" / "yesno.tsv"
 RESULTS = REPO / "bench" / "results" / "yesno.json"
 TARGET_TRUE_YES = 0.98
 INTENT_YES_BAR = 0.8
+YES_HANDLERS = ("affirm", "checkout")  # intents whose skills act on a yes at the read-back
 
 
 def load(path: Path = DATA) -> list[tuple[str, str]]:
@@ -113,10 +114,11 @@ def main(argv: list[str] | None = None) -> int:
             Answer.YES if intent == "affirm" and conf >= INTENT_YES_BAR else Answer.UNCLEAR
             for intent, conf in parsed
         ]
-        # what the skills do now: the intent routes the reply to the yes handler (affirm, at
-        # any confidence) and the decision has the last word
+        # what the skills do now at the checkout read-back: the intent routes the reply to a
+        # handler that takes a yes (affirm at any confidence; checkout: "place my order"), and
+        # the decision has the last word
         both = [
-            a if a != Answer.YES or intent == "affirm" else Answer.UNCLEAR
+            a if a != Answer.YES or intent in YES_HANDLERS else Answer.UNCLEAR
             for a, (intent, _) in zip(said, parsed, strict=True)
         ]
         result["intent_alone"] = score(pairs, alone)
