@@ -1,4 +1,5 @@
-"""The ``run_assistant.py catalog ...`` commands: serve, seed, token, basket, device."""
+"""The ``run_assistant.py catalog ...`` commands: serve, seed, token, basket, device,
+customer."""
 
 from __future__ import annotations
 
@@ -57,6 +58,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     revoke.add_argument("device_id", type=int)
     revoke.add_argument("--database-url")
+    unlock = device_commands.add_parser(
+        "unlock", help="let a kiosk locked by failed sign-ins sign customers in again"
+    )
+    unlock.add_argument("device_id", type=int)
+    unlock.add_argument("--database-url")
+
+    customer = commands.add_parser("customer", help="customer accounts")
+    customer_commands = customer.add_subparsers(dest="customer_command", required=True)
+    unlock_pin = customer_commands.add_parser(
+        "unlock", help="end a PIN lock now and clear the count of wrong PINs"
+    )
+    unlock_pin.add_argument("customer", help="handle (e.g. bob), loyalty number or id")
+    unlock_pin.add_argument("--database-url")
 
 
 def open_database(settings: Settings) -> Database:
@@ -151,8 +165,18 @@ def _device(args: argparse.Namespace, settings: Settings, db: Database) -> int:
             body = {
                 "devices": [devices.device_dict(session, d) for d in devices.list_devices(session)]
             }
+        elif args.device_command == "unlock":
+            body = devices.device_dict(session, devices.unlock_device(session, args.device_id))
         else:
             body = devices.device_dict(session, devices.revoke_device(session, args.device_id))
+    print(json.dumps(body))
+    return 0
+
+
+def _customer(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    with db.session(write=True) as session:
+        customer = auth.unlock_pin(auth.find_customer(session, args.customer))
+        body = {"customer": customer.handle, "failed_pin_attempts": 0, "pin_locked_until": None}
     print(json.dumps(body))
     return 0
 
@@ -163,4 +187,5 @@ _COMMANDS = {
     "token": _token,
     "basket": _basket,
     "device": _device,
+    "customer": _customer,
 }

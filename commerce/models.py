@@ -116,7 +116,9 @@ class Customer(Base):
     # SQLite can add it without rebuilding the table
     phone: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
     pin_hash: Mapped[str | None] = mapped_column(String(200))
+    # wrong PINs in a row; from the fifth on each locks the PIN for a while (services/auth.py)
     failed_pin_attempts: Mapped[int] = mapped_column(default=0)
+    pin_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # a kiosk shopper who did not sign in: no PIN, a placeholder loyalty number
     is_guest: Mapped[bool] = mapped_column(default=False, server_default="0")
 
@@ -137,6 +139,9 @@ class Device(Base):
     store_id: Mapped[str | None] = mapped_column(ForeignKey("stores.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # failed kiosk sign-ins in a row, whatever the number: a kiosk trying many is locked too
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    sign_in_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     __table_args__ = (
         CheckConstraint(
             "(kind = 'home' AND customer_id IS NOT NULL AND store_id IS NULL)"

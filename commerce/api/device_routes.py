@@ -15,7 +15,7 @@ from commerce.api.deps import CurrentDevice, State
 from commerce.services import devices
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": schemas.ErrorResponse} for code in (400, 401, 403, 422, 423)
+    code: {"model": schemas.ErrorResponse} for code in (400, 401, 403, 422)
 }
 router = APIRouter(prefix="/v1/device", responses=ERRORS, tags=["device"])
 
@@ -31,9 +31,11 @@ def start_session(app: State, device: CurrentDevice) -> Any:
 def sign_in(app: State, device: CurrentDevice, body: schemas.SignIn) -> Any:
     """Kiosk only: a customer signs in with a loyalty number or phone, plus PIN.
 
-    An unknown customer, one without a PIN and a wrong PIN all answer `403 sign-in-failed`;
-    wrong PINs count towards the lock-out (`423 pin-locked`) as at `/v1/me/pin/verify`.
-    The customer token is valid for 30 minutes.
+    Every failure answers `403 sign-in-failed`, as slowly: an unknown customer, one without
+    a PIN, a locked PIN, a locked kiosk and a wrong PIN. Wrong PINs count towards the
+    customer's lock as at `/v1/me/pin/verify` (5 free, then 1, 2, 4 … at most 15 minutes),
+    and every failure towards this kiosk's (10 free, then the same). The customer token is
+    valid for 30 minutes.
     """
     return devices.sign_in(
         app.db, device, body.pin, loyalty_number=body.loyalty_number, phone=body.phone

@@ -42,7 +42,8 @@ def me(app: State, customer_id: CustomerId) -> dict[str, Any]:
 
 @router.post("/pin/verify", response_model=schemas.PinResult)
 def verify_pin(app: State, customer_id: CustomerId, body: schemas.PinCheck) -> dict[str, Any]:
-    """Check a voice PIN (failures count towards the lock-out).
+    """Check a voice PIN (failures count towards the lock: 5 free, then 1, 2, 4 … at most
+    15 minutes, during which this answers `423 pin-locked`).
 
     When right, `ticket` is a single-use PIN ticket, valid for 5 minutes, that
     `POST /v1/me/orders` takes as `pin_ticket`, so the PIN itself need not travel further.

@@ -17,7 +17,12 @@ from commerce.models import ApiToken, Customer, PinTicket
 TOKEN_PREFIX = "cst_"  # noqa: S105 - a public prefix that marks customer tokens
 TICKET_PREFIX = "pt_"  # a public prefix that marks PIN tickets
 TICKET_TTL = timedelta(minutes=5)
+# Wrong PINs in a row that lock nothing; the next one locks the PIN for FIRST_LOCK, and each
+# one after a lock has ended locks it twice as long as the last, at most LONGEST_LOCK. While
+# locked no PIN is checked (nor counted); the right PIN after the lock resets the count.
 MAX_PIN_ATTEMPTS = 5
+FIRST_LOCK = timedelta(minutes=1)
+LONGEST_LOCK = timedelta(minutes=15)
 # scrypt parameters (RFC 7914 interactive settings): ~20 ms, 16 MiB per check
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -116,34 +121,66 @@ def pin_matches(pin: str, stored: str) -> bool:
     return hmac.compare_digest(digest.hex(), digest_hex)
 
 
-def check_pin(customer: Customer, pin: str | None) -> None:
+def lock_after(failures: int, free: int) -> timedelta | None:
+    """How long ``failures`` failures in a row lock for, when the first ``free`` lock nothing:
+    FIRST_LOCK, doubling with each further failure, at most LONGEST_LOCK."""
+    if failures < free:
+        return None
+    return min(FIRST_LOCK * 2 ** min(failures - free, 20), LONGEST_LOCK)
+
+
+def locked(until: datetime | None, now: datetime | None = None) -> bool:
+    return until is not None and until > (now or datetime.now(UTC))
+
+
+def try_pin(customer: Customer, pin: str, now: datetime | None = None) -> bool:
+    """True when ``pin`` unlocks ``customer`` (the failure count starts again).
+
+    Always as slow as one PIN check, so that no answer says why it was False: no PIN, a
+    locked PIN (not checked, not counted) or a wrong PIN (counted; the caller commits it).
+    """
+    now = now or datetime.now(UTC)
+    if customer.pin_hash is None or locked(customer.pin_locked_until, now):
+        spend_pin_check(pin)
+        return False
+    if pin_matches(pin, customer.pin_hash):
+        unlock_pin(customer)
+        return True
+    customer.failed_pin_attempts += 1
+    lock = lock_after(customer.failed_pin_attempts, MAX_PIN_ATTEMPTS)
+    if lock is not None:
+        customer.pin_locked_until = now + lock
+    return False
+
+
+def unlock_pin(customer: Customer) -> Customer:
+    """End a PIN lock now and clear the count (staff, once the customer has been checked)."""
+    customer.failed_pin_attempts = 0
+    customer.pin_locked_until = None
+    return customer
+
+
+def check_pin(customer: Customer, pin: str | None, now: datetime | None = None) -> None:
     """Raise unless ``pin`` unlocks ``customer``; counts failures (the caller commits them)."""
     if customer.pin_hash is None:
         return
-    check_not_locked(customer)
+    check_not_locked(customer, now)
     if pin is None:
         raise CommerceError("pin-required", "This account needs its PIN to place orders.", 403)
-    if not pin_matches(pin, customer.pin_hash):
-        customer.failed_pin_attempts += 1
+    if not try_pin(customer, pin, now):
         raise CommerceError("pin-incorrect", "That PIN is not right.", 403)
-    customer.failed_pin_attempts = 0
 
 
-def pin_verified(customer: Customer, pin: str) -> bool:
+def pin_verified(customer: Customer, pin: str, now: datetime | None = None) -> bool:
     """True when ``pin`` unlocks ``customer``; False when it is wrong or there is no PIN.
 
-    A wrong PIN counts towards the lock-out as in ``check_pin`` (the caller commits the
-    count); a locked account raises ``pin-locked``.
+    For the customer's own calls (``/v1/me``): a wrong PIN counts towards the lock as in
+    ``check_pin`` (the caller commits the count); a locked PIN raises ``pin-locked``.
     """
     if customer.pin_hash is None:
         return False
-    try:
-        check_pin(customer, pin)
-    except CommerceError as err:
-        if err.code == "pin-incorrect":
-            return False
-        raise
-    return True
+    check_not_locked(customer, now)
+    return try_pin(customer, pin, now)
 
 
 def spend_pin_check(pin: str) -> None:
@@ -156,11 +193,11 @@ def _decoy_hash() -> str:
     return hash_pin("0000")
 
 
-def check_not_locked(customer: Customer) -> None:
-    if customer.pin_hash is not None and customer.failed_pin_attempts >= MAX_PIN_ATTEMPTS:
-        raise CommerceError(
-            "pin-locked", "Too many wrong PINs; ask the store to unlock your account.", 423
-        )
+def check_not_locked(customer: Customer, now: datetime | None = None) -> None:
+    """``423 pin-locked`` while the customer's PIN is locked (for their own calls only: a
+    sign-in answers every failure alike)."""
+    if customer.pin_hash is not None and locked(customer.pin_locked_until, now):
+        raise CommerceError("pin-locked", "Too many wrong PINs; try again in a few minutes.", 423)
 
 
 def issue_ticket(session: Session, customer: Customer, now: datetime | None = None) -> str:
@@ -194,7 +231,7 @@ def redeem_ticket(
     commits: expired, used, unknown and other customers' tickets are all refused alike.
     """
     now = now or datetime.now(UTC)
-    check_not_locked(customer)
+    check_not_locked(customer, now)
     used = session.execute(
         update(PinTicket)
         .where(

@@ -33,6 +33,10 @@ KIOSK_TOKEN_TTL = timedelta(minutes=30)
 # After a PIN sign-in at a kiosk, checkout asks for no PIN for this long (idle kiosks sign
 # out after two minutes; a longer visit is asked for the PIN again).
 KIOSK_PIN_WINDOW = timedelta(minutes=15)
+# Failed sign-ins in a row (whatever the numbers) that lock nothing at one kiosk; then the
+# kiosk's sign-ins lock as a customer's PIN does (auth.lock_after), so one kiosk cannot try
+# PINs against many customers either. Staff unlock with `catalog device unlock ID`.
+KIOSK_FREE_FAILURES = 10
 MAX_NAME_LENGTH = 80
 GUEST_NAME = "Guest"
 
@@ -42,7 +46,7 @@ def _invalid() -> CommerceError:
 
 
 def _sign_in_failed() -> CommerceError:
-    # one answer for an unknown customer, one without a PIN and a wrong PIN: no enumeration
+    # one answer for every failure (unknown, no PIN, locked, wrong PIN): no enumeration
     return CommerceError(
         "sign-in-failed", "That number and PIN do not match an account with a PIN.", 403
     )
@@ -155,6 +159,8 @@ def device_dict(session: Session, device: Device) -> dict[str, Any]:
         body["store_id"] = device.store_id
     body["created_at"] = device.created_at.isoformat()
     body["revoked_at"] = device.revoked_at.isoformat() if device.revoked_at else None
+    if device.sign_in_locked_until is not None:
+        body["sign_ins_locked_until"] = device.sign_in_locked_until.isoformat()
     return body
 
 
@@ -247,8 +253,10 @@ def sign_in(
 ) -> dict[str, Any]:
     """Sign a customer in at a kiosk with a loyalty number or phone, plus their PIN.
 
-    A wrong PIN counts towards the lock-out exactly as ``POST /v1/me/pin/verify`` does, and
-    the count is committed although the request fails.
+    Every failure is the same ``403 sign-in-failed``, as slow as a PIN check: an unknown
+    number, one without a PIN, a locked PIN, a locked kiosk and a wrong PIN. A wrong PIN
+    counts towards the customer's lock exactly as ``POST /v1/me/pin/verify`` does, and every
+    failure towards the kiosk's; the counts are committed although the request fails.
     """
     now = now or datetime.now(UTC)
     store_id = _kiosk(device)
@@ -265,21 +273,40 @@ def sign_in(
         number = normalise_loyalty(loyalty_number or "")
         match = Customer.loyalty_number == number
     with db.session(write=True) as session:
+        counted = session.scalars(
+            select(Device).where(Device.id == device.id).with_for_update()
+        ).one()
         customer = session.scalar(
             select(Customer).where(match, Customer.is_guest.is_(False)).with_for_update()
         )
-        if customer is None or customer.pin_hash is None:
+        kiosk_locked = auth.locked(counted.sign_in_locked_until, now)
+        if customer is None or kiosk_locked:
             auth.spend_pin_check(pin)  # as slow as a real check
             verified = False
         else:
-            verified = auth.pin_verified(customer, pin)  # raises pin-locked
+            verified = auth.try_pin(customer, pin, now)
         if verified and customer is not None:
+            counted.failed_sign_ins, counted.sign_in_locked_until = 0, None
             issued = _issue(session, device, customer, KIOSK_TOKEN_TTL, now, KIOSK_PIN_WINDOW)
             log.info("kiosk %d: customer %s signed in", device.id, customer.handle)
             return {**issued, "store_id": store_id}
+        if not kiosk_locked:
+            counted.failed_sign_ins += 1
+            lock = auth.lock_after(counted.failed_sign_ins, KIOSK_FREE_FAILURES)
+            if lock is not None:
+                counted.sign_in_locked_until = now + lock
+                log.warning("kiosk %d: sign-ins locked for %s", device.id, lock)
     # committed: the failed attempt counts
     log.info("kiosk %d: sign-in failed for %s", device.id, mask(number))
     raise _sign_in_failed()
+
+
+def unlock_device(session: Session, device_id: int) -> Device:
+    """Let a kiosk sign customers in again now (staff, after checking on it)."""
+    device = get_device(session, device_id)
+    device.failed_sign_ins, device.sign_in_locked_until = 0, None
+    log.info("device %d: sign-ins unlocked", device.id)
+    return device
 
 
 def guest(session: Session, device: Device, now: datetime | None = None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from sqlalchemy import select
 
 from commerce.api.app import create_app
 from commerce.db import Database
-from commerce.models import Device
+from commerce.models import Customer, Device
+from commerce.seed.seeder import DEMO_PIN
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -134,3 +136,34 @@ def test_device_add_list_revoke(seeded_sqlite_template: Path, tmp_path: Path):
     both = run("device", "add", "--home", "alice", "--kiosk", "riverside", database=database)
     assert both.returncode == 2
     assert "not allowed with" in both.stderr
+
+
+@pytest.mark.slow
+def test_staff_unlock_a_customer_and_a_kiosk(seeded_sqlite_template: Path, tmp_path: Path):
+    database = tmp_path / "unlock.db"
+    shutil.copy(seeded_sqlite_template, database)
+    kiosk = json.loads(run("device", "add", "--kiosk", "riverside", database=database).stdout)
+    db = Database.connect(f"sqlite:///{database}")
+    try:
+        later = datetime.now(UTC) + timedelta(days=1)
+        with db.session(write=True) as session:  # bob and the kiosk, both locked for a day
+            bob = session.scalars(select(Customer).where(Customer.handle == "bob")).one()
+            bob.failed_pin_attempts, bob.pin_locked_until = 12, later
+            device = session.get_one(Device, kiosk["device_id"])
+            device.failed_sign_ins, device.sign_in_locked_until = 30, later
+            loyalty = bob.loyalty_number
+        with TestClient(create_app(db), raise_server_exceptions=False) as client:
+            headers = {"Authorization": f"Bearer {kiosk['token']}"}
+            body = {"loyalty_number": loyalty, "pin": DEMO_PIN}
+            assert client.post("/v1/device/sign-in", json=body, headers=headers).status_code == 403
+            unlocked = run("customer", "unlock", "bob", database=database)
+            assert unlocked.returncode == 0, unlocked.stderr
+            assert json.loads(unlocked.stdout)["customer"] == "bob"
+            assert client.post("/v1/device/sign-in", json=body, headers=headers).status_code == 403
+            device_unlocked = run("device", "unlock", str(kiosk["device_id"]), database=database)
+            assert device_unlocked.returncode == 0, device_unlocked.stderr
+            signed_in = client.post("/v1/device/sign-in", json=body, headers=headers)
+            assert signed_in.status_code == 200, signed_in.text
+        assert run("customer", "unlock", "nobody", database=database).returncode == 2
+    finally:
+        db.dispose()

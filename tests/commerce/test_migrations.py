@@ -32,9 +32,9 @@ def test_checks_are_enforced_by_the_database(any_db: Database):
 
 
 def test_pin_tickets_migration_reverts_and_reapplies(any_db: Database):
-    """0002 (and 0003, 0004 above it) come off a live database and go back on, on both databases."""
+    """0002 (and 0003-0005 above it) come off a live database and go back on, on both databases."""
     config = alembic_config(any_db.url)
-    assert ScriptDirectory.from_config(config).get_current_head() == "0004"
+    assert ScriptDirectory.from_config(config).get_current_head() == "0005"
     with any_db.writer.connect() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")
@@ -116,6 +116,28 @@ def test_device_binding_and_unique_phones_are_enforced_by_the_database(any_db: D
         session.execute(update(Customer).where(Customer.handle == "bob").values(phone=alices))
 
 
+def down_and_up(
+    db: Database, revision: str, table: str, column: str, meanwhile: str | None = None
+) -> None:
+    """Take the migrations above ``revision`` off (``column`` of ``table`` is gone, and the
+    SQL ``meanwhile`` runs) and put them back on: no drift from the models after."""
+    from sqlalchemy import text
+
+    config = alembic_config(db.url)
+    with db.writer.connect() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+        connection.commit()
+        assert column not in {c["name"] for c in inspect(connection).get_columns(table)}
+        if meanwhile is not None:
+            connection.execute(text(meanwhile))
+            connection.commit()
+        command.upgrade(config, "head")
+        connection.commit()
+        drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert drift == []
+
+
 def test_token_pin_window_migration_reverts_and_reapplies(any_db: Database):
     """0004 goes off and on again under a PIN-verified kiosk token: the token keeps working,
     and after the round trip it no longer carries the PIN (the column's values are gone)."""
@@ -134,17 +156,24 @@ def test_token_pin_window_migration_reverts_and_reapplies(any_db: Database):
             pin_verified_until=datetime.now(UTC) + timedelta(minutes=15),
         )
         assert auth.token_pin_verified(session, token)
-    config = alembic_config(any_db.url)
-    with any_db.writer.connect() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
-        connection.commit()
-        columns = {c["name"] for c in inspect(connection).get_columns("api_tokens")}
-        assert "pin_verified_until" not in columns
-        command.upgrade(config, "head")
-        connection.commit()
-        drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    assert drift == []
+    down_and_up(any_db, "0003", "api_tokens", "pin_verified_until")
     with any_db.session() as session:
         assert auth.customer_for_token(session, token).handle == "bob"
         assert not auth.token_pin_verified(session, token)
+
+
+def test_pin_lock_migration_ends_locks_for_good(any_db: Database):
+    """0005 goes off and on again; an account the old rule locked for good (5+ wrong PINs)
+    comes back one wrong PIN short of a lock that ends, and its right PIN works again."""
+    from sqlalchemy import select
+
+    from commerce.models import Customer
+    from commerce.seed.seeder import DEMO_PIN
+    from commerce.services import auth
+
+    locked_for_good = "UPDATE customers SET failed_pin_attempts = 9 WHERE handle = 'bob'"
+    down_and_up(any_db, "0004", "customers", "pin_locked_until", meanwhile=locked_for_good)
+    with any_db.session(write=True) as session:
+        bob = session.scalars(select(Customer).where(Customer.handle == "bob")).one()
+        assert (bob.failed_pin_attempts, bob.pin_locked_until) == (auth.MAX_PIN_ATTEMPTS - 1, None)
+        assert auth.try_pin(bob, DEMO_PIN)
