@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.errors import CommerceError
 from commerce.api import catalog_routes, device_routes, me_routes
@@ -29,21 +30,59 @@ HTTP_CODES = {
 }
 
 
-def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status)
+def error(
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status, headers)
 
 
-class BodyLimit(BaseHTTPMiddleware):
-    """Refuse bodies over MAX_BODY_BYTES before anything parses them."""
+TOO_LARGE = f"Bodies are limited to {MAX_BODY_BYTES} bytes."
+CLOSE = {"Connection": "close"}  # rather than read the rest of the body
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        length = request.headers.get("content-length")
+
+class BodyTooLarge(StarletteHTTPException):
+    def __init__(self) -> None:
+        super().__init__(413, TOO_LARGE, headers=CLOSE)
+
+
+class BodyLimit:
+    """Refuse bodies over MAX_BODY_BYTES before anything parses them (ASGI middleware).
+
+    A Content-Length over the limit is refused before a byte is read; a body without one
+    (chunked) is counted as it arrives and refused the moment it passes the limit: nothing
+    reads on, and the connection is closed after the ``413 body-too-large``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
         # isascii: "¹".isdigit() is true, but int("¹") fails
         if length is not None and not (
             length.isascii() and length.isdigit() and int(length) <= MAX_BODY_BYTES
         ):
-            return error(413, "body-too-large", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
-        return await call_next(request)
+            await error(413, "body-too-large", TOO_LARGE, headers=CLOSE)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise BodyTooLarge  # FastAPI passes HTTP exceptions on to _http below
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def create_app(db: Database, quote_ttl_seconds: int = 600) -> FastAPI:
@@ -83,7 +122,7 @@ def create_app(db: Database, quote_ttl_seconds: int = 600) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "http-error")
-        return error(exc.status_code, code, str(exc.detail))
+        return error(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
