@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 import httpx
@@ -22,12 +24,14 @@ from commerce.cli import open_database
 from commerce.seed import seeder
 from commerce.services import auth
 
+CONVERSATION_TOKEN_TTL = timedelta(hours=8)  # a chat's token, should nothing revoke it
 PIN_SHOWN = "[PIN]"  # what logs, displays and transcripts show instead of a PIN
 
 
-def customer_token(settings: Settings, customer: str) -> str:
+def customer_token(settings: Settings, customer: str, ttl: timedelta | None = None) -> str:
     """A fresh API token for the named customer, minted in the service's database (migrated
-    and seeded first, as ``catalog serve`` would on its first start)."""
+    and seeded first, as ``catalog serve`` would on its first start); it expires after
+    ``ttl``, or never."""
     db = open_database(settings)
     try:
         seeder.seed(
@@ -36,9 +40,29 @@ def customer_token(settings: Settings, customer: str) -> str:
             slot_days=settings.commerce.slot_days_ahead,
         )
         with db.session(write=True) as session:
-            return auth.mint_token(session, auth.find_customer(session, customer))
+            who = auth.find_customer(session, customer)
+            expires_at = datetime.now(UTC) + ttl if ttl is not None else None
+            return auth.mint_token(session, who, expires_at=expires_at)
     finally:
         db.dispose()
+
+
+@contextlib.contextmanager
+def conversation_token(
+    settings: Settings, customer: str, ttl: timedelta | None = CONVERSATION_TOKEN_TTL
+) -> Iterator[str]:
+    """A customer token for one conversation, revoked when it ends (and expiring after
+    ``ttl`` should the process be killed before)."""
+    token = customer_token(settings, customer, ttl)
+    try:
+        yield token
+    finally:
+        db = open_database(settings)
+        try:
+            with db.session(write=True) as session:
+                auth.revoke_token(session, token)
+        finally:
+            db.dispose()
 
 
 # Words that may go with the digits of a PIN: "my pin is 4 3 2 1", "um, it's 4321".
@@ -164,8 +188,7 @@ def converse(session: ChatSession, lines: Iterable[str], out: IO[str]) -> None:
 def chat(
     settings: Settings, customer: str, store: str | None, lines: Iterable[str], out: IO[str]
 ) -> None:
-    token = customer_token(settings, customer)
-    with running(settings) as stack:
+    with conversation_token(settings, customer) as token, running(settings) as stack:
         d = stack.settings.dialogue
         dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
         try:

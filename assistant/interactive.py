@@ -13,7 +13,7 @@ import logging
 import sys
 
 from assistant.channels.terminal import TerminalDisplay, keyboard_lines, text_mode
-from assistant.chat import ChatSession, customer_token
+from assistant.chat import ChatSession, conversation_token
 from assistant.dialogue import RasaDialogue
 from assistant.errors import AssistantError
 from assistant.events import Event, as_dict
@@ -47,7 +47,6 @@ def say(message: str) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     train(settings)
-    token = customer_token(settings, args.customer)
     bus = EventBus()
     bus.subscribe(TerminalDisplay())
     bus.subscribe(log_event)
@@ -65,7 +64,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         except AssistantError as err:
             say(f"No microphone here ({err.message}). Switching to text mode: type your requests.")
             text = True
-    with running(settings) as stack:
+    # revoked when the assistant stops; no expiry: it may listen for days
+    with conversation_token(settings, args.customer, ttl=None) as token, running(settings) as stack:
         d = stack.settings.dialogue
         dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
         session = ChatSession(stack.settings, dialogue, token, args.store)

@@ -19,9 +19,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
+import yaml
 
 from assistant.errors import DialogueError
 from assistant.settings import Settings
+from commerce.db import private_sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,14 @@ class Stack:
     def _logs(self, name: str) -> Path:
         return self.settings.root / "var" / "logs" / f"{name}.log"
 
+    def tracker_file(self) -> Path | None:
+        """The SQLite file of Rasa's tracker store (None when the store is not SQLite)."""
+        endpoints = self.settings.path(self.settings.dialogue.endpoints)
+        store = (yaml.safe_load(endpoints.read_text()) or {}).get("tracker_store") or {}
+        if store.get("type") != "SQL" or store.get("dialect") != "sqlite" or not store.get("db"):
+            return None
+        return self.settings.path(str(store["db"]))
+
     def commerce(self) -> ManagedProcess | None:
         c = self.settings.commerce
         if answers(f"{c.base_url}/v1/health"):
@@ -200,6 +210,9 @@ class Stack:
             )
         if d.auth_token is None:
             self.settings = replace(self.settings, dialogue=replace(d, auth_token=_secret()))
+        tracker = self.tracker_file()
+        if tracker is not None:
+            private_sqlite_file(tracker)  # conversations: before Rasa creates it world-readable
         return ManagedProcess(
             "Rasa server",
             [

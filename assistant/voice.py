@@ -180,7 +180,7 @@ def chat_wav(
     engine: str | None = None,
 ) -> None:
     """`chat --customer NAME --wav A.wav B.wav …`: one JSON line per file (turn)."""
-    from assistant.chat import ChatSession, customer_token
+    from assistant.chat import ChatSession, conversation_token
     from assistant.dialogue import RasaDialogue
     from assistant.services import running
     from audio import factory
@@ -189,7 +189,6 @@ def chat_wav(
     missing = [str(p) for p in files if not p.is_file()]
     if missing:
         raise SpeechToTextError("audio-file-missing", f"no such WAV file: {', '.join(missing)}")
-    token = customer_token(settings, customer)
     transcriber = factory.build_transcriber(settings, engine=engine)
     bus = EventBus()
 
@@ -203,7 +202,7 @@ def chat_wav(
 
         return speaker, take
 
-    with running(settings) as stack:
+    with conversation_token(settings, customer) as token, running(settings) as stack:
         d = stack.settings.dialogue
         dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
         try:

@@ -7,12 +7,15 @@ sessions start a plain deferred transaction. WAL mode lets readers run beside th
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -25,6 +28,18 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgres://"):
         return "postgresql+psycopg://" + url[len("postgres://") :]
     return url
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create the SQLite database ``path`` (and chmod an existing one and its WAL files)
+    readable by its owner only: it holds customers' data and token hashes. SQLite gives the
+    journal and WAL files it creates later the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077 and file.stat().st_uid == os.getuid():
+            file.chmod(0o600)
 
 
 def _sqlite_engine(url: str, begin: str) -> Engine:
@@ -58,6 +73,9 @@ class Database:
     def connect(cls, url: str, *, pool_size: int = 10) -> Database:
         url = normalise_url(url)
         if url.startswith("sqlite"):
+            database = make_url(url).database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                private_sqlite_file(Path(database))
             return cls(url, _sqlite_engine(url, "BEGIN"), _sqlite_engine(url, "BEGIN IMMEDIATE"))
         engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
         return cls(url, engine, engine)

@@ -63,6 +63,17 @@ def mint_token(
     return token
 
 
+def revoke_token(session: Session, token: str, now: datetime | None = None) -> bool:
+    """Stop ``token`` working; False when it was unknown or already revoked."""
+    done = session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now or datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
 def customer_for_token(session: Session, token: str, now: datetime | None = None) -> Customer:
     """The customer whose token this is; unknown, expired and revoked tokens are all refused."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:

@@ -3,20 +3,27 @@ answer only callers that present their secret (the real stack of tests/stack.py)
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import socket
 import subprocess
+import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from assistant.chat import customer_token
 from assistant.dialogue import RasaDialogue
 from assistant.services import Stack
+from assistant.settings import ROOT
+from commerce.models import ApiToken
 from tests.conftest import service_missing
 from tests.stack import Shop
 
@@ -174,3 +181,41 @@ def test_no_secret_on_a_command_line_or_in_a_log_line(
     for process in stack.started:
         logged = process.log_path.read_text(errors="replace")
         assert not any(s in logged for s in secrets), process.log_path
+
+
+@pytest.mark.slow
+def test_a_chat_revokes_its_token_and_the_databases_are_private(
+    stack: Stack, shop: Shop, tmp_path: Path
+) -> None:
+    s = stack.settings
+    newest = shop.scalar("SELECT max(id) FROM api_tokens")
+    env = {
+        **os.environ,
+        "DATABASE_URL": s.resolve_database_url(),
+        "COMMERCE_PORT": str(s.commerce.port),
+        "RASA_URL": s.dialogue.rasa_url,
+        "ACTION_SERVER_URL": s.dialogue.action_url,
+        "RASA_AUTH_TOKEN": s.dialogue.auth_token or "",
+    }
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run_assistant.py"), "chat", "--customer", "frank"],
+        input="what's in my basket\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
+    )
+    assert json.loads(done.stdout.splitlines()[0])["responses"]
+    with shop.db.session() as session:
+        minted = session.scalars(select(ApiToken).where(ApiToken.id > newest)).all()
+    assert len(minted) == 1  # the chat's own token ...
+    assert minted[0].revoked_at is not None  # ... revoked when the chat ended
+    assert minted[0].expires_at is not None  # and it would have expired within hours anyway
+    assert minted[0].expires_at - minted[0].created_at <= timedelta(hours=12)
+    tracker = stack.tracker_file()
+    assert tracker is not None
+    commerce = Path(s.resolve_database_url().removeprefix("sqlite:///"))
+    for database in (tracker, commerce):
+        for file in database.parent.glob(database.name + "*"):  # with its -wal and -shm
+            assert file.stat().st_mode & 0o077 == 0, f"{file} is {oct(file.stat().st_mode)}"
