@@ -29,7 +29,7 @@ from assistant.events import (
     TurnDone,
 )
 from audio import tts
-from audio.base import AudioChunk, Speaker, SpeakerState, Transcriber, Transcript
+from audio.base import AudioChunk, Expect, Speaker, SpeakerState, Transcriber, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,10 @@ class VoicePipeline:
         awaited: a PIN is never shown, logged or stored.
         """
         self.bus.emit(Listening())
-        recognition = self.transcriber.start(self.speaker_state)
         private = self.conversation.expecting_pin
+        recognition = self.transcriber.start(
+            self.speaker_state, Expect.PIN if private else Expect.SPEECH
+        )
         for chunk in chunks:
             partial = recognition.accept(chunk)
             if partial and not private:

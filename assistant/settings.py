@@ -65,18 +65,29 @@ class DialogueSettings:
                 raise ConfigError("config-invalid", f"dialogue.{name} must be an http URL")
 
 
-SPEECH_ENGINES = ("pocketsphinx", "vosk")
+SPEECH_ENGINES = ("whisper", "pocketsphinx", "vosk")
+WHISPER_MODELS = ("tiny.en", "base")
 
 
 @dataclass(frozen=True)
 class SpeechSettings:
     """Speech I/O: recogniser, shop language model, endpointing, text-to-speech, devices.
 
-    Paths are relative to the project root unless absolute. ``vosk_model`` is an explicit
-    model folder (``run_assistant.py models download`` fills it); nothing is fetched at run time.
+    Paths are relative to the project root unless absolute. Whisper's models come in pinned
+    packages (``whisper_model_path`` overrides them); ``vosk_model`` is an explicit model folder
+    (``run_assistant.py models download`` fills it); nothing is fetched at run time.
     """
 
-    engine: str = "pocketsphinx"  # pocketsphinx works with nothing downloaded; vosk needs a model
+    # whisper (packaged tiny.en / base) and pocketsphinx work with nothing downloaded; vosk
+    # needs a model folder
+    engine: str = "whisper"
+    whisper_model: str = "tiny.en"  # tiny.en (fast, English) | base (slower, more accurate)
+    whisper_model_path: str | None = None  # a CTranslate2 Whisper folder instead of the package
+    whisper_window_s: float = 15.0  # the audio window Whisper's encoder sees (30 = its own)
+    whisper_threads: int = 0  # CPU threads per decode; 0 = every core in-process, 1 per worker
+    whisper_beam: int = 1  # beam size; 1 = greedy
+    # silence after speech that starts a decode before the utterance is over; 0 = off
+    whisper_early_decode_ms: int = 150
     vosk_model: str = "models/vosk/vosk-model-small-en-us-0.15"
     vosk_model_url: str | None = None  # a mirror for `models download` (the registry's otherwise)
     shop_lm: bool = True  # restrict/bias the recogniser to the shop's sentences and catalog
@@ -108,6 +119,15 @@ class SpeechSettings:
             raise ConfigError(
                 "config-invalid", f"speech.engine must be one of {', '.join(SPEECH_ENGINES)}"
             )
+        if self.whisper_model not in WHISPER_MODELS:
+            raise ConfigError(
+                "config-invalid",
+                f"speech.whisper_model must be one of {', '.join(WHISPER_MODELS)}",
+            )
+        _check_range("speech.whisper_window_s", self.whisper_window_s, 5, 30)
+        _check_range("speech.whisper_threads", self.whisper_threads, 0, 64)
+        _check_range("speech.whisper_beam", self.whisper_beam, 1, 10)
+        _check_range("speech.whisper_early_decode_ms", self.whisper_early_decode_ms, 0, 2000)
         _check_range("speech.decode_processes", self.decode_processes, 0, 64)
         _check_range("speech.vad_aggressiveness", self.vad_aggressiveness, 0, 3)
         _check_range("speech.vad_silence_ms", self.vad_silence_ms, 90, 3000)
@@ -165,6 +185,11 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "ACTION_SERVER_TOKEN": ("dialogue", "action_token", str),
     "DIALOGUE_LISTEN_HOST": ("dialogue", "listen_host", str),
     "SPEECH_ENGINE": ("speech", "engine", str),
+    "WHISPER_MODEL": ("speech", "whisper_model", str),
+    "WHISPER_MODEL_PATH": ("speech", "whisper_model_path", str),
+    "WHISPER_WINDOW_S": ("speech", "whisper_window_s", float),
+    "WHISPER_THREADS": ("speech", "whisper_threads", int),
+    "WHISPER_EARLY_DECODE_MS": ("speech", "whisper_early_decode_ms", int),
     "VOSK_MODEL_PATH": ("speech", "vosk_model", str),
     "VOSK_MODEL_URL": ("speech", "vosk_model_url", str),
     "SPEECH_SHOP_LM": ("speech", "shop_lm", _bool),

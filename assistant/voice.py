@@ -19,7 +19,7 @@ from assistant.events import PartialTranscript, TurnDone
 from assistant.pipeline import Conversation, EventBus, SpeechClock, VoicePipeline
 from assistant.settings import Settings
 from audio import formats, vad
-from audio.base import AudioChunk, AudioSource, Speaker, Transcriber, Transcript
+from audio.base import AudioChunk, AudioSource, Expect, Speaker, Transcriber, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,8 @@ def heard_utterances(
 ) -> Iterator[Heard]:
     decided_at = time.perf_counter()
     vad_wait_ms = 0.0
-    for event in vad.listen(chunks, transcriber, endpointer):
+    expect = lambda: Expect.PIN if private() else Expect.SPEECH  # noqa: E731
+    for event in vad.listen(chunks, transcriber, endpointer, expect):
         if isinstance(event, vad.SpeechStarted):
             if on_speech_start is not None:
                 on_speech_start()

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 RATE = 16_000  # samples per second the engines take
 WIDTH = 2  # bytes per sample (16-bit signed little-endian)
 CHANNELS = 1
+
+
+class Expect(StrEnum):
+    """What the conversation is waiting to hear: engines that can constrain themselves do."""
+
+    SPEECH = "speech"  # anything a customer may say
+    PIN = "pin"  # digits only; the transcript's text is exactly the digits heard
 
 
 @dataclass(frozen=True)
@@ -68,11 +76,14 @@ class Transcriber(Protocol):
 
     name: str
 
-    def start(self, speaker: SpeakerState | None = None) -> Recognition:
-        """Begin one utterance (of the conversation ``speaker`` describes, if given)."""
+    def start(
+        self, speaker: SpeakerState | None = None, expect: Expect = Expect.SPEECH
+    ) -> Recognition:
+        """Begin one utterance (of the conversation ``speaker`` describes, if given); with
+        ``Expect.PIN`` an engine that can restricts itself to digits."""
         ...
 
-    def transcribe(self, audio: AudioChunk) -> Transcript:
+    def transcribe(self, audio: AudioChunk, expect: Expect = Expect.SPEECH) -> Transcript:
         """A whole utterance at once."""
         ...
 

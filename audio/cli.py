@@ -10,7 +10,9 @@ from pathlib import Path
 from assistant.errors import AssistantError
 from assistant.settings import Settings
 from audio import models
+from audio.base import Expect
 from audio.formats import load_wav
+from audio.text import spoken_digits
 
 COMMANDS = ("transcribe", "say", "models")
 
@@ -20,7 +22,18 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "transcribe", help="speech to text of WAV files, one JSON line per file"
     )
     transcribe.add_argument("files", nargs="+", type=Path, metavar="FILE.wav")
-    transcribe.add_argument("--engine", choices=("pocketsphinx", "vosk"), help="default: settings")
+    transcribe.add_argument(
+        "--engine", choices=("whisper", "pocketsphinx", "vosk"), help="default: settings"
+    )
+    transcribe.add_argument(
+        "--whisper-model", choices=("tiny.en", "base"), help="default: settings"
+    )
+    transcribe.add_argument(
+        "--expect",
+        choices=[e.value for e in Expect],
+        default=Expect.SPEECH.value,
+        help="pin: digits only (Whisper is restricted to them); text is exactly the digits",
+    )
     transcribe.add_argument(
         "--no-shop-lm", action="store_true", help="decode with the engine's general model"
     )
@@ -59,8 +72,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
     from audio.factory import build_transcriber
 
+    if args.whisper_model:
+        settings = replace(
+            settings, speech=replace(settings.speech, whisper_model=args.whisper_model)
+        )
+    expect = Expect(args.expect)
     transcriber = build_transcriber(
         settings,
         engine=args.engine,
@@ -71,7 +91,9 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
     for path in args.files:
         try:
             audio = load_wav(path)
-            transcript = transcriber.transcribe(audio)
+            transcript = transcriber.transcribe(audio, expect)
+            if expect is Expect.PIN:  # only the digits, as the conversation would take them
+                transcript = replace(transcript, text=spoken_digits(transcript.text))
         except AssistantError as err:
             failures += 1
             print(json.dumps({"file": str(path), **err.to_dict()}))

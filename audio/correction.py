@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import jellyfish
 from rapidfuzz import fuzz, process
 
-from audio.base import AudioChunk, Recognition, SpeakerState, Transcriber, Transcript
+from audio.base import AudioChunk, Expect, Recognition, SpeakerState, Transcriber, Transcript
 from audio.text import normalize
 
 NUMBER_HOMOPHONES = {"to": "two", "too": "two", "for": "four", "won": "one", "ate": "eight"}
@@ -175,8 +175,14 @@ class CorrectingTranscriber:
         self.name = inner.name
         self.corrector = corrector
 
-    def start(self, speaker: SpeakerState | None = None) -> CorrectingRecognition:
-        return CorrectingRecognition(self.inner.start(speaker), self.corrector)
+    def start(
+        self, speaker: SpeakerState | None = None, expect: Expect = Expect.SPEECH
+    ) -> Recognition:
+        inner = self.inner.start(speaker, expect)
+        if expect is Expect.PIN:
+            return inner  # digits are not snapped onto product names
+        return CorrectingRecognition(inner, self.corrector)
 
-    def transcribe(self, audio: AudioChunk) -> Transcript:
-        return self.corrector.correct_transcript(self.inner.transcribe(audio))
+    def transcribe(self, audio: AudioChunk, expect: Expect = Expect.SPEECH) -> Transcript:
+        heard = self.inner.transcribe(audio, expect)
+        return heard if expect is Expect.PIN else self.corrector.correct_transcript(heard)

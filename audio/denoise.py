@@ -28,6 +28,7 @@ from audio.base import (
     RATE,
     WIDTH,
     AudioChunk,
+    Expect,
     Recognition,
     SpeakerState,
     Transcriber,
@@ -94,10 +95,13 @@ GATES: tuple[bool, ...] = (True, False)  # stationary, then non-stationary
 
 
 class DenoisingRecognition:
-    def __init__(self, owner: DenoisingTranscriber, speaker: SpeakerState | None) -> None:
+    def __init__(
+        self, owner: DenoisingTranscriber, speaker: SpeakerState | None, expect: Expect
+    ) -> None:
         self._owner = owner
-        self._heard = owner.inner.start(speaker)
-        self._suppressed = owner.suppressed_engine.start(speaker)
+        self._expect = expect
+        self._heard = owner.inner.start(speaker, expect)
+        self._suppressed = owner.suppressed_engine.start(speaker, expect)
         self._suppressor = NoiseSuppressor(owner.level)
         self._speaker = speaker
         self._audio = bytearray()
@@ -124,7 +128,7 @@ class DenoisingRecognition:
         decode_ms = heard.decode_ms + suppressed.decode_ms
         if not noisy:
             return Transcript(heard.text, heard.engine, heard.confidence, decode_ms)
-        gated = self._owner.gated(audio, self._speaker)
+        gated = self._owner.gated(audio, self._speaker, self._expect)
         return _with_alternatives(suppressed, gated, decode_ms)
 
 
@@ -167,23 +171,29 @@ class DenoisingTranscriber:
         self.snr_threshold_db = snr_threshold_db
         self.level = level
 
-    def start(self, speaker: SpeakerState | None = None) -> Recognition:
-        return DenoisingRecognition(self, speaker)
+    def start(
+        self, speaker: SpeakerState | None = None, expect: Expect = Expect.SPEECH
+    ) -> Recognition:
+        return DenoisingRecognition(self, speaker, expect)
 
-    def transcribe(self, audio: AudioChunk) -> Transcript:
+    def transcribe(self, audio: AudioChunk, expect: Expect = Expect.SPEECH) -> Transcript:
         require_engine_format(audio)
         if snr_db(audio.data) >= self.snr_threshold_db:
-            return self.inner.transcribe(audio)
+            return self.inner.transcribe(audio, expect)
         cleaned = NoiseSuppressor(self.level).process(audio.data)
-        suppressed = self.suppressed_engine.transcribe(AudioChunk(RATE, WIDTH, CHANNELS, cleaned))
-        gated = self.gated(audio.data, None)
+        suppressed = self.suppressed_engine.transcribe(
+            AudioChunk(RATE, WIDTH, CHANNELS, cleaned), expect
+        )
+        gated = self.gated(audio.data, None, expect)
         return _with_alternatives(suppressed, gated, suppressed.decode_ms)
 
-    def gated(self, audio: bytes, speaker: SpeakerState | None) -> list[Transcript]:
+    def gated(
+        self, audio: bytes, speaker: SpeakerState | None, expect: Expect = Expect.SPEECH
+    ) -> list[Transcript]:
         """What each gate's decoder hears in the ``audio`` through its gate."""
         out = []
         for stationary, engine in self.gated_engines:
-            recognition = engine.start(speaker)
+            recognition = engine.start(speaker, expect)
             gated = spectral_gate(audio, stationary)
             recognition.accept(AudioChunk(RATE, WIDTH, CHANNELS, gated))
             out.append(recognition.finish())

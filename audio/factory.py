@@ -1,6 +1,7 @@
 """The one place the real speech parts are chosen and built from the settings.
 
-transcriber = build_transcriber(settings)            # engine, shop LM, denoising, correction
+transcriber = build_transcriber(settings)            # engine, shop words, denoising,
+                                                      # normaliser, correction
 endpointer = build_endpointer(settings)              # VAD with speech.vad_* settings
 speaker = build_speaker(settings)                     # TTS to the sound device
 speaker = build_speaker(settings, wav_path=out)       # ... or to a WAV file
@@ -16,12 +17,15 @@ from assistant.settings import Settings
 from audio import tts
 from audio.base import Transcriber
 from audio.correction import CorrectingTranscriber, TranscriptCorrector
-from audio.shop_lm import ShopModel, catalog_terms, ensure_shop_model
+from audio.normalizer import NormalizingTranscriber
+from audio.shop_lm import ShopModel, catalog_terms, ensure_shop_model, whisper_prompt
 from audio.tts import AudioSink, QueueSpeaker, TtsEvent, WavFileSink
 from audio.vad import Endpointer
 
 PRELOADED_DECODERS = 4  # a shared transcriber loads this many decoders up front
 _SHOP_LOCK = threading.Lock()  # sessions starting together must not build the LM twice at once
+_WHISPER: dict[tuple[object, ...], Transcriber] = {}  # loaded models, shared in a process
+_WHISPER_LOCK = threading.Lock()
 
 
 def shop_model(settings: Settings) -> ShopModel:
@@ -46,14 +50,21 @@ def build_transcriber(
     correction: bool | None = None,
     denoise: bool | None = None,
     sessions: int = 1,
+    threads: int | None = None,
 ) -> Transcriber:
     """A ``Transcriber`` per the settings; the arguments override them (for the CLI, benches).
     ``sessions``: how many conversations will share it at once (the gateway's): that many
     recognitions can run together, the first few with decoders loaded in advance.
+    ``threads``: Whisper's CPU threads per decode (the gateway's workers take one each).
+
+    Every engine's transcripts go through the one normaliser (``audio.normalizer``), then the
+    catalog correction. Noise suppression's extra readings are pocketsphinx's remedy for
+    noise; Whisper, trained on noisy speech, hears the audio as it is.
 
     Raises:
-        SpeechToTextError: ``stt-model-missing`` when vosk is chosen and its model folder is
-            missing (the message names ``models download``).
+        SpeechToTextError: ``stt-model-missing`` when the chosen engine's model is missing
+            (the message names the command that installs it), ``stt-model-corrupt`` when a
+            packaged Whisper model fails its checksum.
     """
     speech = settings.speech
     engine = engine or speech.engine
@@ -61,7 +72,11 @@ def build_transcriber(
     use_correction = speech.correction if correction is None else correction
     shop = shop_model(settings) if (use_shop or use_correction) else None
     below = speech.denoise_below_snr_db
-    inner = _engine(settings, engine, shop if use_shop else None, sessions)
+    if engine == "whisper":
+        inner = _whisper(settings, use_shop, threads)
+        denoise = False
+    else:
+        inner = _engine(settings, engine, shop if use_shop else None, sessions)
     if below > 0 if denoise is None else denoise:
         from audio.denoise import GATES, DenoisingTranscriber
 
@@ -73,9 +88,39 @@ def build_transcriber(
             for n in range(len(GATES))
         ]
         inner = DenoisingTranscriber(inner, twin, gated, snr_threshold_db=below or 30.0)
+    inner = NormalizingTranscriber(inner)
     if use_correction and shop is not None:
         return CorrectingTranscriber(inner, build_corrector(settings, shop))
     return inner
+
+
+def _whisper(settings: Settings, use_shop: bool, threads: int | None) -> Transcriber:
+    """The Whisper engine per the settings, loaded once per process and shared."""
+    import os
+
+    from audio.stt_whisper import WhisperTranscriber, model_dir
+
+    speech = settings.speech
+    cores = len(os.sched_getaffinity(0))
+    threads = threads or speech.whisper_threads or cores
+    folder = model_dir(
+        speech.whisper_model, settings.path(speech.shop_lm_dir), speech.whisper_model_path
+    )
+    prompt = whisper_prompt(settings.root / "nlu_data") if use_shop else ""
+    key = (folder, speech.whisper_model, prompt, speech.whisper_window_s, threads,
+           speech.whisper_beam, speech.whisper_early_decode_ms)  # fmt: skip
+    with _WHISPER_LOCK:
+        if key not in _WHISPER:
+            _WHISPER[key] = WhisperTranscriber(
+                folder,
+                name=speech.whisper_model,
+                prompt=prompt,
+                window_s=speech.whisper_window_s,
+                threads=threads,
+                beam=speech.whisper_beam,
+                early_decode_ms=speech.whisper_early_decode_ms,
+            )
+        return _WHISPER[key]
 
 
 def _engine(

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterable, Iterator
 
 from assistant.errors import SpeechToTextError
-from audio.base import AudioChunk, SpeakerState, Transcript
+from audio.base import AudioChunk, Expect, SpeakerState, Transcript
 from audio.formats import require_engine_format
 
 
@@ -60,6 +60,7 @@ class FixedTranscriber:
         self._next = 0
         self._fail_with = fail_with
         self.utterances: list[AudioChunk] = []
+        self.expected: list[Expect] = []  # what each utterance was expected to be
 
     def _take(self) -> str:
         if self._fail_with is not None:
@@ -68,11 +69,15 @@ class FixedTranscriber:
         self._next += 1
         return text
 
-    def start(self, speaker: SpeakerState | None = None) -> FixedRecognition:
+    def start(
+        self, speaker: SpeakerState | None = None, expect: Expect = Expect.SPEECH
+    ) -> FixedRecognition:
+        self.expected.append(expect)
         return FixedRecognition(self, self._take())
 
-    def transcribe(self, audio: AudioChunk) -> Transcript:
+    def transcribe(self, audio: AudioChunk, expect: Expect = Expect.SPEECH) -> Transcript:
         require_engine_format(audio)
+        self.expected.append(expect)
         self.utterances.append(audio)
         return Transcript(self._take(), self.name, self.confidence, alternatives=self.alternatives)
 

@@ -184,6 +184,28 @@ def template_sentences(terms: CatalogTerms) -> list[str]:
     return out
 
 
+_PRODUCT = re.compile(r"\[([^\]]+)\]\(product\)")
+
+
+def whisper_prompt(nlu_dir: Path, terms: CatalogTerms | None = None, products: int = 14) -> str:
+    """Text that primes Whisper with the shop's words: how customers talk to it, the store
+    names, and the products the NLU sentences name most (a prompt holds a few dozen words, so
+    the rest of the catalog is left to the correction step). Built afresh at every start from
+    the NLU data and the catalog, so it follows both."""
+    terms = terms or catalog_terms()
+    counts: dict[str, int] = {}
+    for path in sorted(nlu_dir.glob("*/nlu.yml")):
+        for name in _PRODUCT.findall(path.read_text()):
+            key = normalize(name)
+            counts[key] = counts.get(key, 0) + 1
+    named = sorted(counts, key=lambda n: (-counts[n], n))[:products]
+    stores = [s.title() for s in terms.stores if not s.startswith("greenleaf")]
+    return (
+        f"Greenleaf groceries at {', '.join(stores)}. Add two litres of {', '.join(named)} "
+        "to my basket. Book a pickup tomorrow at 5 pm."
+    )
+
+
 def shop_corpus(nlu_dir: Path, terms: CatalogTerms | None = None) -> list[str]:
     """Normalised sentences: the NLU examples, then the catalog templates."""
     terms = terms or catalog_terms()

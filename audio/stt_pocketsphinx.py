@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import SpeechToTextError
-from audio.base import AudioChunk, SpeakerState, Transcript
+from audio.base import AudioChunk, Expect, SpeakerState, Transcript
 from audio.formats import require_engine_format
 from audio.noise_floor import NoiseFloor
 from audio.shop_lm import ShopModel
@@ -180,10 +180,14 @@ class PocketsphinxTranscriber:
         confidence = min(1.0, max(0.0, float(hyp.prob)))
         return Transcript(" ".join(hyp.hypstr.split()), self.name, confidence)
 
-    def start(self, speaker: SpeakerState | None = None) -> PocketsphinxRecognition:
+    def start(
+        self, speaker: SpeakerState | None = None, expect: Expect = Expect.SPEECH
+    ) -> PocketsphinxRecognition:
+        """``expect`` is accepted for the interface: the shop LM is not restricted to digits
+        (a PIN is read from its words)."""
         return PocketsphinxRecognition(self, self._borrow(), speaker)
 
-    def transcribe(self, audio: AudioChunk) -> Transcript:
+    def transcribe(self, audio: AudioChunk, expect: Expect = Expect.SPEECH) -> Transcript:
         require_engine_format(audio)
         decoder = self._borrow()
         started = time.perf_counter()

@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError, SpeechToTextError
-from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, SpeakerState, Transcript
+from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Expect, SpeakerState, Transcript
 from audio.formats import require_engine_format
 
 if TYPE_CHECKING:
@@ -54,15 +54,16 @@ def default_processes() -> int:
 def _worker_main(conn: Connection, settings: Settings, sessions: int) -> None:
     """Build the recogniser, then serve requests until told to stop or the pipe closes.
 
-    Requests: ("start", id, speaker state values) ("accept", id, pcm) ("finish", id)
-    ("cancel", id) ("transcribe", id, pcm) ("stop",). Replies: ("ready", engine name) or
+    Requests: ("start", id, speaker state values, expect) ("accept", id, pcm) ("finish", id)
+    ("cancel", id) ("transcribe", id, pcm, expect) ("stop",). Replies: ("ready", engine name) or
     ("failed", code, message) once; then ("partial", id, text) ("done", id, Transcript,
     speaker state values) ("error", id, code, message).
     """
     from audio import factory
 
     try:
-        transcriber = factory.build_transcriber(settings, sessions=sessions)
+        # one thread per Whisper decode: the workers already spread over the cores
+        transcriber = factory.build_transcriber(settings, sessions=sessions, threads=1)
     except AssistantError as err:
         conn.send(("failed", err.code, err.message))
         return
@@ -81,7 +82,7 @@ def _worker_main(conn: Connection, settings: Settings, sessions: int) -> None:
         try:
             if kind == "start":
                 speakers[rid] = SpeakerState(dict(request[2]))
-                recognitions[rid] = transcriber.start(speakers[rid])
+                recognitions[rid] = transcriber.start(speakers[rid], Expect(request[3]))
             elif kind == "accept":
                 recognition = recognitions.get(rid)
                 if recognition is None:
@@ -102,7 +103,7 @@ def _worker_main(conn: Connection, settings: Settings, sessions: int) -> None:
                         recognition.finish()  # gives its decoder back to the pool
             elif kind == "transcribe":
                 audio = AudioChunk(RATE, WIDTH, CHANNELS, request[2])
-                conn.send(("done", rid, transcriber.transcribe(audio), {}))
+                conn.send(("done", rid, transcriber.transcribe(audio, Expect(request[3])), {}))
         except AssistantError as err:
             recognitions.pop(rid, None)
             speakers.pop(rid, None)
@@ -233,7 +234,13 @@ class _Worker:
 class ProcessRecognition:
     """One utterance decoded in a worker process."""
 
-    def __init__(self, worker: _Worker, rid: int, speaker: SpeakerState | None = None) -> None:
+    def __init__(
+        self,
+        worker: _Worker,
+        rid: int,
+        speaker: SpeakerState | None = None,
+        expect: Expect = Expect.SPEECH,
+    ) -> None:
         self._worker = worker
         self._rid = rid
         self._speaker = speaker
@@ -242,7 +249,8 @@ class ProcessRecognition:
         self._shown = ""
         self._finished = False
         try:
-            worker.send(("start", rid, dict(speaker.values) if speaker is not None else {}))
+            values = dict(speaker.values) if speaker is not None else {}
+            worker.send(("start", rid, values, expect.value))
         except SpeechToTextError:
             worker.forget(rid)
             raise
@@ -348,18 +356,20 @@ class ProcessTranscriber:
             )
             return self._workers[order[0]]
 
-    def start(self, speaker: SpeakerState | None = None) -> ProcessRecognition:
+    def start(
+        self, speaker: SpeakerState | None = None, expect: Expect = Expect.SPEECH
+    ) -> ProcessRecognition:
         """``speaker``: the conversation's state, sent with the utterance to whichever worker
         decodes it and brought back when it is finished."""
-        return ProcessRecognition(self._pick(), next(self._ids), speaker)
+        return ProcessRecognition(self._pick(), next(self._ids), speaker, expect)
 
-    def transcribe(self, audio: AudioChunk) -> Transcript:
+    def transcribe(self, audio: AudioChunk, expect: Expect = Expect.SPEECH) -> Transcript:
         require_engine_format(audio)
         worker = self._pick()
         rid = next(self._ids)
         pending = worker.begin(rid)
         try:
-            worker.send(("transcribe", rid, audio.data))
+            worker.send(("transcribe", rid, audio.data, expect.value))
             if not pending.done.wait(FINISH_TIMEOUT_S):
                 raise SpeechToTextError("stt-failed", "speech recognition took too long")
         finally:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import SpeechToTextError
-from audio.base import RATE, AudioChunk, SpeakerState, Transcript
+from audio.base import RATE, AudioChunk, Expect, SpeakerState, Transcript
 from audio.formats import require_engine_format
 from audio.shop_lm import UNK
 
@@ -161,13 +161,16 @@ class VoskTranscriber:
         except queue.Empty:
             return self._new_recognizer()
 
-    def start(self, speaker: SpeakerState | None = None) -> VoskRecognition:
-        """``speaker`` is accepted for the interface; vosk keeps no state between utterances."""
+    def start(
+        self, speaker: SpeakerState | None = None, expect: Expect = Expect.SPEECH
+    ) -> VoskRecognition:
+        """``speaker`` and ``expect`` are accepted for the interface: vosk keeps no state
+        between utterances and is not restricted to digits (the PIN is read from its words)."""
         return VoskRecognition(self, self._borrow())
 
-    def transcribe(self, audio: AudioChunk) -> Transcript:
+    def transcribe(self, audio: AudioChunk, expect: Expect = Expect.SPEECH) -> Transcript:
         require_engine_format(audio)
-        recognition = self.start()
+        recognition = self.start(expect=expect)
         step = RATE * 2 // 5  # 200 ms blocks, as a device would deliver them
         for start in range(0, len(audio.data), step):
             recognition.accept(

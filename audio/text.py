@@ -112,3 +112,11 @@ def word_errors(reference: str, hypothesis: str) -> int:
     from rapidfuzz.distance import Levenshtein
 
     return int(Levenshtein.distance(words(reference), words(hypothesis)))
+
+
+def spoken_digits(text: str) -> str:
+    """The digits said, in order: "four three two one" / "4 3 2 1" / "oh seven" -> "4321" / "07"."""
+    from text_to_num import alpha2digit
+
+    text = re.sub(r"\b(oh|o)\b", "zero", text.lower())
+    return "".join(re.findall(r"\d", alpha2digit(text, "en")))

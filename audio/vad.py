@@ -15,7 +15,7 @@ ends after ``silence_ms`` of non-speech (400 ms by default, configurable), or at
 from __future__ import annotations
 
 import collections
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ from audio.base import (
     RATE,
     WIDTH,
     AudioChunk,
+    Expect,
     Recognition,
     SpeakerState,
     Transcriber,
@@ -208,13 +209,17 @@ def utterances(chunks: Iterable[AudioChunk], endpointer: Endpointer) -> Iterator
 
 
 def listen(
-    chunks: Iterable[AudioChunk], transcriber: Transcriber, endpointer: Endpointer
+    chunks: Iterable[AudioChunk],
+    transcriber: Transcriber,
+    endpointer: Endpointer,
+    expect: Callable[[], Expect] | None = None,
 ) -> Iterator[ListenEvent]:
     """Endpoint a stream and recognise each utterance while it is spoken.
 
     The recogniser is fed from the moment speech starts (pre-roll included), so partial
     transcripts arrive during the utterance and the final one right after its end. What the
     engine learns of the speaker carries over between the stream's utterances only.
+    ``expect`` says, as each utterance starts, what the conversation waits for (a PIN).
     """
     recognition: Recognition | None = None
     fed = 0  # bytes of the current utterance already given to the recogniser
@@ -224,7 +229,9 @@ def listen(
         nonlocal recognition, fed
         for event in events:
             if isinstance(event, SpeechStarted):
-                recognition = transcriber.start(speaker)
+                recognition = transcriber.start(
+                    speaker, expect() if expect is not None else Expect.SPEECH
+                )
                 fed = 0
                 yield event
             else:

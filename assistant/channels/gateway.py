@@ -37,7 +37,7 @@ from assistant.errors import AssistantError, CommerceError, ConfigError
 from assistant.pipeline import NOTHING_HEARD
 from assistant.settings import Settings
 from audio import formats, vad
-from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Transcriber, Transcript
+from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Expect, Transcriber, Transcript
 from audio.stt_processes import ProcessTranscriber
 from audio.tts import QueueSpeaker
 
@@ -335,7 +335,8 @@ class Session:
         try:
             endpointer = self._endpointer = self.speech.endpointer_factory()
             transcriber = self.speech.transcriber_factory()
-            for event in vad.listen(self._audio(), transcriber, endpointer):
+            expect = lambda: Expect.PIN if self._private() else Expect.SPEECH  # noqa: E731
+            for event in vad.listen(self._audio(), transcriber, endpointer, expect):
                 if isinstance(event, vad.SpeechStarted):
                     self.last_activity = time.monotonic()
                     if self.speaking.is_set():

@@ -32,3 +32,18 @@ def speak(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Audi
         return synthesize(text, voice, cache)
 
     return _speak
+
+
+REAL_DIGITS = ROOT / "tests" / "data" / "real-digits"
+
+
+@pytest.fixture(scope="session")
+def real_pin() -> Callable[..., AudioChunk]:
+    """``real_pin("5260", speaker="george")`` -> a PIN spoken by a real person (recordings
+    shipped in tests/data/real-digits)."""
+    from audio.recordings import spoken_pin
+
+    def _pin(digits: str, speaker: str = "george") -> AudioChunk:
+        return spoken_pin(REAL_DIGITS, digits, speaker, takes=[19])
+
+    return _pin

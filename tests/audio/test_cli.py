@@ -41,10 +41,11 @@ def test_transcribe_prints_one_json_line_per_file(
     assert lines[0]["text"] == "place the order"
     assert lines[1]["text"] == "where is my order"
     assert set(lines[0]) >= {"file", "text", "engine", "duration_s", "decode_ms"}
-    assert lines[0]["engine"] == "pocketsphinx"
+    assert lines[0]["engine"] == "whisper-tiny.en"  # the default
     assert lines[0]["duration_s"] > 0.5
 
-    assert run_assistant.main(["transcribe", "--no-shop-lm", "--no-correction", str(first)]) == 0
+    args = ["transcribe", "--engine", "pocketsphinx", "--no-shop-lm", "--no-correction"]
+    assert run_assistant.main([*args, str(first)]) == 0
     general = json.loads(capsys.readouterr().out)
     assert general["engine"] == "pocketsphinx-general"
 

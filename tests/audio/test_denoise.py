@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from audio import formats
-from audio.base import AudioChunk, SpeakerState, Transcript
+from audio.base import AudioChunk, Expect, SpeakerState, Transcript
 from audio.denoise import DenoisingTranscriber, NoiseSuppressor, snr_db, spectral_gate
 from audio.shop_lm import ShopModel
 from audio.stt_pocketsphinx import PocketsphinxTranscriber
@@ -62,10 +62,12 @@ class _Engine:
 
     name = "fake"
 
-    def start(self, speaker: SpeakerState | None = None) -> _Recognition:
+    def start(
+        self, speaker: SpeakerState | None = None, expect: Expect = Expect.SPEECH
+    ) -> _Recognition:
         return _Recognition()
 
-    def transcribe(self, audio: AudioChunk) -> Transcript:
+    def transcribe(self, audio: AudioChunk, expect: Expect = Expect.SPEECH) -> Transcript:
         return Transcript(f"rms {rms(audio.data):.0f}", self.name)
 
 

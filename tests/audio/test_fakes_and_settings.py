@@ -50,7 +50,8 @@ def test_list_audio_source() -> None:
 
 def test_speech_settings_defaults_and_file(tmp_path: Path) -> None:
     settings = load_settings(tmp_path / "missing.yml", environ={})
-    assert settings.speech.engine == "pocketsphinx"
+    assert settings.speech.engine == "whisper"
+    assert settings.speech.whisper_model == "tiny.en"
     assert settings.speech.shop_lm
     path = tmp_path / "a.yml"
     path.write_text("speech:\n  engine: vosk\n  vad_silence_ms: 300\n")
@@ -61,6 +62,7 @@ def test_speech_settings_defaults_and_file(tmp_path: Path) -> None:
 def test_speech_environment_overrides(tmp_path: Path) -> None:
     env = {
         "SPEECH_ENGINE": "vosk",
+        "WHISPER_MODEL": "base",
         "VOSK_MODEL_PATH": "/srv/models/vosk-x",
         "SPEECH_SHOP_LM": "off",
         "SPEECH_VAD_SILENCE_MS": "500",
@@ -68,6 +70,7 @@ def test_speech_environment_overrides(tmp_path: Path) -> None:
     }
     speech = load_settings(tmp_path / "none.yml", environ=env).speech
     assert speech.engine == "vosk"
+    assert speech.whisper_model == "base"
     assert speech.vosk_model == "/srv/models/vosk-x"
     assert speech.shop_lm is False
     assert speech.vad_silence_ms == 500
@@ -78,7 +81,8 @@ def test_speech_environment_overrides(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("engine", "whisper"), ("vad_silence_ms", 20), ("vad_aggressiveness", 4),
+    [("engine", "kaldi"), ("whisper_model", "large"), ("whisper_window_s", 2),
+     ("vad_silence_ms", 20), ("vad_aggressiveness", 4),
      ("tts_rate", 1000), ("tts_volume", 1.5), ("vosk_model_url", "ftp://x")],
 )  # fmt: skip
 def test_speech_settings_are_range_checked(field: str, value: object) -> None:

@@ -1,6 +1,6 @@
-"""Recognition in worker processes (``audio.stt_processes``): the real recogniser stack
-(pocketsphinx + shop LM + noise suppression + correction) in spawned processes, on
-synthesised speech."""
+"""Recognition in worker processes (``audio.stt_processes``): the real recogniser stacks
+(pocketsphinx + shop LM + noise suppression + correction, and Whisper) in spawned processes,
+on synthesised speech and real recordings."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from assistant.errors import SpeechToTextError
 from assistant.settings import Settings, load_settings
 from audio import factory
-from audio.base import AudioChunk, SpeakerState
+from audio.base import AudioChunk, Expect, SpeakerState
 from audio.formats import split
 from audio.shop_lm import ShopModel
 from audio.stt_processes import ProcessTranscriber
@@ -28,7 +28,8 @@ Speak = Callable[[str, str], AudioChunk]
 @pytest.fixture(scope="module")
 def settings(shop: ShopModel) -> Settings:
     base = load_settings(Path("/nonexistent.yml"), environ={})
-    return replace(base, speech=replace(base.speech, shop_lm_dir=str(shop.folder)))
+    speech = replace(base.speech, engine="pocketsphinx", shop_lm_dir=str(shop.folder))
+    return replace(base, speech=speech)
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +162,22 @@ def test_a_conversations_speaker_state_travels_with_its_utterances(
     after = [[float(v) for v in s.values["pocketsphinx-cmn"].split(",")] for s in states]
     assert after[0] != before, "the utterance taught the state something"
     assert after[1] == pytest.approx(after[0], abs=0.05), "the same, whichever worker decoded"
+
+
+def test_whisper_in_workers_hears_what_it_hears_in_process_and_pins_as_digits(
+    settings: Settings, speak: Speak, real_pin: Callable[[str], AudioChunk]
+) -> None:
+    whisper = replace(settings, speech=replace(settings.speech, engine="whisper"))
+    audio = speak("add two litres of milk to my basket", "slt")
+    in_process = factory.build_transcriber(whisper).transcribe(audio)
+    assert in_process.text == "add two litres of milk to my basket"
+    transcriber = ProcessTranscriber(whisper, processes=1, sessions=2)
+    try:
+        assert transcriber.name == "whisper-tiny.en"
+        assert stream(transcriber, audio) == in_process.text
+        recognition = transcriber.start(expect=Expect.PIN)
+        for chunk in split(real_pin("5260"), 100):
+            recognition.accept(chunk)
+        assert recognition.finish().text == "5260"
+    finally:
+        transcriber.close()
