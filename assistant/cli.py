@@ -1,4 +1,4 @@
-"""The dialogue commands of run_assistant.py: train, parse, chat, validate."""
+"""The dialogue commands of run_assistant.py: train, parse, chat, validate, new-skill, …"""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from assistant import chat as chat_mode
+from assistant import new_skill
 from assistant.errors import ConfigError
 from assistant.settings import Settings
 from assistant.training import train
@@ -36,6 +37,13 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     )
 
     commands.add_parser("validate", help="check domain, skills, nlu_data and tests agree")
+    scaffold = commands.add_parser("new-skill", help="write a new skill's files from templates")
+    scaffold.add_argument("name", help="the skill (module) name, e.g. deals")
+    scaffold.add_argument(
+        "--intent", nargs="+", action="extend", metavar="NAME", help="intents (default: NAME)"
+    )
+    one_skill = commands.add_parser("test-skill", help="one skill's tests (Rasa's env), validate")
+    one_skill.add_argument("name", help="the skill (module) name")
 
     serve = commands.add_parser("serve", help="the voice gateway for devices, and the kiosk page")
     serve.add_argument("--host", default="127.0.0.1")
@@ -127,9 +135,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             connection.close()
         return 0
     if args.command == "validate":
-        report = validate(settings.root)
-        for problem in report.problems:
-            print(problem)
-        print("project is consistent" if report.ok else f"{len(report.problems)} problem(s)")
+        report = validate(settings.root, new_skill.rasa_python(settings))
+        print("\n".join(new_skill.report_lines(report)))
         return 0 if report.ok else 1
+    if args.command == "new-skill":
+        written = new_skill.scaffold(settings.root, args.name, args.intent)
+        print(new_skill.next_steps(settings.root, args.name, written))
+        return 0
+    if args.command == "test-skill":
+        return new_skill.test_skill(settings, args.name, sys.stdout)
     return 1
