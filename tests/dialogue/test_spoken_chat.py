@@ -1,6 +1,6 @@
-"""`chat --wav`: a spoken shopping conversation from synthesised audio to a placed order, through
-the real recogniser (pocketsphinx with the shop language model), Rasa, the skills, the commerce
-service and the real text-to-speech."""
+"""`chat --wav`: spoken shopping conversations to a placed order, through the real recogniser
+(Whisper, the default), Rasa, the skills, the commerce service and the real text-to-speech; the
+shopping in synthesised voices, a PIN in a real person's voice."""
 
 from __future__ import annotations
 
@@ -68,3 +68,34 @@ def test_a_spoken_conversation_places_an_order(
         reply = Path(turn["reply_audio"])
         assert reply.exists()
         assert formats.read_wav(reply).duration_s > 0.5, "the reply was spoken"
+
+
+def test_a_real_voice_says_the_pin_and_the_order_is_placed(
+    stack: Stack, shop: Shop, tmp_path: Path
+) -> None:
+    """judy's orders need her voice PIN: the shopping turns are synthesised, the PIN is said by
+    a real person (recordings in tests/data/real-digits), heard by Whisper in PIN mode; only the
+    service's ticket reaches the dialogue and the order is placed once."""
+    from audio.recordings import spoken_pin
+
+    files = []
+    for n, text in enumerate(TURNS[:3]):
+        speech = synthetic.synthesize(text, voice="slt", cache=tmp_path / "cache")
+        files.append(formats.write_wav(tmp_path / f"turn{n}.wav", speech))
+    files.append(formats.write_wav(tmp_path / "yes.wav", synthetic.synthesize("yes", "kal")))
+    real = Path(__file__).resolve().parents[1] / "data" / "real-digits"
+    pin = spoken_pin(real, "4321", "lucas", takes=[19])
+    files.append(formats.write_wav(tmp_path / "pin.wav", formats.join([pin, formats.silence(700)])))
+    out = io.StringIO()
+    chat_wav(stack.settings, "judy", None, files, out)
+    turns = [json.loads(line) for line in out.getvalue().splitlines()]
+    said = [(t["transcript"], t["intent"], t["responses"]) for t in turns]
+    assert turns[3]["responses"][-1] == "utter_ask_pin", said
+    assert turns[4]["transcript"] == "[PIN]"
+    assert turns[4]["responses"] == ["utter_order_placed"], said
+    assert "4321" not in out.getvalue()
+    orders = shop.rows(
+        "SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id "
+        "WHERE c.handle = 'judy' AND o.quote_id IS NOT NULL"
+    )
+    assert len(orders) == 1
