@@ -124,7 +124,7 @@ class Stack:
         """The SQLite file of Rasa's tracker store (None when the store is not SQLite)."""
         endpoints = self.settings.path(self.settings.dialogue.endpoints)
         store = (yaml.safe_load(endpoints.read_text()) or {}).get("tracker_store") or {}
-        if store.get("type") != "SQL" or store.get("dialect") != "sqlite" or not store.get("db"):
+        if store.get("dialect") != "sqlite" or not store.get("db"):
             return None
         return self.settings.path(str(store["db"]))
 
@@ -273,7 +273,8 @@ def isolated(settings: Settings, workdir: Path, database_url: str) -> Settings:
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
+        "tracker_store:\n  type: assistant.tracker_store.PrivateSQLTrackerStore\n"
+        f'  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
         'lock_store:\n  type: "in_memory"\n'
     )
     return replace(

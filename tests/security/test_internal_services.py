@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -126,10 +128,8 @@ def test_the_action_server_runs_no_action_for_a_caller_without_the_secret(
 
 
 def _tracker_rows(stack: Stack, sender: str) -> int:
-    endpoints = Path(stack.settings.dialogue.endpoints).read_text()
-    database = endpoints.split('db: "', 1)[1].split('"', 1)[0]
-    import sqlite3
-
+    database = stack.tracker_file()
+    assert database is not None
     with sqlite3.connect(database) as conn:
         return int(
             conn.execute("SELECT count(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0]
@@ -219,3 +219,70 @@ def test_a_chat_revokes_its_token_and_the_databases_are_private(
     for database in (tracker, commerce):
         for file in database.parent.glob(database.name + "*"):  # with its -wal and -shm
             assert file.stat().st_mode & 0o077 == 0, f"{file} is {oct(file.stat().st_mode)}"
+
+
+@pytest.mark.slow
+def test_the_tracker_store_keeps_no_token_or_ticket(stack: Stack, dialogue: RasaDialogue) -> None:
+    token = customer_token(stack.settings, "grace")
+    ticket = "pt_" + uuid.uuid4().hex + uuid.uuid4().hex  # stands for a PIN ticket
+    sender = f"private-{uuid.uuid4().hex[:8]}"
+    for text in ("hello", "what's in my basket"):
+        _, reply = dialogue.turn(sender, text, {"customer_token": token, "pin_ticket": ticket})
+    # the skills had the token for the turn: grace's basket, not "please sign in"
+    assert next(r.response for r in reply.replies if r.response).startswith("utter_basket")
+    assert _tracker_rows(stack, sender) > 0  # the conversation is stored ...
+    tracker = stack.tracker_file()
+    assert tracker is not None
+    with sqlite3.connect(tracker) as conn:
+        stored = "\n".join(row[0] for row in conn.execute("SELECT data FROM events"))
+    assert token not in stored  # ... without this turn's secrets
+    assert ticket not in stored
+    # nor any other conversation's, of every test in this session so far; nor any log
+    secret = re.compile(r"(?:cst|pt)_[A-Za-z0-9_-]{20,}")
+    assert not secret.findall(stored)
+    for process in stack.started:
+        assert not secret.findall(process.log_path.read_text(errors="replace")), process.name
+
+
+def test_the_tracker_store_takes_secrets_out_of_an_earlier_tracker(tmp_path: Path) -> None:
+    """A tracker database written before (the issue found 33 tokens in one) is scrubbed when
+    Rasa opens it: the rows lose their secrets, and the file's old pages are vacuumed."""
+    python = ROOT / ".venv-rasa" / "bin" / "python"
+    if not python.exists():
+        service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(python)))
+    database = tmp_path / "old_tracker.db"
+    token, ticket = "cst_" + uuid.uuid4().hex, "pt_" + uuid.uuid4().hex
+    event = {
+        "event": "user",
+        "text": "what's in my basket",
+        "metadata": {"customer_token": token, "store_id": "riverside"},
+        "parse_data": {"metadata": {"customer_token": token, "pin_ticket": ticket}},
+    }
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL,"
+            " type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255),"
+            " action_name VARCHAR(255), data TEXT)"
+        )
+        conn.execute(
+            "INSERT INTO events (sender_id, type_name, data) VALUES ('old', 'user', ?)",
+            (json.dumps(event),),
+        )
+    opened = (
+        "from assistant.tracker_store import PrivateSQLTrackerStore\n"
+        f"PrivateSQLTrackerStore(dialect='sqlite', db={str(database)!r})\n"
+    )
+    subprocess.run(
+        [str(python), "-W", "ignore", "-c", opened],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    with sqlite3.connect(database) as conn:
+        (data,) = conn.execute("SELECT data FROM events").fetchone()
+    assert json.loads(data)["metadata"] == {"store_id": "riverside"}  # kept what is no secret
+    raw = database.read_bytes()
+    assert token.encode() not in raw
+    assert ticket.encode() not in raw

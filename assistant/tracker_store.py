@@ -1,0 +1,58 @@
+"""Rasa's SQL tracker store without the secrets that travel with a turn.
+
+Runs inside Rasa (``.venv-rasa``; Python 3.10 syntax); endpoints.yml names it as the tracker
+store's ``type``. The front end sends the customer's token (and, once, a PIN ticket) as message
+metadata with every turn: Rasa hands it to the skills for that turn, but what the store writes
+keeps none of it, wherever it appears in an event (the message's metadata, its parse data, the
+``session_started_metadata`` slot). Every turn brings its own token, so nothing needs it later.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+from sqlalchemy import or_
+
+SECRET_KEYS = frozenset({"customer_token", "pin_ticket"})
+
+
+def without_secrets(value: Any) -> Any:
+    """``value`` (a JSON-like structure) with every SECRET_KEYS entry left out, at any depth."""
+    if isinstance(value, dict):
+        return {k: without_secrets(v) for k, v in value.items() if k not in SECRET_KEYS}
+    if isinstance(value, list):
+        return [without_secrets(v) for v in value]
+    return value
+
+
+class PrivateSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` that stores each new event without the turn's secrets, and on
+    start takes them out of what an earlier store wrote."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.scrub_stored()
+
+    def scrub_stored(self) -> int:
+        """Rewrite the stored events that hold a secret without it; how many there were.
+        On SQLite the file is vacuumed after, so the old text is gone from its pages too."""
+        event = self.SQLEvent
+        suspects = or_(*(event.data.like(f'%"{key}"%') for key in sorted(SECRET_KEYS)))
+        with self.session_scope() as session:
+            rows = session.query(event).filter(suspects).all()
+            for row in rows:
+                row.data = json.dumps(without_secrets(json.loads(row.data)))
+            session.commit()
+        if rows and self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
+        return len(rows)
+
+    def _additional_events(self, session: Any, tracker: Any) -> Iterator[Event]:
+        for event in super()._additional_events(session, tracker):
+            stored = Event.from_parameters(without_secrets(event.as_dict()))
+            yield stored if stored is not None else event
