@@ -7,8 +7,9 @@ day). Times of day, parts of the day and "in N hours" are read here; the date th
 ("tomorrow", "saturday", "next tuesday", "3rd of december") is read by dateparser relative to
 the store's local now, preferring dates to come. ISO dates and date-times are taken as they
 are. A bare hour from 1 to 7 means the afternoon ("at five" is 17:00: nobody picks up
-groceries at 5 am). A time said without a date that has already gone today means tomorrow;
-with "today" it is refused (``date-in-past``).
+groceries at 5 am). "The day after tomorrow" and fixed-date holidays ("christmas day",
+"boxing day", "new year's eve") are dates too. A time said without a date that has already
+gone today means tomorrow; with "today" it is refused (``date-in-past``).
 """
 
 from __future__ import annotations
@@ -115,6 +116,19 @@ _DAY_OF_MONTH_RE: Final = re.compile(r"(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)")
 _MONTH_RE: Final = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b")
 _BARE_HOUR_RE: Final = re.compile(r"(?<![\d:.])\b(?P<h>\d{1,2})\b(?![\d:.])")
 _WEEKDAY_RE: Final = re.compile(r"(?:this\s+)?(" + "|".join(WEEKDAYS) + r")")
+# Dates said with words the filler list would take apart ("after"), kept whole for dateparser.
+_KEPT_DATE_RE: Final = re.compile(r"\b(?:the\s+)?day\s+after\s+tomorrow\b")
+# Fixed-date holidays dateparser does not know, as the dates it does.
+_HOLIDAYS: Final = {
+    r"christmas\s+eve": "24 december",
+    r"(?:christmas|xmas)(?:\s+day)?": "25 december",
+    r"boxing\s+day": "26 december",
+    r"new\s+year\s*s?\s+eve": "31 december",
+    r"new\s+year\s*s?(?:\s+day)?": "1 january",
+}
+_HOLIDAY_RE: Final = re.compile(
+    r"\b(?:" + "|".join(f"(?P<h{i}>{p})" for i, p in enumerate(_HOLIDAYS)) + r")\b"
+)
 
 
 @dataclass(frozen=True)
@@ -156,6 +170,8 @@ def _normalise(phrase: str) -> str:
         text = alpha2digit(text, "en", threshold=0)
     text = re.sub(r"[^a-z0-9:.\s]+", " ", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
+    dates = list(_HOLIDAYS.values())
+    text = _HOLIDAY_RE.sub(lambda m: dates[int(str(m.lastgroup)[1:])], text)
     return " ".join(text.split())
 
 
@@ -213,11 +229,18 @@ def _split(phrase: str) -> _Said:
             if said.clock is not None:
                 text = _cut(text, clock)
                 break
-    said.rest = " ".join(w for w in text.split() if w not in _FILLER)
+    kept = _KEPT_DATE_RE.search(text)
+    if kept:
+        text = _cut(text, kept)
+    said.rest = " ".join(
+        [*(w for w in text.split() if w not in _FILLER), *([kept[0]] if kept else [])]
+    )
     if said.clock is None and said.rest and not _MONTH_RE.search(said.rest):
-        # "tomorrow 5", "saturday 10": a lone number beside a day is an hour
+        # "tomorrow 5", "saturday 10", "7 in the evening": a lone number beside a day or a
+        # part of the day is an hour
         hours = list(_BARE_HOUR_RE.finditer(said.rest))
-        if len(hours) == 1 and int(hours[0]["h"]) <= 23 and said.rest != hours[0][0]:
+        alone = len(hours) == 1 and said.rest == hours[0][0] and said.part is None
+        if len(hours) == 1 and int(hours[0]["h"]) <= 23 and not alone:
             said.clock = (int(hours[0]["h"]), 0, None)
             said.rest = _cut(said.rest, hours[0])
     return said

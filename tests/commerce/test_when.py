@@ -297,3 +297,69 @@ def test_endpoint_refusals(client: TestClient, store, when, status, code):
     response = client.get(f"/v1/stores/{store}/pickup-slots/find", params={"when": when})
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
+
+
+# --- the phrases customers used that were not understood or booked the wrong day ------------
+
+# Thursday 17 June 2027, 00:15 in Wrenford: just after midnight, "tomorrow" is the 18th.
+JUST_AFTER_MIDNIGHT = datetime(2027, 6, 16, 23, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "now", "start"),
+    [
+        ("tomorrow at 11am", NOW, "2027-06-17T11:00:00+01:00"),
+        ("7 in the evening", NOW, "2027-06-16T19:00:00+01:00"),
+        ("seven in the evening", NOW, "2027-06-16T19:00:00+01:00"),
+        ("tomorrow 7 in the evening", NOW, "2027-06-17T19:00:00+01:00"),
+        ("half five", NOW, "2027-06-16T17:30:00+01:00"),
+        ("noon", NOW, "2027-06-16T12:00:00+01:00"),
+        ("in two hours", NOW, "2027-06-16T11:15:00+01:00"),
+        ("the day after tomorrow at 5 pm", NOW, "2027-06-18T17:00:00+01:00"),
+        ("the day after tomorrow at 5 pm", JUST_AFTER_MIDNIGHT, "2027-06-19T17:00:00+01:00"),
+        ("day after tomorrow at noon", JUST_AFTER_MIDNIGHT, "2027-06-19T12:00:00+01:00"),
+        ("tomorrow at 5 pm", JUST_AFTER_MIDNIGHT, "2027-06-18T17:00:00+01:00"),
+    ],
+)
+def test_everyday_times(phrase, now, start):
+    request = interpret(phrase, riverside_like(), now)
+    assert request.start is not None
+    assert request.start.isoformat() == start
+
+
+def test_the_day_after_tomorrow_is_a_whole_day():
+    request = interpret("the day after tomorrow", riverside_like(), JUST_AFTER_MIDNIGHT)
+    assert request.start is None
+    assert request.window_start.isoformat() == "2027-06-19T07:00:00+01:00"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "day"),
+    [
+        ("christmas day", "2027-12-25"),
+        ("christmas eve at noon", "2027-12-24"),
+        ("boxing day", "2027-12-26"),
+        ("new year's eve", "2027-12-31"),
+    ],
+)
+def test_holidays_are_dates(phrase, day):
+    late_november = datetime(2027, 11, 30, 10, 0, tzinfo=UTC)
+    assert interpret(phrase, riverside_like(), late_november).day.isoformat() == day
+
+
+def test_christmas_in_june_is_too_far_ahead_not_misunderstood():
+    with pytest.raises(CommerceError) as caught:
+        interpret("christmas day", riverside_like(), NOW)
+    assert caught.value.code == "date-out-of-range"
+
+
+def test_endpoint_books_the_day_after_tomorrow_just_after_midnight(
+    any_client: TestClient, any_db: Database
+):
+    with time_machine.travel("2027-07-01T00:15:00+01:00", tick=False):
+        response = any_client.get(
+            "/v1/stores/riverside/pickup-slots/find",
+            params={"when": "the day after tomorrow at 5 pm"},
+        )
+    assert response.status_code == 200, response.text
+    assert response.json()["requested_start"] == "2027-07-03T17:00:00+01:00"
