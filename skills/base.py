@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -102,6 +103,42 @@ class Turn:
         if self._home_store is None:
             self._home_store = str(self.client.me()["home_store_id"])
         return self._home_store
+
+
+def compact(text: str) -> str:
+    """Letters only, lower case: "River Side" and "riverside" read the same."""
+    return re.sub(r"[^a-z]+", "", text.lower())
+
+
+def store_in_words(text: str, stores: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The one store whose own name the words contain ("when does river side shut"), if any:
+    the recogniser splits names the NLU then does not tag."""
+    said = compact(text)
+    found = [
+        store
+        for store in stores
+        if compact(str(store["store_id"])) in said
+        or compact(str(store["name"]).replace("Greenleaf", "")) in said
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def store_for(turn: Turn) -> dict[str, Any] | None:
+    """The store this turn is about: the one the customer named, else the conversation's.
+
+    A named store is honoured or questioned, never replaced: a name the service cannot match
+    is said back ("I don't know a store called ...") and None returned."""
+    named = turn.entity("store")
+    if named:
+        found = turn.client.stores(q=named)
+        if not found:
+            turn.say("utter_store_unknown_named", store=named)
+            return None
+        return found[0]
+    mentioned = store_in_words(turn.text, turn.client.stores())
+    if mentioned is not None:
+        return mentioned
+    return turn.client.store(turn.store_id())
 
 
 class SkillAction(Action):

@@ -24,6 +24,7 @@ NEW_QUANTITY = re.compile(
     r"|\b(just|only)\b.*\bnot\b",
     re.IGNORECASE,
 )
+REPLACED = re.compile(r"\b(?:instead of|not|rather than|from) (\d+)\b")
 FEWER = re.compile(r"\b(less|fewer)\b", re.IGNORECASE)
 # The whole basket, not a line of it: "empty my basket", "clear the cart", "remove everything".
 EVERYTHING = re.compile(
@@ -44,8 +45,12 @@ def new_quantity(text: str) -> int | None:
         return None
     digits = alpha2digit(text.lower(), "en", threshold=0)
     after_to = re.search(r"\bto (\d+)\b", digits)
-    found = after_to or re.search(r"\b(\d+)\b", digits)
-    return int(found.group(1)) if found else None
+    if after_to:
+        return int(after_to[1])
+    # the number being replaced is not the new one: "instead of twelve, make it six"
+    kept = REPLACED.sub(" ", digits)
+    found = re.search(r"\b(\d+)\b", kept)
+    return int(found[1]) if found else None
 
 
 def choose_in_stock(results: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, bool]:
@@ -70,7 +75,13 @@ def add_lines(turn: Turn, lines: list[tuple[str, int]]) -> list[str]:
 
 def say_total(turn: Turn) -> None:
     basket = turn.client.basket()
-    turn.say("utter_basket_total", count=basket["item_count"], total=speech.price(basket["total"]))
+    count = basket["item_count"]
+    turn.say(
+        "utter_basket_total",
+        count=count,
+        noun=speech.noun(count, "item"),
+        total=speech.price(basket["total"]),
+    )
 
 
 class ActionAddToBasket(SkillAction):
@@ -149,6 +160,7 @@ class ActionRemoveFromBasket(SkillAction):
             turn.say(
                 "utter_ask_empty_basket",
                 count=basket["item_count"],
+                noun=speech.noun(basket["item_count"], "item"),
                 total=speech.price(basket["total"]),
             )
             return [SlotSet("pending", "empty_basket"), SlotSet("choices", None)]
@@ -215,11 +227,8 @@ def change_quantity(turn: Turn) -> list[dict[str, Any]]:
     At the checkout read-back ("make that 1") the order is read back again, so the yes that
     follows answers the new quote; a correction that cannot be resolved drops the quote."""
     items = turn.client.basket()["items"]
-    quantity = number(turn.entity("quantity")) or new_quantity(turn.text)
-    product = turn.entity("product") or turn.text
-    index = closest(product, [i["name"] for i in items]) if items else None
-    if index is None and len(items) == 1:
-        index = 0
+    quantity = new_quantity(turn.text) or number(turn.entity("quantity"))
+    index = line_meant(turn, items)
     at_read_back = turn.slot("pending") == "order"
     if index is None or quantity is None:
         turn.say("utter_ask_change")
@@ -231,6 +240,23 @@ def change_quantity(turn: Turn) -> list[dict[str, Any]]:
         return read_back(turn)
     say_total(turn)
     return []
+
+
+def line_meant(turn: Turn, items: list[dict[str, Any]]) -> int | None:
+    """The basket line a correction is about: the product named, else the line that has the
+    quantity being replaced ("six instead of twelve"), else the only line; None to ask."""
+    if not items:
+        return None
+    index = closest(turn.entity("product") or turn.text, [i["name"] for i in items])
+    if index is not None:
+        return index
+    digits = alpha2digit(turn.text.lower(), "en", threshold=0)
+    replaced = REPLACED.search(digits)
+    if replaced:
+        having = [i for i, item in enumerate(items) if item["quantity"] == int(replaced[1])]
+        if len(having) == 1:
+            return having[0]
+    return 0 if len(items) == 1 else None
 
 
 def empty_basket(turn: Turn) -> list[dict[str, Any]]:
@@ -276,6 +302,7 @@ class ActionViewBasket(SkillAction):
             "utter_basket_contents",
             items=speech.join_and(spoken),
             count=basket["item_count"],
+            noun=speech.noun(basket["item_count"], "item"),
             total=speech.price(basket["total"]),
         )
         return []

@@ -92,7 +92,7 @@ def read_back(turn: Turn) -> list[dict[str, Any]]:
     )
     if not bookings:
         turn.say("utter_need_pickup_first")
-        return [SlotSet("pending", "pickup_when")]
+        return [SlotSet("pending", "checkout_when")]  # the time, then on to the read-back
     booking = bookings[0]
     try:
         quote = turn.client.quote(booking["store_id"], booking["slot"]["slot_id"])
@@ -110,6 +110,7 @@ def read_back(turn: Turn) -> list[dict[str, Any]]:
     turn.say(
         "utter_quote_readback",
         count=count,
+        noun=speech.noun(count, "item"),
         total=speech.price(quote["total"]),
         store=quote["store_name"],
         when=speech.when(quote["slot"]["start"]),

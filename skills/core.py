@@ -17,8 +17,15 @@ from skills.base import AtPrompt, SkillAction, Turn
 from skills.basket import add_lines, change_quantity, empty_basket, is_correction, say_total
 from skills.checkout import cleared, confirm
 from skills.phrases import pick_option
-from skills.pickup import book_slot, move_booking
+from skills.pickup import (
+    WHEN_PROMPTS,
+    ActionBookPickup,
+    ActionReschedulePickup,
+    book_slot,
+    move_booking,
+)
 from skills.recipes import add_recipe
+from skills.reorder import reorder_now
 from skills.yesno import Answer, decide
 
 CLEARED = [SlotSet("pending", None), SlotSet("choices", None)]
@@ -47,6 +54,45 @@ def act_on_choice(turn: Turn, pending: str | None, chosen: dict[str, Any]) -> li
     return CLEARED
 
 
+def time_answer(turn: Turn) -> list[dict[str, Any]] | None:
+    """At a "when?" prompt a reply that is no plain yes or no is the time, whatever intent
+    the classifier gave it ("noon" reads as deny, "in two hours" as a choice, "half five" as
+    nothing at all): checkout must not loop on the question."""
+    pending = turn.slot("pending")
+    if pending not in WHEN_PROMPTS or decide(turn.text) != Answer.UNCLEAR:
+        return None
+    action = ActionReschedulePickup() if pending == "reschedule_when" else ActionBookPickup()
+    return action.handle(turn)
+
+
+class ReplyUnlessTime(SkillAction):
+    """Say ``reply``, unless the turn answers the time the assistant asked for."""
+
+    at_prompt = AtPrompt.ANSWER
+    reply = ""
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        answered = time_answer(turn)
+        if answered is not None:
+            return answered
+        turn.say(self.reply)
+        return []
+
+
+class ActionOutOfScope(ReplyUnlessTime):
+    """Something the assistant does not do."""
+
+    action_name = "action_out_of_scope"
+    reply = "utter_out_of_scope"
+
+
+class ActionRephrase(ReplyUnlessTime):
+    """The NLU was unsure: ask to say it another way."""
+
+    action_name = "action_rephrase"
+    reply = "utter_please_rephrase"
+
+
 class ActionChooseOption(SkillAction):
     """ "The second one", "the 2 litre one", "the big one": pick from the last menu."""
 
@@ -54,7 +100,10 @@ class ActionChooseOption(SkillAction):
     at_prompt = AtPrompt.ANSWER
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
-        if turn.slot("pending") == "order" and is_correction(turn):
+        answered = time_answer(turn)  # "in two hours" at "when would you like to pick up?"
+        if answered is not None:
+            return answered
+        if is_correction(turn):
             return change_quantity(turn)  # "make that 1" read as "that one"
         choices = turn.slot("choices") or []
         if not choices:
@@ -95,8 +144,11 @@ class ActionAffirm(SkillAction):
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         pending = turn.slot("pending")
         choices = turn.slot("choices") or []
-        if pending == "order" and is_correction(turn):
-            return change_quantity(turn)  # "make that 1" came out as a yes: it is a correction
+        answered = time_answer(turn)  # "3am" read as a yes
+        if answered is not None:
+            return answered
+        if is_correction(turn):
+            return change_quantity(turn)  # "make it 5" came out as a yes: it is a correction
         if not pending:
             turn.say("utter_nothing_to_confirm")
             return []
@@ -114,6 +166,8 @@ class ActionAffirm(SkillAction):
             return confirm(turn)
         if pending == "empty_basket":
             return empty_basket(turn)
+        if pending == "reorder" and choices:
+            return reorder_now(turn, choices[0]["source"])
         if pending == "recipe" and choices:
             return add_recipe(turn, turn.slot("recipe") or choices[0]["slug"], None, [])
         if pending in ("substitute", "add_chosen", "slot", "reschedule") and choices:
@@ -128,7 +182,10 @@ class ActionDeny(SkillAction):
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         pending = turn.slot("pending")
-        if pending == "order" and is_correction(turn):
+        answered = time_answer(turn)  # "noon" read as a no
+        if answered is not None:
+            return answered
+        if is_correction(turn):
             return change_quantity(turn)  # "no, make it four"
         return deny(turn, pending)
 

@@ -2,32 +2,63 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timezone
 from typing import Any
 
 from rasa_sdk.events import SlotSet
 
 from skills import speech
-from skills.base import SkillAction, Turn
+from skills.base import AtPrompt, SkillAction, Turn, store_for
 from skills.basket import change_quantity, is_correction
+from skills.checkout import read_back
 from skills.client import CommerceRefused
+from skills.store_hours import WEEKDAYS, clock
 
 OFFERED = 3
+MAX_DAYS_AHEAD = 60  # the service books pickups this many days ahead at most
 
 
-def store_for(turn: Turn) -> dict[str, Any] | None:
-    """The store named in this turn, else the conversation's store; None if unknown."""
-    named = turn.entity("store")
-    if named:
-        found = turn.client.stores(q=named)
-        if not found:
-            turn.say("utter_store_unknown_named", store=named)
-            return None
-        return found[0]
-    return turn.client.store(turn.store_id())
+# The questions whose answer is a time: booking, checkout without a pickup, moving one.
+WHEN_PROMPTS = ("pickup_when", "checkout_when", "reschedule_when")
 
 
-def when_said(turn: Turn) -> str | None:
-    return turn.entity("when")
+def when_said(turn: Turn) -> list[str]:
+    """What the customer said the time is, fullest reading first: at a "when?" prompt the
+    whole reply ("7 in the evening", whatever the NLU tagged of it), then the NLU's ``when``
+    words together ("tomorrow" ... "at 5 pm": "tomorrow at 5 pm")."""
+    said = [turn.text] if turn.slot("pending") in WHEN_PROMPTS and turn.text.strip() else []
+    found = " ".join(str(e["value"]) for e in turn.entities("when"))
+    return list(dict.fromkeys([*said, found] if found else said))
+
+
+def still_asking(turn: Turn) -> list[dict[str, Any]]:
+    """A "when?" prompt stays open after a time that could not be booked, for the next one."""
+    pending = turn.slot("pending")
+    return [SlotSet("pending", pending)] if pending in WHEN_PROMPTS else []
+
+
+def closed_then(turn: Turn, store: dict[str, Any], found: dict[str, Any]) -> bool:
+    """Say so when the time asked for is outside the store's opening hours ("3am")."""
+    asked = found.get("requested_start")
+    if not asked or found.get("slot"):
+        return False
+    if "opening_hours" not in store:
+        store = turn.client.store(store["store_id"])
+    moment = datetime.fromisoformat(asked)
+    hours = store["opening_hours"].get(WEEKDAYS[moment.weekday()])
+    if hours and time.fromisoformat(hours[0]) <= moment.time() < time.fromisoformat(hours[1]):
+        return False
+    if hours:
+        turn.say(
+            "utter_store_closed_then",
+            store=store["name"],
+            when=speech.when(asked),
+            opens=clock(hours[0]),
+            closes=clock(hours[1]),
+        )
+    else:
+        turn.say("utter_store_closed_that_day", store=store["name"], when=speech.when(asked))
+    return True
 
 
 def slot_choice(slot: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
@@ -43,31 +74,49 @@ def slot_choice(slot: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
 
 
 def offer_alternatives(
-    turn: Turn, found: dict[str, Any], store: dict[str, Any], mode: str
+    turn: Turn, found: dict[str, Any], store: dict[str, Any], mode: str, reason: bool = False
 ) -> list[dict[str, Any]]:
+    """Offer the nearest free slots; ``reason`` when the customer already heard why."""
     options = [slot_choice(s, store) for s in found.get("alternatives", [])[:OFFERED]]
     if not options:
         turn.say("utter_no_free_slots", store=store["name"])
         return [SlotSet("choices", None), SlotSet("pending", None)]
     turn.say(
-        "utter_slot_full_offer",
+        "utter_free_slots_offer" if reason else "utter_slot_full_offer",
         store=store["name"],
         options=speech.numbered([o["label"] for o in options]),
     )
     return [SlotSet("choices", options), SlotSet("pending", mode)]
 
 
-def find(turn: Turn, store: dict[str, Any], when: str) -> dict[str, Any] | None:
-    try:
-        return turn.client.find_slot(store["store_id"], when)
-    except CommerceRefused as err:
-        if err.code in ("when-not-understood", "date-out-of-range"):
-            turn.say("utter_when_not_understood", when=when)
-            return None
-        if err.code == "date-in-past":
-            turn.say("utter_when_in_past", when=when)
-            return None
-        raise
+def find(turn: Turn, store: dict[str, Any], whens: list[str]) -> dict[str, Any] | None:
+    """The service's slot for the first reading of the time it understands; a reason when
+    none is bookable (not understood, gone, too far ahead)."""
+    for when in whens:
+        try:
+            return turn.client.find_slot(store["store_id"], when)
+        except CommerceRefused as err:
+            if err.code == "when-not-understood":
+                continue
+            if err.code == "date-out-of-range":
+                turn.say("utter_when_too_far", when=when, days=MAX_DAYS_AHEAD)
+                return None
+            if err.code == "date-in-past":
+                turn.say("utter_when_in_past", when=when)
+                return None
+            raise
+    turn.say("utter_when_not_understood", when=whens[0])
+    return None
+
+
+def slot_found(
+    turn: Turn, found: dict[str, Any], store: dict[str, Any], mode: str
+) -> list[dict[str, Any]]:
+    """Book (or move to) the slot found, else say why not and offer the nearest free ones."""
+    if found.get("slot") and found["slot"]["available"] > 0:
+        chosen = slot_choice(found["slot"], store)
+        return move_booking(turn, chosen) if mode == "reschedule" else book_slot(turn, chosen)
+    return offer_alternatives(turn, found, store, mode, reason=closed_then(turn, store, found))
 
 
 def book_slot(turn: Turn, choice: dict[str, Any]) -> list[dict[str, Any]]:
@@ -87,6 +136,10 @@ def book_slot(turn: Turn, choice: dict[str, Any]) -> list[dict[str, Any]]:
         SlotSet("pending", None),
         SlotSet("store_id", choice["store_id"]),
     ]
+
+
+def booked(events: list[dict[str, Any]]) -> bool:
+    return any(e.get("name") == "store_id" and e.get("value") for e in events)
 
 
 def move_booking(turn: Turn, choice: dict[str, Any]) -> list[dict[str, Any]]:
@@ -117,48 +170,47 @@ class ActionBookPickup(SkillAction):
         store = store_for(turn)
         if store is None:
             return []
-        when = when_said(turn)
-        if not when:
+        whens = when_said(turn)
+        if not whens:
             turn.say("utter_ask_pickup_time", store=store["name"])
             return [SlotSet("store_id", store["store_id"]), SlotSet("pending", "pickup_when")]
-        found = find(turn, store, when)
-        if found is None:
-            return []
-        if found.get("slot") and found["slot"]["available"] > 0:
-            return book_slot(turn, slot_choice(found["slot"], store))
-        return offer_alternatives(turn, found, store, "slot")
+        found = find(turn, store, whens)
+        if found is None:  # the reason was said; a "when?" stays open for another time
+            return still_asking(turn)
+        events = slot_found(turn, found, store, "slot")
+        if turn.slot("pending") == "checkout_when" and booked(events):
+            events += read_back(turn)  # checkout asked for the time: on to the read-back
+        return events
 
 
 class ActionReschedulePickup(SkillAction):
     action_name = "action_reschedule_pickup"
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
-        if turn.entity("product") and not when_said(turn) and is_correction(turn):
-            return change_quantity(turn)  # "change the eggs to 2" is about the basket
+        if not when_said(turn) and is_correction(turn):
+            return change_quantity(turn)  # "change the eggs to 2", "make it six" (basket)
         bookings = turn.client.pickups()
         if not bookings:
             turn.say("utter_no_pickup")
             return []
         booking = bookings[0]
         store = {"store_id": booking["store_id"], "name": booking["store_name"]}
-        when = when_said(turn)
-        if not when:
+        whens = when_said(turn)
+        if not whens:
             turn.say("utter_ask_pickup_time", store=store["name"])
             return [SlotSet("pending", "reschedule_when")]
-        found = find(turn, store, when)
+        found = find(turn, store, whens)
         if found is None:
-            return []
-        if found.get("slot") and found["slot"]["available"] > 0:
-            return move_booking(turn, slot_choice(found["slot"], store))
-        return offer_alternatives(turn, found, store, "reschedule")
+            return still_asking(turn)
+        return slot_found(turn, found, store, "reschedule")
 
 
 class ActionCancelPickup(SkillAction):
     action_name = "action_cancel_pickup"
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
-        if turn.entity("product") and not when_said(turn) and is_correction(turn):
-            return change_quantity(turn)  # "change the eggs to 2" is about the basket
+        if not when_said(turn) and is_correction(turn):
+            return change_quantity(turn)  # "change the eggs to 2", "make it six" (basket)
         bookings = turn.client.pickups()
         if not bookings:
             turn.say("utter_no_pickup")
@@ -175,5 +227,30 @@ class ActionCancelPickup(SkillAction):
             "utter_pickup_cancelled",
             store=booking["store_name"],
             when=speech.when(booking["slot"]["start"]),
+        )
+        return []
+
+
+class ActionListPickups(SkillAction):
+    """ "Which pickups do I have?", "when is my pickup?": the ones to come, soonest first."""
+
+    action_name = "action_list_pickups"
+    at_prompt = AtPrompt.KEEP
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        now = datetime.now(timezone.utc)
+        upcoming = sorted(
+            (b for b in turn.client.pickups() if datetime.fromisoformat(b["slot"]["start"]) > now),
+            key=lambda b: datetime.fromisoformat(b["slot"]["start"]),
+        )
+        if not upcoming:
+            turn.say("utter_no_upcoming_pickup")
+            return []
+        spoken = [f"{b['store_name']}, {speech.when(b['slot']['start'])}" for b in upcoming]
+        turn.say(
+            "utter_pickups_upcoming",
+            count=len(upcoming),
+            noun=speech.noun(len(upcoming), "pickup"),
+            pickups=speech.join_and(spoken),
         )
         return []

@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import speech
-from skills.base import SkillAction, Turn
+from skills.base import SkillAction, Turn, store_for
 from skills.phrases import item_phrases
 
 CHOICES_OFFERED = 3
@@ -75,13 +75,6 @@ def describe(turn: Turn, item: dict[str, Any], store_name: str) -> None:
         turn.say("utter_product_out_of_stock", **values)
 
 
-def store_name(turn: Turn, store_id: str) -> str:
-    try:
-        return str(turn.client.store(store_id)["name"])
-    except Exception:  # a name is a nicety; the answer stands without it
-        return "your store"
-
-
 class ActionSearchProduct(SkillAction):
     action_name = "action_search_product"
 
@@ -90,13 +83,16 @@ class ActionSearchProduct(SkillAction):
         if not phrases:
             turn.say("utter_ask_product")
             return []
-        store = turn.store_id()
-        results = distinct(turn.client.resolve(phrases[0], store)["results"])
+        # "is it in stock at riverside": that store's stock, not the home store's
+        store = store_for(turn)
+        if store is None:
+            return []
+        results = distinct(turn.client.resolve(phrases[0], store["store_id"])["results"])
         if not results:
             turn.say("utter_product_unknown", product=phrases[0])
             return [SlotSet("choices", None), SlotSet("pending", None)]
         if is_clear(results):
-            describe(turn, results[0], store_name(turn, store))
+            describe(turn, results[0], store["name"])
             return [
                 SlotSet("choices", [as_choice(results[0], results[0].get("packs") or 1)]),
                 SlotSet("pending", "add_chosen"),

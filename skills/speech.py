@@ -77,3 +77,19 @@ def when(iso: str, now: datetime | None = None) -> str:
     else:
         day = f"{moment:%A} {moment.day} {moment:%B}"
     return f"{day} at {clock}"
+
+
+def times(count: int) -> str:
+    """1 -> "once", 2 -> "twice", 5 -> "5 times"."""
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
+def day(iso: str) -> str:
+    """An ISO date-time as a spoken date: "3 November 2026"."""
+    moment = datetime.fromisoformat(iso)
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def noun(number: int, word: str) -> str:
+    """The noun for a count: 1, "item" -> "item"; 3, "item" -> "items" ("That's 1 item")."""
+    return word if number == 1 else word + "s"

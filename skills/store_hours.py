@@ -1,15 +1,21 @@
-"""Store opening hours: "when does Riverside close?" — the example skill of the README guide."""
+"""Store opening hours: "when does Riverside close?" — the example skill of the README guide.
+
+The store is the one named (by the NLU, or by its name among the words: "river side"), else
+the conversation's. "Is it open now?" is answered as open or closed at this moment in the
+store's own time zone, with when it closes or next opens.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from skills.base import AtPrompt, SkillAction, Turn
-from skills.pickup import store_for
+from skills.base import AtPrompt, SkillAction, Turn, store_for
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+NOW = re.compile(r"\b(now|right now|at the moment|currently|still open|open yet|yet)\b")
 
 
 def clock(hhmm: str) -> str:
@@ -18,6 +24,25 @@ def clock(hhmm: str) -> str:
     hour = moment.strftime("%I").lstrip("0")
     suffix = moment.strftime("%p").lower()
     return f"{hour}:{moment:%M} {suffix}" if moment.minute else f"{hour} {suffix}"
+
+
+def open_now(turn: Turn, store: dict[str, Any]) -> None:
+    """Open or closed at this moment in the store's time, and until / from when."""
+    now = datetime.now(ZoneInfo(store["timezone"]))
+    hours = store["opening_hours"]
+    today = hours.get(WEEKDAYS[now.weekday()])
+    if today and time.fromisoformat(today[0]) <= now.time() < time.fromisoformat(today[1]):
+        turn.say("utter_store_open_now", store=store["name"], closes=clock(today[1]))
+        return
+    for ahead in range(8):
+        day = now + timedelta(days=ahead)
+        opening = hours.get(WEEKDAYS[day.weekday()])
+        if not opening or (ahead == 0 and now.time() >= time.fromisoformat(opening[0])):
+            continue
+        spoken = {0: "today", 1: "tomorrow"}.get(ahead, WEEKDAYS[day.weekday()].title())
+        turn.say("utter_store_closed_now", store=store["name"], day=spoken, opens=clock(opening[0]))
+        return
+    turn.say("utter_store_closed", store=store["name"], day="this week")
 
 
 class ActionStoreHours(SkillAction):
@@ -29,8 +54,11 @@ class ActionStoreHours(SkillAction):
         if store is None:
             return []
         text = turn.text.lower()
-        today = datetime.now(ZoneInfo(store["timezone"])).weekday()
         day = next((d for d in WEEKDAYS if d in text), None)
+        if day is None and "tomorrow" not in text and NOW.search(text):
+            open_now(turn, store)
+            return []
+        today = datetime.now(ZoneInfo(store["timezone"])).weekday()
         if day is None:
             day = WEEKDAYS[(today + 1) % 7] if "tomorrow" in text else WEEKDAYS[today]
         hours = store["opening_hours"].get(day)

@@ -68,24 +68,23 @@ class InMemoryCommerce:
         self.products = {p["sku"]: deepcopy(p) for p in (products or DEFAULT_PRODUCTS)}
         self.stock: dict[str, int] = {sku: 20 for sku in self.products}
         self.basket_lines: dict[str, int] = {}
+        # Stock a store has differently from the rest (store_id -> sku -> packs).
+        self.store_stock: dict[str, dict[str, int]] = {}
+        every_day = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
         self.stores_list: list[JSON] = [
             {
                 "store_id": "riverside",
                 "name": "Greenleaf Riverside",
                 "address": "14 Mill Quay",
                 "timezone": "Europe/London",
-                "opening_hours": {
-                    d: ["07:00", "22:00"]
-                    for d in (
-                        "monday",
-                        "tuesday",
-                        "wednesday",
-                        "thursday",
-                        "friday",
-                        "saturday",
-                        "sunday",
-                    )
-                },
+                "opening_hours": {d: ["07:00", "22:00"] for d in every_day},
+            },
+            {
+                "store_id": "harbour",
+                "name": "Greenleaf Harbour",
+                "address": "7 Pier Road",
+                "timezone": "Europe/Jersey",
+                "opening_hours": {d: ["08:00", "21:00"] for d in every_day},
             },
         ]
         start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(
@@ -102,8 +101,15 @@ class InMemoryCommerce:
             }
             for i in range(4)
         ]
+        # What find_slot was asked, phrases it refuses (phrase -> code) and times it reads as
+        # outside opening hours (phrase -> the local start asked for).
+        self.whens: list[str] = []
+        self.when_refusals: dict[str, str] = {}
+        self.closed_times: dict[str, str] = {}
         self.bookings: list[JSON] = []
         self.orders_list: list[JSON] = []
+        self.past_orders: list[JSON] = []  # older orders, newest first (collected ones)
+        self.bought: list[str] = []  # skus the purchase history holds (else: what q finds)
         self.quotes: dict[str, JSON] = {}
         self.pin = pin
         self.fail = False
@@ -115,8 +121,9 @@ class InMemoryCommerce:
         if self.fail:
             raise CommerceUnavailable(f"{name}: the twin is down")
 
-    def _item(self, sku: str, **extra: Any) -> JSON:
-        return {**self.products[sku], "in_stock": self.stock.get(sku, 0) > 0, **extra}
+    def _item(self, sku: str, store_id: str | None = None, **extra: Any) -> JSON:
+        stock = self.store_stock.get(store_id or "", {}).get(sku, self.stock.get(sku, 0))
+        return {**self.products[sku], "in_stock": stock > 0, **extra}
 
     # -- catalog -----------------------------------------------------------------------------
 
@@ -129,7 +136,8 @@ class InMemoryCommerce:
             overlap = len(words & (name | {product["category"]}))
             if overlap:
                 scored.append((-overlap, len(name), sku))
-        return [self._item(sku, score=50.0 - n) for _, n, sku in sorted(scored)[:limit]]
+        ranked = sorted(scored)[:limit]
+        return [self._item(sku, store_id, score=50.0 - n) for _, n, sku in ranked]
 
     def resolve(self, q: str, store_id: str | None, limit: int = 5) -> JSON:
         self._call("resolve")
@@ -153,7 +161,7 @@ class InMemoryCommerce:
         if q is None:
             return deepcopy(self.stores_list)
         return [
-            s
+            deepcopy(s)
             for s in self.stores_list
             if s["store_id"] in q.lower().replace(" ", "-") or q.lower() in s["name"].lower()
         ]
@@ -167,13 +175,16 @@ class InMemoryCommerce:
 
     def find_slot(self, store_id: str, when: str) -> JSON:
         self._call("find_slot")
+        self.whens.append(when)
+        if when in self.when_refusals:
+            raise CommerceRefused(400, self.when_refusals[when], when, {"when": when})
         wanted = next((s for s in self.slots if s["available"] > 0), None)
-        if "full" in when:
+        if "full" in when or when in self.closed_times:
             wanted = None
         free = [s for s in self.slots if s["available"] > 0 and s is not wanted]
         return {
             "when": when,
-            "requested_start": None,
+            "requested_start": self.closed_times.get(when),
             "window_start": None,
             "window_end": None,
             "slot": deepcopy(wanted),
@@ -254,12 +265,22 @@ class InMemoryCommerce:
 
     def purchases(self, q: str | None = None, limit: int = 5) -> list[JSON]:
         self._call("purchases")
-        found = self.search(q or "", None, limit) if q else [self._item("DAI-2")]
-        return [{**f, "times_bought": 3, "last_bought": "2026-11-01T10:00:00+00:00"} for f in found]
+        bought = [self._item(sku) for sku in self.bought] if self.bought else None
+        if bought is None:
+            found = self.search(q or "", None, limit) if q else [self._item("DAI-2")]
+        else:  # like the service: a fuzzy match on the name, so near misses come back too
+            found = [b for b in bought if not q or set(q.lower()) & set(b["name"].lower())]
+        return [
+            {**f, "times_bought": 3, "last_bought": "2026-11-01T10:00:00+00:00"}
+            for f in found[:limit]
+        ]
 
     def reorder(self, source: str, store_id: str, skus: list[str] | None = None) -> JSON:
         self._call("reorder")
         wanted = {"DAI-2": 2, "BAK-1": 1}
+        past = [o for o in self.orders(limit=5) if o["status"] != "cancelled"]
+        if source == "last_order" and past:
+            wanted = {line["sku"]: line["quantity"] for line in past[0]["lines"]}
         added, unavailable = [], []
         for sku, quantity in wanted.items():
             if self.stock.get(sku, 0) >= quantity:
@@ -414,4 +435,4 @@ class InMemoryCommerce:
 
     def orders(self, limit: int = 5) -> list[JSON]:
         self._call("orders")
-        return deepcopy(list(reversed(self.orders_list))[:limit])
+        return deepcopy([*reversed(self.orders_list), *self.past_orders][:limit])

@@ -78,6 +78,10 @@ def test_a_whole_shopping_conversation(start_chat: Start, shop: Shop) -> None:
     before = shop.basket("alice")["item_count"]
     reorder = chat.turn("reorder my usual")
     assert reorder["intent"] == "reorder"
+    # alice's usual has what she just added: the assistant asks before adding it again
+    assert reorder["responses"] == ["utter_reorder_already_in_basket"], reorder
+    assert shop.basket("alice")["item_count"] == before
+    assert chat.turn("yes")["responses"][0] == "utter_reordered"
     assert shop.basket("alice")["item_count"] > before
 
     read_back = chat.turn("what's in my basket")

@@ -8,8 +8,10 @@ from skills.basket import (
     ActionAddToBasket,
     ActionRemoveFromBasket,
     ActionViewBasket,
+    new_quantity,
 )
 from skills.core import ActionAffirm, ActionDeny
+from skills.pickup import ActionReschedulePickup
 from tests.skills.conftest import entity, responses, run, slots_set, tracker
 
 
@@ -224,3 +226,64 @@ def test_emptying_an_empty_basket_says_so(shop):
     )
     assert responses(messages) == ["utter_basket_empty"]
     assert "clear_basket" not in shop.calls
+
+
+@pytest.mark.parametrize(
+    ("text", "quantity"),
+    [
+        ("make it six instead of twelve", 6),
+        ("instead of twelve make it six", 6),
+        ("change the eggs to 2", 2),
+        ("just one avocado, not three", 1),
+        ("make that 1", 1),
+        ("add two more eggs", None),  # more of it, not a new quantity
+    ],
+)
+def test_the_new_quantity_is_the_one_asked_for_not_the_one_replaced(text, quantity):
+    assert new_quantity(text) == quantity
+
+
+def test_six_instead_of_twelve_read_as_reschedule_sets_the_eggs_to_six(shop):
+    """It came out as reschedule_pickup with no product tagged: the line with 12 is meant."""
+    shop.basket_lines = {"DAI-4": 12, "BAK-1": 1}
+    text = "make it six instead of twelve"
+    messages, _ = run(
+        ActionReschedulePickup(),
+        tracker(text, "reschedule_pickup", [entity(text, "quantity", "six")]),
+    )
+    assert responses(messages) == ["utter_quantity_changed", "utter_basket_total"]
+    assert shop.basket_lines == {"DAI-4": 6, "BAK-1": 1}
+    assert "reschedule" not in shop.calls
+    assert "pickups" not in shop.calls
+
+
+def test_make_it_5_read_as_a_yes_sets_the_quantity_outside_the_read_back(shop):
+    shop.basket_lines = {"DAI-4": 1}
+    text = "make it 5"
+    messages, _ = run(ActionAffirm(), tracker(text, "affirm", [entity(text, "quantity", "5")]))
+    assert responses(messages) == ["utter_quantity_changed", "utter_basket_total"]
+    assert shop.basket_lines == {"DAI-4": 5}
+
+
+def test_a_correction_that_names_no_line_of_several_asks(shop):
+    shop.basket_lines = {"DAI-4": 2, "BAK-1": 2}
+    messages, _ = run(ActionAddToBasket(), tracker("make it 5", "add_to_basket"))
+    assert responses(messages) == ["utter_ask_change"]
+    assert shop.basket_lines == {"DAI-4": 2, "BAK-1": 2}
+
+
+def test_one_item_is_said_in_the_singular(shop):
+    """ "That's 1 items" was said after adding one thing."""
+    text = "add sourdough"
+    messages, _ = run(
+        ActionAddToBasket(),
+        tracker(text, "add_to_basket", [entity(text, "product", "sourdough")]),
+    )
+    total = messages[-1]
+    assert (total["response"], total["count"], total["noun"]) == ("utter_basket_total", 1, "item")
+    text = "add two loaves of sourdough"
+    messages, _ = run(
+        ActionAddToBasket(),
+        tracker(text, "add_to_basket", [entity(text, "product", "sourdough")]),
+    )
+    assert (messages[-1]["count"], messages[-1]["noun"]) == (2, "items")

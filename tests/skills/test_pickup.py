@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from skills.core import ActionChooseOption
-from skills.pickup import ActionBookPickup, ActionCancelPickup, ActionReschedulePickup
+import pytest
+
+from skills.checkout import ActionCheckout
+from skills.core import (
+    ActionAffirm,
+    ActionChooseOption,
+    ActionDeny,
+    ActionOutOfScope,
+    ActionRephrase,
+)
+from skills.pickup import (
+    ActionBookPickup,
+    ActionCancelPickup,
+    ActionListPickups,
+    ActionReschedulePickup,
+)
 from tests.skills.conftest import entity, responses, run, slots_set, tracker
 
 
@@ -53,3 +67,136 @@ def test_reschedule_and_cancel(shop):
     assert shop.pickups() == []
     messages, _ = run(ActionCancelPickup(), tracker("cancel my pickup", "cancel_pickup"))
     assert responses(messages) == ["utter_no_pickup"]
+
+
+# How the classifier filed time answers at "when would you like to pick it up?" (trained model,
+# before these fixes): each must be the time, never a yes, a no or "please rephrase".
+TIME_ANSWERS = [
+    ("tomorrow at 11am", "book_pickup", ActionBookPickup),
+    ("7 in the evening", "out_of_scope", ActionOutOfScope),
+    ("half five", "nlu_fallback", ActionRephrase),
+    ("noon", "deny", ActionDeny),
+    ("in two hours", "choose_option", ActionChooseOption),
+    ("3am", "affirm", ActionAffirm),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "action"), TIME_ANSWERS)
+def test_any_time_answer_at_the_when_prompt_books_that_time(shop, text, intent, action):
+    messages, events = run(
+        action(), tracker(text, intent, slots={"pending": "pickup_when", "store_id": "riverside"})
+    )
+    assert responses(messages) == ["utter_pickup_booked"]
+    assert shop.whens[0] == text, "the whole reply is the time asked for"
+    assert len(shop.bookings) == 1
+    assert slots_set(events)["pending"] is None
+
+
+def test_the_time_answers_checkout_and_goes_on_to_the_read_back(shop):
+    """Checkout without a pickup asks the time; the answer books it and reads back (no loop)."""
+    shop.basket_lines = {"DAI-1": 1}
+    messages, events = run(ActionCheckout(), tracker("check out", "checkout"))
+    assert responses(messages) == ["utter_need_pickup_first"]
+    slots = slots_set(events)
+    messages, events = run(
+        ActionOutOfScope(), tracker("7 in the evening", "out_of_scope", slots=slots)
+    )
+    assert responses(messages) == ["utter_pickup_booked", "utter_quote_readback"]
+    assert slots_set(events)["pending"] == "order"
+    assert shop.orders_list == [], "the read-back waits for a yes"
+
+
+def test_a_partly_tagged_time_is_read_whole(shop):
+    """The NLU tagged only "evening" of "7 in the evening" at the prompt: 7 pm is asked for."""
+    text = "7 in the evening"
+    run(
+        ActionBookPickup(),
+        tracker(
+            text, "book_pickup", [entity(text, "when", "evening")], slots={"pending": "pickup_when"}
+        ),
+    )
+    assert shop.whens == ["7 in the evening"]
+
+
+def test_when_words_from_first_to_last_are_one_time(shop):
+    text = "book a pickup tomorrow at riverside at 5 pm"
+    run(
+        ActionBookPickup(),
+        tracker(
+            text,
+            "book_pickup",
+            [entity(text, "when", "tomorrow"), entity(text, "when", "at 5 pm")],
+        ),
+    )
+    assert shop.whens == ["tomorrow at 5 pm"]
+
+
+def test_a_time_the_store_is_closed_gets_the_reason_and_the_nearest_free_times(shop):
+    shop.closed_times["3am"] = "2027-06-17T03:00:00+01:00"
+    messages, events = run(
+        ActionAffirm(), tracker("3am", "affirm", slots={"pending": "pickup_when"})
+    )
+    assert responses(messages) == ["utter_store_closed_then", "utter_free_slots_offer"]
+    assert messages[0] == {
+        **messages[0],
+        "store": "Greenleaf Riverside",
+        "when": "tomorrow at 3 am",
+        "opens": "7 am",
+        "closes": "10 pm",
+    }
+    assert slots_set(events)["pending"] == "slot"
+    assert shop.bookings == []
+
+
+@pytest.mark.parametrize(
+    ("code", "answer"),
+    [
+        ("date-out-of-range", "utter_when_too_far"),
+        ("date-in-past", "utter_when_in_past"),
+        ("when-not-understood", "utter_when_not_understood"),
+    ],
+)
+def test_an_impossible_time_gets_a_reason_and_the_question_stays_open(shop, code, answer):
+    shop.when_refusals["christmas day"] = code
+    messages, events = run(
+        ActionRephrase(), tracker("christmas day", "nlu_fallback", slots={"pending": "pickup_when"})
+    )
+    assert responses(messages) == [answer]
+    assert slots_set(events) == {"pending": "pickup_when"}
+    assert shop.bookings == []
+
+
+def test_out_of_scope_and_rephrase_answer_as_before_without_a_when_prompt(shop):
+    messages, _ = run(ActionOutOfScope(), tracker("what's the weather", "out_of_scope"))
+    assert responses(messages) == ["utter_out_of_scope"]
+    messages, _ = run(ActionRephrase(), tracker("half five", "nlu_fallback"))
+    assert responses(messages) == ["utter_please_rephrase"]
+    assert shop.calls == []
+
+
+def test_no_at_the_when_prompt_is_still_a_no(shop):
+    messages, _ = run(ActionDeny(), tracker("no thanks", "deny", slots={"pending": "pickup_when"}))
+    assert responses(messages) == ["utter_ok"]
+    assert shop.bookings == []
+
+
+def test_which_pickups_lists_the_ones_to_come_soonest_first(shop, clock):
+    messages, _ = run(ActionListPickups(), tracker("which pickups do I have", "list_pickups"))
+    assert responses(messages) == ["utter_no_upcoming_pickup"]
+    shop.book(3)
+    shop.book(1)
+    messages, _ = run(ActionListPickups(), tracker("when is my pickup", "list_pickups"))
+    assert responses(messages) == ["utter_pickups_upcoming"]
+    assert (messages[0]["count"], messages[0]["noun"]) == (2, "pickups")
+    assert messages[0]["pickups"].startswith("Greenleaf Riverside, tomorrow at")
+    first, second = (shop.slots[0]["start"], shop.slots[2]["start"])
+    assert first < second
+    clock.move_to("2027-06-18T12:00:00+01:00")  # both have gone: nothing to come
+    messages, _ = run(ActionListPickups(), tracker("when is my pickup", "list_pickups"))
+    assert responses(messages) == ["utter_no_upcoming_pickup"]
+
+
+def test_one_pickup_is_said_in_the_singular(shop):
+    shop.book(1)
+    messages, _ = run(ActionListPickups(), tracker("when is my pickup", "list_pickups"))
+    assert (messages[0]["count"], messages[0]["noun"]) == (1, "pickup")

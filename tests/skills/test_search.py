@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from skills.search import ActionSearchProduct
 from tests.skills.conftest import entity, responses, run, slots_set, tracker
 
@@ -51,3 +53,41 @@ def test_offers_that_sound_the_same_are_told_apart_by_brand(shop):
     labels = [c["label"] for c in slots_set(events)["choices"]]
     assert any(label.startswith("Dale Farm Whole Milk") for label in labels), labels
     assert "Dale Farm Whole Milk" in messages[0]["options"]
+
+
+def searched(text: str, product: str, store: str | None = None) -> list[dict]:
+    entities = [entity(text, "product", product)]
+    if store:
+        entities.append(entity(text, "store", store))
+    messages, _ = run(ActionSearchProduct(), tracker(text, "search_product", entities))
+    return messages
+
+
+@pytest.mark.parametrize(
+    ("text", "store"),
+    [
+        ("is sourdough in stock at harbour", "harbour"),
+        ("is sourdough in stock at the harbour store", None),  # named, but not tagged
+    ],
+)
+def test_stock_is_answered_for_the_store_named_not_the_home_store(shop, text, store):
+    """ "is romanesco in stock at riverside" was answered with the home store's stock."""
+    shop.store_stock["harbour"] = {"BAK-2": 0}
+    messages = searched(text, "sourdough", store)
+    assert responses(messages) == ["utter_product_out_of_stock"]
+    assert messages[0]["store"] == "Greenleaf Harbour"
+
+
+def test_a_store_that_cannot_be_matched_is_questioned_not_replaced(shop):
+    text = "is sourdough in stock at the moon shop"
+    messages, events = run(
+        ActionSearchProduct(),
+        tracker(
+            text,
+            "search_product",
+            [entity(text, "product", "sourdough"), entity(text, "store", "moon shop")],
+        ),
+    )
+    assert responses(messages) == ["utter_store_unknown_named"]
+    assert "resolve" not in shop.calls, "nothing was answered about another store"
+    assert events == []

@@ -62,3 +62,46 @@ def test_unknown_store(shop):
         ActionStoreHours(), tracker(text, "store_hours", [entity(text, "store", "moon shop")])
     )
     assert responses(messages) == ["utter_store_unknown_named"]
+
+
+def test_a_store_name_the_recogniser_split_is_still_that_store(shop):
+    """ "river side" is not tagged by the NLU; the words still name Riverside, not home."""
+    text = "when does river side shut tonight"
+    messages, _ = run(
+        ActionStoreHours(), tracker(text, "store_hours", metadata={"store_id": "harbour"})
+    )
+    assert responses(messages) == ["utter_store_hours"]
+    assert (messages[0]["store"], messages[0]["day"]) == ("Greenleaf Riverside", "today")
+
+
+@pytest.mark.parametrize(
+    ("instant", "answer", "values"),
+    [
+        # 23:44 in Jersey: closed, opens at 8 tomorrow
+        ("2027-06-16T23:44:00+01:00", "utter_store_closed_now", {"day": "tomorrow"}),
+        # 07:30: closed, opens at 8 today
+        ("2027-06-16T07:30:00+01:00", "utter_store_closed_now", {"day": "today"}),
+        ("2027-06-16T20:30:00+01:00", "utter_store_open_now", {"closes": "9 pm"}),
+        # 20:15 UTC is 21:15 in Jersey in June: closed, though before 9 pm in UTC
+        ("2027-06-16T20:15:00+00:00", "utter_store_closed_now", {"opens": "8 am"}),
+    ],
+)
+def test_open_now_is_answered_in_the_stores_time(shop, clock, instant, answer, values):
+    clock.move_to(instant)
+    text = "is the harbour store open now"
+    messages, _ = run(
+        ActionStoreHours(), tracker(text, "store_hours", [entity(text, "store", "harbour")])
+    )
+    assert responses(messages) == [answer]
+    assert messages[0] == {**messages[0], "store": "Greenleaf Harbour", **values}
+
+
+def test_closed_all_day_today_opens_on_the_next_open_day(shop, clock):
+    shop.stores_list[1]["opening_hours"]["wednesday"] = []
+    clock.move_to("2027-06-16T12:00:00+01:00")  # a Wednesday
+    text = "is harbour open right now"
+    messages, _ = run(
+        ActionStoreHours(), tracker(text, "store_hours", [entity(text, "store", "harbour")])
+    )
+    assert responses(messages) == ["utter_store_closed_now"]
+    assert (messages[0]["day"], messages[0]["opens"]) == ("tomorrow", "8 am")
