@@ -34,6 +34,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from sqlalchemy import create_engine, make_url, select, text, update  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from bench.common import percentile  # noqa: E402
 from commerce.db import Database  # noqa: E402
 from commerce.migrate import upgrade  # noqa: E402
 from commerce.models import PickupSlot, Product  # noqa: E402
@@ -44,11 +45,6 @@ from commerce.services.catalog import CatalogSearch  # noqa: E402
 RESULTS = ROOT / "bench" / "results"
 FILLERS = ("", "", "can you find ", "do you have any ", "i need some ", "add ", "search for ")
 NUMBER_WORDS = {"2%": "to percent", "1%": "one percent", "2 L": "two litre", "4 pints": "for pints"}
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def spoken_queries(products: list[Product], count: int, seed: int = 7) -> list[tuple[str, str]]:

@@ -39,6 +39,7 @@ from assistant.dialogue import RasaDialogue  # noqa: E402
 from assistant.services import isolated, running  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 from assistant.training import train  # noqa: E402
+from bench.common import percentile  # noqa: E402
 from commerce.db import Database  # noqa: E402
 from commerce.migrate import upgrade  # noqa: E402
 from commerce.seed import seeder  # noqa: E402
@@ -71,11 +72,6 @@ PARSE_TEXTS = (
     "what's the weather like",
     "take the eggs off my list",
 )
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def summary(values: list[float]) -> dict[str, float]:

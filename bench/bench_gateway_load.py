@@ -52,6 +52,7 @@ from assistant.services import free_port, isolated, running  # noqa: E402
 from assistant.settings import Settings, load_settings  # noqa: E402
 from assistant.training import train  # noqa: E402
 from audio import factory, synthetic  # noqa: E402
+from bench.common import percentile  # noqa: E402
 from commerce.db import Database  # noqa: E402
 from commerce.migrate import upgrade  # noqa: E402
 from commerce.seed import seeder  # noqa: E402
@@ -329,11 +330,6 @@ def process_cpu_s(pid: int) -> float:
             continue  # a worker that ended in between
         total += (float(parts[11]) + float(parts[12])) / os.sysconf("SC_CLK_TCK")
     return total
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def run_level(
