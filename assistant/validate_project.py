@@ -209,12 +209,18 @@ class Project:
 
     def entries(self, path: Path, key: str) -> list[Any]:
         """The list under ``key`` in a YAML file (a wrong shape is a problem, and [])."""
-        data = self.yaml(path)
-        value = (data or {}).get(key) or []
-        if not isinstance(value, list):
-            self.report.add(f"{self.at(path, line_of(key))}: {key} should be a list")
-            return []
+        value = self.section(path, self.yaml(path) or {}, key, list)
         return [v for v in value if v is not None]
+
+    def section(self, path: Path, data: dict[Any, Any], key: str, kind: type) -> Any:
+        """``data[key]`` when it is a ``kind`` (list or dict); else a problem, and empty."""
+        value = data.get(key) or kind()
+        if isinstance(value, kind):
+            return value
+        where = line_of(next((k for k in data if k == key), key))
+        shape = "a list" if kind is list else "a mapping"
+        self.report.add(f"{self.at(path, where)}: {key} should be {shape}")
+        return kind()
 
 
 @dataclass
@@ -248,11 +254,11 @@ def load_domain(project: Project) -> Domain:
             for entry in project.entries(path, key):
                 name = _name(entry)
                 found.setdefault(str(name), project.at(path, line_of(name)))
-        domain.forms.update(str(name) for name in data.get("forms") or {})
-        domain.slots.update(str(name) for name in data.get("slots") or {})
-        for name, variations in (data.get("responses") or {}).items():
+        domain.forms.update(str(name) for name in project.section(path, data, "forms", dict))
+        domain.slots.update(str(name) for name in project.section(path, data, "slots", dict))
+        for name, variations in project.section(path, data, "responses", dict).items():
             texts = domain.responses.setdefault(str(name), [])
-            for variation in variations or []:
+            for variation in variations if isinstance(variations, list) else []:
                 if isinstance(variation, dict) and isinstance(variation.get("text"), str):
                     texts.append(variation["text"])
     return domain
@@ -390,7 +396,8 @@ def load_training(project: Project) -> Training:
                     data.entities.setdefault(entity, where)
         for key in ("rules", "stories"):
             for flow in project.entries(path, key):
-                for step in (flow.get("steps") or []) if isinstance(flow, dict) else []:
+                steps = project.section(path, flow, "steps", list) if isinstance(flow, dict) else []
+                for step in steps:
                     for kind in ("intent", "action"):
                         if isinstance(step, dict) and kind in step:
                             name = step[kind]

@@ -278,3 +278,11 @@ def test_a_module_that_fails_to_import_or_reads_a_file(project: Path) -> None:
     ) in problems
     assert len([p for p in problems if "no_such_module_here" in p]) == 1
     assert any(p.startswith("skills/deals.py:3: reads d.json at import time") for p in problems)
+
+
+def test_yaml_of_the_wrong_shape_is_a_problem_not_a_crash(project: Path) -> None:
+    (project / "domain" / "zz.yml").write_text('version: "3.1"\nresponses:\n  - utter_x\n')
+    (project / "nlu_data" / "zz.yml").write_text("rules:\n- rule: x\n  steps: 5\n")
+    problems = new_problems(project)
+    assert "domain/zz.yml:2: responses should be a mapping" in problems
+    assert "nlu_data/zz.yml:3: steps should be a list" in problems
