@@ -1,6 +1,6 @@
-"""Spoken PINs by real people: the recognisers side by side on the Free Spoken Digit Dataset.
+"""Real people's voices: the recognisers side by side on spoken PINs and real sentences.
 
-    .venv/bin/python bench/bench_pins.py [--pins 120] [--engines whisper-tiny.en,...]
+    .venv/bin/python bench/bench_real_voices.py [--pins 120] [--engines whisper-tiny.en,...]
 
 PINs of four digits are joined from recordings of three real speakers
 (``../shared/eval/real-digits``: one recording per digit, 250 ms apart, converted to 16 kHz),
@@ -10,7 +10,12 @@ and with pink noise at 10 dB SNR. Every engine hears it as the conversation woul
 awaited (``Expect.PIN``), and the digits are read from its words as the conversation reads them
 (``audio.text.spoken_digits``). Each engine runs in a process of its own, so its memory and CPU
 are its own: exact PINs, decode time p50/p95, CPU seconds per second of audio, peak memory.
-Results: ``bench/results/pins.json`` and ``pins.png``.
+
+Beside the PINs, the ten transcribed recordings of real speakers in Debian's
+``pocketsphinx-testdata`` (card names, "ten of clubs"; sentences of a LibriVox reading of *Sense
+and Sensibility*) give each engine's word error rate on real sentences outside the shop's words,
+as the assistant runs it (the shop's LM or prompt included).
+Results: ``bench/results/real_voices.json`` and ``real_voices.png``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import json
 import multiprocessing
 import random
+import re
 import resource
 import statistics
 import sys
@@ -32,12 +38,14 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.settings import load_settings  # noqa: E402
 from audio.base import Expect  # noqa: E402
+from audio.formats import load_wav  # noqa: E402
 from audio.recordings import spoken_pin  # noqa: E402
 from audio.synthetic import mix_noise  # noqa: E402
-from audio.text import spoken_digits  # noqa: E402
+from audio.text import normalize, spoken_digits, word_errors  # noqa: E402
 from bench.common import percentile  # noqa: E402
 
 RECORDINGS = ROOT.parent / "shared" / "eval" / "real-digits"
+TESTDATA = Path("/usr/share/pocketsphinx/test/data")  # Debian's pocketsphinx-testdata
 RESULTS = ROOT / "bench" / "results"
 SPEAKERS = ("george", "jackson", "lucas")
 TAKES = range(18)  # 18 was the development take, 19 ships with the tests
@@ -58,6 +66,17 @@ def pins(count: int, seed: int = 2026) -> list[tuple[str, str, int]]:
         ("".join(str(rng.randrange(10)) for _ in range(4)), SPEAKERS[i % 3], rng.randrange(1 << 30))
         for i in range(count)
     ]
+
+
+def real_sentences() -> list[tuple[Path, str]]:
+    """(recording, what was said) of pocketsphinx-testdata's transcribed real speakers."""
+    out = []
+    for folder, listing in (("cards", "cards.transcription"), ("librivox", "transcription")):
+        for line in (TESTDATA / folder / listing).read_text().splitlines():
+            match = re.match(r"<s>(.*)</s>\s*\((.+)\)", line.strip())
+            if match:
+                out.append((TESTDATA / folder / f"{match[2]}.wav", " ".join(match[1].split())))
+    return out
 
 
 def _run_engine(name: str, items: list[tuple[str, str, int]]) -> dict[str, Any]:
@@ -98,6 +117,18 @@ def _run_engine(name: str, items: list[tuple[str, str, int]]) -> dict[str, Any]:
             "examples_wrong": wrong,
         }
         print(f"{name} {condition}: {right}/{len(items)}", file=sys.stderr, flush=True)
+    errors = words = 0
+    heard_sentences = []
+    for path, reference in real_sentences():
+        heard = transcriber.transcribe(load_wav(path)).text
+        errors += word_errors(reference, heard)
+        words += len(normalize(reference).split())
+        heard_sentences.append({"said": reference, "heard": heard})
+    out["real_sentences"] = {
+        "utterances": len(heard_sentences),
+        "wer": round(errors / words, 4) if words else None,
+        "heard": heard_sentences,
+    }
     out["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["model_memory_mb"] = round(out["peak_memory_mb"] - before_kb / 1024, 1)
     return out
@@ -110,6 +141,8 @@ def main() -> int:
     args = parser.parse_args()
     if not RECORDINGS.is_dir():
         raise SystemExit(f"the real recordings are not at {RECORDINGS}")
+    if not real_sentences():
+        raise SystemExit(f"no transcribed recordings in {TESTDATA}: scripts/setup.sh installs them")
     items = pins(args.pins)
     report: dict[str, Any] = {
         "pins": len(items),
@@ -132,14 +165,15 @@ def main() -> int:
         2,
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "pins.json").write_text(json.dumps(report, indent=2) + "\n")
-    plot(report, RESULTS / "pins.png")
+    (RESULTS / "real_voices.json").write_text(json.dumps(report, indent=2) + "\n")
+    plot(report, RESULTS / "real_voices.png")
     for name, r in report["engines"].items():
         c = r["conditions"]
         print(
             f"{name:24} clean {c['clean']['exact']}/{len(items)}  10 dB {c['snr10']['exact']}/"
             f"{len(items)}  decode p50 {c['clean']['decode_ms_p50']} ms  "
-            f"CPU {c['clean']['cpu_s_per_audio_s']} s/s  {r['peak_memory_mb']} MB"
+            f"CPU {c['clean']['cpu_s_per_audio_s']} s/s  {r['peak_memory_mb']} MB  "
+            f"real sentences WER {r['real_sentences']['wer']}"
         )
     return 0
 
