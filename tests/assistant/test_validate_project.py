@@ -59,10 +59,15 @@ def problems_of(project: Path) -> list[str]:
     return problems
 
 
-def new_problems(project: Path) -> list[str]:
-    """The problems of the broken copy that the project itself does not have (others may be
-    changing it while these tests run)."""
-    return [p for p in problems_of(project) if p not in validate(ROOT).problems]
+@pytest.fixture
+def baseline(project: Path) -> set[str]:
+    """The problems of the copy before a test breaks it (others may be changing the project
+    while these tests run, and the copy has what it had then)."""
+    return set(validate(project).problems)
+
+
+def new_problems(project: Path, baseline: set[str]) -> list[str]:
+    return [p for p in problems_of(project) if p not in baseline]
 
 
 def test_the_project_is_consistent() -> None:
@@ -171,12 +176,12 @@ def test_a_slot_fills_a_placeholder_too(project: Path) -> None:
     assert not [p for p in problems_of(project) if "{pending}" in p]
 
 
-def test_syntax_rasas_python_cannot_run(project: Path) -> None:
+def test_syntax_rasas_python_cannot_run(project: Path, baseline: set[str]) -> None:
     first = append(
         project / "skills" / "store_hours.py",
         "\n\ndef later():\n    try:\n        pass\n    except* ValueError:\n        pass\n",
     )
-    problems = new_problems(project)
+    problems = new_problems(project, baseline)
     # the module's actions are unknown now: no cascade of "no class has action_store_hours"
     assert len(problems) == 1, problems
     path, line, said = problems[0].split(":", 2)
@@ -188,18 +193,20 @@ def test_syntax_rasas_python_cannot_run(project: Path) -> None:
     )
 
 
-def test_python_that_does_not_parse_names_the_file(project: Path) -> None:
+def test_python_that_does_not_parse_names_the_file(project: Path, baseline: set[str]) -> None:
     test = project / "tests" / "skills" / "test_store_hours.py"
     line = append(test, "def broken(:\n    pass\n")
-    assert new_problems(project) == [
+    assert new_problems(project, baseline) == [
         f"tests/skills/test_store_hours.py:{line}: Python 3.10 (Rasa's) cannot parse it: "
         "invalid syntax"
     ]
 
 
-def test_yaml_that_does_not_parse_names_the_file_and_line(project: Path) -> None:
+def test_yaml_that_does_not_parse_names_the_file_and_line(
+    project: Path, baseline: set[str]
+) -> None:
     line = append(project / "domain" / "store_hours.yml", "  utter_x:\n    - text: [unclosed\n")
-    problems = new_problems(project)
+    problems = new_problems(project, baseline)
     assert problems[0].startswith(f"domain/store_hours.yml:{line + 2}: YAML does not parse: ")
     assert len(problems) == 1, problems  # nothing else is judged against a half-read domain
 
@@ -280,9 +287,11 @@ def test_a_module_that_fails_to_import_or_reads_a_file(project: Path) -> None:
     assert any(p.startswith("skills/deals.py:3: reads d.json at import time") for p in problems)
 
 
-def test_yaml_of_the_wrong_shape_is_a_problem_not_a_crash(project: Path) -> None:
+def test_yaml_of_the_wrong_shape_is_a_problem_not_a_crash(
+    project: Path, baseline: set[str]
+) -> None:
     (project / "domain" / "zz.yml").write_text('version: "3.1"\nresponses:\n  - utter_x\n')
     (project / "nlu_data" / "zz.yml").write_text("rules:\n- rule: x\n  steps: 5\n")
-    problems = new_problems(project)
+    problems = new_problems(project, baseline)
     assert "domain/zz.yml:2: responses should be a mapping" in problems
     assert "nlu_data/zz.yml:3: steps should be a list" in problems
