@@ -185,3 +185,48 @@ class ActionOrderStatus(SkillAction):
         else:
             turn.say("utter_no_orders")
         return []
+
+
+def open_order(turn: Turn) -> dict[str, Any] | None:
+    """The newest placed order, or None."""
+    return next((o for o in turn.client.orders(limit=5) if o["status"] == "placed"), None)
+
+
+class ActionCancelOrder(SkillAction):
+    """ "Cancel my order": while it is still being prepared, after a yes (skills.core)."""
+
+    action_name = "action_cancel_order"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        if turn.slot("pending") in ("order", "pin"):  # "cancel the order" at the read-back
+            turn.say("utter_order_not_placed")
+            return cleared()
+        order = open_order(turn)
+        if order is None:
+            turn.say("utter_no_order_to_cancel")
+            return []
+        if order["stage"] != "being-prepared":
+            turn.say("utter_order_too_late_to_cancel", order_id=order["order_id"])
+            return []
+        turn.say(
+            "utter_ask_cancel_order",
+            order_id=order["order_id"],
+            total=speech.price(order["total"]),
+            store=order["store_name"],
+            when=speech.when(order["pickup_start"]),
+        )
+        choice = {"kind": "order", "order_id": order["order_id"], "label": str(order["order_id"])}
+        return [SlotSet("choices", [choice]), SlotSet("pending", "cancel_order")]
+
+
+def cancel_order(turn: Turn, order_id: int) -> list[dict[str, Any]]:
+    """The customer said yes to cancelling ``order_id``."""
+    try:
+        turn.client.cancel_order(order_id)
+    except CommerceRefused as err:
+        if err.code != "order-not-cancellable":
+            raise
+        turn.say("utter_order_too_late_to_cancel", order_id=order_id)
+        return cleared()
+    turn.say("utter_order_cancelled", order_id=order_id)
+    return cleared()

@@ -172,6 +172,9 @@ class CommerceClient:
     def orders(self, limit: int = 5) -> list[JSON]:
         return self._get("/v1/me/orders", limit=limit)["orders"]
 
+    def cancel_order(self, order_id: int) -> JSON:
+        return self._request("POST", f"/v1/me/orders/{order_id}/cancel")
+
 
 def _refusal(response: requests.Response) -> CommerceRefused:
     try:

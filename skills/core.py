@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn
 from skills.basket import add_lines, change_quantity, empty_basket, is_correction, say_total
-from skills.checkout import cleared, confirm
+from skills.checkout import cancel_order, cleared, confirm
 from skills.phrases import pick_option
 from skills.pickup import (
     WHEN_PROMPTS,
@@ -132,6 +132,8 @@ def deny(turn: Turn, pending: str | None) -> list[dict[str, Any]]:
         return cleared()
     if pending == "empty_basket":
         turn.say("utter_basket_kept")
+    elif pending == "cancel_order":
+        turn.say("utter_order_kept")
     else:
         turn.say("utter_left_out" if pending == "substitute" else "utter_ok")
     return CLEARED
@@ -168,6 +170,8 @@ class ActionAffirm(SkillAction):
             return empty_basket(turn)
         if pending == "reorder" and choices:
             return reorder_now(turn, choices[0]["source"])
+        if pending == "cancel_order" and choices:
+            return cancel_order(turn, int(choices[0]["order_id"]))
         if pending == "recipe" and choices:
             return add_recipe(turn, turn.slot("recipe") or choices[0]["slug"], None, [])
         if pending in ("substitute", "add_chosen", "slot", "reschedule") and choices:

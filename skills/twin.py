@@ -433,6 +433,20 @@ class InMemoryCommerce:
         self.basket_lines.clear()
         return deepcopy(order)
 
+    def cancel_order(self, order_id: int) -> JSON:
+        self._call("cancel_order")
+        order = next((o for o in self.orders_list if o["order_id"] == order_id), None)
+        if order is None:
+            raise CommerceRefused(404, "order-not-found", str(order_id), {})
+        if order["status"] != "placed" or order["stage"] != "being-prepared":
+            raise CommerceRefused(409, "order-not-cancellable", "too late", {})
+        order["status"] = "cancelled"
+        for booking in self.bookings:
+            if booking.get("order_id") == order_id and booking["status"] == "active":
+                booking["status"] = "cancelled"
+                self._slot(booking["slot"]["slot_id"])["available"] += 1
+        return deepcopy(order)
+
     def orders(self, limit: int = 5) -> list[JSON]:
         self._call("orders")
         return deepcopy([*reversed(self.orders_list), *self.past_orders][:limit])

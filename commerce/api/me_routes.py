@@ -247,6 +247,14 @@ def my_orders(
         return {"orders": [orders.order_dict(session, o) for o in found]}
 
 
+@router.post("/orders/{order_id}/cancel", response_model=schemas.OrderOut)
+def cancel_order(app: State, customer_id: CustomerId, order_id: IdPath) -> Any:
+    """Cancel an order that is still being prepared (`409 order-not-cancellable` after)."""
+    with app.db.session(write=True) as session:
+        order = orders.cancel_order(session, _me(session, customer_id), order_id)
+        return orders.order_dict(session, order)
+
+
 @router.get("/orders/{order_id}", response_model=schemas.OrderOut)
 def my_order(app: State, customer_id: CustomerId, order_id: IdPath) -> Any:
     with app.db.session() as session:

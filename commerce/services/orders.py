@@ -343,6 +343,37 @@ def order_dict(session: Session, order: Order, now: datetime | None = None) -> d
     }
 
 
+def cancel_order(
+    session: Session, customer: Customer, order_id: int, now: datetime | None = None
+) -> Order:
+    """Cancel a placed order while it is still being prepared: its stock goes back to the
+    store and its pickup slot is released. Once it is ready for pickup, collected or already
+    cancelled it is refused (``409 order-not-cancellable``) and nothing changes."""
+    now = now or datetime.now(UTC)
+    order = get_order(session, customer, order_id)
+    if stage(order, now) != "being-prepared":
+        raise CommerceError(
+            "order-not-cancellable",
+            f"Order {order_id} is {stage(order, now)} and can no longer be cancelled.",
+            409,
+            {"stage": stage(order, now)},
+        )
+    order.status = "cancelled"
+    for line in order.lines:
+        session.execute(
+            update(Stock)
+            .where(Stock.store_id == order.store_id, Stock.product_id == line.product_id)
+            .values(quantity=Stock.quantity + line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+    booking = session.get(PickupBooking, order.booking_id) if order.booking_id else None
+    if booking is not None and booking.status == "active":
+        booking.status = "cancelled"
+        pickups.release(session, booking.slot_id)
+    session.flush()
+    return order
+
+
 def history(session: Session, customer: Customer, limit: int = 20) -> list[Order]:
     return list(
         session.scalars(

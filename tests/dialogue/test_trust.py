@@ -117,3 +117,30 @@ def test_repeats_are_safe(start_chat: Start, shop: Shop) -> None:
     usual = chat.turn("the stuff I normally buy")
     assert usual["intent"] == "reorder", usual
     assert "your usual" in " ".join(usual["replies"]), usual
+
+
+def test_cancel_a_placed_order_after_a_yes(start_chat: Start, shop: Shop) -> None:
+    chat = start_chat("erin")
+    chat.turn("empty my basket")
+    chat.turn("yes")
+    add(chat, "add six bananas")
+    assert chat.turn("book a pickup tomorrow at 11 am")["responses"] == ["utter_pickup_booked"]
+    assert chat.turn("checkout")["responses"] == ["utter_quote_readback"]
+    assert chat.turn("yes")["responses"] == ["utter_order_placed"]
+    order_id, _, status = orders_of(shop, "erin")[-1]
+    assert status == "placed"
+
+    asked = chat.turn("cancel my order")
+    assert asked["responses"] == ["utter_ask_cancel_order"], asked
+    assert orders_of(shop, "erin")[-1][2] == "placed", "nothing cancelled before the yes"
+    assert chat.turn("4321")["responses"] == ["utter_yes_unclear"]
+    assert orders_of(shop, "erin")[-1][2] == "placed"
+    done = chat.turn("yes")
+    assert done["responses"] == ["utter_order_cancelled"], done
+    assert orders_of(shop, "erin")[-1] == (order_id, orders_of(shop, "erin")[-1][1], "cancelled")
+    booking = shop.scalar(
+        "SELECT status FROM pickup_bookings WHERE id = "
+        "(SELECT booking_id FROM orders WHERE id = :o)",
+        o=order_id,
+    )
+    assert booking == "cancelled", "its pickup slot was released"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from skills.basket import ActionAddToBasket, ActionRemoveFromBasket
-from skills.checkout import ActionCheckout, ActionOrderStatus, ActionProvidePin
+from skills.checkout import ActionCancelOrder, ActionCheckout, ActionOrderStatus, ActionProvidePin
 from skills.core import ActionAffirm, ActionChooseOption, ActionDeny
 from skills.pickup import ActionReschedulePickup
 from tests.skills.conftest import entity, responses, run, slots_set, tracker
@@ -267,3 +267,61 @@ def test_a_yes_at_the_pin_prompt_asks_for_the_pin_again(shop_with_pin):
     assert responses(messages) == ["utter_ask_pin"]
     assert messages[0]["custom"] == {"expect": "pin"}
     assert shop_with_pin.orders_list == []
+
+
+def placed_order(shop) -> int:
+    slots = ready_to_check_out(shop)
+    run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    (order,) = shop.orders_list
+    return int(order["order_id"])
+
+
+def test_cancel_an_order_being_prepared_after_a_yes(shop):
+    order_id = placed_order(shop)
+    messages, events = run(ActionCancelOrder(), tracker("cancel my order", "cancel_order"))
+    assert responses(messages) == ["utter_ask_cancel_order"]
+    assert messages[0]["order_id"] == order_id
+    assert shop.orders_list[0]["status"] == "placed", "nothing cancelled before the yes"
+    slots = slots_set(events)
+    assert slots["pending"] == "cancel_order"
+
+    for unclear in ("4321", "wait"):
+        messages, _ = run(ActionAffirm(), tracker(unclear, "affirm", slots=slots))
+        assert responses(messages) == ["utter_yes_unclear"]
+    assert shop.orders_list[0]["status"] == "placed"
+    messages, _ = run(ActionAffirm(), tracker("yes please", "affirm", slots=slots))
+    assert responses(messages) == ["utter_order_cancelled"]
+    assert shop.orders_list[0]["status"] == "cancelled"
+    assert shop.pickups() == [], "its pickup slot was released"
+
+
+def test_no_keeps_the_order(shop):
+    placed_order(shop)
+    _, events = run(ActionCancelOrder(), tracker("cancel my order", "cancel_order"))
+    messages, _ = run(ActionDeny(), tracker("no", "deny", slots=slots_set(events)))
+    assert responses(messages) == ["utter_order_kept"]
+    assert shop.orders_list[0]["status"] == "placed"
+
+
+def test_an_order_ready_for_pickup_is_not_cancelled(shop):
+    placed_order(shop)
+    shop.orders_list[0]["stage"] = "ready-for-pickup"
+    messages, events = run(ActionCancelOrder(), tracker("cancel my order", "cancel_order"))
+    assert responses(messages) == ["utter_order_too_late_to_cancel"]
+    assert "cancel_order" not in shop.calls
+    assert events == []
+
+
+def test_nothing_to_cancel(shop):
+    messages, _ = run(ActionCancelOrder(), tracker("cancel my order", "cancel_order"))
+    assert responses(messages) == ["utter_no_order_to_cancel"]
+
+
+def test_cancel_the_order_at_the_read_back_places_nothing_and_cancels_nothing(shop):
+    slots = ready_to_check_out(shop)
+    messages, events = run(
+        ActionCancelOrder(), tracker("cancel the order", "cancel_order", slots=slots)
+    )
+    assert responses(messages) == ["utter_order_not_placed"]
+    assert shop.orders_list == []
+    assert slots_set(events)["quote_id"] is None
