@@ -554,7 +554,7 @@ class Session:
             day = message.get("date")
             try:
                 self._send_slots(date.fromisoformat(day) if day else None)
-            except ValueError as err:
+            except (ValueError, TypeError) as err:  # TypeError: not a string (123)
                 raise GatewayError("date-invalid", "date must be YYYY-MM-DD") from err
         elif kind == "ping":
             self.emit({"type": "pong"})
@@ -669,8 +669,8 @@ def create_app(gateway: Gateway) -> FastAPI:
 
     @app.get("/kiosk/{name}")
     def kiosk_asset(name: str) -> Any:
-        path = (KIOSK_PAGE / name).resolve()
-        if path.parent != KIOSK_PAGE or not path.is_file():
+        path = None if "\x00" in name else (KIOSK_PAGE / name).resolve()  # no NUL in a path
+        if path is None or path.parent != KIOSK_PAGE or not path.is_file():
             return JSONResponse({"error": {"code": "not-found"}}, status_code=404)
         return FileResponse(path)
 
@@ -714,6 +714,12 @@ async def _handshake(ws: WebSocket, gateway: Gateway) -> Session | None:
         if not isinstance(hello, dict) or hello.get("type") != "hello" or not hello.get("token"):
             raise GatewayError("hello-expected", "First send {type: hello, token: ...}.", 4400)
         audio = hello.get("audio") or {"rate": RATE, "width": WIDTH, "channels": CHANNELS}
+        if not isinstance(audio, dict):  # "audio": "pcm"
+            raise GatewayError(
+                "audio-format",
+                'audio is {"rate": 16000, "width": 2, "channels": 1}: 16-bit mono PCM',
+                4400,
+            )
         if (audio.get("rate"), audio.get("width"), audio.get("channels")) != (
             RATE,
             WIDTH,
