@@ -88,6 +88,8 @@ class SpeechSettings:
     whisper_beam: int = 1  # beam size; 1 = greedy
     # silence after speech that starts a decode before the utterance is over; 0 = off
     whisper_early_decode_ms: int = 150
+    # speech between decodes for a live partial transcript (a kiosk's screen); 0 = none
+    whisper_partial_interval_ms: int = 1000
     vosk_model: str = "models/vosk/vosk-model-small-en-us-0.15"
     vosk_model_url: str | None = None  # a mirror for `models download` (the registry's otherwise)
     shop_lm: bool = True  # restrict/bias the recogniser to the shop's sentences and catalog
@@ -128,6 +130,9 @@ class SpeechSettings:
         _check_range("speech.whisper_threads", self.whisper_threads, 0, 64)
         _check_range("speech.whisper_beam", self.whisper_beam, 1, 10)
         _check_range("speech.whisper_early_decode_ms", self.whisper_early_decode_ms, 0, 2000)
+        _check_range(
+            "speech.whisper_partial_interval_ms", self.whisper_partial_interval_ms, 0, 10_000
+        )
         _check_range("speech.decode_processes", self.decode_processes, 0, 64)
         _check_range("speech.vad_aggressiveness", self.vad_aggressiveness, 0, 3)
         _check_range("speech.vad_silence_ms", self.vad_silence_ms, 90, 3000)
@@ -190,6 +195,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "WHISPER_WINDOW_S": ("speech", "whisper_window_s", float),
     "WHISPER_THREADS": ("speech", "whisper_threads", int),
     "WHISPER_EARLY_DECODE_MS": ("speech", "whisper_early_decode_ms", int),
+    "WHISPER_PARTIAL_INTERVAL_MS": ("speech", "whisper_partial_interval_ms", int),
     "VOSK_MODEL_PATH": ("speech", "vosk_model", str),
     "VOSK_MODEL_URL": ("speech", "vosk_model_url", str),
     "SPEECH_SHOP_LM": ("speech", "shop_lm", _bool),

@@ -108,7 +108,8 @@ def _whisper(settings: Settings, use_shop: bool, threads: int | None) -> Transcr
     )
     prompt = whisper_prompt(settings.root / "nlu_data") if use_shop else ""
     key = (folder, speech.whisper_model, prompt, speech.whisper_window_s, threads,
-           speech.whisper_beam, speech.whisper_early_decode_ms)  # fmt: skip
+           speech.whisper_beam, speech.whisper_early_decode_ms,
+           speech.whisper_partial_interval_ms)  # fmt: skip
     with _WHISPER_LOCK:
         if key not in _WHISPER:
             _WHISPER[key] = WhisperTranscriber(
@@ -119,6 +120,7 @@ def _whisper(settings: Settings, use_shop: bool, threads: int | None) -> Transcr
                 threads=threads,
                 beam=speech.whisper_beam,
                 early_decode_ms=speech.whisper_early_decode_ms,
+                partial_interval_ms=speech.whisper_partial_interval_ms,
             )
         return _WHISPER[key]
 

@@ -18,7 +18,9 @@ What this module does beyond calling the model:
   WebRTC's VAD; when ``early_decode_ms`` of silence follow speech, it decodes what it has on a
   worker thread. If the endpointer then ends the utterance with no speech since, that result is
   the transcript, so at the end of speech only the rest of that decode is left. If the customer
-  goes on, the result is a partial transcript and the next pause starts another.
+  goes on, the result is a partial transcript and the next pause starts another. While the
+  customer speaks, the utterance so far is also decoded every ``partial_interval_ms`` (one
+  decode at a time), for the live transcript a kiosk shows.
 * **The shop's words.** A prompt built from the catalog's store names and the products the NLU
   sentences name most (``audio.shop_lm.whisper_prompt``) primes the decoder's vocabulary.
 * **PIN mode.** With ``Expect.PIN`` every token but the twenty single digits (" 4", "4") is
@@ -221,6 +223,7 @@ class WhisperTranscriber:
         beam: beam size (1 = greedy).
         early_decode_ms: silence after speech that starts a decode before the utterance is
             over (0 = decode only when it is over).
+        partial_interval_ms: speech between decodes for a partial transcript (0 = none).
     """
 
     def __init__(
@@ -232,6 +235,7 @@ class WhisperTranscriber:
         threads: int = 2,
         beam: int = 1,
         early_decode_ms: int = 150,
+        partial_interval_ms: int = 1000,
     ) -> None:
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
@@ -248,6 +252,7 @@ class WhisperTranscriber:
         self.window_s = min(MAX_WINDOW_S, window_s)
         self.beam = beam
         self.early_decode_bytes = RATE * WIDTH * early_decode_ms // 1000
+        self.partial_bytes = RATE * WIDTH * partial_interval_ms // 1000
         self._tokenizer = Tokenizer(
             self._model.hf_tokenizer,
             self._model.model.is_multilingual,
@@ -341,7 +346,8 @@ def _non_digit_tokens(hf_tokenizer: Any, eot: int) -> list[int]:
 
 
 class WhisperRecognition:
-    """One utterance: audio collected as it arrives, decoded early at each pause."""
+    """One utterance: audio collected as it arrives, decoded early at each pause and, for a
+    partial transcript on screen, every ``partial_interval`` of speech (one at a time)."""
 
     def __init__(self, owner: WhisperTranscriber, expect: Expect) -> None:
         self._owner = owner
@@ -350,7 +356,8 @@ class WhisperRecognition:
         self._vad = webrtcvad.Vad(2)
         self._checked = 0  # bytes classified by the VAD so far
         self._voiced_end = 0  # where the last speech frame ends
-        self._early: tuple[int, Future[Decoded]] | None = None  # (voiced end it covers, decode)
+        self._decodes: list[tuple[int, Future[Decoded]]] = []  # (voiced end covered, decode)
+        self._partial_at = 0  # audio bytes when the last partial decode started
         self._shown = ""
         self._finished = False
 
@@ -365,22 +372,37 @@ class WhisperRecognition:
             if self._vad.is_speech(frame, RATE):
                 self._voiced_end = self._checked
         owner = self._owner
-        paused = len(self._audio) - self._voiced_end >= owner.early_decode_bytes > 0
-        if (
-            paused
+        heard = len(self._audio)
+        paused = heard - self._voiced_end >= owner.early_decode_bytes > 0
+        speech = self._expect is Expect.SPEECH
+        if paused and self._voiced_end and self._voiced_end not in (e for e, _ in self._decodes):
+            self._submit()  # the customer may be done: have the transcript ready
+        elif (
+            speech
+            and not paused
             and self._voiced_end
-            and (self._early is None or self._early[0] != self._voiced_end)
+            and heard - self._partial_at >= owner.partial_bytes > 0
+            and all(f.done() for _, f in self._decodes)
         ):
-            self._early = (self._voiced_end, owner.submit(bytes(self._audio), self._expect))
-        if self._expect is Expect.SPEECH and self._early is not None and self._early[1].done():
-            try:
-                text = self._early[1].result().text
-            except SpeechToTextError:
-                return None  # the final decode will say so
-            if text and text != self._shown:
-                self._shown = text
-                return text
+            self._partial_at = heard
+            self._submit()
+        if not speech:
+            return None  # a PIN is never shown
+        for _, decode in reversed(self._decodes):
+            if decode.done():
+                try:
+                    text = decode.result().text
+                except SpeechToTextError:
+                    return None  # the final decode will say so
+                if text and text != self._shown:
+                    self._shown = text
+                    return text
+                break
         return None
+
+    def _submit(self) -> None:
+        decode = self._owner.submit(bytes(self._audio), self._expect)
+        self._decodes = [*self._decodes[-2:], (self._voiced_end, decode)]
 
     def finish(self) -> Transcript:
         if self._finished:
@@ -388,9 +410,8 @@ class WhisperRecognition:
         self._finished = True
         owner = self._owner
         started = time.perf_counter()
-        if self._early is not None and self._early[0] == self._voiced_end:
-            decoded = self._early[1].result()  # nothing was said after that pause
-        else:
-            decoded = owner.decode(bytes(self._audio), self._expect)
+        ready = [d for end, d in self._decodes if end == self._voiced_end]
+        # a decode that started after the last word is the transcript; else decode it all now
+        decoded = ready[-1].result() if ready else owner.decode(bytes(self._audio), self._expect)
         waited_ms = (time.perf_counter() - started) * 1000
         return Transcript(decoded.text, owner.name, decoded.confidence, waited_ms)

@@ -4,6 +4,7 @@ early decode at a pause, the shop's prompt, and a missing or damaged model's err
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -76,6 +77,30 @@ def test_silence_and_noise_are_not_words(whisper: factory.Transcriber) -> None:
     assert whisper.transcribe(silence(2.0)).text == ""
 
 
+def no_partials(settings: Settings) -> Settings:
+    return replace(settings, speech=replace(settings.speech, whisper_partial_interval_ms=0))
+
+
+def test_partial_transcripts_are_decoded_while_the_customer_speaks(
+    settings: Settings, speak: Speak
+) -> None:
+    """Every second of speech the utterance so far is decoded (one decode at a time), for the
+    live transcript; the pause's decode is still the one the transcript comes from."""
+    engine = factory.build_transcriber(settings)
+    model = whisper_engine(engine)
+    audio = speak("add two litres of semi skimmed milk and a loaf of bread to my basket", "kal")
+    before = model.decodes
+    recognition = engine.start()
+    for chunk in split(audio, 20):
+        recognition.accept(chunk)
+        threading.Event().wait(0.004)  # faster than real time, slow enough for one decode
+    for chunk in split(silence(0.4), 20):
+        recognition.accept(chunk)
+    final = recognition.finish()
+    assert "milk" in final.text
+    assert model.decodes >= before + 2  # at least one partial, then the pause's
+
+
 def whisper_engine(transcriber: object) -> WhisperTranscriber:
     while not isinstance(transcriber, WhisperTranscriber):
         transcriber = transcriber.inner  # type: ignore[attr-defined]
@@ -87,8 +112,8 @@ def test_a_pause_starts_the_decode_and_the_end_of_speech_takes_its_result(
 ) -> None:
     """Fed as the endpointer feeds it (speech, then the silence it waits for), the utterance is
     decoded once, during the pause: ``finish`` takes that decode's result, which is what a
-    whole decode of the utterance hears."""
-    engine = factory.build_transcriber(settings)
+    whole decode of the utterance hears (live partial decodes off, to count only that one)."""
+    engine = factory.build_transcriber(no_partials(settings))
     audio = speak("what is in my basket", "kal")
     whole = engine.transcribe(audio)
     model = whisper_engine(engine)
@@ -106,7 +131,7 @@ def test_a_pause_starts_the_decode_and_the_end_of_speech_takes_its_result(
 
 def test_speech_after_a_pause_is_decoded_again(settings: Settings, speak: Speak) -> None:
     """The customer goes on after a pause: the early decode is not the transcript."""
-    engine = factory.build_transcriber(settings)
+    engine = factory.build_transcriber(no_partials(settings))
     model = whisper_engine(engine)
     before = model.decodes
     recognition = engine.start()
