@@ -115,6 +115,11 @@ class SpeechSettings:
     tts_volume: float = 1.0
     input_device: str | None = None  # sounddevice name or index; None = the system default
     output_device: str | None = None
+    # the home device's wake word (audio/wakeword.py): a model packaged with pymicro-wakeword
+    # (okay_nabu, hey_jarvis, hey_mycroft, alexa) or the path of a microWakeWord model's .json
+    wake_word_model: str = "okay_nabu"
+    wake_word_threshold: float = 0.0  # score that wakes it, 0-1; 0 = the model's own cutoff
+    wake_word_preroll_ms: int = 400  # audio kept from just before the wake, for one breath
 
     def __post_init__(self) -> None:
         if self.engine not in SPEECH_ENGINES:
@@ -144,6 +149,10 @@ class SpeechSettings:
         _check_range("speech.noise_floor_rms", self.noise_floor_rms, 0, 1000)
         _check_range("speech.tts_rate", self.tts_rate, 80, 450)
         _check_range("speech.tts_volume", self.tts_volume, 0, 1)
+        _check_range("speech.wake_word_threshold", self.wake_word_threshold, 0, 0.999)
+        _check_range("speech.wake_word_preroll_ms", self.wake_word_preroll_ms, 0, 1000)
+        if not self.wake_word_model.strip():
+            raise ConfigError("config-invalid", "speech.wake_word_model must be set")
         if not self.vosk_model or not self.shop_lm_dir:
             raise ConfigError("config-invalid", "speech.vosk_model and shop_lm_dir must be set")
         if self.vosk_model_url is not None and not self.vosk_model_url.startswith("http"):
@@ -207,6 +216,8 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "TTS_RATE": ("speech", "tts_rate", int),
     "AUDIO_INPUT_DEVICE": ("speech", "input_device", str),
     "AUDIO_OUTPUT_DEVICE": ("speech", "output_device", str),
+    "WAKE_WORD_MODEL": ("speech", "wake_word_model", str),
+    "WAKE_WORD_THRESHOLD": ("speech", "wake_word_threshold", float),
 }
 
 

@@ -3,6 +3,7 @@
 transcriber = FixedTranscriber("add milk", "place the order")   # one text per utterance
 speaker = RecordingSpeaker()                                      # .spoken, .stops
 source = ListAudioSource([chunk, chunk])                          # a finite stream
+wake = FixedWakeWord(at_s=[1.0, 7.5])                             # "hears" it at those times
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import threading
 from collections.abc import Iterable, Iterator
 
 from assistant.errors import SpeechToTextError
-from audio.base import AudioChunk, Expect, SpeakerState, Transcript
+from audio.base import RATE, WIDTH, AudioChunk, Expect, SpeakerState, Transcript
 from audio.formats import require_engine_format
+from audio.wakeword import WakeDetection
 
 
 class FixedRecognition:
@@ -110,3 +112,24 @@ class ListAudioSource:
 
     def chunks(self) -> Iterator[AudioChunk]:
         yield from self._chunks
+
+
+class FixedWakeWord:
+    """A wake word detector that "hears" the wake word at the given stream times (seconds of
+    audio fed since it was made), each once; ``resets`` counts the ends of turns."""
+
+    def __init__(self, at_s: Iterable[float] = (), model: str = "fixed") -> None:
+        self.model = model
+        self._at = sorted(at_s)
+        self._bytes = 0
+        self.resets = 0
+
+    def process(self, chunk: AudioChunk) -> list[WakeDetection]:
+        require_engine_format(chunk)
+        before = self._bytes / (RATE * WIDTH)
+        self._bytes += len(chunk.data)
+        now = self._bytes / (RATE * WIDTH)
+        return [WakeDetection(t, self.model, 1.0) for t in self._at if before < t <= now]
+
+    def reset(self) -> None:
+        self.resets += 1

@@ -1,0 +1,212 @@
+"""The home device's wake word: a detector that listens to every chunk, and a gate that lets
+audio through only once the wake word has been heard.
+
+detector = MicroWakeWordDetector.from_settings(settings.speech)   # okay_nabu unless configured
+gate = WakeGate(detector, preroll_s=0.4)
+for chunk in microphone:
+    for audio in gate.feed(chunk):   # nothing until the wake word; then the pre-roll and after
+        ...                          # endpoint, decode, send
+gate.close()                         # end of turn: deaf again until the next wake word
+
+The detector is microWakeWord (``pymicro-wakeword``: TFLite models trained on many synthetic
+voices, 16 kHz mono 16-bit, one feature vector per 10 ms, one inference per 30 ms). Audio before
+the wake word is never passed on: the gate keeps only the last ``preroll_s`` of it, in memory,
+so a command said in the same breath ("okay nabu add milk") reaches the recogniser whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from assistant.errors import SpeechToTextError
+from audio.base import CHANNELS, RATE, WIDTH, AudioChunk
+from audio.formats import require_engine_format
+
+if TYPE_CHECKING:
+    from assistant.settings import SpeechSettings
+
+BUILTIN_MODELS = ("okay_nabu", "hey_jarvis", "hey_mycroft", "alexa")
+STEP_BYTES = RATE * WIDTH // 100  # 10 ms: the feature step of microWakeWord
+MODEL_MISSING = "wakeword-model-missing"
+REARM_FRACTION = 0.5  # after a wake, the score must fall below this share of the threshold
+
+
+class WakeWordError(SpeechToTextError):
+    """The wake word detector cannot be built (``wakeword-model-missing``)."""
+
+
+@dataclass(frozen=True)
+class WakeDetection:
+    """The wake word was heard: ``t_s`` is where it was decided, in seconds of the stream
+    the detector was fed (the end of the 10 ms step that crossed the threshold)."""
+
+    t_s: float
+    model: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"t_s": round(self.t_s, 3), "model": self.model, "score": round(self.score, 3)}
+
+
+class WakeWordDetector(Protocol):
+    """Listens to a continuous stream of 16 kHz mono 16-bit chunks of any size."""
+
+    model: str
+
+    def process(self, chunk: AudioChunk) -> list[WakeDetection]:
+        """Feed audio; the wake words decided in it (usually none, at most one per utterance)."""
+        ...
+
+    def reset(self) -> None:
+        """Forget what was heard (the stream's clock keeps running)."""
+        ...
+
+
+def _missing(model: str, why: str) -> WakeWordError:
+    return WakeWordError(
+        MODEL_MISSING,
+        f"wake word model {model!r} {why}: set speech.wake_word_model (WAKE_WORD_MODEL) to one "
+        f"of {', '.join(BUILTIN_MODELS)} or the path of a microWakeWord model's .json "
+        "(its .tflite beside it); the packaged models come with pymicro-wakeword, which "
+        "scripts/setup.sh installs from requirements/app.lock",
+    )
+
+
+def model_config(model: str, root: Path | None = None) -> Path:
+    """The JSON config of ``model`` (a packaged name or a path); ``wakeword-model-missing``
+    if there is none or its .tflite is not beside it."""
+    if model in BUILTIN_MODELS:
+        try:
+            import pymicro_wakeword
+        except ImportError as err:
+            raise _missing(model, "cannot be loaded (pymicro-wakeword is not installed)") from err
+        config = Path(pymicro_wakeword.__file__).parent / "models" / f"{model}.json"
+    elif model.endswith(".json"):
+        config = Path(model)
+        if root is not None and not config.is_absolute():
+            config = root / config
+    else:
+        raise _missing(model, "is not a known model")
+    try:
+        tflite = config.parent / json.loads(config.read_text())["model"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise _missing(model, f"has no readable config at {config}") from err
+    if not tflite.is_file():
+        raise _missing(model, f"has no model file at {tflite}")
+    return config
+
+
+class MicroWakeWordDetector:
+    """microWakeWord on streamed audio; fires once per wake word (it re-arms when the score
+    falls back below the threshold).
+
+    Args:
+        model: a packaged model name (``okay_nabu`` …) or the path of a model's .json.
+        threshold: the averaged score that wakes it (0-1); ``None`` = the model's own cutoff.
+        root: where a relative model path is anchored.
+    """
+
+    def __init__(
+        self, model: str = "okay_nabu", threshold: float | None = None, root: Path | None = None
+    ) -> None:
+        config = model_config(model, root)
+        from pymicro_wakeword import MicroWakeWord, MicroWakeWordFeatures
+
+        try:
+            self._net = MicroWakeWord.from_config(config)
+        except (OSError, ValueError) as err:
+            raise _missing(model, f"could not be loaded ({err})") from err
+        self._features = MicroWakeWordFeatures()
+        self.model = Path(model).stem if model.endswith(".json") else model
+        self.threshold = self._net.probability_cutoff if threshold is None else threshold
+        self._pending = b""  # less than one 10 ms step, waiting for the rest
+        self._samples = 0  # samples fed so far: the stream's clock
+        self._steps = 0  # feature vectors since the network's state was cleared
+        self._armed = True  # fires again only after the score has fallen well below
+
+    @classmethod
+    def from_settings(
+        cls, speech: SpeechSettings, root: Path | None = None
+    ) -> MicroWakeWordDetector:
+        threshold = speech.wake_word_threshold or None  # 0 = the model's own cutoff
+        return cls(speech.wake_word_model, threshold, root)
+
+    def process(self, chunk: AudioChunk) -> list[WakeDetection]:
+        data = self._pending + require_engine_format(chunk).data
+        whole = len(data) - len(data) % STEP_BYTES
+        self._pending = data[whole:]
+        found = []
+        for start in range(0, whole, STEP_BYTES):
+            self._samples += STEP_BYTES // WIDTH
+            for features in self._features.process_streaming(data[start : start + STEP_BYTES]):
+                score = self._net.process_streaming_prob(features) or 0.0
+                self._steps += 1
+                if self._steps % self._net.stride:
+                    continue  # the network runs once per ``stride`` steps; a 0 in between
+                if score < self.threshold * REARM_FRACTION:
+                    self._armed = True
+                elif score > self.threshold and self._armed:
+                    self._armed = False
+                    found.append(WakeDetection(self._samples / RATE, self.model, score))
+        return found
+
+    def reset(self) -> None:
+        self._net.reset()
+        self._features.reset()
+        self._pending = b""
+        self._steps = 0
+        self._armed = True
+
+
+def detect(detector: WakeWordDetector, audio: AudioChunk) -> list[WakeDetection]:
+    """Every wake word in a whole clip, fed in 10 ms steps as a device would."""
+    found = detector.process(audio)
+    # a second of silence after the clip lets a wake word at its very end be decided
+    return found + detector.process(AudioChunk(RATE, WIDTH, CHANNELS, bytes(RATE * WIDTH)))
+
+
+class WakeGate:
+    """Passes no audio until the wake word; then the last ``preroll_s`` before it was decided
+    (the end of the wake phrase and whatever of the command was already said) and everything
+    after, until ``close()``. Before the wake word only that much audio is kept, in memory."""
+
+    def __init__(self, detector: WakeWordDetector, preroll_s: float = 0.4) -> None:
+        self.detector = detector
+        self._preroll = int(preroll_s * RATE) * WIDTH
+        self._ring = bytearray()  # the latest audio, ending at ``self._fed``
+        self._fed = 0  # bytes fed to the detector
+        self.awake = False
+        self.wakes: list[WakeDetection] = []
+
+    def feed(self, chunk: AudioChunk) -> list[AudioChunk]:
+        """The audio to pass on for ``chunk``: none while asleep, the pre-roll and the rest of
+        the chunk on waking, the chunk itself while awake."""
+        found = self.detector.process(chunk)  # runs while awake too: one clock for the stream
+        self._fed += len(chunk.data)
+        if self.awake:
+            return [chunk]
+        self._ring += chunk.data
+        if not found:
+            del self._ring[: max(0, len(self._ring) - self._preroll - STEP_BYTES)]
+            return []
+        wake = found[0]
+        self.wakes.append(wake)
+        self.awake = True
+        ring_start = self._fed - len(self._ring)
+        start = int(wake.t_s * RATE) * WIDTH - self._preroll - ring_start
+        audio = bytes(self._ring[max(0, start) :])
+        self._ring.clear()
+        return [AudioChunk(RATE, WIDTH, CHANNELS, audio)]
+
+    def feed_all(self, chunks: Iterable[AudioChunk]) -> list[AudioChunk]:
+        return [out for chunk in chunks for out in self.feed(chunk)]
+
+    def close(self) -> None:
+        """End of turn: deaf again until the next wake word."""
+        self.awake = False
+        self._ring.clear()
+        self.detector.reset()
