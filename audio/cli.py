@@ -1,4 +1,4 @@
-"""The speech commands of run_assistant.py: transcribe, say, models."""
+"""The speech commands of run_assistant.py: transcribe, say, models, wakeword."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from audio.base import Expect
 from audio.formats import load_wav
 from audio.text import spoken_digits
 
-COMMANDS = ("transcribe", "say", "models")
+COMMANDS = ("transcribe", "say", "models", "wakeword")
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -55,6 +55,17 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     download.add_argument("--force", action="store_true", help="replace an installed model")
     download.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    wake = commands.add_parser(
+        "wakeword", help="where the wake word is heard in WAV files, one JSON line per file"
+    )
+    wake.add_argument("files", nargs="+", type=Path, metavar="FILE.wav")
+    wake.add_argument(
+        "--model", help="okay_nabu, hey_jarvis, hey_mycroft, alexa or a model's .json path"
+    )
+    wake.add_argument(
+        "--threshold", type=float, help="score that wakes it, 0-1 (default: the settings)"
+    )
+
 
 def _models_dir(settings: Settings) -> Path:
     """Models live beside the configured vosk model (``models/vosk`` by default)."""
@@ -68,6 +79,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return _say(args, settings)
     if args.command == "models":
         return _models(args, settings)
+    if args.command == "wakeword":
+        return _wakeword(args, settings)
     return 1
 
 
@@ -108,6 +121,31 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
         if transcript.raw_text is not None:
             line["heard"] = transcript.raw_text
         print(json.dumps(line), flush=True)
+    return 1 if failures else 0
+
+
+def _wakeword(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from audio.wakeword import MicroWakeWordDetector, detect
+
+    speech = settings.speech
+    if args.model:
+        speech = replace(speech, wake_word_model=args.model)
+    if args.threshold is not None:
+        speech = replace(speech, wake_word_threshold=args.threshold)  # range-checked
+    MicroWakeWordDetector.from_settings(speech, settings.root)  # a missing model fails here
+    failures = 0
+    for path in args.files:
+        try:
+            audio = load_wav(path)
+        except AssistantError as err:
+            failures += 1
+            print(json.dumps({"file": str(path), **err.to_dict()}))
+            continue
+        detector = MicroWakeWordDetector.from_settings(speech, settings.root)
+        found = [d.to_dict() for d in detect(detector, audio)]
+        print(json.dumps({"file": str(path), "detections": found}), flush=True)
     return 1 if failures else 0
 
 
