@@ -20,6 +20,7 @@ from assistant.readings import best_reading
 from assistant.services import running
 from assistant.settings import Settings
 from audio.base import Transcript
+from audio.text import spoken_digits
 from commerce.cli import open_database
 from commerce.seed import seeder
 from commerce.services import auth
@@ -67,11 +68,6 @@ def conversation_token(
 
 # Words that may go with the digits of a PIN: "my pin is 4 3 2 1", "um, it's 4321".
 PIN_CARRIER = frozenset({"my", "pin", "is", "it's", "its", "it", "the", "code", "um", "uh", "er"})
-
-
-def spoken_digits(text: str) -> str:
-    """ "four three two one" / "4 3 2 1" -> "4321"."""
-    return "".join(re.findall(r"\d", alpha2digit(text.lower(), "en", threshold=0)))
 
 
 class PinLine:

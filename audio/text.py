@@ -119,4 +119,4 @@ def spoken_digits(text: str) -> str:
     from text_to_num import alpha2digit
 
     text = re.sub(r"\b(oh|o)\b", "zero", text.lower())
-    return "".join(re.findall(r"\d", alpha2digit(text, "en")))
+    return "".join(re.findall(r"\d", alpha2digit(text, "en", threshold=0)))
