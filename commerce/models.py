@@ -139,8 +139,10 @@ class Device(Base):
     store_id: Mapped[str | None] = mapped_column(ForeignKey("stores.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # failed kiosk sign-ins in a row, whatever the number: a kiosk trying many is locked too
+    # failed kiosk sign-ins, whatever the number, since the last quiet hour: a kiosk trying
+    # many is locked too (services/devices.py)
     failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sign_in_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     __table_args__ = (
         CheckConstraint(

@@ -33,10 +33,12 @@ KIOSK_TOKEN_TTL = timedelta(minutes=30)
 # After a PIN sign-in at a kiosk, checkout asks for no PIN for this long (idle kiosks sign
 # out after two minutes; a longer visit is asked for the PIN again).
 KIOSK_PIN_WINDOW = timedelta(minutes=15)
-# Failed sign-ins in a row (whatever the numbers) that lock nothing at one kiosk; then the
-# kiosk's sign-ins lock as a customer's PIN does (auth.lock_after), so one kiosk cannot try
-# PINs against many customers either. Staff unlock with `catalog device unlock ID`.
+# Failed sign-ins (whatever the numbers) that lock nothing at one kiosk; then the kiosk's
+# sign-ins lock as a customer's PIN does (auth.lock_after), so one kiosk cannot try PINs
+# against many customers either. A successful sign-in does not forgive them (anyone with an
+# account could make one); an hour without a failure does. Staff: `catalog device unlock ID`.
 KIOSK_FREE_FAILURES = 10
+KIOSK_QUIET = timedelta(hours=1)
 MAX_NAME_LENGTH = 80
 GUEST_NAME = "Guest"
 
@@ -280,18 +282,21 @@ def sign_in(
             select(Customer).where(match, Customer.is_guest.is_(False)).with_for_update()
         )
         kiosk_locked = auth.locked(counted.sign_in_locked_until, now)
+        last = counted.last_failed_sign_in_at
+        if not kiosk_locked and last is not None and now - last >= KIOSK_QUIET:
+            counted.failed_sign_ins = 0  # a quiet hour forgives
         if customer is None or kiosk_locked:
             auth.spend_pin_check(pin)  # as slow as a real check
             verified = False
         else:
             verified = auth.try_pin(customer, pin, now)
         if verified and customer is not None:
-            counted.failed_sign_ins, counted.sign_in_locked_until = 0, None
             issued = _issue(session, device, customer, KIOSK_TOKEN_TTL, now, KIOSK_PIN_WINDOW)
             log.info("kiosk %d: customer %s signed in", device.id, customer.handle)
             return {**issued, "store_id": store_id}
         if not kiosk_locked:
             counted.failed_sign_ins += 1
+            counted.last_failed_sign_in_at = now
             lock = auth.lock_after(counted.failed_sign_ins, KIOSK_FREE_FAILURES)
             if lock is not None:
                 counted.sign_in_locked_until = now + lock
@@ -305,6 +310,7 @@ def unlock_device(session: Session, device_id: int) -> Device:
     """Let a kiosk sign customers in again now (staff, after checking on it)."""
     device = get_device(session, device_id)
     device.failed_sign_ins, device.sign_in_locked_until = 0, None
+    device.last_failed_sign_in_at = None
     log.info("device %d: sign-ins unlocked", device.id)
     return device
 

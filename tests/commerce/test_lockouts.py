@@ -103,7 +103,31 @@ def test_one_kiosk_trying_many_numbers_locks_itself_not_the_customers(
         assert again.status_code == 200, again.text
     with sqlite_db.session() as session:
         device = session.get_one(Device, device_id)
-        assert (device.failed_sign_ins, device.sign_in_locked_until) == (0, None)
+        # bob's sign-in did not forgive the kiosk its failures
+        assert device.failed_sign_ins == devices.KIOSK_FREE_FAILURES
+
+
+def test_a_kiosk_is_forgiven_by_a_quiet_hour_not_by_a_sign_in(
+    client: TestClient, sqlite_db: Database
+) -> None:
+    _, kiosk = add_device(sqlite_db, "kiosk", KIOSK_STORE)
+    bob = customer(sqlite_db, "bob")
+
+    def fail(times: int) -> None:
+        for n in range(times):
+            sign_in(client, kiosk, loyalty_number=f"GL8{n:07d}", pin=WRONG)
+
+    def bob_signs_in() -> int:
+        return sign_in(client, kiosk, loyalty_number=bob.loyalty_number, pin=DEMO_PIN).status_code
+
+    with time_machine.travel(T0, tick=False) as clock:
+        fail(devices.KIOSK_FREE_FAILURES - 1)
+        assert bob_signs_in() == 200  # the attacker's own account, say: it forgives nothing
+        fail(1)
+        assert bob_signs_in() == 403  # the tenth failure locked the kiosk
+        clock.shift(auth.FIRST_LOCK + devices.KIOSK_QUIET)
+        fail(devices.KIOSK_FREE_FAILURES - 1)  # after a quiet hour: nine free failures again
+        assert bob_signs_in() == 200
 
 
 def reset(db: Database, handle: str, device_id: int) -> None:

@@ -32,9 +32,9 @@ def test_checks_are_enforced_by_the_database(any_db: Database):
 
 
 def test_pin_tickets_migration_reverts_and_reapplies(any_db: Database):
-    """0002 (and 0003-0005 above it) come off a live database and go back on, on both databases."""
+    """0002 (and 0003-0006 above it) come off a live database and go back on, on both databases."""
     config = alembic_config(any_db.url)
-    assert ScriptDirectory.from_config(config).get_current_head() == "0005"
+    assert ScriptDirectory.from_config(config).get_current_head() == "0006"
     with any_db.writer.connect() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")
@@ -177,3 +177,7 @@ def test_pin_lock_migration_ends_locks_for_good(any_db: Database):
         bob = session.scalars(select(Customer).where(Customer.handle == "bob")).one()
         assert (bob.failed_pin_attempts, bob.pin_locked_until) == (auth.MAX_PIN_ATTEMPTS - 1, None)
         assert auth.try_pin(bob, DEMO_PIN)
+
+
+def test_kiosk_quiet_hour_migration_reverts_and_reapplies(any_db: Database):
+    down_and_up(any_db, "0005", "devices", "last_failed_sign_in_at")
