@@ -17,7 +17,7 @@ so a command said in the same breath ("okay nabu add milk") reaches the recognis
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -100,6 +100,23 @@ def model_config(model: str, root: Path | None = None) -> Path:
     return config
 
 
+class WakeTrigger:
+    """Turns a stream of scores into wakes: one when the score rises above the threshold,
+    then none until it has fallen below ``REARM_FRACTION`` of it (one wake per utterance)."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self._armed = True
+
+    def update(self, score: float) -> bool:
+        if score < self.threshold * REARM_FRACTION:
+            self._armed = True
+        elif score > self.threshold and self._armed:
+            self._armed = False
+            return True
+        return False
+
+
 class MicroWakeWordDetector:
     """microWakeWord on streamed audio; fires once per wake word (it re-arms when the score
     falls back below the threshold).
@@ -126,7 +143,7 @@ class MicroWakeWordDetector:
         self._pending = b""  # less than one 10 ms step, waiting for the rest
         self._samples = 0  # samples fed so far: the stream's clock
         self._steps = 0  # feature vectors since the network's state was cleared
-        self._armed = True  # fires again only after the score has fallen well below
+        self._trigger = WakeTrigger(self.threshold)
 
     @classmethod
     def from_settings(
@@ -136,30 +153,32 @@ class MicroWakeWordDetector:
         return cls(speech.wake_word_model, threshold, root)
 
     def process(self, chunk: AudioChunk) -> list[WakeDetection]:
+        return [
+            WakeDetection(t_s, self.model, score)
+            for t_s, score in self.scores(chunk)
+            if self._trigger.update(score)
+        ]
+
+    def scores(self, chunk: AudioChunk) -> Iterator[tuple[float, float]]:
+        """Feed audio; the network's averaged score each time it runs (every 30 ms), with the
+        stream time it was decided at (for benchmarks: ``process`` is what listens)."""
         data = self._pending + require_engine_format(chunk).data
         whole = len(data) - len(data) % STEP_BYTES
         self._pending = data[whole:]
-        found = []
         for start in range(0, whole, STEP_BYTES):
             self._samples += STEP_BYTES // WIDTH
             for features in self._features.process_streaming(data[start : start + STEP_BYTES]):
                 score = self._net.process_streaming_prob(features) or 0.0
                 self._steps += 1
-                if self._steps % self._net.stride:
-                    continue  # the network runs once per ``stride`` steps; a 0 in between
-                if score < self.threshold * REARM_FRACTION:
-                    self._armed = True
-                elif score > self.threshold and self._armed:
-                    self._armed = False
-                    found.append(WakeDetection(self._samples / RATE, self.model, score))
-        return found
+                if self._steps % self._net.stride == 0:  # it runs once per ``stride`` steps
+                    yield self._samples / RATE, score
 
     def reset(self) -> None:
         self._net.reset()
         self._features.reset()
         self._pending = b""
         self._steps = 0
-        self._armed = True
+        self._trigger = WakeTrigger(self.threshold)
 
 
 def detect(detector: WakeWordDetector, audio: AudioChunk) -> list[WakeDetection]:
