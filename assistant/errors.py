@@ -13,6 +13,10 @@ class AssistantError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as (code, message): an error raised in a worker process reaches its caller
+        return (type(self), (self.code, self.message))
+
     def to_dict(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message}}
 
@@ -42,6 +46,9 @@ class CommerceError(AssistantError):
         super().__init__(code, message)
         self.status = status
         self.details = details or {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.code, self.message, self.status, self.details))
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}

@@ -14,6 +14,7 @@ the catalog (product names, brands, units, numbers, store names, times, recipes)
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -280,14 +281,37 @@ def ensure_shop_model(
     digest = _digest(corpus, dictionary)
     stamp = folder / "stamp.json"
     vocabulary = frozenset(w for s in corpus for w in s.split())
-    if stamp.exists():
-        try:
-            if json.loads(stamp.read_text()).get("digest") == digest:
-                return ShopModel(folder, digest, vocabulary)
-        except json.JSONDecodeError:
-            log.warning("ignoring a damaged %s", stamp)
-    log.info("building the shop language model in %s (%d sentences)", folder, len(corpus))
+    if _current(stamp, digest):
+        return ShopModel(folder, digest, vocabulary)
     folder.parent.mkdir(parents=True, exist_ok=True)
+    # processes starting together (the gateway's recogniser workers) build it once, in turn
+    with (folder.parent / f".{folder.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _current(stamp, digest):
+            return ShopModel(folder, digest, vocabulary)
+        _build(folder, corpus, digest, dictionary, terms, vocabulary)
+    return ShopModel(folder, digest, vocabulary)
+
+
+def _current(stamp: Path, digest: str) -> bool:
+    if not stamp.exists():
+        return False
+    try:
+        return bool(json.loads(stamp.read_text()).get("digest") == digest)
+    except json.JSONDecodeError:
+        log.warning("ignoring a damaged %s", stamp)
+        return False
+
+
+def _build(
+    folder: Path,
+    corpus: list[str],
+    digest: str,
+    dictionary: Path,
+    terms: CatalogTerms,
+    vocabulary: frozenset[str],
+) -> None:
+    log.info("building the shop language model in %s (%d sentences)", folder, len(corpus))
     work = Path(tempfile.mkdtemp(prefix=".shop-lm-", dir=folder.parent))
     try:
         (work / "corpus.txt").write_text("\n".join(corpus) + "\n")
@@ -314,7 +338,6 @@ def ensure_shop_model(
     except Exception:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return ShopModel(folder, digest, vocabulary)
 
 
 def _write_dictionary(path: Path, vocabulary: Iterable[str], base: Path) -> list[str]:

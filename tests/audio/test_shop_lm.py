@@ -95,3 +95,43 @@ def test_corrector_leaves_shop_words_and_unrelated_words_alone(shop: ShopModel) 
     for text in ("where is my order", "add two litres of milk to my basket", "go to the shop"):
         assert corrector.correct(text) == text
     assert corrector.correct("xylophone quartet") == "xylophone quartet"
+
+
+def _build_in_process(folder: str) -> str:
+    from audio.shop_lm import ensure_shop_model
+
+    return ensure_shop_model(ROOT, Path(folder)).digest
+
+
+def test_processes_starting_together_build_the_model_once_without_failing(
+    tmp_path: Path,
+) -> None:
+    """The gateway's recogniser workers start at once and find the model stale together: one
+    builds it, the others wait and use it (they raced and failed before)."""
+    import multiprocessing
+
+    folder = tmp_path / "speech" / "shop"
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        digests = pool.map(_build_in_process, [str(folder)] * 3)
+    assert len(set(digests)) == 1
+    assert (folder / "stamp.json").is_file()
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".shop-lm-")] == []
+
+
+def test_an_error_raised_in_a_worker_process_reaches_its_caller_whole() -> None:
+    import pickle
+
+    from assistant.errors import CommerceError, SpeechToTextError
+
+    error = pickle.loads(  # noqa: S301 - our own bytes, as between worker processes
+        pickle.dumps(SpeechToTextError("stt-failed", "Whisper: out of memory"))
+    )
+    assert (type(error), error.code, error.message) == (
+        SpeechToTextError,
+        "stt-failed",
+        "Whisper: out of memory",
+    )
+    full = pickle.loads(  # noqa: S301 - our own bytes
+        pickle.dumps(CommerceError("slot-full", "Full.", 409, {"free": [1]}))
+    )
+    assert (full.status, full.details) == (409, {"free": [1]})
