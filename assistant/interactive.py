@@ -21,7 +21,7 @@ from assistant.pipeline import EventBus, SpeechClock, VoicePipeline
 from assistant.services import running
 from assistant.settings import Settings
 from assistant.training import train
-from assistant.voice import microphone_loop
+from assistant.voice import microphone_loop, warm_up
 from audio import devices, factory
 from audio.base import Speaker
 
@@ -74,8 +74,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 say("Text mode: type a request and press Enter; Ctrl-D ends.")
                 text_mode(session, bus, speaker, keyboard_lines(session))
             else:
+                transcriber = factory.build_transcriber(stack.settings)
+                warm_up(transcriber, session)  # before it says it is listening
                 pipeline = VoicePipeline(
-                    factory.build_transcriber(stack.settings),
+                    transcriber,
                     session,
                     speaker or _SilentSpeaker(),
                     bus,

@@ -15,7 +15,7 @@ from assistant.events import (
 from assistant.pipeline import NOTHING_HEARD, EventBus, VoicePipeline
 from assistant.readings import best_reading
 from audio import formats
-from audio.base import Transcript
+from audio.base import Expect, Transcript
 from audio.fakes import FixedTranscriber, RecordingSpeaker
 
 
@@ -138,3 +138,23 @@ def test_barge_in_stops_the_speaker() -> None:
     pipeline.turn(audio())
     pipeline.barge_in()
     assert speaker.stops == 1
+
+
+def test_a_pin_turn_asks_the_recogniser_for_digits_and_others_for_speech() -> None:
+    conversation = FakeConversation()
+    transcriber = FixedTranscriber("add milk", "4321")
+    pipeline = VoicePipeline(transcriber, conversation, RecordingSpeaker())
+    pipeline.turn(audio())
+    conversation.expecting_pin = True
+    pipeline.turn(audio())
+    assert transcriber.expected == [Expect.SPEECH, Expect.PIN]
+
+
+def test_warm_up_decodes_once_before_the_customer_speaks() -> None:
+    from assistant.voice import warm_up
+
+    transcriber = FixedTranscriber("")
+    timings = warm_up(transcriber, FakeConversation())
+    assert len(transcriber.utterances) == 1
+    assert transcriber.utterances[0].duration_s > 1.0
+    assert "recogniser" in timings
