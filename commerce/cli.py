@@ -96,6 +96,7 @@ def _serve(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     import uvicorn
 
     from commerce.api.app import create_app
+    from commerce.api.ratelimit import RateLimits
 
     summary = seeder.seed(
         db, customers=settings.commerce.seed_customers, slot_days=settings.commerce.slot_days_ahead
@@ -109,7 +110,7 @@ def _serve(args: argparse.Namespace, settings: Settings, db: Database) -> int:
         "prints a customer token)",
         flush=True,
     )
-    app = create_app(db, settings.commerce.quote_ttl_seconds)
+    app = create_app(db, settings.commerce.quote_ttl_seconds, RateLimits())
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
 

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant.errors import CommerceError
 from commerce.api import catalog_routes, device_routes, me_routes
 from commerce.api.deps import AppState
+from commerce.api.ratelimit import RateLimit, RateLimits
 from commerce.db import Database
 from commerce.services.catalog import CatalogSearch
 
@@ -85,7 +86,11 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-def create_app(db: Database, quote_ttl_seconds: int = 600) -> FastAPI:
+def create_app(
+    db: Database, quote_ttl_seconds: int = 600, rate_limits: RateLimits | None = None
+) -> FastAPI:
+    """The service; ``rate_limits`` (the served service's: ``catalog serve``) limits
+    unauthenticated traffic per source address, before the body limit or any route."""
     app = FastAPI(
         title="Greenleaf catalog & order service",
         version="1.0.0",
@@ -100,6 +105,8 @@ def create_app(db: Database, quote_ttl_seconds: int = 600) -> FastAPI:
     )
     app.state.commerce = AppState(db, CatalogSearch(db), quote_ttl_seconds)
     app.add_middleware(BodyLimit)
+    if rate_limits is not None:
+        app.add_middleware(RateLimit, limits=rate_limits)  # the outermost: it runs first
     app.include_router(catalog_routes.router)
     app.include_router(me_routes.router)
     app.include_router(device_routes.router)
