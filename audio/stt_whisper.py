@@ -19,8 +19,9 @@ What this module does beyond calling the model:
   worker thread. If the endpointer then ends the utterance with no speech since, that result is
   the transcript, so at the end of speech only the rest of that decode is left. If the customer
   goes on, the result is a partial transcript and the next pause starts another. While the
-  customer speaks, the utterance so far is also decoded every ``partial_interval_ms`` (one
-  decode at a time), for the live transcript a kiosk shows.
+  customer speaks, the utterance so far is also decoded every ``partial_interval_ms`` for the
+  live transcript a kiosk shows, but only while the engine has no other decode in progress:
+  under load (a gateway's busy worker) partials give way to the decodes that end turns.
 * **The shop's words.** A prompt built from the catalog's store names and the products the NLU
   sentences name most (``audio.shop_lm.whisper_prompt``) primes the decoder's vocabulary.
 * **PIN mode.** With ``Expect.PIN`` every token but the twenty single digits (" 4", "4") is
@@ -267,6 +268,7 @@ class WhisperTranscriber:
         self._pin_prompt = [tk.sot_prev, *tk.encode(" " + PIN_PROMPT), *start]
         self._not_digits = _non_digit_tokens(self._model.hf_tokenizer, tk.eot)
         self.decodes = 0  # how many decodes this engine ran (early ones included)
+        self._running = 0  # decodes in progress (in this process)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="whisper")
         self._lock = threading.Lock()
 
@@ -325,8 +327,22 @@ class WhisperTranscriber:
             text = "".join(c for c in text if c.isdigit())
         return Decoded(text, min(1.0, math.exp(score)), time.perf_counter() - started)
 
+    @property
+    def idle(self) -> bool:
+        """No decode in progress: room for a partial transcript's decode."""
+        return self._running == 0
+
     def submit(self, pcm: bytes, expect: Expect) -> Future[Decoded]:
-        return self._pool.submit(self.decode, pcm, expect)
+        return self._pool.submit(self._counted, pcm, expect)
+
+    def _counted(self, pcm: bytes, expect: Expect) -> Decoded:
+        with self._lock:
+            self._running += 1
+        try:
+            return self.decode(pcm, expect)
+        finally:
+            with self._lock:
+                self._running -= 1
 
     def start(
         self, speaker: SpeakerState | None = None, expect: Expect = Expect.SPEECH
@@ -382,7 +398,7 @@ class WhisperRecognition:
             and not paused
             and self._voiced_end
             and heard - self._partial_at >= owner.partial_bytes > 0
-            and all(f.done() for _, f in self._decodes)
+            and owner.idle  # partials are a nicety: never while another decode is waiting
         ):
             self._partial_at = heard
             self._submit()
@@ -412,6 +428,6 @@ class WhisperRecognition:
         started = time.perf_counter()
         ready = [d for end, d in self._decodes if end == self._voiced_end]
         # a decode that started after the last word is the transcript; else decode it all now
-        decoded = ready[-1].result() if ready else owner.decode(bytes(self._audio), self._expect)
+        decoded = ready[-1].result() if ready else owner._counted(bytes(self._audio), self._expect)
         waited_ms = (time.perf_counter() - started) * 1000
         return Transcript(decoded.text, owner.name, decoded.confidence, waited_ms)
