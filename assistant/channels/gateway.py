@@ -6,9 +6,15 @@ Each connection authenticates with a device token (checked by the commerce servi
 own. Events and reply audio stream back. The protocol is in the README ("Voice gateway").
 
 Threads and queues: the event loop only moves frames. Each session's worker thread reads a
-bounded inbox (a device that sends faster than the session can work is slowed down by TCP,
-not buffered without limit) and writes to a bounded outbox that the connection drains (a
-device that reads slowly slows its own session down, nobody else's).
+bounded inbox (at most ``INBOX_SECONDS`` of audio; a device that sends faster than real time
+or than its session works waits while its connection stops reading, so TCP slows it down)
+and writes to a bounded outbox that the connection drains (a device that reads slowly slows
+its own session down, nobody else's).
+
+Admission is one decision under one lock: a device holds at most ``max_per_device`` sessions,
+``kiosk_seats`` places are kept for kiosks, and a full gateway first ends the session that has
+waited longest for its device to come back. Hellos that fail (no hello, a bad token) are
+counted per source address and refused ``rate-limited`` past ``HELLO_FAILURES`` a minute.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ import json
 import logging
 import queue
 import secrets
+import signal
+import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -46,10 +55,21 @@ log = logging.getLogger(__name__)
 KIOSK_PAGE = Path(__file__).resolve().parent / "kiosk"
 PROTOCOL = 1
 MAX_FRAME_BYTES = RATE * WIDTH  # one second of audio per binary frame at most
-INBOX_FRAMES = 200  # about 10 s of 50 ms frames: the most a session buffers from its device
+AUDIO_BYTES_PER_S = RATE * WIDTH * CHANNELS
+INBOX_SECONDS = 10.0  # the most audio a session buffers from its device ...
+AHEAD_S = 10.0  # ... and the most a device may send ahead of real time before it waits
+INBOX_MESSAGES = 256  # control messages (and audio frames) waiting at most
 OUTBOX_MESSAGES = 256
 MAX_SESSIONS = 32  # devices connected at once; more are refused with 1013 (gateway-full)
+MAX_PER_DEVICE = 2  # sessions one device token may hold at once (device-busy beyond)
+KIOSK_SEATS = 4  # places of MAX_SESSIONS that home devices cannot take
 HELLO_TIMEOUT_S = 10
+HELLO_FAILURES = 20  # failed hellos per source address a minute before it is rate-limited
+HELLO_WINDOW_S = 60.0
+# Spoken when the dialogue cannot answer (Rasa or the action server down), so it cannot live
+# in the domain with the other responses.
+UNAVAILABLE = "utter_assistant_unavailable"
+UNAVAILABLE_TEXT = "Sorry, I'm having trouble right now. Please try again in a moment."
 # Replies that ask a kiosk customer to touch Confirm / Cancel.
 CONFIRM_RESPONSES = {"utter_quote_readback", "utter_press_confirm"}
 # Replies after which a kiosk shows pickup slots to tap.
@@ -158,6 +178,52 @@ class _Control:
 _END_OF_STREAM = object()
 
 
+class Inbox:
+    """A session's inbox: audio frames and control messages in order, holding at most
+    ``audio_bytes`` of audio and ``messages`` items. ``offer`` never blocks (the event loop
+    retries a refused item later, its connection unread meanwhile)."""
+
+    def __init__(self, audio_bytes: int, messages: int = INBOX_MESSAGES) -> None:
+        self.audio_bytes = audio_bytes
+        self.messages = messages
+        self._items: deque[Any] = deque()
+        self._audio = 0
+        self._ready = threading.Condition()
+
+    @property
+    def audio_s(self) -> float:
+        """Seconds of audio waiting."""
+        return self._audio / AUDIO_BYTES_PER_S
+
+    def offer(self, item: Any) -> bool:
+        size = len(item) if isinstance(item, bytes) else 0
+        with self._ready:
+            full = len(self._items) >= self.messages or (
+                size and self._audio and self._audio + size > self.audio_bytes
+            )
+            if full:
+                return False
+            self._items.append(item)
+            self._audio += size
+            self._ready.notify()
+            return True
+
+    def end(self) -> None:
+        """The end of the stream, after whatever is waiting (never refused)."""
+        with self._ready:
+            self._items.append(_END_OF_STREAM)
+            self._ready.notify()
+
+    def get(self, timeout_s: float) -> Any:
+        with self._ready:
+            if not self._ready.wait_for(lambda: bool(self._items), timeout_s):
+                raise queue.Empty
+            item = self._items.popleft()
+            if isinstance(item, bytes):
+                self._audio -= len(item)
+            return item
+
+
 class Session:
     """A device's conversation; all its work happens on its own worker thread."""
 
@@ -183,8 +249,12 @@ class Session:
         self.dialogue = dialogue
         self.speech = speech
         self.idle_timeout_s = idle_timeout_s
-        self.inbox: queue.Queue[Any] = queue.Queue(maxsize=INBOX_FRAMES)
+        self.inbox = Inbox(int(INBOX_SECONDS * AUDIO_BYTES_PER_S))
+        self.audio_received_s = 0.0  # audio taken from the device (for tests and logs)
+        self._audio_until = time.monotonic()  # where the device's audio would end, in real time
         self._send: Callable[[Outgoing], None] | None = None
+        self._kick: Callable[[], None] | None = None
+        self.connection = 0  # which connection is attached (a resume attaches a new one)
         self._send_lock = threading.Lock()
         self.customer: Customer | None = None
         self.conversation: ChatSession | None = None
@@ -203,13 +273,34 @@ class Session:
         self._thread.start()
 
     # -- wiring to a connection (the event loop side) -------------------------------------
-    def attach(self, send: Callable[[Outgoing], None]) -> None:
+    def attach(self, send: Callable[[Outgoing], None], kick: Callable[[], None]) -> int:
+        """A connection takes the session over; ``kick`` closes it when another one does.
+        Returns the connection's number, for ``detach``."""
         with self._send_lock:
-            self._send = send
+            self._send, self._kick = send, kick
+            self.connection += 1
+            return self.connection
 
-    def detach(self) -> None:
+    def detach(self, connection: int | None = None) -> bool:
+        """The connection is gone; False when another one has taken the session over since."""
         with self._send_lock:
-            self._send = None
+            if connection is not None and connection != self.connection:
+                return False
+            self._send = self._kick = None
+            return True
+
+    def kick(self) -> None:
+        """Close the attached connection: another one resumes the session."""
+        with self._send_lock:
+            kick, self._send, self._kick = self._kick, None, None
+            self.connection += 1  # the closed connection's end detaches nothing
+        if kick is not None:
+            kick()
+
+    @property
+    def attached(self) -> bool:
+        with self._send_lock:
+            return self._send is not None
 
     def emit(self, message: Outgoing) -> None:
         with self._send_lock:
@@ -217,17 +308,27 @@ class Session:
         if send is not None:
             send(message)
 
-    def put(self, item: Any, timeout_s: float = 30.0) -> None:
-        """From the connection: audio (``bytes``) or a control message; blocks when full.
+    def pace(self, nbytes: int) -> float:
+        """Seconds the connection waits before taking ``nbytes`` of audio: a microphone sends
+        in real time, so a device may be at most ``AHEAD_S`` ahead of it (a pause resets it).
         A microphone streams silence too, so arriving audio is not activity: speech, turns
         and controls other than ``ping`` are."""
-        self.inbox.put(item, timeout=timeout_s)
+        now = time.monotonic()
+        self._audio_until = max(self._audio_until, now) + nbytes / AUDIO_BYTES_PER_S
+        return max(0.0, self._audio_until - now - AHEAD_S)
+
+    def offer(self, item: Any) -> bool:
+        """From the connection: audio (``bytes``) or a control message; False when full."""
+        if not self.inbox.offer(item):
+            return False
+        if isinstance(item, bytes):
+            self.audio_received_s += len(item) / AUDIO_BYTES_PER_S
+        return True
 
     def close(self) -> None:
         if not self.closed.is_set():
             self.closed.set()
-            with contextlib.suppress(queue.Full):
-                self.inbox.put_nowait(_END_OF_STREAM)
+            self.inbox.end()
 
     def hello(self) -> dict[str, Any]:
         return {
@@ -308,7 +409,7 @@ class Session:
         silence = formats.silence(self.settings.speech.vad_silence_ms + 200).data
         while not self.closed.is_set():
             try:
-                item = self.inbox.get(timeout=1.0)
+                item = self.inbox.get(1.0)
             except queue.Empty:
                 self._check_idle()
                 continue
@@ -418,18 +519,27 @@ class Session:
             )
             return
         recognised = time.perf_counter()
-        self._refresh_home_token()
-        shown, parsed, reply = self.conversation.exchange(text, extra)
+        try:
+            self._refresh_home_token()
+            shown, parsed, reply = self.conversation.exchange(text, extra)
+        except AssistantError as err:  # Rasa (or the shop, for a new token) not answering
+            log.warning("session %s: a turn failed (%s)", self.session_id, err.code)
+            self._apologise(err.code, ended_at)
+            return
         answered = time.perf_counter()
         self.emit({"type": "intent", "name": parsed.intent, "confidence": parsed.confidence})
-        responses = [r.response for r in reply.replies]
-        for r in reply.replies:
-            message: dict[str, Any] = {"type": "reply", "text": r.text, "response": r.response}
-            if r.custom.get("expect") == "pin":
+        replies = [(r.text, r.response, r.custom) for r in reply.replies]
+        if not replies:  # Rasa answered nothing: its action server failed or is down
+            log.warning("session %s: the dialogue gave no reply", self.session_id)
+            replies = [(UNAVAILABLE_TEXT, UNAVAILABLE, {})]
+        responses = [response for _, response, _ in replies]
+        for reply_text, response, custom in replies:
+            message: dict[str, Any] = {"type": "reply", "text": reply_text, "response": response}
+            if custom.get("expect") == "pin":
                 message["expect"] = "pin"
             self.emit(message)
         told = time.perf_counter()
-        first_audio_ms = self._speak([r.text for r in reply.replies if r.text], ended_at)
+        first_audio_ms = self._speak([t for t, _, _ in replies if t], ended_at)
         timings = {
             "vad_wait": round(vad_wait_ms, 1),
             "recognised": round((recognised - ended_at) * 1000, 1),  # decode tail
@@ -447,10 +557,20 @@ class Session:
             }
         )
         if self.kind == "kiosk":
-            self._kiosk_views(responses)
+            try:
+                self._kiosk_views(responses)
+            except AssistantError as err:  # the screen misses an update; the turn still ends
+                log.warning("session %s: kiosk views failed (%s)", self.session_id, err.code)
         self.emit({"type": "turn_done", "intent": parsed.intent, "timings_ms": timings})
         if parsed.intent == "goodbye":
             self._sign_out("goodbye")
+
+    def _apologise(self, code: str, ended_at: float) -> None:
+        """The dialogue could not answer: say so aloud and end the turn (never silence)."""
+        self.emit({"type": "reply", "text": UNAVAILABLE_TEXT, "response": UNAVAILABLE})
+        self._speak([UNAVAILABLE_TEXT], ended_at)
+        self.turns.append({"intent": None, "responses": [UNAVAILABLE], "error": code})
+        self.emit({"type": "turn_done", "intent": None, "error": code})
 
     def _speak(self, texts: list[str], ended_at: float) -> float:
         """Stream reply audio; return ms from ``ended_at`` to the first audio sent."""
@@ -588,6 +708,42 @@ class Session:
 
 
 # -- the server ---------------------------------------------------------------------------
+class HelloLimit:
+    """Failed hellos per source address in a sliding window; past ``limit`` the address is
+    refused (``rate-limited``) before its token is checked with the commerce service."""
+
+    def __init__(self, limit: int = HELLO_FAILURES, window_s: float = HELLO_WINDOW_S) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(address, deque())
+        while times and now - times[0] > self.window_s:
+            times.popleft()
+        return times
+
+    def retry_after(self, address: str) -> float:
+        """0 when the address may try; else seconds until it may."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._recent(address, now)
+            if len(times) < self.limit:
+                if not times:
+                    self._failures.pop(address, None)
+                return 0.0
+            return max(0.1, times[0] + self.window_s - now)
+
+    def failed(self, address: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._recent(address, now).append(now)
+            if len(self._failures) > 10_000:  # a flood of addresses: keep the newest
+                oldest = min(self._failures, key=lambda a: self._failures[a][-1])
+                del self._failures[oldest]
+
+
 @dataclass
 class Gateway:
     settings: Settings
@@ -597,67 +753,126 @@ class Gateway:
     idle_timeout_s: float = 120.0
     resume_window_s: float = 120.0
     max_sessions: int = MAX_SESSIONS
+    max_per_device: int = MAX_PER_DEVICE
+    kiosk_seats: int = KIOSK_SEATS
     sessions: dict[str, Session] = field(default_factory=dict)
+    hello_limit: HelloLimit = field(default_factory=HelloLimit)
     _detached_at: dict[str, float] = field(default_factory=dict)
+    _admission: threading.Lock = field(default_factory=threading.Lock)
 
     def open_session(self, device_token: str, resume: str | None) -> Session:
-        device = self.directory.session(device_token)  # 401 for unknown / revoked tokens
-        self._reap()
-        if resume and resume in self.sessions:
-            old = self.sessions[resume]
-            if old.device_id == device["device_id"] and not old.closed.is_set():
-                self._detached_at.pop(resume, None)
-                return old
-        if len(self.sessions) >= self.max_sessions:
-            self._evict_detached()
-        if len(self.sessions) >= self.max_sessions:
-            if device.get("customer_token"):  # issued for a session that will not be
+        """Admit a device (401 for unknown / revoked tokens). Who is admitted is decided under
+        one lock; what ends on the way (sessions made room for, an unused customer token) is
+        signed out after it, so a slow sign-out holds up no other device."""
+        device = self.directory.session(device_token)
+        ended: list[Session] = []
+        unused = device.get("customer_token")  # issued for a session that may not be new
+        try:
+            with self._admission:
+                ended += self._reap()
+                old = self.sessions.get(resume) if resume else None
+                if old and old.device_id == device["device_id"] and not old.closed.is_set():
+                    self._detached_at.pop(old.session_id, None)
+                    old.kick()  # its connection, if still open, is closed: this one takes over
+                    return old
+                while (refused := self._refusal(device)) and (
+                    victim := self._victim(device, refused)
+                ):
+                    ended.append(self._drop(victim))
+                if refused:
+                    raise refused
+                session = Session(
+                    secrets.token_urlsafe(12),
+                    device,
+                    device_token,
+                    self.settings,
+                    self.directory,
+                    self.dialogue,
+                    self.speech,
+                    self.idle_timeout_s,
+                )
+                self.sessions[session.session_id] = session
+                unused = None
+                return session
+        finally:
+            if unused:
                 with contextlib.suppress(AssistantError):
-                    self.directory.sign_out(device_token, device["customer_token"])
-            raise GatewayError("gateway-full", "Too many devices connected; try again.", 1013)
-        session_id = secrets.token_urlsafe(12)
-        session = Session(
-            session_id,
-            device,
-            device_token,
-            self.settings,
-            self.directory,
-            self.dialogue,
-            self.speech,
-            self.idle_timeout_s,
-        )
-        self.sessions[session_id] = session
-        return session
+                    self.directory.sign_out(device_token, unused)
+            for gone in ended:
+                gone.end("disconnected")
+                gone.close()
 
-    def detached(self, session: Session) -> None:
-        session.detach()
-        self._detached_at[session.session_id] = time.monotonic()
+    def _refusal(self, device: dict[str, Any]) -> GatewayError | None:
+        """Why ``device`` cannot be admitted now (None: it can)."""
+        mine = sum(s.device_id == device["device_id"] for s in self.sessions.values())
+        if mine >= self.max_per_device:
+            return GatewayError(
+                "device-busy", f"This device already has {mine} sessions open.", 1013
+            )
+        free = self.max_sessions - len(self.sessions)
+        if device["kind"] != "kiosk":
+            kiosks = sum(s.kind == "kiosk" for s in self.sessions.values())
+            free -= max(0, min(self.kiosk_seats, self.max_sessions) - kiosks)
+        if free <= 0:
+            return GatewayError("gateway-full", "Too many devices connected; try again.", 1013)
+        return None
 
-    def _reap(self) -> None:
+    def _victim(self, device: dict[str, Any], refused: GatewayError) -> str | None:
+        """The session waiting longest for its device whose end would make room, if any:
+        connected devices come first."""
+        kiosks = sum(s.kind == "kiosk" for s in self.sessions.values())
+
+        def helps(session: Session) -> bool:
+            if refused.code == "device-busy":
+                return session.device_id == device["device_id"]
+            # a home device is not helped by a kiosk's place while it is a reserved one
+            return device["kind"] == "kiosk" or session.kind != "kiosk" or kiosks > self.kiosk_seats
+
+        waiting = [sid for sid in self._detached_at if helps(self.sessions[sid])]
+        return min(waiting, key=lambda sid: self._detached_at[sid], default=None)
+
+    def attach(
+        self, session: Session, send: Callable[[Outgoing], None], kick: Callable[[], None]
+    ) -> int:
+        """A connection has the session now (a new one, or one resuming it)."""
+        with self._admission:
+            self._detached_at.pop(session.session_id, None)
+            return session.attach(send, kick)
+
+    def detached(self, session: Session, connection: int | None = None) -> None:
+        """A connection ended; the session waits for its device (unless taken over)."""
+        with self._admission:
+            if session.detach(connection) and session.session_id in self.sessions:
+                self._detached_at[session.session_id] = time.monotonic()
+
+    def _reap(self) -> list[Session]:
         now = time.monotonic()
-        for session_id, at in list(self._detached_at.items()):
-            if now - at > self.resume_window_s:
-                self._end_detached(session_id)
+        expired = [sid for sid, at in self._detached_at.items() if now - at > self.resume_window_s]
+        return [self._drop(sid) for sid in expired]
 
-    def _evict_detached(self) -> None:
-        """A device connecting to a full gateway takes the place of the session that has
-        waited longest for its device to come back: connected devices come first."""
-        oldest = min(self._detached_at, key=lambda sid: self._detached_at[sid], default=None)
-        if oldest is not None:
-            self._end_detached(oldest)
+    def _drop(self, session_id: str) -> Session:
+        self._detached_at.pop(session_id, None)
+        return self.sessions.pop(session_id)
 
     def _end_detached(self, session_id: str) -> None:
-        session = self.sessions.pop(session_id, None)
-        self._detached_at.pop(session_id, None)
-        if session is not None:
-            session.end("disconnected")
-            session.close()
+        with self._admission:
+            if session_id not in self.sessions:
+                return
+            session = self._drop(session_id)
+        session.end("disconnected")
+        session.close()
 
     def close(self) -> None:
-        for session in self.sessions.values():
-            session.end("gateway-stopped")
+        """End every session: their customer tokens are revoked (home) or signed out (kiosk)."""
+        with self._admission:
+            sessions = list(self.sessions.values())
+            self.sessions.clear()
+            self._detached_at.clear()
+        for session in sessions:
             session.close()
-        self.sessions.clear()
+            session.kick()
+        for session in sessions:
+            session.end("gateway-stopped")
 
 
 def create_app(gateway: Gateway) -> FastAPI:
@@ -694,57 +909,89 @@ def create_app(gateway: Gateway) -> FastAPI:
             except Exception:
                 future.cancel()
 
-        session.attach(send)
-        await ws.send_text(json.dumps(session.hello()))
+        def kick() -> None:  # from another thread: a resume takes the session over
+            taken = GatewayError(
+                "session-resumed", "The session continues on another connection.", 4409
+            )
+            with contextlib.suppress(RuntimeError):  # the loop is already closed
+                asyncio.run_coroutine_threadsafe(_refuse(ws, taken), loop)
+
+        connection = gateway.attach(session, send, kick)
         writer = asyncio.create_task(_write(ws, outbox))
         try:
-            await _read(ws, session)
+            await ws.send_text(json.dumps(session.hello()))
+            await _read(ws, session, connection)
         finally:
-            gateway.detached(session)
-            await outbox.put(None)
+            gateway.detached(session, connection)
+            with contextlib.suppress(asyncio.QueueFull):
+                outbox.put_nowait(None)
             writer.cancel()
 
     return app
 
 
+def _address(ws: WebSocket) -> str:
+    return ws.client.host if ws.client else "unknown"
+
+
 async def _handshake(ws: WebSocket, gateway: Gateway) -> Session | None:
-    try:
-        raw = await asyncio.wait_for(ws.receive_text(), timeout=HELLO_TIMEOUT_S)
-        hello = json.loads(raw)
-        if not isinstance(hello, dict) or hello.get("type") != "hello" or not hello.get("token"):
-            raise GatewayError("hello-expected", "First send {type: hello, token: ...}.", 4400)
-        audio = hello.get("audio") or {"rate": RATE, "width": WIDTH, "channels": CHANNELS}
-        if not isinstance(audio, dict):  # "audio": "pcm"
-            raise GatewayError(
-                "audio-format",
-                'audio is {"rate": 16000, "width": 2, "channels": 1}: 16-bit mono PCM',
-                4400,
-            )
-        if (audio.get("rate"), audio.get("width"), audio.get("channels")) != (
-            RATE,
-            WIDTH,
-            CHANNELS,
-        ):
-            raise GatewayError(
-                "audio-format",
-                f"stream 16000 Hz, 16-bit, mono PCM; got {audio.get('rate')} Hz, "
-                f"{8 * int(audio.get('width') or 0)}-bit, {audio.get('channels')} channel(s)",
-                4400,
-            )
-        return await asyncio.to_thread(
-            gateway.open_session, str(hello["token"]), hello.get("resume")
+    address = _address(ws)
+    wait_s = gateway.hello_limit.retry_after(address)
+    if wait_s:  # its hello is read (a device sends one before it listens), not checked
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ws.receive(), timeout=HELLO_TIMEOUT_S)
+        await _refuse(
+            ws,
+            GatewayError(
+                "rate-limited",
+                f"Too many failed hellos from {address}; try again in {int(wait_s) + 1} s.",
+                4429,
+            ),
         )
-    except (TimeoutError, WebSocketDisconnect, KeyError, ValueError, TypeError) as err:
+        return None
+    try:
+        return await _hello(ws, gateway)
+    except (TimeoutError, KeyError, ValueError, TypeError):
         error = GatewayError("hello-expected", "First send {type: hello, token: ...}.", 4400)
-        if isinstance(err, WebSocketDisconnect):
-            return None
-        await _refuse(ws, error)
+    except WebSocketDisconnect:
+        return None
     except GatewayError as err:
-        await _refuse(ws, err)
+        error = err
     except CommerceError as err:
-        close = 4401 if err.status == 401 else 1011
-        await _refuse(ws, GatewayError(err.code, err.message, close))
+        error = GatewayError(err.code, err.message, 4401 if err.status == 401 else 1011)
+    if error.code not in ("gateway-full", "device-busy", "service-unavailable"):
+        gateway.hello_limit.failed(address)  # no hello, a bad one or a bad token
+    await _refuse(ws, error)
     return None
+
+
+async def _hello(ws: WebSocket, gateway: Gateway) -> Session:
+    raw = await asyncio.wait_for(ws.receive_text(), timeout=HELLO_TIMEOUT_S)
+    hello = json.loads(raw)
+    if not isinstance(hello, dict) or hello.get("type") != "hello" or not hello.get("token"):
+        raise GatewayError("hello-expected", "First send {type: hello, token: ...}.", 4400)
+    audio = hello.get("audio") or {"rate": RATE, "width": WIDTH, "channels": CHANNELS}
+    if not isinstance(audio, dict):  # "audio": "pcm"
+        raise GatewayError(
+            "audio-format",
+            'audio is {"rate": 16000, "width": 2, "channels": 1}: 16-bit mono PCM',
+            4400,
+        )
+    if (audio.get("rate"), audio.get("width"), audio.get("channels")) != (
+        RATE,
+        WIDTH,
+        CHANNELS,
+    ):
+        raise GatewayError(
+            "audio-format",
+            f"stream 16000 Hz, 16-bit, mono PCM; got {audio.get('rate')} Hz, "
+            f"{8 * int(audio.get('width') or 0)}-bit, {audio.get('channels')} channel(s)",
+            4400,
+        )
+    resume = hello.get("resume")
+    return await asyncio.to_thread(
+        gateway.open_session, str(hello["token"]), resume if isinstance(resume, str) else None
+    )
 
 
 async def _refuse(ws: WebSocket, err: GatewayError) -> None:
@@ -755,8 +1002,8 @@ async def _refuse(ws: WebSocket, err: GatewayError) -> None:
         log.debug("could not tell a refused device why")
 
 
-async def _read(ws: WebSocket, session: Session) -> None:
-    while True:
+async def _read(ws: WebSocket, session: Session, connection: int) -> None:
+    while session.connection == connection:  # until a resume takes the session over
         message = await ws.receive()
         if message["type"] == "websocket.disconnect":
             return
@@ -772,7 +1019,10 @@ async def _read(ws: WebSocket, session: Session) -> None:
                     ),
                 )
                 return
-            await asyncio.to_thread(session.put, data)
+            wait_s = session.pace(len(data))
+            if wait_s:  # ahead of real time: read nothing more meanwhile (TCP slows it)
+                await asyncio.sleep(wait_s)
+            await _put(session, data)
         elif message.get("text") is not None:
             try:
                 control = json.loads(message["text"])
@@ -785,7 +1035,15 @@ async def _read(ws: WebSocket, session: Session) -> None:
                     )
                 )
                 continue
-            await asyncio.to_thread(session.put, _Control(control))
+            await _put(session, _Control(control))
+
+
+async def _put(session: Session, item: Any) -> None:
+    """Into the session's inbox, waiting (without reading the socket) while it is full."""
+    while not session.offer(item):
+        if session.closed.is_set():
+            return
+        await asyncio.sleep(0.02)
 
 
 async def _write(ws: WebSocket, outbox: asyncio.Queue[Outgoing | None]) -> None:
@@ -830,6 +1088,7 @@ def serve(
     from assistant.services import running
     from assistant.training import train
 
+    _exit_on_sigterm()
     train(settings)
     ws, http = ("wss", "https") if tls else ("ws", "http")
     with running(settings) as stack:
@@ -856,6 +1115,7 @@ def serve_gateway(
     from audio import factory
     from audio.tts import CollectingSink
 
+    _exit_on_sigterm()
     speaker = factory.build_speaker(settings, sink=CollectingSink())
     gateway = build_gateway(settings, speaker, idle_timeout_s)
     try:
@@ -865,12 +1125,21 @@ def serve_gateway(
             port=port,
             log_level="warning",
             ws_per_message_deflate=False,  # PCM hardly compresses; deflate costs CPU per frame
+            timeout_graceful_shutdown=2,  # SIGTERM: connections get 2 s, then the sessions end
             ssl_certfile=str(tls.cert) if tls else None,
             ssl_keyfile=str(tls.key) if tls else None,
         )
     finally:
         close_gateway(gateway)
         speaker.close()
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM unwinds the process like Ctrl-C: sessions end (home tokens revoked) and the
+    services stop. uvicorn stops serving on SIGTERM and then raises it again with this handler
+    in place; with the default one the process would die before any ``finally``."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
 
 
 def build_gateway(

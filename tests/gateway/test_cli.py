@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from assistant.services import free_port, isolated
-from assistant.settings import ROOT, load_settings
+from assistant.settings import ROOT, Settings, load_settings
 from audio import formats, synthetic
 from tests.conftest import service_missing
 from tests.stack import Shop
@@ -29,6 +29,20 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
         [sys.executable, str(ROOT / "run_assistant.py"), *args],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment that points the CLI at ``settings``' private stack (ports, database)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.commerce.database_url,
+        "COMMERCE_PORT": str(settings.commerce.port),
+        "RASA_URL": settings.dialogue.rasa_url,
+        "ACTION_SERVER_URL": settings.dialogue.action_url,
+        "RASA_ENDPOINTS": settings.dialogue.endpoints,
+    }
+    env.pop("RASA_AUTH_TOKEN", None)
+    return env
 
 
 def events(output: str) -> list[dict[str, object]]:
@@ -44,15 +58,7 @@ def test_serve_and_two_device_clients_hold_two_conversations_at_once(
     database = tmp_path / "commerce.db"
     shutil.copy(seeded_sqlite_template, database)
     settings = isolated(load_settings(environ={}), tmp_path, f"sqlite:///{database}")
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.commerce.database_url,
-        "COMMERCE_PORT": str(settings.commerce.port),
-        "RASA_URL": settings.dialogue.rasa_url,
-        "ACTION_SERVER_URL": settings.dialogue.action_url,
-        "RASA_ENDPOINTS": settings.dialogue.endpoints,
-    }
-    env.pop("RASA_AUTH_TOKEN", None)
+    env = cli_env(settings)
     tokens = {}
     for customer in ("alice", "bob"):
         added = subprocess.run(

@@ -215,7 +215,7 @@ def test_a_full_gateway_gives_a_gone_devices_place_to_a_new_one(
     gw = gateway.gateway
     for session_id in list(gw._detached_at):  # leftovers of earlier tests
         gw._end_detached(session_id)
-    limit = gw.max_sessions
+    limit, seats = gw.max_sessions, gw.kiosk_seats
     # earlier tests' tokens that are still valid (another gateway process's, say) stay so
     before = {h: live_device_tokens(shop, h) for h in ("grace", "heidi", "dave", "erin")}
     first = DeviceClient(gateway.url, gateway.add_device(home="grace"))
@@ -223,7 +223,7 @@ def test_a_full_gateway_gives_a_gone_devices_place_to_a_new_one(
     clients = [second]
     opened = [first.session_id, second.session_id]
     try:
-        gw.max_sessions = len(gw.sessions)  # full
+        gw.max_sessions, gw.kiosk_seats = len(gw.sessions), 0  # full, no place kept for kiosks
         gone = first.session_id
         first.close()  # grace's speaker drops off
         wait_for(lambda: gone in gw._detached_at)
@@ -242,7 +242,7 @@ def test_a_full_gateway_gives_a_gone_devices_place_to_a_new_one(
         kept = live_device_tokens(shop, "erin")
         assert kept == before["erin"], "a refused device keeps no token"
     finally:
-        gw.max_sessions = limit
+        gw.max_sessions, gw.kiosk_seats = limit, seats
         for client in clients:
             client.close()
         gateway.end_sessions(opened)

@@ -23,6 +23,33 @@
     "sign-in-failed": "That number and PIN do not match. Please try again.",
     "pin-locked": "Too many wrong PINs. Please ask a member of staff to unlock your account.",
   };
+  // What the screen says for each error code: never the gateway's own message, which may be
+  // technical (an exception's text). Codes not listed get the general line.
+  const ERRORS = {
+    "sign-in-invalid": "Please enter a loyalty number or a phone number.",
+    "text-empty": "Please type something first.",
+    "kiosk-only": "This screen cannot do that.",
+    "date-invalid": "That day could not be shown. Please pick another.",
+    "malformed-json": "Something went wrong. Please try again.",
+    "message-unknown": "Something went wrong. Please try again.",
+    "session-failed": "Sorry, something went wrong. Starting again…",
+    "session-resumed": "This kiosk is open on another screen.",
+    "gateway-full": "The assistant is busy. Trying again in a moment…",
+    "device-busy": "This kiosk is already connected elsewhere.",
+    "rate-limited": "Too many attempts. Please wait a minute.",
+    "hello-expected": "The kiosk could not connect. Trying again…",
+    "audio-format": "The microphone sound could not be used. Please type instead.",
+    "frame-invalid": "The microphone sound could not be used. Please type instead.",
+    "stt-failed": "Sorry, I could not hear that. Please try again or type.",
+    "stt-model-missing": "Speech is not available right now. Please type instead.",
+    "tts-failed": "Sorry, I cannot speak right now; the answer is on the screen.",
+    "tts-unavailable": "Sorry, I cannot speak right now; the answer is on the screen.",
+    "synthesis-failed": "Sorry, I cannot speak right now; the answer is on the screen.",
+    "service-unavailable": "The shop is not answering right now. Please try again in a moment.",
+    "rasa-unreachable": "Sorry, I'm having trouble right now. Please try again in a moment.",
+    "rasa-error": "Sorry, I'm having trouble right now. Please try again in a moment.",
+  };
+  const ERROR_GENERAL = "Sorry, something went wrong. Please try again.";
   const SIGNED_OUT = {
     goodbye: "Thank you for shopping with us. Goodbye!",
     idle: "You were signed out after a while without activity.",
@@ -92,6 +119,11 @@
       stopListening(false);
       if (event.code === 4401) {
         setConnection("This kiosk's device token is not valid. Ask staff to register it.", true);
+        return;
+      }
+      if (event.code === 4409) {
+        // another screen resumed this session: taking it back would start a tug of war
+        setConnection(ERRORS["session-resumed"], true);
         return;
       }
       if (event.code === 4400) state.sessionId = null; // a bad stream: start afresh
@@ -213,7 +245,7 @@
       state.sessionId = null;
       if (state.ws) state.ws.close();
     }
-    showAlert(m.message || "Something went wrong.");
+    showAlert(ERRORS[m.code] || ERROR_GENERAL);
   }
 
   function shownText(text) {
