@@ -103,6 +103,7 @@ def test_simultaneous_hellos_on_a_full_gateway_admit_everyone_the_readme_says(
     """A full gateway of sessions whose devices are gone makes room for every new device, and
     never more than its places, however many say hello at the same instant."""
     places = 10
+    before = live_tokens(shop, "grace")  # other tests' sessions may hold some of grace's
     with own_gateway(gateway, max_sessions=places, kiosk_seats=0) as gw:
         gone = [DeviceClient(gw.url, gateway.add_device(home="grace")) for _ in range(places)]
         for client in gone:
@@ -134,7 +135,7 @@ def test_simultaneous_hellos_on_a_full_gateway_admit_everyone_the_readme_says(
         finally:
             for client in admitted:
                 client.close()
-    wait_for(lambda: live_tokens(shop, "grace") == 0)  # the evicted sessions' tokens went
+    wait_for(lambda: live_tokens(shop, "grace") <= before)  # the evicted sessions' went
 
 
 def live_tokens(shop: Shop, handle: str) -> int:
@@ -267,12 +268,15 @@ def test_a_device_sending_600_s_of_audio_at_once_is_held_to_real_time(
     session = gateway.gateway.sessions[client.session_id]
     second = formats.silence(1000).data
     sent = threading.Event()
+    stopped: list[BaseException] = []
 
     def flood() -> None:
-        with contextlib.suppress(Exception):  # the connection is closed under it at the end
+        try:
             for _ in range(600):
                 client.ws.send(second)
-        sent.set()
+            sent.set()
+        except Exception as err:  # the connection is closed under it at the end
+            stopped.append(err)
 
     started = time.monotonic()
     threading.Thread(target=flood, daemon=True).start()
@@ -283,9 +287,11 @@ def test_a_device_sending_600_s_of_audio_at_once_is_held_to_real_time(
             time.sleep(0.05)
         elapsed = time.monotonic() - started
         taken = session.audio_received_s
+        died = list(stopped)  # before the close below
     finally:
         client.close()
-    assert not sent.is_set(), "the device was slowed: it could not send 600 s in 8 s"
+    assert not sent.is_set(), "the device was not slowed: it sent 600 s in 8 s"
+    assert not died, "the connection stayed open while the device waited"
     assert taken <= AHEAD_S + elapsed + 2, (taken, elapsed)
     assert most_waiting <= INBOX_SECONDS
     gateway.end_sessions([client.session_id])
