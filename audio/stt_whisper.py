@@ -36,6 +36,7 @@ What this module does beyond calling the model:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.util
 import logging
@@ -191,17 +192,22 @@ def _joined(
         return folder
     if _digest_of(parts) != spec.sha256:
         raise corrupt
-    log.info("joining Whisper %s's model into %s", spec.name, folder)
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / "model.bin.partial"
-    with partial.open("wb") as out:
-        for part in parts:
-            with part.open("rb") as f:
-                shutil.copyfileobj(f, out, 1 << 20)
-    partial.replace(model)
-    for item in others.iterdir():
-        if item.is_file() and not item.name.startswith("model.bin"):
-            shutil.copyfile(item, folder / item.name)
+    # processes loading it together (the gateway's workers) join it once, in turn
+    with (folder / ".join.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if model.is_file() and _digest_of([model]) == spec.sha256:
+            return folder
+        log.info("joining Whisper %s's model into %s", spec.name, folder)
+        for item in others.iterdir():
+            if item.is_file() and not item.name.startswith("model.bin"):
+                shutil.copyfile(item, folder / item.name)
+        partial = folder / "model.bin.partial"
+        with partial.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+        partial.replace(model)  # last: a model.bin is always whole
     return folder
 
 

@@ -233,3 +233,18 @@ def test_transcribe_expect_pin_prints_the_digits(
     line = json.loads(capsys.readouterr().out)
     assert line["text"] == "8036"
     assert line["engine"] == "whisper-tiny.en"
+
+
+def _join_base(folder: str) -> str:
+    return str(model_dir("base", Path(folder)))
+
+
+def test_processes_loading_base_together_join_it_once(tmp_path: Path) -> None:
+    """The gateway's workers (or a benchmark's) load base at once: one joins its two halves,
+    the others wait for it (they raced on the same temporary file before)."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        folders = pool.map(_join_base, [str(tmp_path)] * 3)
+    assert set(folders) == {str(tmp_path / "whisper-base")}
+    assert not (tmp_path / "whisper-base" / "model.bin.partial").exists()
