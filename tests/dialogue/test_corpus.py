@@ -13,6 +13,7 @@ basket, bookings and PIN failures are cleared before each script):
   just their number; neither: the basket stays empty;
 - ``pin_failures``: wrong PINs counted (0 when not given).
 
+``{weekday}`` in a turn is a weekday two to six days ahead (stores keep short Sunday hours).
 A turn may be ``{say: TEXT, responses: [...], reply_has: TEXT}`` to check the answer too; a turn
 that starts with "add " (or has ``pick: true``) takes the first of a menu of close fits, as a
 customer would.
@@ -28,7 +29,9 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -72,10 +75,23 @@ class Outcome:
     kept: dict[str, int] | None = None  # the basket after turn ``same_basket_after_turn``
 
 
+def weekday_ahead(today: date) -> str:
+    """A weekday (Monday to Friday, when every store is open 08:00-20:00) two to six days after
+    ``today``: what ``{weekday}`` says, so evening times hold whatever day the corpus runs."""
+    day = today + timedelta(days=2)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day.strftime("%A").lower()
+
+
+WEEKDAY = weekday_ahead(datetime.now(ZoneInfo("Europe/London")).date())
+
+
 def _turn(raw: Any, phrase: str | None) -> dict[str, Any]:
     turn = {"say": raw} if isinstance(raw, str) else dict(raw)
     if phrase is not None:
         turn["say"] = turn["say"].replace("{phrase}", phrase)
+    turn["say"] = turn["say"].replace("{weekday}", WEEKDAY)
     turn.setdefault("pick", turn["say"].lower().startswith("add "))
     return turn
 
