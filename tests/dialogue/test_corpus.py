@@ -73,6 +73,7 @@ class Outcome:
     turns: int = 0
     heard: list[list[str]] = field(default_factory=list)  # each turn's response keys
     kept: dict[str, int] | None = None  # the basket after turn ``same_basket_after_turn``
+    first: dict[str, int] = field(default_factory=dict)  # each line's quantity when first seen
 
 
 def weekday_ahead(today: date) -> str:
@@ -205,7 +206,12 @@ class Corpus:
         }
 
 
-def _basket_problems(expected: dict[str, int], basket: dict[str, int]) -> list[str]:
+def _basket_problems(
+    expected: dict[str, int], basket: dict[str, int], first: dict[str, int]
+) -> list[str]:
+    """What differs from the expected lines; a quantity above both the one asked for and the one
+    the line first had (``first``: "six instead of twelve" giving 72) is more than asked for, a
+    correction left undone is not."""
     problems: list[str] = []
     unmatched = dict(basket)
     for words, quantity in expected.items():
@@ -215,9 +221,9 @@ def _basket_problems(expected: dict[str, int], basket: dict[str, int]) -> list[s
             continue
         name = keys[0]
         got = unmatched.pop(name)
-        if got > quantity:
+        if got > quantity and got > first.get(name, 0):
             problems.append(f"{name}: {got}, more than asked for ({quantity})")
-        elif got < quantity:
+        elif got != quantity:
             problems.append(f"{name}: {got}, expected {quantity}")
     if unmatched:
         problems.append(f"basket lines not asked for: {unmatched}")
@@ -246,7 +252,7 @@ def judge(outcome: Outcome, before: dict[str, Any], after: dict[str, Any]) -> No
             outcome.problems.append(f"{what}: {got}, expected {want}")
     basket = after["basket"]
     if "basket" in expect and not none:
-        problems = _basket_problems(expect["basket"] or {}, basket)
+        problems = _basket_problems(expect["basket"] or {}, basket, outcome.first)
         outcome.wrong_actions.extend(p for p in problems if "asked for" in p)
         outcome.problems.extend(p for p in problems if "asked for" not in p)
     elif "basket_lines" in expect and not none:
@@ -269,7 +275,7 @@ def play(corpus: Corpus, dialogue: RasaDialogue, script: Script) -> Outcome:
     before = corpus.state(handle)
     chat = ChatSession(corpus.settings, dialogue, corpus.token(handle))
     answer: dict[str, Any] = {}
-    for turn in script.turns:
+    for number, turn in enumerate(script.turns, start=1):
         said = turn["say"]
         answer = chat.turn(said)
         outcome.turns += 1
@@ -284,8 +290,11 @@ def play(corpus: Corpus, dialogue: RasaDialogue, script: Script) -> Outcome:
             )
         if "reply_has" in turn and turn["reply_has"] not in " ".join(answer["replies"]):
             outcome.problems.append(f"{said!r} → {answer['replies']}, no {turn['reply_has']!r}")
-        if outcome.turns == script.expect.get("same_basket_after_turn"):
-            outcome.kept = corpus.state(handle)["basket"]
+        basket = corpus.state(handle)["basket"]
+        for name, quantity in basket.items():
+            outcome.first.setdefault(name, quantity)
+        if number == script.expect.get("same_basket_after_turn"):
+            outcome.kept = basket
     if script.way_out:
         pending = (dialogue._tracker(chat.sender).get("slots") or {}).get("pending")
         asking = [r for r in answer["responses"] if r and r.startswith(ASKING)]
