@@ -33,7 +33,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "--reply-audio", action="store_true", help="with --wav: write A.reply.wav beside A.wav"
     )
     chat.add_argument(
-        "--engine", choices=("pocketsphinx", "vosk"), help="with --wav: the recogniser"
+        "--engine", choices=("whisper", "pocketsphinx", "vosk"), help="with --wav: the recogniser"
+    )
+    chat.add_argument(
+        "--real-time",
+        action="store_true",
+        help="with --wav: feed each file at the pace a microphone would (what the latency means)",
     )
 
     commands.add_parser("validate", help="check domain, skills, nlu_data and tests agree")
@@ -107,6 +112,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 sys.stdout,
                 reply_audio=args.reply_audio,
                 engine=args.engine,
+                real_time=args.real_time,
             )
             return 0
         chat_mode.chat(settings, args.customer, args.store, sys.stdin, sys.stdout)

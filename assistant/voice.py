@@ -102,7 +102,18 @@ def microphone_loop(
             return
 
 
-def file_turn(pipeline: VoicePipeline, endpointer: vad.Endpointer, path: Path) -> dict[str, Any]:
+def paced(chunks: Iterable[AudioChunk]) -> Iterator[AudioChunk]:
+    """``chunks`` no faster than a microphone would deliver them."""
+    started, heard = time.perf_counter(), 0.0
+    for chunk in chunks:
+        heard += chunk.duration_s
+        time.sleep(max(0.0, started + heard - time.perf_counter()))
+        yield chunk
+
+
+def file_turn(
+    pipeline: VoicePipeline, endpointer: vad.Endpointer, path: Path, real_time: bool = False
+) -> dict[str, Any]:
     """One spoken turn from a WAV file (any rate / width / channels; converted at the boundary).
 
     The file is fed in device-sized blocks; every utterance in it is recognised and their
@@ -113,7 +124,7 @@ def file_turn(pipeline: VoicePipeline, endpointer: vad.Endpointer, path: Path) -
     audio = formats.read_wav(path)
     heard = list(
         heard_utterances(
-            formats.split(audio, CHUNK_MS),
+            paced(formats.split(audio, CHUNK_MS)) if real_time else formats.split(audio, CHUNK_MS),
             pipeline.transcriber,
             endpointer,
             pipeline.bus,
@@ -160,6 +171,7 @@ def wav_conversation(
     files: list[Path],
     bus: EventBus,
     reply_audio: bool = False,
+    real_time: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """A conversation from files, one turn per file; reply audio written beside each input
     (``A.reply.wav``) when asked."""
@@ -168,7 +180,7 @@ def wav_conversation(
     pipeline = VoicePipeline(transcriber, conversation, speaker, bus, speech_clock=clock)
     try:
         for path in files:
-            record = file_turn(pipeline, endpointer_factory(), path)
+            record = file_turn(pipeline, endpointer_factory(), path, real_time)
             chunks = take_audio()
             if reply_audio and chunks:
                 out = path.with_name(path.stem + ".reply.wav")
@@ -221,6 +233,7 @@ def chat_wav(
     out: IO[str],
     reply_audio: bool = False,
     engine: str | None = None,
+    real_time: bool = False,
 ) -> None:
     """`chat --customer NAME --wav A.wav B.wav …`: one JSON line per file (turn)."""
     from assistant.chat import ChatSession, conversation_token
@@ -259,6 +272,7 @@ def chat_wav(
                 files,
                 bus,
                 reply_audio,
+                real_time,
             ):
                 out.write(json.dumps(record) + "\n")
                 out.flush()

@@ -31,19 +31,25 @@ from commerce.services import basket as basket_service
 from tests.conftest import service_missing
 
 
-@pytest.fixture(scope="session")
-def stack(
-    seeded_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
+@contextlib.contextmanager
+def private_stack(seeded_sqlite_template: Path, work: Path) -> Iterator[Stack]:
+    """The whole stack on its own copy of the seeded database, in ``work``."""
     rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
     if not rasa.exists():
         service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(rasa)))
-    work = tmp_path_factory.mktemp("dialogue")
     database = work / "commerce.db"
     shutil.copy(seeded_sqlite_template, database)
     settings = isolated(load_settings(environ={}), work, f"sqlite:///{database}")
     train(settings)  # quick when the model is up to date
     with running(settings) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def stack(
+    seeded_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    with private_stack(seeded_sqlite_template, tmp_path_factory.mktemp("dialogue")) as started:
         yield started
 
 

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,7 +45,7 @@ from assistant.services import Stack
 from assistant.settings import ROOT
 from commerce.db import Database
 from commerce.seed import seeder
-from tests.stack import Shop
+from tests.stack import Shop, private_stack
 
 CORPUS = ROOT / "tests" / "conversations" / "corpus"
 RESULT = ROOT / "bench" / "results" / "conversation_corpus.json"
@@ -309,6 +311,31 @@ def play(corpus: Corpus, dialogue: RasaDialogue, script: Script) -> Outcome:
 
 
 SCRIPTS = load_scripts()
+
+
+# The corpus gets a stack and database of its own: its 313 conversations take stock, slots and
+# orders that the other end-to-end tests' scripts count on, and their state would change its.
+@pytest.fixture(scope="module")
+def stack(
+    seeded_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    with private_stack(seeded_sqlite_template, tmp_path_factory.mktemp("corpus")) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def dialogue(stack: Stack) -> Iterator[RasaDialogue]:
+    d = stack.settings.dialogue
+    client = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def shop(stack: Stack) -> Iterator[Shop]:
+    reader = Shop(stack.settings)
+    yield reader
+    reader.db.dispose()
 
 
 def test_the_corpus_holds_enough_conversations() -> None:

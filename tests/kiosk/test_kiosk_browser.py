@@ -47,6 +47,13 @@ def customer(shop: Shop, handle: str) -> Customer:
     return Customer(*row)
 
 
+def empty_basket(shop: Shop, handle: str) -> None:
+    from commerce.services import auth, basket
+
+    with shop.db.session(write=True) as session:
+        basket.clear(session, auth.find_customer(session, handle))
+
+
 def order_ids(shop: Shop, customer_id: int | None = None) -> set[int]:
     if customer_id is None:
         return {r[0] for r in shop.rows("SELECT id FROM orders")}
@@ -72,7 +79,8 @@ def expect(target: Any) -> Any:
 def test_a_customer_orders_by_voice_books_a_slot_by_touch_and_confirms_on_screen(
     open_kiosk: Callable[[Path], KioskPage], microphone: Callable[[str | None], Path], shop: Shop
 ) -> None:
-    frank = customer(shop, "frank")  # has the demo PIN; no other suite shops as frank
+    frank = customer(shop, "frank")  # has the demo PIN
+    empty_basket(shop, "frank")  # the dialogue tests reorder frank's last shop into it
     store_name = shop.scalar("SELECT name FROM stores WHERE id = :s", s=STORE)
     kiosk = open_kiosk(microphone(ORDER))
     page = kiosk.page
