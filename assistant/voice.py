@@ -43,6 +43,7 @@ class Heard:
     transcript: Transcript
     vad_wait_ms: float  # from the end of speech to the end being decided (stream time)
     decided_at: float  # wall clock when the end was decided
+    transcribed_at: float = 0.0  # wall clock when its transcript was ready
 
 
 def heard_utterances(
@@ -67,7 +68,7 @@ def heard_utterances(
             decided_at = time.perf_counter()
             vad_wait_ms = (event.at_s - event.utterance.end_s) * 1000
         elif isinstance(event, vad.UtteranceTranscribed):
-            yield Heard(event.transcript, vad_wait_ms, decided_at)
+            yield Heard(event.transcript, vad_wait_ms, decided_at, time.perf_counter())
 
 
 def microphone_loop(
@@ -137,7 +138,10 @@ def file_turn(
         transcript = Transcript(
             text, last.transcript.engine, last.transcript.confidence, last.transcript.decode_ms
         )
-        vad_wait_ms, decided_at = last.vad_wait_ms, last.decided_at
+        vad_wait_ms = last.vad_wait_ms
+        # the rest of the file after the utterance (its trailing silence, fed at a
+        # microphone's pace with --real-time) is not time the customer waits for an answer
+        decided_at = last.decided_at + (time.perf_counter() - last.transcribed_at)
     else:  # no speech found: the dialogue asks the customer to repeat
         transcript = Transcript("", getattr(pipeline.transcriber, "name", "?"))
         vad_wait_ms, decided_at = 0.0, time.perf_counter()
