@@ -53,12 +53,20 @@ def stack(
         yield started
 
 
-@pytest.fixture(scope="session")
-def dialogue(stack: Stack) -> Iterator[RasaDialogue]:
+@contextlib.contextmanager
+def rasa_client(stack: Stack) -> Iterator[RasaDialogue]:
     d = stack.settings.dialogue
     client = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
-    yield client
-    client.close()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def dialogue(stack: Stack) -> Iterator[RasaDialogue]:
+    with rasa_client(stack) as client:
+        yield client
 
 
 @pytest.fixture
@@ -98,11 +106,19 @@ class Shop:
             return list(session.execute(text(sql), params).all())
 
 
+@contextlib.contextmanager
+def shop_reader(stack: Stack) -> Iterator[Shop]:
+    reader = Shop(stack.settings)
+    try:
+        yield reader
+    finally:
+        reader.db.dispose()
+
+
 @pytest.fixture(scope="session")
 def shop(stack: Stack) -> Iterator[Shop]:
-    reader = Shop(stack.settings)
-    yield reader
-    reader.db.dispose()
+    with shop_reader(stack) as reader:
+        yield reader
 
 
 @dataclass

@@ -45,7 +45,7 @@ from assistant.services import Stack
 from assistant.settings import ROOT
 from commerce.db import Database
 from commerce.seed import seeder
-from tests.stack import Shop, private_stack
+from tests.stack import Shop, private_stack, rasa_client, shop_reader
 
 CORPUS = ROOT / "tests" / "conversations" / "corpus"
 RESULT = ROOT / "bench" / "results" / "conversation_corpus.json"
@@ -325,17 +325,14 @@ def stack(
 
 @pytest.fixture(scope="module")
 def dialogue(stack: Stack) -> Iterator[RasaDialogue]:
-    d = stack.settings.dialogue
-    client = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
-    yield client
-    client.close()
+    with rasa_client(stack) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
 def shop(stack: Stack) -> Iterator[Shop]:
-    reader = Shop(stack.settings)
-    yield reader
-    reader.db.dispose()
+    with shop_reader(stack) as reader:
+        yield reader
 
 
 def test_the_corpus_holds_enough_conversations() -> None:
