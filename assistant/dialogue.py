@@ -1,4 +1,4 @@
-"""The dialogue stage: Rasa over HTTP (its REST channel for turns, its API for parses)."""
+"""The dialogue stage: Rasa over HTTP (our own channel for turns, its API for parses)."""
 
 from __future__ import annotations
 
@@ -58,35 +58,30 @@ class RasaDialogue:
     def turn(
         self, sender: str, text: str, metadata: dict[str, Any]
     ) -> tuple[IntentParsed, ReplyReady]:
-        """One customer turn through Rasa and the skills; the replies and the intent it saw."""
-        self._post(
-            "/webhooks/rest/webhook", {"sender": sender, "message": text, "metadata": metadata}
+        """One customer turn through Rasa and the skills; the replies and the intent it saw.
+        One request whatever the conversation's length (``assistant/rasa_channel.py``)."""
+        result = self._post(
+            "/webhooks/turn/webhook", {"sender": sender, "message": text, "metadata": metadata}
         )
-        # The REST channel splits one utterance into a text and a custom message; the tracker
-        # keeps it whole, with the response key, so the replies are read from there.
-        events = self._tracker(sender).get("events") or []
-        last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
-        user = events[last_user] if last_user >= 0 else {}
         replies = tuple(
             Reply(
-                text=e.get("text") or "",
-                response=(e.get("metadata") or {}).get("utter_action"),
-                custom=(e.get("data") or {}).get("custom") or {},
+                text=r.get("text") or "",
+                response=r.get("response"),
+                custom=r.get("custom") or {},
             )
-            for e in events[last_user + 1 :]
-            if e.get("event") == "bot"
+            for r in result.get("replies") or ()
         )
-        parse_data = user.get("parse_data") or {}
-        intent = parse_data.get("intent") or {}
+        intent = result.get("intent") or {}
         parsed = IntentParsed(
             text=text,
             intent=intent.get("name"),
             confidence=intent.get("confidence"),
-            entities=tuple(parse_data.get("entities") or ()),
+            entities=tuple(result.get("entities") or ()),
         )
         return parsed, ReplyReady(replies)
 
-    def _tracker(self, sender: str) -> dict[str, Any]:
+    def tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation's tracker since its last restart (tools and tests; no turn needs it)."""
         try:
             response = self._http.get(
                 f"/conversations/{sender}/tracker",

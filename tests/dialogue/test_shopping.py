@@ -160,7 +160,7 @@ def test_checkout_with_a_voice_pin_never_stores_it(
     assert right["responses"] == ["utter_order_placed"], right
     assert len(orders_of(shop, "bob")) == 1
 
-    history = json.dumps(dialogue._tracker(chat.sender))
+    history = json.dumps(dialogue.tracker(chat.sender))
     for spoken in ("4321", "four three two one", "one one one one", "1111"):
         assert spoken not in history
 

@@ -153,8 +153,9 @@ def test_rasa_answers_only_the_assistant(stack: Stack, dialogue: RasaDialogue) -
     ]
     with httpx.Client(base_url=d.rasa_url, timeout=30) as http:
         for impostor in impostors:
-            answer = http.post("/webhooks/rest/webhook", json=message, **impostor)
-            assert answer.status_code == 401, (impostor, answer.text)
+            for webhook in ("/webhooks/rest/webhook", "/webhooks/turn/webhook"):
+                answer = http.post(webhook, json=message, **impostor)
+                assert answer.status_code == 401, (impostor, webhook, answer.text)
             for path in ("/status", f"/conversations/{sender}/tracker", "/version"):
                 assert http.get(path, **impostor).status_code == 401, (impostor, path)
             assert http.post("/model/parse", json={"text": "hi"}, **impostor).status_code == 401
