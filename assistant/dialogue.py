@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any, Protocol
 
 import httpx
 
 from assistant.errors import DialogueError
 from assistant.events import IntentParsed, Reply, ReplyReady
+
+log = logging.getLogger(__name__)
 
 
 class Dialogue(Protocol):
@@ -79,6 +83,19 @@ class RasaDialogue:
             entities=tuple(result.get("entities") or ()),
         )
         return parsed, ReplyReady(replies)
+
+    def warm_up(self) -> bool:
+        """Exercise Rasa's NLU and dialogue and the action server once (a help request in a
+        conversation of its own, with no customer), so that the first customer's turn is not
+        the one that pays for cold caches. False when Rasa did not answer (the first turn will
+        say so)."""
+        try:
+            self.parse("what can you do")
+            self.turn(f"warm-up-{uuid.uuid4().hex[:12]}", "what can you do", {})
+        except DialogueError as err:
+            log.warning("dialogue warm-up failed: %s", err.code)
+            return False
+        return True
 
     def tracker(self, sender: str) -> dict[str, Any]:
         """The conversation's tracker since its last restart (tools and tests; no turn needs it)."""

@@ -190,6 +190,13 @@ def silence(ms: int, rate: int = RATE) -> AudioChunk:
     return AudioChunk(rate, WIDTH, CHANNELS, bytes(rate * ms // 1000 * WIDTH))
 
 
+def warm_up_clip() -> AudioChunk:
+    """What a recogniser decodes once before its first customer (buffers, threads, caches):
+    300 ms of silence and a second of quiet noise, nothing it could hear as words."""
+    noise = np.random.default_rng(0).normal(0, 30, RATE).astype("<i2")
+    return join([silence(300), AudioChunk(RATE, WIDTH, CHANNELS, noise.tobytes())])
+
+
 def rms_dbfs(chunk: AudioChunk) -> float:
     """Loudness of 16-bit audio in dB below full scale (-inf for digital silence)."""
     if chunk.width != 2:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError, SpeechToTextError
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Expect, SpeakerState, Transcript
-from audio.formats import require_engine_format
+from audio.formats import require_engine_format, warm_up_clip
 
 if TYPE_CHECKING:
     from multiprocessing.context import SpawnProcess
@@ -64,6 +64,10 @@ def _worker_main(conn: Connection, settings: Settings, sessions: int) -> None:
     try:
         # one thread per Whisper decode: the workers already spread over the cores
         transcriber = factory.build_transcriber(settings, sessions=sessions, threads=1)
+        if transcriber.name.startswith("whisper"):
+            # Ready means warm: Whisper's first decode sets up its buffers and threads.
+            # (pocketsphinx has no such cost, and would adapt its cepstral mean to the clip.)
+            transcriber.transcribe(warm_up_clip())
     except AssistantError as err:
         conn.send(("failed", err.code, err.message))
         return

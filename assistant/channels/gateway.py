@@ -1150,6 +1150,7 @@ def build_gateway(
 
     directory = DeviceDirectory(settings.commerce.base_url)
     dialogue = RasaDialogue(settings.dialogue.rasa_url, settings.dialogue.auth_token or "")
+    dialogue.warm_up()  # before the first device, as the recognisers below warm up
     # One recogniser for every session, its decoders loaded in advance, so a session that
     # starts loads no model. It runs in worker processes, one per core: pocketsphinx holds
     # the interpreter lock while it decodes, so in one process customers talking at once
