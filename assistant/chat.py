@@ -33,7 +33,7 @@ def customer_token(settings: Settings, customer: str, ttl: timedelta | None = No
     """A fresh API token for the named customer, minted in the service's database (migrated
     and seeded first, as ``catalog serve`` would on its first start); it expires after
     ``ttl``, or never."""
-    db = open_database(settings)
+    db = open_database(settings.commerce_settings())
     try:
         seeder.seed(
             db,
@@ -58,7 +58,7 @@ def conversation_token(
     try:
         yield token
     finally:
-        db = open_database(settings)
+        db = open_database(settings.commerce_settings())
         try:
             with db.session(write=True) as session:
                 auth.revoke_token(session, token)

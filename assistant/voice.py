@@ -240,10 +240,10 @@ def chat_wav(
     real_time: bool = False,
 ) -> None:
     """`chat --customer NAME --wav A.wav B.wav …`: one JSON line per file (turn)."""
+    from assistant import speech as factory
     from assistant.chat import ChatSession, conversation_token
     from assistant.dialogue import RasaDialogue
     from assistant.services import running
-    from audio import factory
     from audio.tts import CollectingSink
 
     missing = [str(p) for p in files if not p.is_file()]

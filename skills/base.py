@@ -17,7 +17,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from skills import client as commerce
-from skills.client import CommerceClient, CommerceRefused, CommerceUnavailable
+from skills.client import CommerceRefused, CommerceUnavailable
+from skills.contract import Commerce, Store
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +73,11 @@ class Turn:
         self.text: str = message.get("text") or ""
         self.confidence: float = float((message.get("intent") or {}).get("confidence") or 0.0)
         self.metadata: dict[str, Any] = message.get("metadata") or {}
-        self._client: CommerceClient | None = None
+        self._client: Commerce | None = None
         self._home_store: str | None = None
 
     @property
-    def client(self) -> CommerceClient:
+    def client(self) -> Commerce:
         if self._client is None:
             self._client = commerce.client_for(self.metadata.get("customer_token"))
         return self._client
@@ -110,7 +111,7 @@ def compact(text: str) -> str:
     return re.sub(r"[^a-z]+", "", text.lower())
 
 
-def store_in_words(text: str, stores: list[dict[str, Any]]) -> dict[str, Any] | None:
+def store_in_words(text: str, stores: list[Store]) -> Store | None:
     """The one store whose own name the words contain ("when does river side shut"), if any:
     the recogniser splits names the NLU then does not tag."""
     said = compact(text)
@@ -123,7 +124,7 @@ def store_in_words(text: str, stores: list[dict[str, Any]]) -> dict[str, Any] | 
     return found[0] if len(found) == 1 else None
 
 
-def store_for(turn: Turn) -> dict[str, Any] | None:
+def store_for(turn: Turn) -> Store | None:
     """The store this turn is about: the one the customer named, else the conversation's.
 
     A named store is honoured or questioned, never replaced: a name the service cannot match

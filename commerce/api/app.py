@@ -13,11 +13,11 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.errors import CommerceError
 from commerce.api import catalog_routes, device_routes, me_routes
 from commerce.api.deps import AppState
 from commerce.api.ratelimit import RateLimit, RateLimits
 from commerce.db import Database
+from commerce.errors import CommerceError
 from commerce.services.catalog import CatalogSearch
 
 log = logging.getLogger(__name__)

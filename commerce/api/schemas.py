@@ -153,6 +153,17 @@ class StoreOut(BaseModel):
     opening_hours: dict[str, list[str]]
 
 
+class VocabularyResponse(BaseModel):
+    """Every name a customer may say: the recogniser and the NLU lookups are built from it."""
+
+    products: list[str]
+    brands: list[str]
+    brand_products: list[str]
+    recipes: list[str]
+    stores: list[str]
+    measures: dict[str, str]
+
+
 class StoresResponse(BaseModel):
     stores: list[StoreOut]
 
