@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
 from assistant.errors import DialogueError
 from assistant.events import IntentParsed, Reply, ReplyReady
-
-
-class Dialogue(Protocol):
-    def parse(self, text: str) -> dict[str, Any]: ...
-
-    def turn(
-        self, sender: str, text: str, metadata: dict[str, Any]
-    ) -> tuple[IntentParsed, ReplyReady]: ...
 
 
 class RasaDialogue:

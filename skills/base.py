@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -142,17 +143,24 @@ def store_for(turn: Turn) -> Store | None:
     return turn.client.store(turn.store_id())
 
 
-class SkillAction(Action):
-    """Base of every skill action."""
+class SkillAction(Action, metaclass=ABCMeta):
+    """Base of every skill action. Abstract until a subclass names itself (``action_name``)
+    and says what it does (``handle``): rasa-sdk's scan registers only those, never a base
+    such as this one under the name ""."""
 
-    action_name = ""
     at_prompt = AtPrompt.LEAVE
+
+    @property
+    @abstractmethod
+    def action_name(self) -> str:
+        """The action's name in the domain (``action_...``): a class attribute."""
 
     def name(self) -> str:
         return self.action_name
 
+    @abstractmethod
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """The skill's work for one turn: say replies on ``turn``, return the events."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-PINT_ML = 568.26
+PINT_ML = 568.26125  # the imperial pint, as commerce/text.py (PINT_ML) and pint define it
 
 
 def join_and(parts: Iterable[str]) -> str:
