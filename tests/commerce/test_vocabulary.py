@@ -31,9 +31,7 @@ def test_the_vocabulary_names_what_the_catalog_sells(client: TestClient) -> None
     assert all(v in ("volume", "weight", "count") for v in body["measures"].values())
 
 
-def test_it_follows_the_database_not_the_seed_code(
-    client: TestClient, sqlite_db: Database
-) -> None:
+def test_it_follows_the_database_not_the_seed_code(client: TestClient, sqlite_db: Database) -> None:
     with sqlite_db.session(write=True) as session:
         session.execute(update(Recipe).where(Recipe.slug == "pancakes").values(name="Crêpes"))
     recipes = client.get("/v1/catalog/vocabulary").json()["recipes"]
