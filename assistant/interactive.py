@@ -66,7 +66,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             say(f"No microphone here ({err.message}). Switching to text mode: type your requests.")
             text = True
     # revoked when the assistant stops; no expiry: it may listen for days
-    with conversation_token(settings, args.customer, ttl=None) as token, running(settings) as stack:
+    with (
+        running(settings) as stack,
+        conversation_token(stack.settings, args.customer, ttl=None) as token,
+    ):
         d = stack.settings.dialogue
         dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
         session = ChatSession(stack.settings, dialogue, token, args.store)

@@ -262,7 +262,7 @@ def chat_wav(
 
         return speaker, take
 
-    with conversation_token(settings, customer) as token, running(settings) as stack:
+    with running(settings) as stack, conversation_token(stack.settings, customer) as token:
         d = stack.settings.dialogue
         dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
         try:

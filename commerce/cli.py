@@ -118,7 +118,7 @@ def _serve(args: argparse.Namespace, settings: CommerceSettings, db: Database) -
         "prints a customer token)",
         flush=True,
     )
-    app = create_app(db, settings.quote_ttl_seconds, RateLimits())
+    app = create_app(db, settings.quote_ttl_seconds, RateLimits(), settings.operator_token)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
 

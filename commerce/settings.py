@@ -24,6 +24,9 @@ class CommerceSettings:
     quote_ttl_seconds: int = 600
     seed_customers: int = 5
     slot_days_ahead: int = 14
+    # opens /v1/operator (customer tokens for the assistant's conversations); a secret: from
+    # the environment only (COMMERCE_OPERATOR_TOKEN), never the settings file; None = closed
+    operator_token: str | None = None
 
     def __post_init__(self) -> None:
         check_range("commerce.port", self.port, 1, 65535)
@@ -53,6 +56,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "COMMERCE_HOST": ("host", str),
     "COMMERCE_PORT": ("port", int),
     "COMMERCE_QUOTE_TTL_SECONDS": ("quote_ttl_seconds", int),
+    "COMMERCE_OPERATOR_TOKEN": ("operator_token", str),
 }
 
 
