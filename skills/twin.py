@@ -13,30 +13,8 @@ from copy import deepcopy
 from datetime import datetime, timedelta, timezone
 from typing import Any, cast
 
+from skills import contract as c
 from skills.client import JSON, CommerceRefused, CommerceUnavailable
-from skills.contract import (
-    Basket,
-    BasketLine,
-    Booking,
-    Customer,
-    FoundSlot,
-    Order,
-    Purchase,
-    Quote,
-    RecipeBasket,
-    RecipeLine,
-    RecipeSummary,
-    Reorder,
-    ReorderLine,
-    Resolution,
-    ResolvedProduct,
-    SearchResult,
-    SkippedLine,
-    Slot,
-    Store,
-    UnavailableLine,
-    UsualItem,
-)
 
 WORD_QUANTITY = {
     "a": 1,
@@ -94,7 +72,7 @@ class InMemoryCommerce:
         # Stock a store has differently from the rest (store_id -> sku -> packs).
         self.store_stock: dict[str, dict[str, int]] = {}
         every_day = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-        self.stores_list: list[Store] = [
+        self.stores_list: list[c.Store] = [
             {
                 "store_id": "riverside",
                 "name": "Greenleaf Riverside",
@@ -113,7 +91,7 @@ class InMemoryCommerce:
         start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(
             hour=17, minute=0, second=0, microsecond=0
         )
-        self.slots: list[Slot] = [
+        self.slots: list[c.Slot] = [
             {
                 "slot_id": i + 1,
                 "store_id": "riverside",
@@ -129,10 +107,10 @@ class InMemoryCommerce:
         self.whens: list[str] = []
         self.when_refusals: dict[str, str] = {}
         self.closed_times: dict[str, str] = {}
-        self.bookings: list[Booking] = []
-        self.orders_list: list[Order] = []
+        self.bookings: list[c.Booking] = []
+        self.orders_list: list[c.Order] = []
         self.order_keys: dict[str, int] = {}  # idempotency key -> the order it placed
-        self.past_orders: list[Order] = []  # older orders, newest first (collected ones)
+        self.past_orders: list[c.Order] = []  # older orders, newest first (collected ones)
         self.bought: list[str] = []  # skus the purchase history holds (else: what q finds)
         self.quotes: dict[str, JSON] = {}
         self.pin = pin
@@ -151,7 +129,7 @@ class InMemoryCommerce:
 
     # -- catalog -----------------------------------------------------------------------------
 
-    def search(self, q: str, store_id: str | None, limit: int = 5) -> list[SearchResult]:
+    def search(self, q: str, store_id: str | None, limit: int = 5) -> list[c.SearchResult]:
         self._call("search")
         words = {w.rstrip("s") for w in re.findall(r"[a-z]+", q.lower())}
         scored = []
@@ -162,10 +140,10 @@ class InMemoryCommerce:
                 scored.append((-overlap, len(name), sku))
         ranked = sorted(scored)[:limit]
         return [
-            cast(SearchResult, self._item(sku, store_id, score=50.0 - n)) for _, n, sku in ranked
+            cast(c.SearchResult, self._item(sku, store_id, score=50.0 - n)) for _, n, sku in ranked
         ]
 
-    def resolve(self, q: str, store_id: str | None, limit: int = 5) -> Resolution:
+    def resolve(self, q: str, store_id: str | None, limit: int = 5) -> c.Resolution:
         self._call("resolve")
         words = q.lower().split()
         packs = None
@@ -174,7 +152,7 @@ class InMemoryCommerce:
             if packs > 99:
                 raise CommerceRefused(422, "quantity-out-of-range", "too many", {})
         results = [
-            cast(ResolvedProduct, {**r, "packs": packs or 1})
+            cast(c.ResolvedProduct, {**r, "packs": packs or 1})
             for r in self.search(q, store_id, limit)
         ]
         return {
@@ -183,7 +161,7 @@ class InMemoryCommerce:
             "results": results,
         }
 
-    def stores(self, q: str | None = None) -> list[Store]:
+    def stores(self, q: str | None = None) -> list[c.Store]:
         self._call("stores")
         if q is None:
             return deepcopy(self.stores_list)
@@ -195,14 +173,14 @@ class InMemoryCommerce:
             or said in re.sub(r"[^a-z]", "", s["name"].lower())
         ]
 
-    def store(self, store_id: str) -> Store:
+    def store(self, store_id: str) -> c.Store:
         self._call("store")
         for store in self.stores_list:
             if store["store_id"] == store_id:
                 return deepcopy(store)
         raise CommerceRefused(404, "store-not-found", store_id, {})
 
-    def find_slot(self, store_id: str, when: str) -> FoundSlot:
+    def find_slot(self, store_id: str, when: str) -> c.FoundSlot:
         self._call("find_slot")
         self.whens.append(when)
         if when in self.when_refusals:
@@ -222,9 +200,9 @@ class InMemoryCommerce:
 
     def recipes(
         self, q: str | None = None, meal: str | None = None, limit: int = 3
-    ) -> list[RecipeSummary]:
+    ) -> list[c.RecipeSummary]:
         self._call("recipes")
-        book: list[RecipeSummary] = [
+        book: list[c.RecipeSummary] = [
             {
                 "recipe_id": 1,
                 "slug": "pancakes",
@@ -241,7 +219,7 @@ class InMemoryCommerce:
 
     # -- the customer ----------------------------------------------------------------------
 
-    def me(self) -> Customer:
+    def me(self) -> c.Customer:
         self._call("me")
         return {
             "handle": "alice",
@@ -250,11 +228,11 @@ class InMemoryCommerce:
             "has_pin": self.pin,
         }
 
-    def basket(self, store_id: str | None = None) -> Basket:
+    def basket(self, store_id: str | None = None) -> c.Basket:
         self._call("basket")
         items = [
             cast(
-                BasketLine,
+                c.BasketLine,
                 self._item(sku, quantity=q, line_total=round(q * self.products[sku]["price"], 2)),
             )
             for sku, q in self.basket_lines.items()
@@ -266,7 +244,7 @@ class InMemoryCommerce:
             "currency": "GBP",
         }
 
-    def add_item(self, sku: str, quantity: int) -> Basket:
+    def add_item(self, sku: str, quantity: int) -> c.Basket:
         self._call("add_item")
         if sku not in self.products:
             raise CommerceRefused(404, "product-not-found", sku, {})
@@ -277,29 +255,29 @@ class InMemoryCommerce:
         self.basket_lines[sku] = self.basket_lines.get(sku, 0) + quantity
         return self.basket()
 
-    def change_item(self, sku: str, quantity: int) -> Basket:
+    def change_item(self, sku: str, quantity: int) -> c.Basket:
         self._call("change_item")
         if sku not in self.basket_lines:
             raise CommerceRefused(404, "not-in-basket", sku, {})
         self.basket_lines[sku] = quantity
         return self.basket()
 
-    def remove_item(self, sku: str) -> Basket:
+    def remove_item(self, sku: str) -> c.Basket:
         self._call("remove_item")
         if self.basket_lines.pop(sku, None) is None:
             raise CommerceRefused(404, "not-in-basket", sku, {})
         return self.basket()
 
-    def clear_basket(self) -> Basket:
+    def clear_basket(self) -> c.Basket:
         self._call("clear_basket")
         self.basket_lines.clear()
         return self.basket()
 
-    def usual(self) -> list[UsualItem]:
+    def usual(self) -> list[c.UsualItem]:
         self._call("usual")
-        return [cast(UsualItem, self._item("DAI-2", quantity=2, share=0.8))]
+        return [cast(c.UsualItem, self._item("DAI-2", quantity=2, share=0.8))]
 
-    def purchases(self, q: str | None = None, limit: int = 5) -> list[Purchase]:
+    def purchases(self, q: str | None = None, limit: int = 5) -> list[c.Purchase]:
         self._call("purchases")
         bought = [self._item(sku) for sku in self.bought] if self.bought else None
         if bought is None:
@@ -308,22 +286,22 @@ class InMemoryCommerce:
             found = [b for b in bought if not q or set(q.lower()) & set(b["name"].lower())]
         bought_at = {"times_bought": 3, "last_bought": "2026-11-01T10:00:00+00:00"}
         return [
-            cast(Purchase, {**{k: v for k, v in f.items() if k != "score"}, **bought_at})
+            cast(c.Purchase, {**{k: v for k, v in f.items() if k != "score"}, **bought_at})
             for f in found[:limit]
         ]
 
-    def reorder(self, source: str, store_id: str, skus: list[str] | None = None) -> Reorder:
+    def reorder(self, source: str, store_id: str, skus: list[str] | None = None) -> c.Reorder:
         self._call("reorder")
         wanted = {"DAI-2": 2, "BAK-1": 1}
         past = [o for o in self.orders(limit=5) if o["status"] != "cancelled"]
         if source == "last_order" and past:
             wanted = {line["sku"]: line["quantity"] for line in past[0]["lines"]}
-        added: list[ReorderLine] = []
-        unavailable: list[UnavailableLine] = []
+        added: list[c.ReorderLine] = []
+        unavailable: list[c.UnavailableLine] = []
         for sku, quantity in wanted.items():
             if self.stock.get(sku, 0) >= quantity:
                 self.basket_lines[sku] = self.basket_lines.get(sku, 0) + quantity
-                added.append(cast(ReorderLine, self._item(sku, quantity=quantity)))
+                added.append(cast(c.ReorderLine, self._item(sku, quantity=quantity)))
             else:
                 subs = [
                     self._item(s, score=0.8)
@@ -333,16 +311,16 @@ class InMemoryCommerce:
                     and self.stock.get(s, 0) >= quantity
                 ]
                 line = self._item(sku, quantity=quantity, substitutes=subs)
-                unavailable.append(cast(UnavailableLine, line))
+                unavailable.append(cast(c.UnavailableLine, line))
         return {"store_id": store_id, "added": added, "unavailable": unavailable}
 
     def recipe_to_basket(
         self, recipe: str, store_id: str, servings: int | None, have: list[str]
-    ) -> RecipeBasket:
+    ) -> c.RecipeBasket:
         self._call("recipe_to_basket")
         servings = servings or 4
         lines = {"DAI-2": 1 if servings <= 4 else 2, "DAI-4": 1, "PAN-1": 1}
-        skipped: list[SkippedLine] = []
+        skipped: list[c.SkippedLine] = []
         if any("egg" in h for h in have):
             lines.pop("DAI-4")
             skipped.append({"line": "3 eggs", "category": "egg", "reason": "you have it"})
@@ -361,31 +339,31 @@ class InMemoryCommerce:
             "servings": servings,
             "store_id": store_id,
             "added": [
-                cast(RecipeLine, self._item(s, quantity=q, line_total=0.0, **{"for": "Pancakes"}))
+                cast(c.RecipeLine, self._item(s, quantity=q, line_total=0.0, **{"for": "Pancakes"}))
                 for s, q in lines.items()
             ],
             "skipped": skipped,
             "unavailable": [],
         }
 
-    def pickups(self) -> list[Booking]:
+    def pickups(self) -> list[c.Booking]:
         self._call("pickups")
         return deepcopy([b for b in self.bookings if b["status"] == "active"])
 
-    def _slot(self, slot_id: int) -> Slot:
+    def _slot(self, slot_id: int) -> c.Slot:
         for slot in self.slots:
             if slot["slot_id"] == slot_id:
                 return slot
         raise CommerceRefused(404, "slot-not-found", str(slot_id), {})
 
-    def book(self, slot_id: int) -> Booking:
+    def book(self, slot_id: int) -> c.Booking:
         self._call("book")
         slot = self._slot(slot_id)
         if slot["available"] <= 0:
             free = [s for s in self.slots if s["available"] > 0]
             raise CommerceRefused(409, "slot-full", "full", {"alternatives": deepcopy(free)})
         slot["available"] -= 1
-        booking: Booking = {
+        booking: c.Booking = {
             "booking_id": next(self._ids),
             "status": "active",
             "store_id": "riverside",
@@ -396,7 +374,7 @@ class InMemoryCommerce:
         self.bookings.append(booking)
         return deepcopy(booking)
 
-    def reschedule(self, booking_id: int, slot_id: int) -> Booking:
+    def reschedule(self, booking_id: int, slot_id: int) -> c.Booking:
         self._call("reschedule")
         booking = next(b for b in self.bookings if b["booking_id"] == booking_id)
         new = self._slot(slot_id)
@@ -407,14 +385,14 @@ class InMemoryCommerce:
         booking["slot"] = deepcopy(new)
         return deepcopy(booking)
 
-    def cancel_pickup(self, booking_id: int) -> Booking:
+    def cancel_pickup(self, booking_id: int) -> c.Booking:
         self._call("cancel_pickup")
         booking = next(b for b in self.bookings if b["booking_id"] == booking_id)
         booking["status"] = "cancelled"
         self._slot(booking["slot"]["slot_id"])["available"] += 1
         return deepcopy(booking)
 
-    def quote(self, store_id: str, slot_id: int) -> Quote:
+    def quote(self, store_id: str, slot_id: int) -> c.Quote:
         self._call("quote")
         if not self.basket_lines:
             raise CommerceRefused(409, "basket-empty", "empty", {})
@@ -443,7 +421,7 @@ class InMemoryCommerce:
             "pin_required": self.pin,
         }
 
-    def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> Order:
+    def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> c.Order:
         self._call("place_order")
         for placed in self.orders_list:
             if self.order_keys.get(key) == placed["order_id"]:
@@ -454,7 +432,7 @@ class InMemoryCommerce:
             code = "pin-ticket-invalid" if pin_ticket else "pin-required"
             raise CommerceRefused(403, code, "pin", {})
         slot = self._slot(self.quotes[quote_id]["slot_id"])
-        order: Order = {
+        order: c.Order = {
             "order_id": next(self._ids),
             "status": "placed",
             "stage": "being-prepared",
@@ -483,7 +461,7 @@ class InMemoryCommerce:
         self.basket_lines.clear()
         return deepcopy(order)
 
-    def cancel_order(self, order_id: int) -> Order:
+    def cancel_order(self, order_id: int) -> c.Order:
         self._call("cancel_order")
         order = next((o for o in self.orders_list if o["order_id"] == order_id), None)
         if order is None:
@@ -497,6 +475,6 @@ class InMemoryCommerce:
                 self._slot(booking["slot"]["slot_id"])["available"] += 1
         return deepcopy(order)
 
-    def orders(self, limit: int = 5) -> list[Order]:
+    def orders(self, limit: int = 5) -> list[c.Order]:
         self._call("orders")
         return deepcopy([*reversed(self.orders_list), *self.past_orders][:limit])
