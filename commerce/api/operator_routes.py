@@ -33,7 +33,12 @@ def operator(
         raise CommerceError("auth-invalid", "The operator token is not valid.", 401)
 
 
-router = APIRouter(prefix="/v1/operator", tags=["operator"], dependencies=[Depends(operator)])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": schemas.ErrorResponse} for code in (401, 404, 422)
+}
+router = APIRouter(
+    prefix="/v1/operator", tags=["operator"], dependencies=[Depends(operator)], responses=ERRORS
+)
 
 
 @router.post("/customer-tokens", response_model=schemas.CustomerToken, status_code=201)
