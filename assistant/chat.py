@@ -8,44 +8,48 @@ import re
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import IO, Any
 
 import httpx
 from text_to_num import alpha2digit
 
 from assistant.dialogue import RasaDialogue
+from assistant.errors import CommerceError
 from assistant.events import IntentParsed, ReplyReady
 from assistant.readings import best_reading
 from assistant.services import running
 from assistant.settings import Settings
 from audio.base import Transcript
 from audio.text import spoken_digits
-from commerce.cli import open_database
-from commerce.seed import seeder
-from commerce.services import auth
 
 CONVERSATION_TOKEN_TTL = timedelta(hours=8)  # a chat's token, should nothing revoke it
 PIN_SHOWN = "[PIN]"  # what logs, displays and transcripts show instead of a PIN
 
 
 def customer_token(settings: Settings, customer: str, ttl: timedelta | None = None) -> str:
-    """A fresh API token for the named customer, minted in the service's database (migrated
-    and seeded first, as ``catalog serve`` would on its first start); it expires after
-    ``ttl``, or never."""
-    db = open_database(settings)
-    try:
-        seeder.seed(
-            db,
-            customers=settings.commerce.seed_customers,
-            slot_days=settings.commerce.slot_days_ahead,
+    """A fresh API token for the named customer (handle, loyalty number or id), asked of the
+    service with the operator token the assistant started it with (``/v1/operator``); it
+    expires after ``ttl``, or never."""
+    c = settings.commerce
+    if not c.operator_token:
+        raise CommerceError(
+            "operator-token-missing",
+            f"The commerce service at {c.base_url} was not started by the assistant: set "
+            "COMMERCE_OPERATOR_TOKEN to the operator token it was started with.",
+            401,
         )
-        with db.session(write=True) as session:
-            who = auth.find_customer(session, customer)
-            expires_at = datetime.now(UTC) + ttl if ttl is not None else None
-            return auth.mint_token(session, who, expires_at=expires_at)
-    finally:
-        db.dispose()
+    body: dict[str, Any] = {"customer": customer}
+    if ttl is not None:
+        body["ttl_seconds"] = int(ttl.total_seconds())
+    response = httpx.post(
+        f"{c.base_url}/v1/operator/customer-tokens",
+        timeout=10,
+        json=body,
+        headers={"Authorization": f"Bearer {c.operator_token}"},
+    )
+    token: str = _answer(response)["customer_token"]
+    return token
 
 
 @contextlib.contextmanager
@@ -53,17 +57,32 @@ def conversation_token(
     settings: Settings, customer: str, ttl: timedelta | None = CONVERSATION_TOKEN_TTL
 ) -> Iterator[str]:
     """A customer token for one conversation, revoked when it ends (and expiring after
-    ``ttl`` should the process be killed before)."""
+    ``ttl`` should the process be killed before). ``settings``: a running stack's (the
+    service must answer)."""
     token = customer_token(settings, customer, ttl)
     try:
         yield token
     finally:
-        db = open_database(settings)
-        try:
-            with db.session(write=True) as session:
-                auth.revoke_token(session, token)
-        finally:
-            db.dispose()
+        _answer(
+            httpx.delete(
+                f"{settings.commerce.base_url}/v1/me/token",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
+        )
+
+
+def _answer(response: httpx.Response) -> dict[str, Any]:
+    """The JSON body of a 2xx answer; a refusal as the service's own coded error."""
+    body: dict[str, Any] = response.json()
+    if response.status_code >= 400:
+        error = body.get("error") or {}
+        raise CommerceError(
+            str(error.get("code", "http-error")),
+            str(error.get("message", "")),
+            response.status_code,
+        )
+    return body
 
 
 # Words that may go with the digits of a PIN: "my pin is 4 3 2 1", "um, it's 4321".
@@ -184,7 +203,7 @@ def converse(session: ChatSession, lines: Iterable[str], out: IO[str]) -> None:
 def chat(
     settings: Settings, customer: str, store: str | None, lines: Iterable[str], out: IO[str]
 ) -> None:
-    with conversation_token(settings, customer) as token, running(settings) as stack:
+    with running(settings) as stack, conversation_token(stack.settings, customer) as token:
         d = stack.settings.dialogue
         dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
         try:

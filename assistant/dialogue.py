@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
@@ -12,14 +12,6 @@ from assistant.errors import DialogueError
 from assistant.events import IntentParsed, Reply, ReplyReady
 
 log = logging.getLogger(__name__)
-
-
-class Dialogue(Protocol):
-    def parse(self, text: str) -> dict[str, Any]: ...
-
-    def turn(
-        self, sender: str, text: str, metadata: dict[str, Any]
-    ) -> tuple[IntentParsed, ReplyReady]: ...
 
 
 class RasaDialogue:

@@ -147,7 +147,10 @@ class Stack:
             f"{c.base_url}/v1/health",
             self._logs("commerce"),
             # In the environment, not argv: a PostgreSQL URL may carry a password.
-            env={"DATABASE_URL": self.settings.resolve_database_url()},
+            env={
+                "DATABASE_URL": self.settings.resolve_database_url(),
+                "COMMERCE_OPERATOR_TOKEN": self._operator_token(),
+            },
             cwd=self.settings.root,
         )
 
@@ -169,6 +172,14 @@ class Stack:
         if d.action_token is None:
             self.settings = replace(self.settings, dialogue=replace(d, action_token=_secret()))
         return self.settings.dialogue.action_token or ""
+
+    def _operator_token(self) -> str:
+        """The secret that lets the assistant ask the service it starts for customer tokens
+        (``/v1/operator``): the configured one, else a new one kept in the settings."""
+        c = self.settings.commerce
+        if c.operator_token is None:
+            self.settings = replace(self.settings, commerce=replace(c, operator_token=_secret()))
+        return self.settings.commerce.operator_token or ""
 
     def action_server(self) -> ManagedProcess | None:
         d = self.settings.dialogue

@@ -229,10 +229,10 @@ def chat_wav(
     real_time: bool = False,
 ) -> None:
     """`chat --customer NAME --wav A.wav B.wav …`: one JSON line per file (turn)."""
+    from assistant import speech as factory
     from assistant.chat import ChatSession, conversation_token
     from assistant.dialogue import RasaDialogue
     from assistant.services import running
-    from audio import factory
     from audio.tts import CollectingSink
 
     missing = [str(p) for p in files if not p.is_file()]
@@ -251,7 +251,7 @@ def chat_wav(
 
         return speaker, take
 
-    with conversation_token(settings, customer) as token, running(settings) as stack:
+    with running(settings) as stack, conversation_token(stack.settings, customer) as token:
         d = stack.settings.dialogue
         dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
         try:

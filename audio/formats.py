@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-from assistant.errors import SpeechToTextError
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk
+from audio.errors import SpeechToTextError
 
 SUPPORTED_WIDTHS = (1, 2, 3, 4)  # bytes per sample: 8-bit unsigned, 16/24/32-bit signed
 MAX_CHANNELS = 8

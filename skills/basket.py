@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk.events import SlotSet
@@ -12,8 +13,9 @@ from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn
 from skills.checkout import cleared, read_back
 from skills.client import CommerceRefused
+from skills.contract import BasketLine, ResolvedProduct
 from skills.phrases import closest, item_phrases, number
-from skills.search import distinct, is_clear, offer_choices
+from skills.search import Item, distinct, is_clear, offer_choices
 
 READ_BACK_ITEMS = 5  # read this many lines aloud, then "and N more"
 # A new quantity for something already in the basket, not more of it: "change the milk to two",
@@ -53,7 +55,7 @@ def new_quantity(text: str) -> int | None:
     return int(found[1]) if found else None
 
 
-def choose_in_stock(results: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, bool]:
+def choose_in_stock(results: Sequence[Item]) -> tuple[Item | None, bool]:
     """(the product to add, whether the customer should rather be asked)."""
     top = results[0]
     if top.get("in_stock") is False:
@@ -96,7 +98,7 @@ class ActionAddToBasket(SkillAction):
         store = turn.store_id()
         to_add: list[tuple[str, int]] = []
         unknown: list[str] = []
-        ask: list[dict[str, Any]] | None = None
+        ask: list[ResolvedProduct] | None = None
         # Resolve everything first, so a refusal on one item leaves the basket as it was.
         for phrase in phrases:
             try:
@@ -196,7 +198,7 @@ class ActionRemoveFromBasket(SkillAction):
 FILLER = frozenset({"the", "a", "an", "some", "my", "of", "any", "all"})
 
 
-def basket_lines_for(product: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def basket_lines_for(product: str, items: list[BasketLine]) -> list[BasketLine]:
     """The basket lines ``product`` names: the line whose name it resembles, else every line
     of the category it names ("remove the pasta" when the basket holds Penne), else every
     line one of whose other names has its words ("the cheese": Mild Cheddar, alias "cheddar
@@ -242,7 +244,7 @@ def change_quantity(turn: Turn) -> list[dict[str, Any]]:
     return []
 
 
-def line_meant(turn: Turn, items: list[dict[str, Any]]) -> int | None:
+def line_meant(turn: Turn, items: list[BasketLine]) -> int | None:
     """The basket line a correction is about: the product named, else the line that has the
     quantity being replaced ("six instead of twelve"), else the only line; None to ask."""
     if not items:

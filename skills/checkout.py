@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn
 from skills.client import CommerceRefused
+from skills.contract import Order
 from skills.yesno import Answer, decide
 
 MAX_PIN_TRIES = 3
@@ -113,7 +114,7 @@ def read_back(turn: Turn) -> list[dict[str, Any]]:
         noun=speech.noun(count, "item"),
         total=speech.price(quote["total"]),
         store=quote["store_name"],
-        when=speech.when(quote["slot"]["start"]),
+        when=speech.when(quote["slot"]["start"] if quote["slot"] else None),
     )
     return [
         SlotSet("quote_id", quote["quote_id"]),
@@ -187,7 +188,7 @@ class ActionOrderStatus(SkillAction):
         return []
 
 
-def open_order(turn: Turn) -> dict[str, Any] | None:
+def open_order(turn: Turn) -> Order | None:
     """The newest placed order, or None."""
     return next((o for o in turn.client.orders(limit=5) if o["status"] == "placed"), None)
 

@@ -14,6 +14,9 @@ from typing import Any
 
 import requests
 
+from skills import contract
+from skills.contract import Commerce
+
 log = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
@@ -88,51 +91,55 @@ class CommerceClient:
 
     # -- catalog ---------------------------------------------------------------------------
 
-    def search(self, q: str, store_id: str | None, limit: int = 5) -> list[JSON]:
+    def search(self, q: str, store_id: str | None, limit: int = 5) -> list[contract.SearchResult]:
         return self._get("/v1/products/search", q=q, store_id=store_id, limit=limit)["results"]
 
-    def resolve(self, q: str, store_id: str | None, limit: int = 5) -> JSON:
+    def resolve(self, q: str, store_id: str | None, limit: int = 5) -> contract.Resolution:
         return self._get("/v1/products/resolve", q=q, store_id=store_id, limit=limit)
 
-    def stores(self, q: str | None = None) -> list[JSON]:
+    def stores(self, q: str | None = None) -> list[contract.Store]:
         return self._get("/v1/stores", q=q)["stores"]
 
-    def store(self, store_id: str) -> JSON:
+    def store(self, store_id: str) -> contract.Store:
         return self._get(f"/v1/stores/{store_id}")
 
-    def find_slot(self, store_id: str, when: str) -> JSON:
+    def find_slot(self, store_id: str, when: str) -> contract.FoundSlot:
         return self._get(f"/v1/stores/{store_id}/pickup-slots/find", when=when)
 
-    def recipes(self, q: str | None = None, meal: str | None = None, limit: int = 3) -> list[JSON]:
+    def recipes(
+        self, q: str | None = None, meal: str | None = None, limit: int = 3
+    ) -> list[contract.RecipeSummary]:
         return self._get("/v1/recipes", q=q, meal=meal, limit=limit)["recipes"]
 
     # -- the customer ---------------------------------------------------------------------
 
-    def me(self) -> JSON:
+    def me(self) -> contract.Customer:
         return self._get("/v1/me")
 
-    def basket(self, store_id: str | None = None) -> JSON:
+    def basket(self, store_id: str | None = None) -> contract.Basket:
         return self._get("/v1/me/basket", store_id=store_id)
 
-    def add_item(self, sku: str, quantity: int) -> JSON:
+    def add_item(self, sku: str, quantity: int) -> contract.Basket:
         return self._request("POST", "/v1/me/basket/items", json={"sku": sku, "quantity": quantity})
 
-    def change_item(self, sku: str, quantity: int) -> JSON:
+    def change_item(self, sku: str, quantity: int) -> contract.Basket:
         return self._request("PATCH", f"/v1/me/basket/items/{sku}", json={"quantity": quantity})
 
-    def remove_item(self, sku: str) -> JSON:
+    def remove_item(self, sku: str) -> contract.Basket:
         return self._request("DELETE", f"/v1/me/basket/items/{sku}")
 
-    def clear_basket(self) -> JSON:
+    def clear_basket(self) -> contract.Basket:
         return self._request("DELETE", "/v1/me/basket")
 
-    def usual(self) -> list[JSON]:
+    def usual(self) -> list[contract.UsualItem]:
         return self._get("/v1/me/usual")["items"]
 
-    def purchases(self, q: str | None = None, limit: int = 5) -> list[JSON]:
+    def purchases(self, q: str | None = None, limit: int = 5) -> list[contract.Purchase]:
         return self._get("/v1/me/purchases", q=q, limit=limit)["purchases"]
 
-    def reorder(self, source: str, store_id: str, skus: list[str] | None = None) -> JSON:
+    def reorder(
+        self, source: str, store_id: str, skus: list[str] | None = None
+    ) -> contract.Reorder:
         body: JSON = {"source": source, "store_id": store_id}
         if skus is not None:
             body["skus"] = skus
@@ -140,39 +147,39 @@ class CommerceClient:
 
     def recipe_to_basket(
         self, recipe: str, store_id: str, servings: int | None, have: list[str]
-    ) -> JSON:
+    ) -> contract.RecipeBasket:
         body: JSON = {"recipe": recipe, "store_id": store_id, "have": have}
         if servings is not None:
             body["servings"] = servings
         return self._request("POST", "/v1/me/basket/recipe", json=body)
 
-    def pickups(self) -> list[JSON]:
+    def pickups(self) -> list[contract.Booking]:
         return self._get("/v1/me/pickups")["bookings"]
 
-    def book(self, slot_id: int) -> JSON:
+    def book(self, slot_id: int) -> contract.Booking:
         return self._request("POST", "/v1/me/pickups", json={"slot_id": slot_id})
 
-    def reschedule(self, booking_id: int, slot_id: int) -> JSON:
+    def reschedule(self, booking_id: int, slot_id: int) -> contract.Booking:
         return self._request("PATCH", f"/v1/me/pickups/{booking_id}", json={"slot_id": slot_id})
 
-    def cancel_pickup(self, booking_id: int) -> JSON:
+    def cancel_pickup(self, booking_id: int) -> contract.Booking:
         return self._request("DELETE", f"/v1/me/pickups/{booking_id}")
 
-    def quote(self, store_id: str, slot_id: int) -> JSON:
+    def quote(self, store_id: str, slot_id: int) -> contract.Quote:
         return self._request(
             "POST", "/v1/me/checkout/quote", json={"store_id": store_id, "slot_id": slot_id}
         )
 
-    def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> JSON:
+    def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> contract.Order:
         body: JSON = {"quote_id": quote_id}
         if pin_ticket:
             body["pin_ticket"] = pin_ticket
         return self._request("POST", "/v1/me/orders", json=body, headers={"Idempotency-Key": key})
 
-    def orders(self, limit: int = 5) -> list[JSON]:
+    def orders(self, limit: int = 5) -> list[contract.Order]:
         return self._get("/v1/me/orders", limit=limit)["orders"]
 
-    def cancel_order(self, order_id: int) -> JSON:
+    def cancel_order(self, order_id: int) -> contract.Order:
         return self._request("POST", f"/v1/me/orders/{order_id}/cancel")
 
 
@@ -191,9 +198,9 @@ def _http_client(token: str | None) -> CommerceClient:
     return CommerceClient(commerce_url(), token)
 
 
-# Tests swap this for a factory returning the in-memory twin.
-factory: Callable[[str | None], Any] = _http_client
+# Tests swap this for a factory returning the in-memory twin (skills.contract.Commerce both).
+factory: Callable[[str | None], Commerce] = _http_client
 
 
-def client_for(token: str | None) -> CommerceClient:
+def client_for(token: str | None) -> Commerce:
     return factory(token)

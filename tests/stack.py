@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 import uvicorn
 
+from assistant import speech as factory
 from assistant.channels.gateway import Gateway, build_gateway, close_gateway, create_app
 from assistant.chat import ChatSession, customer_token
 from assistant.dialogue import RasaDialogue
 from assistant.services import Stack, free_port, isolated, running
 from assistant.settings import ROOT, Settings, load_settings
 from assistant.training import train
-from audio import factory
 from audio.tts import CollectingSink
 from commerce.db import Database
 from commerce.services import auth, devices

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.errors import CommerceError
+from commerce.errors import CommerceError
 from commerce.models import Product, Stock, Store
 
 MAX_LINE_QUANTITY = 99

@@ -9,7 +9,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.errors import CommerceError
+from commerce.errors import CommerceError
 from commerce.models import Customer, Product, Recipe, RecipeIngredient
 from commerce.services import basket
 from commerce.services.common import (

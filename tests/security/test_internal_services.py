@@ -197,6 +197,7 @@ def test_a_chat_revokes_its_token_and_the_databases_are_private(
         "RASA_URL": s.dialogue.rasa_url,
         "ACTION_SERVER_URL": s.dialogue.action_url,
         "RASA_AUTH_TOKEN": s.dialogue.auth_token or "",
+        "COMMERCE_OPERATOR_TOKEN": s.commerce.operator_token or "",
     }
     done = subprocess.run(
         [sys.executable, str(ROOT / "run_assistant.py"), "chat", "--customer", "frank"],
