@@ -13,6 +13,15 @@ needs, whatever the conversation's length::
 
 The message is parsed once, here, and handed to the dialogue already parsed. Like every route
 of our Rasa server it is reached only with the server's bearer token (``rasa_servers.py``).
+
+A turn's cost must not grow with the conversation: Rasa reads and replays every event of the
+current session on every turn, and a home speaker's conversation can run all day. So once a
+session holds more than ``SESSION_EVENTS`` events, a new session is started before the turn,
+as Rasa does after an idle hour: ``action_session_start`` carries every slot over
+(``session_config`` in domain/core.yml), so the last search, the store and any open question
+(the ``pending`` slot: every rule here is one intent to one action, the state is in slots)
+stay as they were; only older events stop being replayed (``bench/bench_turn_cost.py``
+measures turn 1 against turn 1,000).
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+SESSION_EVENTS = 200  # about 25 turns: what a turn replays at most, then a new session
 
 
 class TurnCollector(CollectingOutputChannel):
@@ -41,6 +52,29 @@ class TurnCollector(CollectingOutputChannel):
                 "custom": message.get("custom") or {},
             }
         )
+
+
+async def _keep_session_short(
+    store: Any,
+    sender: str,
+    metadata: dict[str, Any],
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+) -> None:
+    """Start a new session (slots carried over) when the current one has grown past
+    ``SESSION_EVENTS`` events; a store that cannot count (not ours) is left alone."""
+    inner = getattr(store, "_tracker_store", store)  # Rasa wraps the store in a fail-safe
+    count = getattr(inner, "events_in_session", None)
+    if count is None or count(sender) <= SESSION_EVENTS:
+        return
+    await on_new_message(
+        UserMessage(
+            "/session_start",
+            CollectingOutputChannel(),
+            sender,
+            input_channel=TurnInput.name(),
+            metadata=metadata,
+        )
+    )
 
 
 def _bad_request(message: str) -> HTTPResponse:
@@ -72,7 +106,9 @@ class TurnInput(InputChannel):
                 return _bad_request("'message' must be a string.")
             if not isinstance(metadata, dict):
                 return _bad_request("'metadata' must be an object.")
-            parsed = await request.app.ctx.agent.parse_message(text)
+            agent = request.app.ctx.agent
+            await _keep_session_short(agent.tracker_store, sender, metadata, on_new_message)
+            parsed = await agent.parse_message(text)
             collector = TurnCollector()
             await on_new_message(
                 UserMessage(

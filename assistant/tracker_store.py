@@ -56,3 +56,9 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         for event in super()._additional_events(session, tracker):
             stored = Event.from_parameters(without_secrets(event.as_dict()))
             yield stored if stored is not None else event
+
+    def events_in_session(self, sender_id: str) -> int:
+        """How many events the conversation's current session holds (one SQL count): what
+        each of its turns reads and replays (``assistant/rasa_channel.py`` keeps it bounded)."""
+        with self.session_scope() as session:
+            return int(self._event_query(session, sender_id, False).count())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -17,6 +18,8 @@ from assistant.chat import ChatSession
 from assistant.dialogue import RasaDialogue
 from assistant.services import Stack
 from tests.stack import Shop
+
+SESSION_EVENTS = 200  # assistant/rasa_channel.py (it runs in Rasa's environment)
 
 Start = Callable[..., ChatSession]
 
@@ -68,3 +71,38 @@ def test_a_malformed_turn_is_a_coded_error_and_leaves_no_trace(
             assert answer.json()["error"]["code"] == "turn-invalid"
     events = dialogue.tracker(sender).get("events") or []
     assert not [e for e in events if e["event"] == "user"]
+
+
+def _slots(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The slot values the ``slot`` events among ``events`` leave (the secret-free ones)."""
+    values: dict[str, Any] = {}
+    for e in events:
+        if e["event"] == "slot" and e["name"] != "session_started_metadata":
+            values[e["name"]] = e["value"]
+    return values
+
+
+def test_a_long_conversation_stays_short_for_rasa_and_keeps_its_state(
+    start_chat: Start, dialogue: RasaDialogue, shop: Shop
+) -> None:
+    chat = start_chat("erin")
+    chat.turn("add six bananas")
+    chat.turn("the first one")
+    basket = shop.lines("erin")
+    assert basket
+    lines = ("what's in my basket", "how much are bananas", "what can you do")
+    for n in range(40):  # about 300 events: past SESSION_EVENTS once
+        chat.turn(lines[n % len(lines)])
+    events = dialogue.tracker(chat.sender)["events"]
+    starts = [i for i, e in enumerate(events) if e["event"] == "session_started"]
+    assert len(starts) >= 2  # the first session, and at least one started since
+    assert len(events) - starts[-1] <= SESSION_EVENTS
+    # what the old session had set is what the new one starts with (carried over)
+    before = {k: v for k, v in _slots(events[: starts[-1]]).items() if v is not None}
+    first_user = next(i for i in range(starts[-1], len(events)) if events[i]["event"] == "user")
+    carried = _slots(events[starts[-1] : first_user])
+    assert before
+    assert {k: carried.get(k) for k in before} == before
+    answer = chat.turn("what's in my basket")
+    assert answer["responses"] == ["utter_basket_contents"]
+    assert shop.lines("erin") == basket
