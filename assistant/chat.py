@@ -7,7 +7,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
@@ -26,6 +26,7 @@ from commerce.seed import seeder
 from commerce.services import auth
 
 CONVERSATION_TOKEN_TTL = timedelta(hours=8)  # a chat's token, should nothing revoke it
+RENEW_BEFORE = timedelta(minutes=10)  # a conversation's token is replaced this long before
 PIN_SHOWN = "[PIN]"  # what logs, displays and transcripts show instead of a PIN
 
 
@@ -48,9 +49,19 @@ def customer_token(settings: Settings, customer: str, ttl: timedelta | None = No
         db.dispose()
 
 
+def revoke_tokens(settings: Settings, tokens: Iterable[str]) -> None:
+    db = open_database(settings)
+    try:
+        with db.session(write=True) as session:
+            for token in tokens:
+                auth.revoke_token(session, token)
+    finally:
+        db.dispose()
+
+
 @contextlib.contextmanager
 def conversation_token(
-    settings: Settings, customer: str, ttl: timedelta | None = CONVERSATION_TOKEN_TTL
+    settings: Settings, customer: str, ttl: timedelta = CONVERSATION_TOKEN_TTL
 ) -> Iterator[str]:
     """A customer token for one conversation, revoked when it ends (and expiring after
     ``ttl`` should the process be killed before)."""
@@ -58,12 +69,43 @@ def conversation_token(
     try:
         yield token
     finally:
-        db = open_database(settings)
-        try:
-            with db.session(write=True) as session:
-                auth.revoke_token(session, token)
-        finally:
-            db.dispose()
+        revoke_tokens(settings, [token])
+
+
+class ConversationToken:
+    """The customer token of a conversation that may last days (the assistant listening at
+    home): each token expires after ``ttl`` and ``current`` replaces it (revoking the old one)
+    shortly before it would; every token it minted is revoked when the conversation ends."""
+
+    def __init__(
+        self, settings: Settings, customer: str, ttl: timedelta = CONVERSATION_TOKEN_TTL
+    ) -> None:
+        self.settings = settings
+        self.customer = customer
+        self.ttl = ttl
+        self._minted: list[str] = []
+        self.value = self._mint()
+
+    def _mint(self) -> str:
+        self.expires_at = datetime.now(UTC) + self.ttl
+        self._minted.append(customer_token(self.settings, self.customer, self.ttl))
+        return self._minted[-1]
+
+    def current(self) -> str:
+        """The token to use now: a fresh one when this one is about to expire."""
+        if self.expires_at - datetime.now(UTC) < RENEW_BEFORE:
+            old, self.value = self.value, self._mint()
+            revoke_tokens(self.settings, [old])
+        return self.value
+
+    def close(self) -> None:
+        revoke_tokens(self.settings, self._minted)
+
+    def __enter__(self) -> ConversationToken:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 # Words that may go with the digits of a PIN: "my pin is 4 3 2 1", "um, it's 4321".
@@ -120,10 +162,12 @@ class ChatSession:
         token: str,
         store: str | None = None,
         sender: str | None = None,
+        renew: Callable[[], str] | None = None,
     ) -> None:
         self.settings = settings
         self.dialogue = dialogue
         self.token = token
+        self.renew = renew  # the token to use now, for a conversation that outlives one
         self.sender = sender or f"chat-{uuid.uuid4().hex[:12]}"
         self.metadata: dict[str, Any] = {"customer_token": token}
         if store:
@@ -144,6 +188,8 @@ class ChatSession:
 
         ``extra`` adds metadata for this turn only (a kiosk's Confirm button: ``touched``).
         """
+        if self.renew is not None:
+            self.token = self.metadata["customer_token"] = self.renew()
         metadata = {**self.metadata, **(extra or {})}
         kind = pin_line(text) if self.expecting_pin else PinLine.WORDS
         if kind != PinLine.WORDS:
@@ -186,7 +232,7 @@ def chat(
 ) -> None:
     with conversation_token(settings, customer) as token, running(settings) as stack:
         d = stack.settings.dialogue
-        dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+        dialogue = RasaDialogue.of(d)
         try:
             converse(ChatSession(stack.settings, dialogue, token, store), lines, out)
         finally:
@@ -196,7 +242,7 @@ def chat(
 def parse(settings: Settings, texts: Iterable[str], out: IO[str]) -> None:
     with running(settings, commerce=False, actions=False) as stack:
         d = stack.settings.dialogue
-        dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+        dialogue = RasaDialogue.of(d)
         try:
             for text in texts:
                 out.write(json.dumps(dialogue.parse(text)) + "\n")

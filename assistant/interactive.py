@@ -13,7 +13,7 @@ import logging
 import sys
 
 from assistant.channels.terminal import TerminalDisplay, keyboard_lines, text_mode
-from assistant.chat import ChatSession, conversation_token
+from assistant.chat import ChatSession, ConversationToken
 from assistant.dialogue import RasaDialogue
 from assistant.errors import AssistantError
 from assistant.events import Event, as_dict
@@ -64,11 +64,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         except AssistantError as err:
             say(f"No microphone here ({err.message}). Switching to text mode: type your requests.")
             text = True
-    # revoked when the assistant stops; no expiry: it may listen for days
-    with conversation_token(settings, args.customer, ttl=None) as token, running(settings) as stack:
+    # it may listen for days: its token expires within hours and is renewed before it does;
+    # every one is revoked when the assistant stops
+    with ConversationToken(settings, args.customer) as token, running(settings) as stack:
         d = stack.settings.dialogue
-        dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
-        session = ChatSession(stack.settings, dialogue, token, args.store)
+        dialogue = RasaDialogue.of(d)
+        session = ChatSession(
+            stack.settings, dialogue, token.value, args.store, renew=token.current
+        )
         try:
             if text:
                 say("Text mode: type a request and press Enter; Ctrl-D ends.")

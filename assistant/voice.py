@@ -264,7 +264,7 @@ def chat_wav(
 
     with conversation_token(settings, customer) as token, running(settings) as stack:
         d = stack.settings.dialogue
-        dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+        dialogue = RasaDialogue.of(d)
         try:
             session = ChatSession(stack.settings, dialogue, token, store)
             warm_up(transcriber, session)

@@ -116,13 +116,22 @@ def test_the_action_server_runs_no_action_for_a_caller_without_the_secret(
                 assert answer.status_code == 401, (impostor, answer.text)
                 assert "events" not in answer.json()
             assert http.get("/actions", **impostor).status_code == 401
+            handover = {"conversation": "c-1", "secrets": {"customer_token": token}}
+            assert http.put("/handover", json=handover, **impostor).status_code == 401
+            assert http.request("DELETE", "/handover", json=handover, **impostor).status_code == 401
         # The same call from our Rasa (with the secret) runs: the refusals were the secret's.
+        # Even then a token in Rasa's message is no credential: only the handover is.
         ours = {"Authorization": f"Bearer {secret}"}
-        answer = http.post(
-            "/webhook", json=forged_call("action_view_basket", token, {}), headers=ours
-        )
+        forged = forged_call("action_view_basket", token, {})
+        answer = http.post("/webhook", json=forged, headers=ours)
         assert answer.status_code == 200, answer.text
-        assert answer.json()["responses"]
+        assert [r["response"] for r in answer.json()["responses"]] == ["utter_sign_in_needed"]
+        handover = {"conversation": forged["sender_id"], "secrets": {"customer_token": token}}
+        assert http.put("/handover", json=handover, headers=ours).status_code == 204
+        answer = http.post("/webhook", json=forged, headers=ours)
+        assert http.request("DELETE", "/handover", json=handover, headers=ours).status_code == 204
+        assert answer.json()["responses"][0]["response"].startswith("utter_basket")
+        assert token not in answer.text, "the handover is never read back"
     after = shop.scalar("SELECT count(*) FROM orders"), shop.scalar("SELECT count(*) FROM quotes")
     assert after == before
 
@@ -196,6 +205,7 @@ def test_a_chat_revokes_its_token_and_the_databases_are_private(
         "RASA_URL": s.dialogue.rasa_url,
         "ACTION_SERVER_URL": s.dialogue.action_url,
         "RASA_AUTH_TOKEN": s.dialogue.auth_token or "",
+        "ACTION_SERVER_TOKEN": s.dialogue.action_token or "",  # to hand the token over
     }
     done = subprocess.run(
         [sys.executable, str(ROOT / "run_assistant.py"), "chat", "--customer", "frank"],
@@ -286,3 +296,35 @@ def test_the_tracker_store_takes_secrets_out_of_an_earlier_tracker(tmp_path: Pat
     raw = database.read_bytes()
     assert token.encode() not in raw
     assert ticket.encode() not in raw
+
+
+@pytest.mark.slow
+def test_a_token_sent_to_rasa_anyway_is_kept_nowhere_and_reported(stack: Stack) -> None:
+    """The front end hands tokens to the action server (tests/assistant/
+    test_dialogue_handover.py); should a caller put one in a message to Rasa all the same,
+    the tracker store leaves it out and says so in Rasa's log: the line the
+    conversation tests look for to prove no secret reached Rasa."""
+    d = stack.settings.dialogue
+    token = "cst_" + uuid.uuid4().hex + uuid.uuid4().hex  # stands for a customer token
+    sender = f"careless-{uuid.uuid4().hex[:8]}"
+    rasa_log = next(p for p in stack.started if p.name == "Rasa server").log_path
+    before = rasa_log.stat().st_size
+    message = {"sender": sender, "message": "hello", "metadata": {"customer_token": token}}
+    with httpx.Client(base_url=d.rasa_url, timeout=30) as http:
+        answer = http.post(
+            "/webhooks/rest/webhook",
+            json=message,
+            headers={"Authorization": f"Bearer {d.auth_token}"},
+        )
+    assert answer.status_code == 200, answer.text
+    assert _tracker_rows(stack, sender) > 0
+    tracker = stack.tracker_file()
+    assert tracker is not None
+    with sqlite3.connect(tracker) as conn:
+        stored = "\n".join(row[0] for row in conn.execute("SELECT data FROM events"))
+    assert token not in stored
+    with rasa_log.open("rb") as log:
+        log.seek(before)
+        written = log.read().decode("utf-8", "replace")
+    assert "a secret reached Rasa in a user event (customer_token)" in written
+    assert token not in written
