@@ -30,10 +30,12 @@ RENEW_BEFORE = timedelta(minutes=10)  # a conversation's token is replaced this 
 PIN_SHOWN = "[PIN]"  # what logs, displays and transcripts show instead of a PIN
 
 
-def customer_token(settings: Settings, customer: str, ttl: timedelta | None = None) -> str:
+def customer_token(
+    settings: Settings, customer: str, ttl: timedelta = CONVERSATION_TOKEN_TTL
+) -> str:
     """A fresh API token for the named customer, minted in the service's database (migrated
     and seeded first, as ``catalog serve`` would on its first start); it expires after
-    ``ttl``, or never."""
+    ``ttl`` (8 hours unless told otherwise)."""
     db = open_database(settings)
     try:
         seeder.seed(
@@ -43,8 +45,7 @@ def customer_token(settings: Settings, customer: str, ttl: timedelta | None = No
         )
         with db.session(write=True) as session:
             who = auth.find_customer(session, customer)
-            expires_at = datetime.now(UTC) + ttl if ttl is not None else None
-            return auth.mint_token(session, who, expires_at=expires_at)
+            return auth.mint_token(session, who, expires_at=datetime.now(UTC) + ttl)
     finally:
         db.dispose()
 

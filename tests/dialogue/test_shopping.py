@@ -206,6 +206,7 @@ def test_the_chat_command_prints_one_json_line_per_turn(stack: Stack, tmp_path: 
         "RASA_URL": s.dialogue.rasa_url,
         "ACTION_SERVER_URL": s.dialogue.action_url,
         "RASA_AUTH_TOKEN": s.dialogue.auth_token or "",
+        "ACTION_SERVER_TOKEN": s.dialogue.action_token or "",  # to hand the token over
     }
     done = subprocess.run(
         [sys.executable, str(ROOT / "run_assistant.py"), "chat", "--customer", "frank"],

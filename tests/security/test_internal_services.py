@@ -328,3 +328,55 @@ def test_a_token_sent_to_rasa_anyway_is_kept_nowhere_and_reported(stack: Stack) 
         written = log.read().decode("utf-8", "replace")
     assert "a secret reached Rasa in a user event (customer_token)" in written
     assert token not in written
+
+
+def test_the_postgresql_tracker_store_keeps_no_token_either(pg_url: str) -> None:
+    """endpoints.scale.yml keeps conversations in PostgreSQL with the same store: a token
+    that reached Rasa all the same is left out there too, and reported."""
+    from sqlalchemy import create_engine, make_url, text
+
+    from tests.conftest import _create_database, _drop_database
+
+    python = ROOT / ".venv-rasa" / "bin" / "python"
+    if not python.exists():
+        service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(python)))
+    name = f"vca_tracker_{uuid.uuid4().hex[:10]}"
+    _create_database(pg_url, name)
+    url = make_url(pg_url).set(database=name)
+    token = "cst_" + uuid.uuid4().hex + uuid.uuid4().hex
+    saved = (
+        "import asyncio, logging\n"
+        "logging.basicConfig(level=logging.INFO)\n"
+        "from rasa.shared.core.events import UserUttered\n"
+        "from rasa.shared.core.trackers import DialogueStateTracker\n"
+        "from assistant.tracker_store import PrivateSQLTrackerStore\n"
+        f"store = PrivateSQLTrackerStore(dialect='postgresql', host={url.host!r},"
+        f" port={url.port or 5432}, db={name!r}, username={url.username!r},"
+        f" password={url.password!r})\n"
+        "said = UserUttered('hi', metadata={'customer_token': "
+        f"{token!r}, 'store_id': 'riverside'}})\n"
+        "asyncio.run(store.save(DialogueStateTracker.from_events('pg-1', [said])))\n"
+    )
+    try:
+        done = subprocess.run(
+            [str(python), "-W", "ignore", "-c", saved],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        engine = create_engine(url.set(drivername="postgresql+psycopg"))
+        try:
+            with engine.connect() as conn:
+                rows = [r[0] for r in conn.execute(text("SELECT data FROM events"))]
+        finally:
+            engine.dispose()
+    finally:
+        _drop_database(pg_url, name)
+    assert rows, "the conversation was stored"
+    assert token not in "\n".join(rows)
+    assert any(json.loads(r).get("metadata") == {"store_id": "riverside"} for r in rows)
+    assert "a secret reached Rasa in a user event (customer_token)" in done.stderr
+    assert token not in done.stderr
