@@ -14,7 +14,7 @@ import sys
 
 from assistant import speech as factory
 from assistant.channels.terminal import TerminalDisplay, keyboard_lines, text_mode
-from assistant.chat import ChatSession, conversation_token
+from assistant.chat import ChatSession, ConversationToken
 from assistant.dialogue import RasaDialogue
 from assistant.errors import CODED_ERRORS
 from assistant.events import Event, as_dict
@@ -65,14 +65,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         except CODED_ERRORS as err:
             say(f"No microphone here ({err.message}). Switching to text mode: type your requests.")
             text = True
-    # revoked when the assistant stops; no expiry: it may listen for days
+    # it may listen for days: its token expires within hours and is renewed before it does;
+    # every one is revoked when the assistant stops
     with (
         running(settings) as stack,
-        conversation_token(stack.settings, args.customer, ttl=None) as token,
+        ConversationToken(stack.settings, args.customer) as token,
     ):
         d = stack.settings.dialogue
-        dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
-        session = ChatSession(stack.settings, dialogue, token, args.store)
+        dialogue = RasaDialogue.of(d)
+        session = ChatSession(
+            stack.settings, dialogue, token.value, args.store, renew=token.current
+        )
         try:
             if text:
                 say("Text mode: type a request and press Enter; Ctrl-D ends.")

@@ -253,6 +253,13 @@ class Stack:
         if commerce:
             wanted.append(self.commerce())
         action_server = self.action_server() if actions else None
+        if actions and action_server is None and not self.settings.dialogue.action_token:
+            # each turn hands the customer's token to it directly, never through Rasa
+            raise DialogueError(
+                "action-token-missing",
+                f"An action server already runs at {self.settings.dialogue.action_url}: set "
+                "ACTION_SERVER_TOKEN to its secret, so that turns can hand it their customer",
+            )
         wanted += [action_server, self.rasa(actions_elsewhere=actions and action_server is None)]
         for process in (p for p in wanted if p is not None):
             process.start()

@@ -253,7 +253,7 @@ def chat_wav(
 
     with running(settings) as stack, conversation_token(stack.settings, customer) as token:
         d = stack.settings.dialogue
-        dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+        dialogue = RasaDialogue.of(d)
         try:
             session = ChatSession(stack.settings, dialogue, token, store)
             warm_up(transcriber, session)

@@ -543,7 +543,7 @@ def reply_latency(
         settings = isolated(load_settings(environ={}), work, f"sqlite:///{work / 'shop.db'}")
         with running(settings) as stack:
             s = stack.settings
-            dialogue = RasaDialogue(s.dialogue.rasa_url, s.dialogue.auth_token or "")
+            dialogue = RasaDialogue.of(s.dialogue, timeout_s=30.0)
             try:
                 for name, engine, shop_lm, correction, condition, overrides in setups:
                     tuned = replace(s, speech=replace(s.speech, **overrides))

@@ -40,7 +40,6 @@ from tqdm import tqdm  # noqa: E402
 
 from assistant.chat import ChatSession, customer_token  # noqa: E402
 from assistant.dialogue import RasaDialogue  # noqa: E402
-from assistant.events import IntentParsed, Reply, ReplyReady  # noqa: E402
 from assistant.services import isolated, running  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 from assistant.training import train  # noqa: E402
@@ -63,29 +62,23 @@ TARGET_RATIO = 1.2
 class RestAndTracker(RasaDialogue):
     """The turn as it was: Rasa's REST channel, then the whole tracker for keys and intent."""
 
-    def turn(
-        self, sender: str, text: str, metadata: dict[str, Any]
-    ) -> tuple[IntentParsed, ReplyReady]:
+    def _exchange(self, sender: str, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
         self._post(
             "/webhooks/rest/webhook", {"sender": sender, "message": text, "metadata": metadata}
         )
         events = self.tracker(sender).get("events") or []
         last = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
         parse = (events[last].get("parse_data") or {}) if last >= 0 else {}
-        replies = tuple(
-            Reply(
-                text=e.get("text") or "",
-                response=(e.get("metadata") or {}).get("utter_action"),
-                custom=(e.get("data") or {}).get("custom") or {},
-            )
+        replies = [
+            {
+                "text": e.get("text") or "",
+                "response": (e.get("metadata") or {}).get("utter_action"),
+                "custom": (e.get("data") or {}).get("custom") or {},
+            }
             for e in events[last + 1 :]
             if e.get("event") == "bot"
-        )
-        intent = parse.get("intent") or {}
-        return (
-            IntentParsed(text, intent.get("name"), intent.get("confidence"), ()),
-            ReplyReady(replies),
-        )
+        ]
+        return {"intent": parse.get("intent") or {}, "entities": [], "replies": replies}
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -122,7 +115,7 @@ def main() -> int:
             handle, _ = seeder.customer_identity(0)
             token = customer_token(stack.settings, handle)
             sessions = {
-                name: ChatSession(stack.settings, way(d.rasa_url, d.auth_token or "", 60.0), token)
+                name: ChatSession(stack.settings, way.of(d, timeout_s=60.0), token)
                 for name, way in ways.items()
             }
             for n in tqdm(range(args.turns), desc="turns"):

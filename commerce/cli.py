@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from commerce.db import Database
@@ -17,6 +18,9 @@ from commerce.services.vocabulary import catalog_vocabulary
 from commerce.settings import CommerceSettings
 
 log = logging.getLogger(__name__)
+
+TOKEN_HOURS = 8.0  # how long a `catalog token` works unless told otherwise
+MAX_TOKEN_HOURS = 24 * 30
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -40,8 +44,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     vocabulary.add_argument("--output", type=Path, help="write it to this file instead")
     vocabulary.add_argument("--database-url")
 
-    token = commands.add_parser("token", help="print a new API token for a customer")
+    token = commands.add_parser(
+        "token", help="print a new API token for a customer (it expires: --hours)"
+    )
     token.add_argument("customer", help="handle (e.g. alice), loyalty number or id")
+    token.add_argument(
+        "--hours",
+        type=_token_hours,
+        default=TOKEN_HOURS,
+        help=f"hours until it stops working (default {TOKEN_HOURS:g}, at most {MAX_TOKEN_HOURS})",
+    )
     token.add_argument("--database-url")
 
     show = commands.add_parser("basket", help="print a customer's basket as JSON")
@@ -148,9 +160,21 @@ def _vocabulary(args: argparse.Namespace, settings: CommerceSettings, db: Databa
     return 0
 
 
+def _token_hours(text: str) -> float:
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = -1.0
+    if not 0 < hours <= MAX_TOKEN_HOURS:
+        raise argparse.ArgumentTypeError(f"give hours above 0 and at most {MAX_TOKEN_HOURS}")
+    return hours
+
+
 def _token(args: argparse.Namespace, settings: CommerceSettings, db: Database) -> int:
+    expires_at = datetime.now(UTC) + timedelta(hours=args.hours)
     with db.session(write=True) as session:
-        token = auth.mint_token(session, auth.find_customer(session, args.customer))
+        customer = auth.find_customer(session, args.customer)
+        token = auth.mint_token(session, customer, expires_at=expires_at)
     print(token)
     return 0
 

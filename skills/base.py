@@ -18,7 +18,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from skills import client as commerce
-from skills.client import CommerceRefused, CommerceUnavailable
+from skills import handover
+from skills.client import CommerceRefused, CommerceUnavailable, CommerceUncertain
 from skills.contract import Commerce, Store
 
 log = logging.getLogger(__name__)
@@ -74,13 +75,16 @@ class Turn:
         self.text: str = message.get("text") or ""
         self.confidence: float = float((message.get("intent") or {}).get("confidence") or 0.0)
         self.metadata: dict[str, Any] = message.get("metadata") or {}
+        # The customer's token (and a PIN ticket) come from the front end directly, never
+        # in Rasa's message: a token in the metadata is not a credential (skills.handover).
+        self.secrets: dict[str, str] = handover.get(tracker.sender_id)
         self._client: Commerce | None = None
         self._home_store: str | None = None
 
     @property
     def client(self) -> Commerce:
         if self._client is None:
-            self._client = commerce.client_for(self.metadata.get("customer_token"))
+            self._client = commerce.client_for(self.secrets.get("customer_token"))
         return self._client
 
     def say(self, response: str, **values: Any) -> None:
@@ -169,6 +173,9 @@ class SkillAction(Action, metaclass=ABCMeta):
         try:
             events = await asyncio.to_thread(self.handle, turn)
             return events + left_prompt(turn, self.at_prompt, events)
+        except CommerceUncertain as err:  # a write was sent, its answer lost: say so
+            log.warning("%s: a change's outcome is unknown (%s)", self.action_name, err)
+            dispatcher.utter_message(response="utter_service_uncertain")
         except CommerceUnavailable as err:
             log.warning("%s: commerce service unavailable (%s)", self.action_name, err)
             dispatcher.utter_message(response="utter_service_unavailable")

@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 
 from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn
-from skills.client import CommerceRefused
+from skills.client import CommerceRefused, CommerceUncertain, settle
 from skills.contract import Order
 from skills.yesno import Answer, decide
 
@@ -36,8 +36,13 @@ def place(turn: Turn, pin_ticket: Any = None) -> list[dict[str, Any]]:
     if not quote_id:
         turn.say("utter_nothing_to_confirm")
         return []
-    try:
-        order = turn.client.place_order(quote_id, idempotency_key(quote_id), pin_ticket)
+    try:  # an answer lost on the way is asked for again, with the same key, before a word
+        order = settle(
+            lambda: turn.client.place_order(quote_id, idempotency_key(quote_id), pin_ticket)
+        )
+    except CommerceUncertain:  # still no answer: neither "placed" nor "not placed" is true
+        turn.say("utter_order_outcome_unknown")
+        return cleared()
     except CommerceRefused as err:
         response = {
             "quote-expired": "utter_quote_expired",
@@ -53,6 +58,7 @@ def place(turn: Turn, pin_ticket: Any = None) -> list[dict[str, Any]]:
             raise
         turn.say(response)
         return [] if err.code in ("pin-required", "pin-ticket-invalid") else cleared()
+    assert order is not None  # a repeat with the same key answers with the order itself
     turn.say(
         "utter_order_placed",
         order_id=order["order_id"],
@@ -149,7 +155,7 @@ class ActionProvidePin(SkillAction):
         if turn.slot("pending") != "pin":
             turn.say("utter_nothing_to_confirm")
             return []
-        ticket = turn.metadata.get("pin_ticket")
+        ticket = turn.secrets.get("pin_ticket")  # handed over by the front end, not in Rasa
         if ticket:
             return place(turn, ticket)
         if turn.metadata.get("pin_unclear"):  # digits among other words: no attempt is counted
@@ -222,8 +228,16 @@ class ActionCancelOrder(SkillAction):
 
 def cancel_order(turn: Turn, order_id: int) -> list[dict[str, Any]]:
     """The customer said yes to cancelling ``order_id``."""
-    try:
-        turn.client.cancel_order(order_id)
+    try:  # a lost answer is asked for again: a repeat finds the order cancelled
+        settle(
+            lambda: turn.client.cancel_order(order_id),
+            done_already=lambda err: (
+                err.code == "order-not-cancellable" and err.details.get("stage") == "cancelled"
+            ),
+        )
+    except CommerceUncertain:
+        turn.say("utter_order_cancel_unknown", order_id=order_id)
+        return cleared()
     except CommerceRefused as err:
         if err.code != "order-not-cancellable":
             raise

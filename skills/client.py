@@ -2,6 +2,10 @@
 
 ``client_for(token)`` is the module-level factory the actions call; tests replace
 ``factory`` with one that returns the in-memory twin (``skills.twin.InMemoryCommerce``).
+
+A write whose answer is lost (it timed out, or the connection dropped once it was sent) may
+have happened or not: it raises ``CommerceUncertain``, never the "nothing was changed" of
+``CommerceUnavailable``, and ``settle`` asks the service again until it says which.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -23,10 +27,30 @@ JSON = dict[str, Any]
 CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = 5.0
 GET_RETRIES = 2  # only idempotent reads are retried
+SETTLE_S = 10.0  # how long a write whose answer was lost is asked again (see settle)
+SETTLE_PAUSE_S = 0.5
+SETTLE_TRIES = 20  # ... and at most this often (a service that refuses connections at once)
+T = TypeVar("T")
 
 
 class CommerceUnavailable(Exception):
-    """The service did not answer (down, slow, or a 5xx): the customer hears an apology."""
+    """The service did not answer (down, slow, or a 5xx) and nothing was changed: the
+    customer hears an apology."""
+
+
+class CommerceUncertain(CommerceUnavailable):
+    """A write reached the service (or may have) but its answer was lost: it may have been
+    done or not. Only ``settle`` can say which; nobody may say "nothing was changed"."""
+
+
+def _never_sent(err: requests.RequestException) -> bool:
+    """True when the request cannot have reached the service: no connection was made."""
+    if isinstance(err, requests.ConnectTimeout):
+        return True
+    if isinstance(err, requests.ConnectionError):
+        text = repr(err)
+        return "NewConnectionError" in text or "Connection refused" in text
+    return False
 
 
 class CommerceRefused(Exception):
@@ -57,7 +81,9 @@ class CommerceClient:
 
     # -- transport ------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _request(self, method: str, path: str, *, changes: bool = True, **kwargs: Any) -> Any:
+        """``changes``: a write (not GET) that changes what the customer has; when its answer
+        is lost it raises ``CommerceUncertain``."""
         headers = kwargs.pop("headers", {})
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
@@ -75,7 +101,9 @@ class CommerceClient:
                 if attempt + 1 < attempts:
                     time.sleep(0.1 * (attempt + 1))
                     continue
-                raise CommerceUnavailable(f"{method} {path}: {type(err).__name__}") from err
+                lost = method != "GET" and changes and not _never_sent(err)
+                failure = CommerceUncertain if lost else CommerceUnavailable
+                raise failure(f"{method} {path}: {type(err).__name__}") from err
             if response.status_code >= 500:
                 if attempt + 1 < attempts:
                     continue
@@ -166,8 +194,11 @@ class CommerceClient:
         return self._request("DELETE", f"/v1/me/pickups/{booking_id}")
 
     def quote(self, store_id: str, slot_id: int) -> contract.Quote:
-        return self._request(
-            "POST", "/v1/me/checkout/quote", json={"store_id": store_id, "slot_id": slot_id}
+        return self._request(  # a quote changes nothing the customer has
+            "POST",
+            "/v1/me/checkout/quote",
+            changes=False,
+            json={"store_id": store_id, "slot_id": slot_id},
         )
 
     def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> contract.Order:
@@ -181,6 +212,42 @@ class CommerceClient:
 
     def cancel_order(self, order_id: int) -> contract.Order:
         return self._request("POST", f"/v1/me/orders/{order_id}/cancel")
+
+
+def settle(
+    write: Callable[[], T],
+    done_already: Callable[[CommerceRefused], bool] = lambda err: False,
+    budget_s: float | None = None,
+) -> T | None:
+    """The outcome of ``write``, a request the service answers the same when asked again
+    (an order with its idempotency key; a booking, a move or a cancellation, which a repeat
+    finds done): when its answer is lost it is asked again, for up to ``budget_s``, before
+    anything is said to the customer.
+
+    Returns what the service answered, or None when a repeat was refused only because the
+    first one had done it (``done_already``: "you already have that slot"); a refusal is
+    raised as it came (the write was not done); ``CommerceUncertain`` when no answer came
+    in time: then nobody knows yet, and the customer must be told just that."""
+    budget = SETTLE_S if budget_s is None else budget_s
+    try:
+        return write()
+    except CommerceUncertain as err:
+        lost: CommerceUnavailable = err
+    deadline = time.monotonic() + budget
+    log.warning("a write's answer was lost (%s): asking again", lost)
+    for _ in range(SETTLE_TRIES):
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(SETTLE_PAUSE_S)
+        try:
+            return write()
+        except CommerceRefused as err:
+            if done_already(err):
+                return None
+            raise
+        except CommerceUnavailable as err:  # still no answer: the first may yet be done
+            lost = err
+    raise CommerceUncertain(f"no answer after asking again for {budget:.0f} s: {lost}")
 
 
 def _refusal(response: requests.Response) -> CommerceRefused:

@@ -12,7 +12,7 @@ from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn, store_for
 from skills.basket import change_quantity, is_correction
 from skills.checkout import read_back
-from skills.client import CommerceRefused
+from skills.client import CommerceRefused, CommerceUncertain, settle
 from skills.contract import FoundSlot
 from skills.store_hours import WEEKDAYS, clock
 
@@ -126,8 +126,14 @@ def slot_found(
 
 
 def book_slot(turn: Turn, choice: dict[str, Any]) -> list[dict[str, Any]]:
-    try:
-        turn.client.book(choice["slot_id"])
+    try:  # a lost answer is asked for again: a repeat finds the slot booked ("already")
+        settle(
+            lambda: turn.client.book(choice["slot_id"]),
+            done_already=lambda err: err.code == "already-booked",
+        )
+    except CommerceUncertain:
+        turn.say("utter_pickup_outcome_unknown", when=choice["label"])
+        return [SlotSet("choices", None), SlotSet("pending", None)]
     except CommerceRefused as err:
         if err.code == "already-booked":
             turn.say("utter_pickup_already_booked", when=choice["label"])
@@ -153,8 +159,11 @@ def move_booking(turn: Turn, choice: dict[str, Any]) -> list[dict[str, Any]]:
     if not bookings:
         turn.say("utter_no_pickup")
         return [SlotSet("choices", None), SlotSet("pending", None)]
-    try:
-        turn.client.reschedule(bookings[0]["booking_id"], choice["slot_id"])
+    try:  # a repeat of a move that was done answers with the booking as it now is
+        settle(lambda: turn.client.reschedule(bookings[0]["booking_id"], choice["slot_id"]))
+    except CommerceUncertain:
+        turn.say("utter_pickup_move_unknown", when=choice["label"])
+        return [SlotSet("choices", None), SlotSet("pending", None)]
     except CommerceRefused as err:
         if err.code == "slot-full":
             store = {"store_id": choice["store_id"], "name": choice["store_name"]}
@@ -222,18 +231,21 @@ class ActionCancelPickup(SkillAction):
             turn.say("utter_no_pickup")
             return []
         booking = bookings[0]
-        try:
-            turn.client.cancel_pickup(booking["booking_id"])
+        when = speech.when(booking["slot"]["start"])
+        try:  # a repeat of a cancellation that was done finds no such booking any more
+            settle(
+                lambda: turn.client.cancel_pickup(booking["booking_id"]),
+                done_already=lambda err: err.code == "booking-not-found",
+            )
+        except CommerceUncertain:
+            turn.say("utter_pickup_cancel_unknown", when=when)
+            return []
         except CommerceRefused as err:
             if err.code == "booking-has-order":
                 turn.say("utter_pickup_has_order")
                 return []
             raise
-        turn.say(
-            "utter_pickup_cancelled",
-            store=booking["store_name"],
-            when=speech.when(booking["slot"]["start"]),
-        )
+        turn.say("utter_pickup_cancelled", store=booking["store_name"], when=when)
         return []
 
 

@@ -7,14 +7,39 @@ held in dictionaries, and raises the same ``CommerceRefused`` codes. It is delib
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import re
+from collections.abc import Callable
 from copy import deepcopy
 from datetime import datetime, timedelta, timezone
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from skills import contract as c
-from skills.client import JSON, CommerceRefused, CommerceUnavailable
+from skills.client import JSON, CommerceRefused, CommerceUnavailable, CommerceUncertain
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _answer_may_be_lost(method: F) -> F:
+    """A write whose answer the twin can lose (``lost_answers``), as a timed-out request's
+    is: done or not, the caller gets ``CommerceUncertain``."""
+
+    @functools.wraps(method)
+    def write(self: InMemoryCommerce, *args: Any, **kwargs: Any) -> Any:
+        plan = self.lost_answers.get(method.__name__)
+        if not plan:
+            return method(self, *args, **kwargs)
+        if plan.pop(0):  # the service did it (or refused it); only its answer was lost
+            with contextlib.suppress(CommerceRefused):
+                method(self, *args, **kwargs)
+        else:
+            self.calls.append(method.__name__)
+        raise CommerceUncertain(f"{method.__name__}: the answer was lost")
+
+    return write  # type: ignore[return-value]
+
 
 WORD_QUANTITY = {
     "a": 1,
@@ -115,6 +140,10 @@ class InMemoryCommerce:
         self.quotes: dict[str, JSON] = {}
         self.pin = pin
         self.fail = False
+        # Writes whose next answers are lost, by method name: one entry per call, True when
+        # the write was done all the same, False when it never reached the service.
+        self.lost_answers: dict[str, list[bool]] = {}
+        self.expired_quotes: set[str] = set()
         self.calls: list[str] = []
         self._ids = itertools.count(1)
 
@@ -244,6 +273,7 @@ class InMemoryCommerce:
             "currency": "GBP",
         }
 
+    @_answer_may_be_lost
     def add_item(self, sku: str, quantity: int) -> c.Basket:
         self._call("add_item")
         if sku not in self.products:
@@ -356,9 +386,12 @@ class InMemoryCommerce:
                 return slot
         raise CommerceRefused(404, "slot-not-found", str(slot_id), {})
 
+    @_answer_may_be_lost
     def book(self, slot_id: int) -> c.Booking:
         self._call("book")
         slot = self._slot(slot_id)
+        if any(b["status"] == "active" and b["slot"]["slot_id"] == slot_id for b in self.bookings):
+            raise CommerceRefused(409, "already-booked", "You already have this slot.", {})
         if slot["available"] <= 0:
             free = [s for s in self.slots if s["available"] > 0]
             raise CommerceRefused(409, "slot-full", "full", {"alternatives": deepcopy(free)})
@@ -374,6 +407,7 @@ class InMemoryCommerce:
         self.bookings.append(booking)
         return deepcopy(booking)
 
+    @_answer_may_be_lost
     def reschedule(self, booking_id: int, slot_id: int) -> c.Booking:
         self._call("reschedule")
         booking = next(b for b in self.bookings if b["booking_id"] == booking_id)
@@ -385,9 +419,12 @@ class InMemoryCommerce:
         booking["slot"] = deepcopy(new)
         return deepcopy(booking)
 
+    @_answer_may_be_lost
     def cancel_pickup(self, booking_id: int) -> c.Booking:
         self._call("cancel_pickup")
         booking = next(b for b in self.bookings if b["booking_id"] == booking_id)
+        if booking["status"] != "active":
+            raise CommerceRefused(404, "booking-not-found", str(booking_id), {})
         booking["status"] = "cancelled"
         self._slot(booking["slot"]["slot_id"])["available"] += 1
         return deepcopy(booking)
@@ -421,6 +458,7 @@ class InMemoryCommerce:
             "pin_required": self.pin,
         }
 
+    @_answer_may_be_lost
     def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> c.Order:
         self._call("place_order")
         for placed in self.orders_list:
@@ -428,6 +466,8 @@ class InMemoryCommerce:
                 return deepcopy(placed)
         if quote_id not in self.quotes:
             raise CommerceRefused(404, "quote-not-found", quote_id, {})
+        if quote_id in self.expired_quotes:
+            raise CommerceRefused(410, "quote-expired", quote_id, {})
         if self.pin and pin_ticket != "pt_good":
             code = "pin-ticket-invalid" if pin_ticket else "pin-required"
             raise CommerceRefused(403, code, "pin", {})
@@ -461,13 +501,15 @@ class InMemoryCommerce:
         self.basket_lines.clear()
         return deepcopy(order)
 
+    @_answer_may_be_lost
     def cancel_order(self, order_id: int) -> c.Order:
         self._call("cancel_order")
         order = next((o for o in self.orders_list if o["order_id"] == order_id), None)
         if order is None:
             raise CommerceRefused(404, "order-not-found", str(order_id), {})
         if order["status"] != "placed" or order["stage"] != "being-prepared":
-            raise CommerceRefused(409, "order-not-cancellable", "too late", {})
+            stage = "cancelled" if order["status"] == "cancelled" else order["stage"]
+            raise CommerceRefused(409, "order-not-cancellable", "too late", {"stage": stage})
         order["status"] = "cancelled"
         for booking in self.bookings:
             if booking.get("order_id") == order_id and booking["status"] == "active":

@@ -1149,7 +1149,7 @@ def build_gateway(
     from assistant import speech as factory
 
     directory = DeviceDirectory(settings.commerce.base_url)
-    dialogue = RasaDialogue(settings.dialogue.rasa_url, settings.dialogue.auth_token or "")
+    dialogue = RasaDialogue.of(settings.dialogue, timeout_s=30.0)
     dialogue.warm_up()  # before the first device, as the recognisers below warm up
     # One recogniser for every session, its decoders loaded in advance, so a session that
     # starts loads no model. It runs in worker processes, one per core: pocketsphinx holds

@@ -207,6 +207,7 @@ def test_the_chat_command_prints_one_json_line_per_turn(stack: Stack, tmp_path: 
         "ACTION_SERVER_URL": s.dialogue.action_url,
         "RASA_AUTH_TOKEN": s.dialogue.auth_token or "",
         "COMMERCE_OPERATOR_TOKEN": s.commerce.operator_token or "",
+        "ACTION_SERVER_TOKEN": s.dialogue.action_token or "",  # to hand the token over
     }
     done = subprocess.run(
         [sys.executable, str(ROOT / "run_assistant.py"), "chat", "--customer", "frank"],
