@@ -97,7 +97,13 @@ class RasaDialogue:
             raise DialogueError("rasa-unreachable", f"Rasa did not answer: {err}") from err
         if response.status_code >= 400:
             raise DialogueError("rasa-error", f"Rasa answered {response.status_code}")
-        return response.json()
+        try:
+            answer = response.json()
+        except ValueError as err:
+            raise DialogueError("rasa-error", "Rasa's answer was not JSON") from err
+        if not isinstance(answer, dict):
+            raise DialogueError("rasa-error", "Rasa's answer was not a JSON object")
+        return answer
 
     def parse(self, text: str) -> dict[str, Any]:
         """The NLU result for ``text``: intent, confidence, entities (no dialogue). A text

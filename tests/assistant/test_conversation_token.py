@@ -4,9 +4,7 @@ and the one of the assistant listening at home for days, which is renewed before
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -16,7 +14,7 @@ from assistant.chat import (
     conversation_token,
     customer_token,
 )
-from assistant.settings import load_settings, with_database_url
+from assistant.services import Stack
 from commerce.db import Database
 from commerce.models import ApiToken
 from commerce.services import auth
@@ -29,11 +27,9 @@ def token_row(db: Database, token: str) -> ApiToken:
         ).one()
 
 
-def test_conversation_tokens_expire_and_are_revoked(seeded_sqlite_template: Path, tmp_path: Path):
-    database = tmp_path / "commerce.db"
-    shutil.copy(seeded_sqlite_template, database)
-    settings = with_database_url(load_settings(environ={}), f"sqlite:///{database}")
-    db = Database.connect(f"sqlite:///{database}")
+def test_conversation_tokens_expire_and_are_revoked(stack: Stack) -> None:
+    settings = stack.settings  # tokens come from the running service (its operator route)
+    db = Database.connect(settings.resolve_database_url())
     try:
         minted_at = datetime.now(UTC)
         plain = customer_token(settings, "alice")  # what tests and benchmarks mint

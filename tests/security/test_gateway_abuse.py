@@ -214,15 +214,11 @@ class _RasaWithoutActions(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._json([])
-
-    def do_GET(self) -> None:
-        user = {
-            "event": "user",
-            "text": "add a dozen eggs",
-            "parse_data": {"intent": {"name": "add_to_basket", "confidence": 0.97}},
-        }
-        self._json({"events": [user, {"event": "action", "name": "action_add_to_basket"}]})
+        intent = {"name": "add_to_basket", "confidence": 0.97}
+        if self.path.startswith("/webhooks/turn"):  # the turn: understood, and no reply
+            self._json({"intent": intent, "entities": [], "replies": []})
+        else:  # /model/parse
+            self._json({"text": "", "intent": intent, "entities": []})
 
     def _json(self, body: Any) -> None:
         data = json.dumps(body).encode()
