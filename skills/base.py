@@ -74,6 +74,8 @@ class Turn:
         self.metadata: dict[str, Any] = message.get("metadata") or {}
         self._client: CommerceClient | None = None
         self._home_store: str | None = None
+        # basket lines this turn added or changed (skus): the last is what "make it six" means
+        self.touched: list[str] = []
 
     @property
     def client(self) -> CommerceClient:
@@ -159,6 +161,8 @@ class SkillAction(Action):
         turn = Turn(dispatcher, tracker, domain)
         try:
             events = await asyncio.to_thread(self.handle, turn)
+            if turn.touched:
+                events = [*events, SlotSet("last_sku", turn.touched[-1])]
             return events + left_prompt(turn, self.at_prompt, events)
         except CommerceUnavailable as err:
             log.warning("%s: commerce service unavailable (%s)", self.action_name, err)

@@ -94,8 +94,10 @@ class CommerceClient:
     def resolve(self, q: str, store_id: str | None, limit: int = 5) -> JSON:
         return self._get("/v1/products/resolve", q=q, store_id=store_id, limit=limit)
 
-    def stores(self, q: str | None = None) -> list[JSON]:
-        return self._get("/v1/stores", q=q)["stores"]
+    def stores(self, q: str | None = None, near: str | None = None) -> list[JSON]:
+        """All stores; those ``q`` names ("river side"); or by distance from ``near``
+        ("latitude,longitude"), each with ``distance_km``."""
+        return self._get("/v1/stores", q=q, near=near)["stores"]
 
     def store(self, store_id: str) -> JSON:
         return self._get(f"/v1/stores/{store_id}")
@@ -103,8 +105,28 @@ class CommerceClient:
     def find_slot(self, store_id: str, when: str) -> JSON:
         return self._get(f"/v1/stores/{store_id}/pickup-slots/find", when=when)
 
-    def recipes(self, q: str | None = None, meal: str | None = None, limit: int = 3) -> list[JSON]:
-        return self._get("/v1/recipes", q=q, meal=meal, limit=limit)["recipes"]
+    def recipes(
+        self,
+        q: str | None = None,
+        meal: str | None = None,
+        limit: int = 3,
+        diets: list[str] | None = None,
+        quick: bool = False,
+    ) -> list[JSON]:
+        """Recipes that fit best first: name, meal, diets ("vegan", "vegetarian",
+        "gluten-free"), quick, and what this customer buys."""
+        return self._get(
+            "/v1/me/recipes",
+            q=q,
+            meal=meal,
+            limit=limit,
+            diet=diets or None,
+            quick="true" if quick else None,
+        )["recipes"]
+
+    def recipe(self, ref: str) -> JSON:
+        """One recipe with its ingredient lines (id or slug)."""
+        return self._get(f"/v1/recipes/{ref}")
 
     # -- the customer ---------------------------------------------------------------------
 
@@ -125,6 +147,10 @@ class CommerceClient:
 
     def clear_basket(self) -> JSON:
         return self._request("DELETE", "/v1/me/basket")
+
+    def nearest_stores(self) -> JSON:
+        """Stores by distance from the customer's home: {"measured_from", "stores"}."""
+        return self._get("/v1/me/stores/nearest")
 
     def usual(self) -> list[JSON]:
         return self._get("/v1/me/usual")["items"]
