@@ -19,7 +19,7 @@ from skills.base import AtPrompt, SkillAction, Turn
 from skills.phrases import item_phrases
 from skills.search import distinct
 
-CANDIDATES = 8  # packs looked at per product named
+CANDIDATES = 20  # packs looked at per product named
 FILLER = frozenset(("the", "a", "an", "of", "some", "pack", "bag", "big", "small", "one", "your"))
 # "per 100 grams" / "per 100 ml": the label's unit price, tenth of the kilo or litre price
 PER_HUNDRED = re.compile(r"\b(?:per|a|each) (?:100|hundred) ?(?:g|grams?|ml|millilit(?:re|er)s?)\b")
@@ -143,6 +143,6 @@ class ActionComparePrices(SkillAction):
             cheaper=ranked[0]["name"],
             unit_price=unit_price(ranked[0], hundred),
             product=speech.product(ranked[0]),
-            others=speech.join_and(f"{b['name']} {unit_price(b, hundred)}" for b in ranked[1:]),
+            others=speech.join_and(f"{b['name']} at {unit_price(b, hundred)}" for b in ranked[1:]),
         )
         return []

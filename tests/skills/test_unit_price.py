@@ -21,7 +21,7 @@ def test_which_is_cheaper_per_litre_of_two_named(shop):
     # whole milk: £1.50 for 2 litres is £0.75 a litre; oat milk £1.80 a litre
     assert messages[0]["cheaper"] == "Whole Milk"
     assert messages[0]["unit_price"] == "£0.75 a litre"
-    assert messages[0]["others"] == "Oat Milk £1.80 a litre"
+    assert messages[0]["others"] == "Oat Milk at £1.80 a litre"
     assert events == []
     assert shop.basket_lines == {}
 
