@@ -13,7 +13,8 @@ basket, bookings and PIN failures are cleared before each script):
   just their number; neither: the basket stays empty;
 - ``pin_failures``: wrong PINs counted (0 when not given).
 
-``{weekday}`` in a turn is a weekday two to six days ahead (stores keep short Sunday hours).
+``{weekday}`` in a turn is a weekday two to six days ahead (stores keep short Sunday hours), and
+not Christmas Day; "tomorrow" is "the day after tomorrow" on Christmas Eve.
 A turn may be ``{say: TEXT, responses: [...], reply_has: TEXT}`` to check the answer too; a turn
 that starts with "add " (or has ``pick: true``) takes the first of a menu of close fits, as a
 customer would.
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,7 +51,8 @@ from assistant.services import Stack
 from assistant.settings import ROOT
 from commerce.db import Database
 from commerce.seed import seeder
-from tests.stack import Shop, private_stack, rasa_client, shop_reader
+from commerce.services.pickups import closed_on
+from tests.stack import Shop, pickup_day, private_stack, rasa_client, shop_reader
 
 CORPUS = ROOT / "tests" / "conversations" / "corpus"
 # Where to write the summary, when set (bench/bench_corpus.py): a plain test run writes nothing.
@@ -87,12 +90,14 @@ def weekday_ahead(today: date) -> str:
     """A weekday (Monday to Friday, when every store is open 08:00-20:00) two to six days after
     ``today``: what ``{weekday}`` says, so evening times hold whatever day the corpus runs."""
     day = today + timedelta(days=2)
-    while day.weekday() >= 5:
+    while day.weekday() >= 5 or closed_on(day):  # not Christmas Day either
         day += timedelta(days=1)
     return day.strftime("%A").lower()
 
 
 WEEKDAY = weekday_ahead(datetime.now(ZoneInfo("Europe/London")).date())
+# "tomorrow" in a turn, unless every store is closed tomorrow: then "the day after tomorrow"
+TOMORROW = pickup_day()
 
 
 def _turn(raw: Any, phrase: str | None) -> dict[str, Any]:
@@ -100,6 +105,8 @@ def _turn(raw: Any, phrase: str | None) -> dict[str, Any]:
     if phrase is not None:
         turn["say"] = turn["say"].replace("{phrase}", phrase)
     turn["say"] = turn["say"].replace("{weekday}", WEEKDAY)
+    if TOMORROW != "tomorrow":
+        turn["say"] = re.sub(r"\btomorrow\b", TOMORROW, turn["say"])
     turn.setdefault("pick", turn["say"].lower().startswith("add "))
     return turn
 
