@@ -10,8 +10,9 @@ import sys
 
 from assistant import cli as dialogue_cli
 from assistant import interactive
-from assistant.errors import AssistantError
+from assistant.errors import CODED_ERRORS
 from assistant.settings import load_settings
+from assistant.speech import speech_setup
 from audio import cli as speech_cli
 from commerce import cli as catalog_cli
 
@@ -40,11 +41,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             return interactive.run(args, settings)
         if args.command == "catalog":
-            return catalog_cli.run(args, settings)
+            return catalog_cli.run(args, settings.commerce, settings.root)
         if args.command in speech_cli.COMMANDS:
-            return speech_cli.run(args, settings)
+            return speech_cli.run(
+                args, speech_setup(settings, vocabulary=args.command == "transcribe")
+            )
         return dialogue_cli.run(args, settings)
-    except AssistantError as err:
+    except CODED_ERRORS as err:
         print(json.dumps(err.to_dict()), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

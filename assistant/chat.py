@@ -7,7 +7,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
@@ -15,55 +15,116 @@ import httpx
 from text_to_num import alpha2digit
 
 from assistant.dialogue import RasaDialogue
+from assistant.errors import CommerceError
 from assistant.events import IntentParsed, ReplyReady
 from assistant.readings import best_reading
 from assistant.services import running
 from assistant.settings import Settings
 from audio.base import Transcript
 from audio.text import spoken_digits
-from commerce.cli import open_database
-from commerce.seed import seeder
-from commerce.services import auth
 
 CONVERSATION_TOKEN_TTL = timedelta(hours=8)  # a chat's token, should nothing revoke it
+RENEW_BEFORE = timedelta(minutes=10)  # a conversation's token is replaced this long before
 PIN_SHOWN = "[PIN]"  # what logs, displays and transcripts show instead of a PIN
 
 
-def customer_token(settings: Settings, customer: str, ttl: timedelta | None = None) -> str:
-    """A fresh API token for the named customer, minted in the service's database (migrated
-    and seeded first, as ``catalog serve`` would on its first start); it expires after
-    ``ttl``, or never."""
-    db = open_database(settings)
-    try:
-        seeder.seed(
-            db,
-            customers=settings.commerce.seed_customers,
-            slot_days=settings.commerce.slot_days_ahead,
+def customer_token(
+    settings: Settings, customer: str, ttl: timedelta = CONVERSATION_TOKEN_TTL
+) -> str:
+    """A fresh API token for the named customer (handle, loyalty number or id), asked of the
+    service with the operator token the assistant started it with (``/v1/operator``); it
+    expires after ``ttl`` (8 hours unless told otherwise)."""
+    c = settings.commerce
+    if not c.operator_token:
+        raise CommerceError(
+            "operator-token-missing",
+            f"The commerce service at {c.base_url} was not started by the assistant: set "
+            "COMMERCE_OPERATOR_TOKEN to the operator token it was started with.",
+            401,
         )
-        with db.session(write=True) as session:
-            who = auth.find_customer(session, customer)
-            expires_at = datetime.now(UTC) + ttl if ttl is not None else None
-            return auth.mint_token(session, who, expires_at=expires_at)
-    finally:
-        db.dispose()
+    response = httpx.post(
+        f"{c.base_url}/v1/operator/customer-tokens",
+        timeout=10,
+        json={"customer": customer, "ttl_seconds": int(ttl.total_seconds())},
+        headers={"Authorization": f"Bearer {c.operator_token}"},
+    )
+    token: str = _answer(response)["customer_token"]
+    return token
+
+
+def revoke_tokens(settings: Settings, tokens: Iterable[str]) -> None:
+    """Revoke each token with the service (``DELETE /v1/me/token``, the token's own call)."""
+    for token in tokens:
+        response = httpx.delete(
+            f"{settings.commerce.base_url}/v1/me/token",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        if response.status_code != 401:  # 401: already revoked or expired, nothing to do
+            _answer(response)
 
 
 @contextlib.contextmanager
 def conversation_token(
-    settings: Settings, customer: str, ttl: timedelta | None = CONVERSATION_TOKEN_TTL
+    settings: Settings, customer: str, ttl: timedelta = CONVERSATION_TOKEN_TTL
 ) -> Iterator[str]:
     """A customer token for one conversation, revoked when it ends (and expiring after
-    ``ttl`` should the process be killed before)."""
+    ``ttl`` should the process be killed before). ``settings``: a running stack's (the
+    service must answer)."""
     token = customer_token(settings, customer, ttl)
     try:
         yield token
     finally:
-        db = open_database(settings)
-        try:
-            with db.session(write=True) as session:
-                auth.revoke_token(session, token)
-        finally:
-            db.dispose()
+        revoke_tokens(settings, [token])
+
+
+class ConversationToken:
+    """The customer token of a conversation that may last days (the assistant listening at
+    home): each token expires after ``ttl`` and ``current`` replaces it (revoking the old one)
+    shortly before it would; every token it minted is revoked when the conversation ends."""
+
+    def __init__(
+        self, settings: Settings, customer: str, ttl: timedelta = CONVERSATION_TOKEN_TTL
+    ) -> None:
+        self.settings = settings
+        self.customer = customer
+        self.ttl = ttl
+        self._minted: list[str] = []
+        self.value = self._mint()
+
+    def _mint(self) -> str:
+        self.expires_at = datetime.now(UTC) + self.ttl
+        self._minted.append(customer_token(self.settings, self.customer, self.ttl))
+        return self._minted[-1]
+
+    def current(self) -> str:
+        """The token to use now: a fresh one when this one is about to expire."""
+        if self.expires_at - datetime.now(UTC) < RENEW_BEFORE:
+            old, self.value = self.value, self._mint()
+            revoke_tokens(self.settings, [old])
+        return self.value
+
+    def close(self) -> None:
+        revoke_tokens(self.settings, self._minted)
+
+    def __enter__(self) -> ConversationToken:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _answer(response: httpx.Response) -> dict[str, Any]:
+    """The JSON body of a 2xx answer; a refusal as the service's own coded error."""
+    body: dict[str, Any] = response.json()
+    if response.status_code >= 400:
+        error = body.get("error") or {}
+        raise CommerceError(
+            str(error.get("code", "http-error")),
+            str(error.get("message", "")),
+            response.status_code,
+        )
+    return body
 
 
 # Words that may go with the digits of a PIN: "my pin is 4 3 2 1", "um, it's 4321".
@@ -120,10 +181,12 @@ class ChatSession:
         token: str,
         store: str | None = None,
         sender: str | None = None,
+        renew: Callable[[], str] | None = None,
     ) -> None:
         self.settings = settings
         self.dialogue = dialogue
         self.token = token
+        self.renew = renew  # the token to use now, for a conversation that outlives one
         self.sender = sender or f"chat-{uuid.uuid4().hex[:12]}"
         self.metadata: dict[str, Any] = {"customer_token": token}
         if store:
@@ -144,6 +207,8 @@ class ChatSession:
 
         ``extra`` adds metadata for this turn only (a kiosk's Confirm button: ``touched``).
         """
+        if self.renew is not None:
+            self.token = self.metadata["customer_token"] = self.renew()
         metadata = {**self.metadata, **(extra or {})}
         kind = pin_line(text) if self.expecting_pin else PinLine.WORDS
         if kind != PinLine.WORDS:
@@ -184,9 +249,9 @@ def converse(session: ChatSession, lines: Iterable[str], out: IO[str]) -> None:
 def chat(
     settings: Settings, customer: str, store: str | None, lines: Iterable[str], out: IO[str]
 ) -> None:
-    with conversation_token(settings, customer) as token, running(settings) as stack:
+    with running(settings) as stack, conversation_token(stack.settings, customer) as token:
         d = stack.settings.dialogue
-        dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+        dialogue = RasaDialogue.of(d)
         try:
             converse(ChatSession(stack.settings, dialogue, token, store), lines, out)
         finally:
@@ -196,7 +261,7 @@ def chat(
 def parse(settings: Settings, texts: Iterable[str], out: IO[str]) -> None:
     with running(settings, commerce=False, actions=False) as stack:
         d = stack.settings.dialogue
-        dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+        dialogue = RasaDialogue.of(d)
         try:
             for text in texts:
                 out.write(json.dumps(dialogue.parse(text)) + "\n")

@@ -1,60 +1,48 @@
-"""One error hierarchy with machine-readable codes, shared by every part of the assistant."""
+"""One error hierarchy with machine-readable codes.
+
+The assistant's own errors derive from ``AssistantError``; the speech library and the commerce
+service keep theirs in their own packages (``audio.errors``, ``commerce.errors``) and are
+re-exported here, so ``from assistant.errors import SpeechToTextError`` keeps working.
+``CODED_ERRORS`` catches an error with a code from any layer.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from audio.errors import (
+    AudioError,
+    CodedError,
+    SpeechConfigError,
+    SpeechOutputError,
+    SpeechToTextError,
+)
+from commerce.errors import CommerceError
+
+__all__ = [
+    "CODED_ERRORS",
+    "AssistantError",
+    "AudioError",
+    "CodedError",
+    "CommerceError",
+    "ConfigError",
+    "DialogueError",
+    "SpeechConfigError",
+    "SpeechOutputError",
+    "SpeechToTextError",
+]
 
 
-class AssistantError(Exception):
-    """Base error: a stable ``code`` for machines and a short ``message`` for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # pickled as (code, message): an error raised in a worker process reaches its caller
-        return (type(self), (self.code, self.message))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message}}
+class AssistantError(CodedError):
+    """Base of the assistant's own errors: a stable ``code`` and a short ``message``."""
 
 
 class ConfigError(AssistantError):
     """Settings that cannot be used (bad value, missing file)."""
 
 
-class SpeechToTextError(AssistantError):
-    """Speech recognition failed or was given audio it cannot use."""
-
-
 class DialogueError(AssistantError):
     """Rasa or the action server failed."""
 
 
-class CommerceError(AssistantError):
-    """The catalog & order service refused or failed a request.
-
-    ``status`` is the HTTP status the service answers with; ``details`` carries what a caller
-    can act on (the free slots nearest a full one, the products out of stock).
-    """
-
-    def __init__(
-        self, code: str, message: str, status: int = 400, details: dict[str, Any] | None = None
-    ) -> None:
-        super().__init__(code, message)
-        self.status = status
-        self.details = details or {}
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.code, self.message, self.status, self.details))
-
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
-        body.update(self.details)
-        return {"error": body}
-
-
-class SpeechOutputError(AssistantError):
-    """Text-to-speech or audio output failed."""
+# Every error with a ``code`` and a ``message``, whichever layer raised it:
+# ``except CODED_ERRORS as err``
+CODED_ERRORS = (CodedError, CommerceError)

@@ -12,17 +12,18 @@ import argparse
 import logging
 import sys
 
+from assistant import speech as factory
 from assistant.channels.terminal import TerminalDisplay, keyboard_lines, text_mode
-from assistant.chat import ChatSession, conversation_token
+from assistant.chat import ChatSession, ConversationToken
 from assistant.dialogue import RasaDialogue
-from assistant.errors import AssistantError
+from assistant.errors import CODED_ERRORS
 from assistant.events import Event, as_dict
 from assistant.pipeline import EventBus, SpeechClock, VoicePipeline
 from assistant.services import running
 from assistant.settings import Settings
 from assistant.training import train
 from assistant.voice import microphone_loop, warm_up
-from audio import devices, factory
+from audio import devices
 from audio.base import Speaker
 
 log = logging.getLogger(__name__)
@@ -54,21 +55,27 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     speaker: Speaker | None
     try:
         speaker = factory.build_speaker(settings, on_event=clock)
-    except AssistantError as err:
+    except CODED_ERRORS as err:
         say(f"No speaker here ({err.message}): replies are printed only.")
         speaker = None
     text = args.text
     if not text:
         try:
             devices.check_input(settings.speech.input_device)
-        except AssistantError as err:
+        except CODED_ERRORS as err:
             say(f"No microphone here ({err.message}). Switching to text mode: type your requests.")
             text = True
-    # revoked when the assistant stops; no expiry: it may listen for days
-    with conversation_token(settings, args.customer, ttl=None) as token, running(settings) as stack:
+    # it may listen for days: its token expires within hours and is renewed before it does;
+    # every one is revoked when the assistant stops
+    with (
+        running(settings) as stack,
+        ConversationToken(stack.settings, args.customer) as token,
+    ):
         d = stack.settings.dialogue
-        dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
-        session = ChatSession(stack.settings, dialogue, token, args.store)
+        dialogue = RasaDialogue.of(d)
+        session = ChatSession(
+            stack.settings, dialogue, token.value, args.store, renew=token.current
+        )
         try:
             if text:
                 say("Text mode: type a request and press Enter; Ctrl-D ends.")

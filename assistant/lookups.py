@@ -1,16 +1,14 @@
-"""Write Rasa lookup tables from the catalog, so new products need no new training sentences."""
+"""Write Rasa lookup tables from the catalog's vocabulary (the commerce service's
+``GET /v1/catalog/vocabulary``), so new products need no new training sentences."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
-
-from commerce.seed.catalog import GLOBAL_SYNONYMS, generate_products
-from commerce.seed.recipes import RECIPES
-from commerce.seed.stores import STORES
 
 HEADER = "# Generated from the catalog by `run_assistant.py train` (assistant/lookups.py).\n"
 
@@ -20,23 +18,18 @@ def _clean(values: Iterable[str]) -> list[str]:
     return sorted(v for v in out if v and len(v) <= 60)
 
 
-def catalog_lookups() -> dict[str, list[str]]:
-    products = generate_products()
-    names = [p.name for p in products] + [p.category for p in products]
-    names += [s for p in products for s in p.synonyms] + list(GLOBAL_SYNONYMS)
-    stores = [s.name for s in STORES] + [s.id.replace("-", " ") for s in STORES]
-    stores += [s.name.split(" ", 1)[-1] for s in STORES]
+def catalog_lookups(vocabulary: Mapping[str, Any]) -> dict[str, list[str]]:
     return {
-        "product": _clean(names),
-        "brand": _clean(p.brand for p in products),
-        "recipe": _clean(r.name for r in RECIPES),
-        "store": _clean(stores),
+        "product": _clean(vocabulary["products"]),
+        "brand": _clean(vocabulary["brands"]),
+        "recipe": _clean(vocabulary["recipes"]),
+        "store": _clean(vocabulary["stores"]),
     }
 
 
-def write_lookups(folder: Path) -> Path:
+def write_lookups(folder: Path, vocabulary: Mapping[str, Any]) -> Path:
     """Write ``folder/catalog.yml``; return its path. Unchanged content is not rewritten."""
-    tables = catalog_lookups()
+    tables = catalog_lookups(vocabulary)
     body = {
         "version": "3.1",
         "nlu": [

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.chat import PIN_SHOWN
-from assistant.errors import AssistantError
+from assistant.errors import CODED_ERRORS
 from assistant.events import (
     ErrorRaised,
     Event,
@@ -159,7 +159,7 @@ class VoicePipeline:
         )
         try:
             shown, parsed, reply = self.conversation.exchange(text or NOTHING_HEARD)
-        except AssistantError as err:
+        except CODED_ERRORS as err:
             self.bus.emit(ErrorRaised(err.code, err.message))
             raise
         answered = self.clock()

@@ -11,8 +11,10 @@ The secrets come from the environment, never from the command line: ``ACTION_SER
 (Rasa sends it to the action server as ``Authorization: Bearer …``, see endpoints.yml) and
 ``RASA_AUTH_TOKEN`` (the assistant's own calls to Rasa carry it the same way). Each server
 checks the header on every request but its health check, in constant time, before any handler
-runs: Rasa's HTTP API and its REST channel webhook alike, and the action server's ``/webhook``.
-Tokens never travel in a URL, where HTTP client and access logs would print them.
+runs: Rasa's HTTP API and its REST channel webhook alike, and the action server's ``/webhook``
+and ``/handover`` (where the front end hands each turn's customer token to the skills, so that
+it never travels through Rasa). Tokens never travel in a URL, where HTTP client and access
+logs would print them.
 """
 
 from __future__ import annotations
@@ -59,8 +61,41 @@ def _token(name: str) -> str:
     return token
 
 
+def add_handover(app: Any) -> None:
+    """``PUT /handover {"conversation", "secrets": {...}}`` and ``DELETE /handover
+    {"conversation"}``: the front end hands a turn's customer token (and PIN ticket) to the
+    skills directly, so that they never travel through Rasa (``skills/handover.py``). Nothing
+    reads them back; the answers never repeat them."""
+    from sanic import response
+
+    from skills import handover
+
+    def invalid(message: str) -> Any:
+        return response.json({"error": {"code": "handover-invalid", "message": message}}, 422)
+
+    async def put(request: Any) -> Any:
+        body = request.json if isinstance(request.json, dict) else {}
+        try:
+            handover.put(body.get("conversation"), body.get("secrets"))
+        except handover.HandoverInvalid as err:
+            return invalid(str(err))
+        return response.empty()
+
+    async def drop(request: Any) -> Any:
+        body = request.json if isinstance(request.json, dict) else {}
+        try:
+            handover.drop(body.get("conversation"))
+        except handover.HandoverInvalid as err:
+            return invalid(str(err))
+        return response.empty()
+
+    app.add_route(put, "/handover", methods=["PUT"])
+    app.add_route(drop, "/handover", methods=["DELETE"])
+
+
 def serve_actions(host: str, port: int) -> None:
-    """rasa-sdk's action server with the skills, guarded by ``ACTION_SERVER_TOKEN``."""
+    """rasa-sdk's action server with the skills, guarded by ``ACTION_SERVER_TOKEN``, and the
+    front end's handover of each turn's secrets (``add_handover``)."""
     from rasa_sdk import utils
     from rasa_sdk.endpoint import create_app
 
@@ -69,6 +104,7 @@ def serve_actions(host: str, port: int) -> None:
     utils.update_sanic_log_level()
     app = create_app("skills", cors_origins=None)  # no browser has any business here
     require_bearer(app, token, open_paths=("/health",))
+    add_handover(app)
     logging.getLogger(__name__).info("action server on http://%s:%d", host, port)
     app.run(host, port, workers=1, access_log=False)
 

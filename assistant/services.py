@@ -147,7 +147,10 @@ class Stack:
             f"{c.base_url}/v1/health",
             self._logs("commerce"),
             # In the environment, not argv: a PostgreSQL URL may carry a password.
-            env={"DATABASE_URL": self.settings.resolve_database_url()},
+            env={
+                "DATABASE_URL": self.settings.resolve_database_url(),
+                "COMMERCE_OPERATOR_TOKEN": self._operator_token(),
+            },
             cwd=self.settings.root,
         )
 
@@ -169,6 +172,14 @@ class Stack:
         if d.action_token is None:
             self.settings = replace(self.settings, dialogue=replace(d, action_token=_secret()))
         return self.settings.dialogue.action_token or ""
+
+    def _operator_token(self) -> str:
+        """The secret that lets the assistant ask the service it starts for customer tokens
+        (``/v1/operator``): the configured one, else a new one kept in the settings."""
+        c = self.settings.commerce
+        if c.operator_token is None:
+            self.settings = replace(self.settings, commerce=replace(c, operator_token=_secret()))
+        return self.settings.commerce.operator_token or ""
 
     def action_server(self) -> ManagedProcess | None:
         d = self.settings.dialogue
@@ -242,6 +253,13 @@ class Stack:
         if commerce:
             wanted.append(self.commerce())
         action_server = self.action_server() if actions else None
+        if actions and action_server is None and not self.settings.dialogue.action_token:
+            # each turn hands the customer's token to it directly, never through Rasa
+            raise DialogueError(
+                "action-token-missing",
+                f"An action server already runs at {self.settings.dialogue.action_url}: set "
+                "ACTION_SERVER_TOKEN to its secret, so that turns can hand it their customer",
+            )
         wanted += [action_server, self.rasa(actions_elsewhere=actions and action_server is None)]
         for process in (p for p in wanted if p is not None):
             process.start()

@@ -10,34 +10,23 @@ from typing import Any
 
 import yaml
 
-from assistant.errors import ConfigError
+from assistant.errors import AudioError, CommerceError, ConfigError
+from audio.settings import SpeechSettings
+from commerce import settings as commerce_settings
+from commerce.settings import CommerceSettings, resolve_sqlite_path
+
+__all__ = [
+    "CommerceSettings",
+    "DialogueSettings",
+    "Settings",
+    "SpeechSettings",
+    "load_settings",
+    "resolve_sqlite_path",
+    "with_database_url",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS_FILE = ROOT / "assistant.yml"
-
-
-@dataclass(frozen=True)
-class CommerceSettings:
-    database_url: str = "sqlite:///var/commerce.db"
-    host: str = "127.0.0.1"
-    port: int = 8700
-    quote_ttl_seconds: int = 600
-    seed_customers: int = 5
-    slot_days_ahead: int = 14
-
-    def __post_init__(self) -> None:
-        _check_range("commerce.port", self.port, 1, 65535)
-        _check_range("commerce.quote_ttl_seconds", self.quote_ttl_seconds, 10, 86400)
-        _check_range("commerce.seed_customers", self.seed_customers, 1, 100_000)
-        _check_range("commerce.slot_days_ahead", self.slot_days_ahead, 1, 90)
-        if not self.database_url.startswith(("sqlite:", "postgresql")):
-            raise ConfigError(
-                "config-invalid", "commerce.database_url must be a sqlite:// or postgresql URL"
-            )
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -65,100 +54,6 @@ class DialogueSettings:
                 raise ConfigError("config-invalid", f"dialogue.{name} must be an http URL")
 
 
-SPEECH_ENGINES = ("whisper", "pocketsphinx", "vosk")
-WHISPER_MODELS = ("tiny.en", "base")
-
-
-@dataclass(frozen=True)
-class SpeechSettings:
-    """Speech I/O: recogniser, shop language model, endpointing, text-to-speech, devices.
-
-    Paths are relative to the project root unless absolute. Whisper's models come in pinned
-    packages (``whisper_model_path`` overrides them); ``vosk_model`` is an explicit model folder
-    (``run_assistant.py models download`` fills it); nothing is fetched at run time.
-    """
-
-    # whisper (packaged tiny.en / base) and pocketsphinx work with nothing downloaded; vosk
-    # needs a model folder
-    engine: str = "whisper"
-    whisper_model: str = "tiny.en"  # tiny.en (fast, English) | base (slower, more accurate)
-    whisper_model_path: str | None = None  # a CTranslate2 Whisper folder instead of the package
-    whisper_window_s: float = 15.0  # the audio window Whisper's encoder sees (30 = its own)
-    whisper_threads: int = 0  # CPU threads per decode; 0 = every core in-process, 1 per worker
-    whisper_beam: int = 1  # beam size; 1 = greedy
-    # silence after speech that starts a decode before the utterance is over; 0 = off
-    whisper_early_decode_ms: int = 150
-    # speech between decodes for a live partial transcript (a kiosk's screen); 0 = none
-    whisper_partial_interval_ms: int = 1000
-    vosk_model: str = "models/vosk/vosk-model-small-en-us-0.15"
-    vosk_model_url: str | None = None  # a mirror for `models download` (the registry's otherwise)
-    shop_lm: bool = True  # restrict/bias the recogniser to the shop's sentences and catalog
-    shop_lm_dir: str = "var/speech"  # built artefacts (ARPA LM, dictionary, phrase list)
-    language_weight: float = 8.0  # pocketsphinx -lw with the shop LM
-    correction: bool = True  # snap near-miss product words onto catalog names
-    correction_threshold: int = 75  # spelling + sound score (0-100) a snap needs
-    # utterances whose own signal-to-noise estimate is below this are recognised from
-    # noise-suppressed audio (audio/denoise.py); 0 turns noise suppression off
-    denoise_below_snr_db: float = 30.0
-    # pocketsphinx: audio quieter than this (16-bit RMS) between words gets noise up to it
-    # (audio/noise_floor.py); synthetic audio and digital silence need it; 0 = off
-    noise_floor_rms: float = 20.0
-    # the voice gateway decodes in this many worker processes (audio/stt_processes.py);
-    # 0 = one per CPU core; the single-customer loop and the CLI decode in-process
-    decode_processes: int = 0
-    vad_aggressiveness: int = 2  # webrtcvad mode 0 (lenient) .. 3 (strict)
-    vad_silence_ms: int = 400  # this much silence after speech ends the utterance
-    vad_min_speech_ms: int = 120  # shorter bursts are noise, not an utterance
-    max_utterance_s: float = 15.0  # an utterance is cut here even without silence
-    tts_voice: str = "en-us"  # an espeak-ng voice name
-    tts_rate: int = 170  # words per minute
-    tts_volume: float = 1.0
-    input_device: str | None = None  # sounddevice name or index; None = the system default
-    output_device: str | None = None
-    # the home device's wake word (audio/wakeword.py): a model packaged with pymicro-wakeword
-    # (okay_nabu, hey_jarvis, hey_mycroft, alexa) or the path of a microWakeWord model's .json
-    wake_word_model: str = "okay_nabu"
-    wake_word_threshold: float = 0.0  # score that wakes it, 0-1; 0 = the model's own cutoff
-    wake_word_preroll_ms: int = 400  # audio kept from just before the wake, for one breath
-
-    def __post_init__(self) -> None:
-        if self.engine not in SPEECH_ENGINES:
-            raise ConfigError(
-                "config-invalid", f"speech.engine must be one of {', '.join(SPEECH_ENGINES)}"
-            )
-        if self.whisper_model not in WHISPER_MODELS:
-            raise ConfigError(
-                "config-invalid",
-                f"speech.whisper_model must be one of {', '.join(WHISPER_MODELS)}",
-            )
-        _check_range("speech.whisper_window_s", self.whisper_window_s, 5, 30)
-        _check_range("speech.whisper_threads", self.whisper_threads, 0, 64)
-        _check_range("speech.whisper_beam", self.whisper_beam, 1, 10)
-        _check_range("speech.whisper_early_decode_ms", self.whisper_early_decode_ms, 0, 2000)
-        _check_range(
-            "speech.whisper_partial_interval_ms", self.whisper_partial_interval_ms, 0, 10_000
-        )
-        _check_range("speech.decode_processes", self.decode_processes, 0, 64)
-        _check_range("speech.vad_aggressiveness", self.vad_aggressiveness, 0, 3)
-        _check_range("speech.vad_silence_ms", self.vad_silence_ms, 90, 3000)
-        _check_range("speech.vad_min_speech_ms", self.vad_min_speech_ms, 0, 2000)
-        _check_range("speech.max_utterance_s", self.max_utterance_s, 1, 120)
-        _check_range("speech.language_weight", self.language_weight, 1, 30)
-        _check_range("speech.correction_threshold", self.correction_threshold, 50, 100)
-        _check_range("speech.denoise_below_snr_db", self.denoise_below_snr_db, 0, 100)
-        _check_range("speech.noise_floor_rms", self.noise_floor_rms, 0, 1000)
-        _check_range("speech.tts_rate", self.tts_rate, 80, 450)
-        _check_range("speech.tts_volume", self.tts_volume, 0, 1)
-        _check_range("speech.wake_word_threshold", self.wake_word_threshold, 0, 0.999)
-        _check_range("speech.wake_word_preroll_ms", self.wake_word_preroll_ms, 0, 1000)
-        if not self.wake_word_model.strip():
-            raise ConfigError("config-invalid", "speech.wake_word_model must be set")
-        if not self.vosk_model or not self.shop_lm_dir:
-            raise ConfigError("config-invalid", "speech.vosk_model and shop_lm_dir must be set")
-        if self.vosk_model_url is not None and not self.vosk_model_url.startswith("http"):
-            raise ConfigError("config-invalid", "speech.vosk_model_url must be an http(s) URL")
-
-
 @dataclass(frozen=True)
 class Settings:
     commerce: CommerceSettings = field(default_factory=CommerceSettings)
@@ -175,6 +70,10 @@ class Settings:
         """The database URL with a relative SQLite path anchored at the project root."""
         return resolve_sqlite_path(self.commerce.database_url, self.root)
 
+    def commerce_settings(self) -> CommerceSettings:
+        """The service's own settings, its SQLite path anchored at the project root."""
+        return self.commerce.anchored(self.root)
+
 
 def _bool(value: str) -> bool:
     """An environment flag: 1/true/yes/on or 0/false/no/off."""
@@ -188,10 +87,7 @@ def _bool(value: str) -> bool:
 
 # Environment variable -> (section, key, converter)
 ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
-    "DATABASE_URL": ("commerce", "database_url", str),
-    "COMMERCE_HOST": ("commerce", "host", str),
-    "COMMERCE_PORT": ("commerce", "port", int),
-    "COMMERCE_QUOTE_TTL_SECONDS": ("commerce", "quote_ttl_seconds", int),
+    **{var: ("commerce", key, kind) for var, (key, kind) in commerce_settings.ENVIRONMENT.items()},
     "RASA_URL": ("dialogue", "rasa_url", str),
     "ACTION_SERVER_URL": ("dialogue", "action_url", str),
     "RASA_AUTH_TOKEN": ("dialogue", "auth_token", str),
@@ -221,13 +117,6 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
 }
 
 
-def resolve_sqlite_path(url: str, root: Path) -> str:
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-        return prefix + str(root / url[len(prefix) :])
-    return url
-
-
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings file and apply environment overrides; raise ConfigError when invalid."""
     path = path or DEFAULT_SETTINGS_FILE
@@ -252,6 +141,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         speech = SpeechSettings(**sections.get("speech", {}))
     except TypeError as err:
         raise ConfigError("config-invalid", f"unknown setting in {path}: {err}") from err
+    except (AudioError, CommerceError) as err:  # the speech and service sections' own checks
+        raise ConfigError(err.code, err.message) from err
     return Settings(commerce=commerce, dialogue=dialogue, speech=speech)
 
 

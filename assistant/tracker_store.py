@@ -1,15 +1,18 @@
 """Rasa's SQL tracker store without the secrets that travel with a turn.
 
 Runs inside Rasa (``.venv-rasa``; Python 3.10 syntax); endpoints.yml names it as the tracker
-store's ``type``. The front end sends the customer's token (and, once, a PIN ticket) as message
-metadata with every turn: Rasa hands it to the skills for that turn, but what the store writes
-keeps none of it, wherever it appears in an event (the message's metadata, its parse data, the
-``session_started_metadata`` slot). Every turn brings its own token, so nothing needs it later.
+store's ``type``. The front end hands the customer's token (and, once, a PIN ticket) to the
+action server directly (``skills/handover.py``), so no message Rasa gets should carry one. This
+store is the second line: should a caller still put one in a message's metadata, what it
+writes keeps none of it, wherever it appears in an event (the message's metadata, its parse
+data, the ``session_started_metadata`` slot), and it logs that it had to (the key, never the
+value): the security tests look for that line. On start it scrubs what an older store wrote.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +21,17 @@ from rasa.shared.core.events import Event
 from sqlalchemy import or_
 
 SECRET_KEYS = frozenset({"customer_token", "pin_ticket"})
+log = logging.getLogger(__name__)
+
+
+def secret_keys_in(value: Any) -> set[str]:
+    """The SECRET_KEYS that ``value`` (a JSON-like structure) holds, at any depth."""
+    if isinstance(value, dict):
+        found = {k for k in value if k in SECRET_KEYS}
+        return found.union(*(secret_keys_in(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(secret_keys_in(v) for v in value))
+    return set()
 
 
 def without_secrets(value: Any) -> Any:
@@ -54,5 +68,19 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
     def _additional_events(self, session: Any, tracker: Any) -> Iterator[Event]:
         for event in super()._additional_events(session, tracker):
-            stored = Event.from_parameters(without_secrets(event.as_dict()))
+            data = event.as_dict()
+            leaked = secret_keys_in(data)
+            if leaked:
+                log.warning(
+                    "a secret reached Rasa in a %s event (%s): left out of the store",
+                    data.get("event"),
+                    ", ".join(sorted(leaked)),
+                )
+            stored = Event.from_parameters(without_secrets(data))
             yield stored if stored is not None else event
+
+    def events_in_session(self, sender_id: str) -> int:
+        """How many events the conversation's current session holds (one SQL count): what
+        each of its turns reads and replays (``assistant/rasa_channel.py`` keeps it bounded)."""
+        with self.session_scope() as session:
+            return int(self._event_query(session, sender_id, False).count())

@@ -12,6 +12,7 @@ from pathlib import Path
 from assistant.errors import DialogueError
 from assistant.lookups import write_lookups
 from assistant.settings import Settings
+from assistant.vocabulary import catalog_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def digest(root: Path) -> str:
 def train(settings: Settings, force: bool = False) -> TrainResult:
     root = settings.root
     d = settings.dialogue
-    write_lookups(root / "nlu_data" / "lookups")
+    write_lookups(root / "nlu_data" / "lookups", catalog_vocabulary(settings))
     model = root / d.model_dir / f"{d.model_name}.tar.gz"
     stamp = model.with_suffix("").with_suffix(".sha256")
     wanted = digest(root)

@@ -29,7 +29,7 @@ import yaml
 from assistant.settings import ROOT
 
 # Modules of skills/ that support skills rather than being one.
-SUPPORT_MODULES = {"__init__", "base", "client", "twin", "speech", "phrases"}
+SUPPORT_MODULES = {"__init__", "base", "client", "twin", "speech", "phrases", "handover"}
 # Intents the front end sends as "/intent" (never spoken, so they have no examples).
 TRIGGERED_INTENTS = {"provide_pin"}
 # Intents and actions Rasa 3.6 defines itself (rasa.shared.core.constants).

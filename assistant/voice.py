@@ -20,9 +20,6 @@ from assistant.pipeline import Conversation, EventBus, SpeechClock, VoicePipelin
 from assistant.settings import Settings
 from audio import formats, vad
 from audio.base import (
-    CHANNELS,
-    RATE,
-    WIDTH,
     AudioChunk,
     AudioSource,
     Expect,
@@ -208,7 +205,7 @@ def warm_up(transcriber: Transcriber, session: Conversation) -> dict[str, float]
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    transcriber.transcribe(formats.join([formats.silence(300), _warm_noise()]))
+    transcriber.transcribe(formats.warm_up_clip())
     timings["recogniser"] = round((time.perf_counter() - started) * 1000, 1)
     if isinstance(session, ChatSession):
         started = time.perf_counter()
@@ -219,14 +216,6 @@ def warm_up(transcriber: Transcriber, session: Conversation) -> dict[str, float]
         timings["dialogue"] = round((time.perf_counter() - started) * 1000, 1)
     log.info("warmed up: %s", timings)
     return timings
-
-
-def _warm_noise() -> AudioChunk:
-    """A second of quiet noise: something for the recogniser to decode, nothing it hears."""
-    import numpy as np
-
-    samples = np.random.default_rng(0).normal(0, 30, RATE).astype("<i2")
-    return AudioChunk(RATE, WIDTH, CHANNELS, samples.tobytes())
 
 
 def chat_wav(
@@ -240,10 +229,10 @@ def chat_wav(
     real_time: bool = False,
 ) -> None:
     """`chat --customer NAME --wav A.wav B.wav …`: one JSON line per file (turn)."""
+    from assistant import speech as factory
     from assistant.chat import ChatSession, conversation_token
     from assistant.dialogue import RasaDialogue
     from assistant.services import running
-    from audio import factory
     from audio.tts import CollectingSink
 
     missing = [str(p) for p in files if not p.is_file()]
@@ -262,9 +251,9 @@ def chat_wav(
 
         return speaker, take
 
-    with conversation_token(settings, customer) as token, running(settings) as stack:
+    with running(settings) as stack, conversation_token(stack.settings, customer) as token:
         d = stack.settings.dialogue
-        dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+        dialogue = RasaDialogue.of(d)
         try:
             session = ChatSession(stack.settings, dialogue, token, store)
             warm_up(transcriber, session)

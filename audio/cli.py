@@ -7,11 +7,11 @@ import json
 import time
 from pathlib import Path
 
-from assistant.errors import AssistantError
-from assistant.settings import Settings
 from audio import models
 from audio.base import Expect
+from audio.errors import AudioError
 from audio.formats import load_wav
+from audio.settings import SpeechSetup
 from audio.text import spoken_digits
 
 COMMANDS = ("transcribe", "say", "models", "wakeword")
@@ -67,12 +67,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     )
 
 
-def _models_dir(settings: Settings) -> Path:
+def _models_dir(settings: SpeechSetup) -> Path:
     """Models live beside the configured vosk model (``models/vosk`` by default)."""
     return settings.path(settings.speech.vosk_model).parent
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: argparse.Namespace, settings: SpeechSetup) -> int:
     if args.command == "transcribe":
         return _transcribe(args, settings)
     if args.command == "say":
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
-def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
+def _transcribe(args: argparse.Namespace, settings: SpeechSetup) -> int:
     from dataclasses import replace
 
     from audio.factory import build_transcriber
@@ -107,7 +107,7 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
             transcript = transcriber.transcribe(audio, expect)
             if expect is Expect.PIN:  # only the digits, as the conversation would take them
                 transcript = replace(transcript, text=spoken_digits(transcript.text))
-        except AssistantError as err:
+        except AudioError as err:
             failures += 1
             print(json.dumps({"file": str(path), **err.to_dict()}))
             continue
@@ -124,7 +124,7 @@ def _transcribe(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failures else 0
 
 
-def _wakeword(args: argparse.Namespace, settings: Settings) -> int:
+def _wakeword(args: argparse.Namespace, settings: SpeechSetup) -> int:
     from dataclasses import replace
 
     from audio.wakeword import MicroWakeWordDetector, detect
@@ -139,7 +139,7 @@ def _wakeword(args: argparse.Namespace, settings: Settings) -> int:
     for path in args.files:
         try:
             audio = load_wav(path)
-        except AssistantError as err:
+        except AudioError as err:
             failures += 1
             print(json.dumps({"file": str(path), **err.to_dict()}))
             continue
@@ -149,7 +149,7 @@ def _wakeword(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failures else 0
 
 
-def _say(args: argparse.Namespace, settings: Settings) -> int:
+def _say(args: argparse.Namespace, settings: SpeechSetup) -> int:
     from audio.factory import build_speaker
     from audio.tts import SpeechStarted, TtsEvent
 
@@ -177,7 +177,7 @@ def _say(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _models(args: argparse.Namespace, settings: Settings) -> int:
+def _models(args: argparse.Namespace, settings: SpeechSetup) -> int:
     folder = _models_dir(settings)
     if args.models_command == "list":
         for spec in models.REGISTRY.values():

@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-from assistant.errors import AssistantError, SpeechOutputError, SpeechToTextError
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk
+from audio.errors import AudioError, SpeechOutputError, SpeechToTextError
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def _device(value: str | int | None) -> str | int | None:
     return value
 
 
-def _sounddevice(error: type[AssistantError]) -> Any:
+def _sounddevice(error: type[AudioError]) -> Any:
     try:
         import sounddevice
     except OSError as err:  # the PortAudio library itself is missing
@@ -51,7 +51,7 @@ def _sounddevice(error: type[AssistantError]) -> Any:
     return sounddevice
 
 
-def _check_device(kind: str, device: str | int | None, error: type[AssistantError]) -> None:
+def _check_device(kind: str, device: str | int | None, error: type[AudioError]) -> None:
     sd = _sounddevice(error)
     try:
         sd.query_devices(_device(device), kind=kind)
@@ -114,7 +114,7 @@ class MicrophoneSource:
                     self.overflows += 1
                     log.warning("microphone overflow: audio was lost (a slow consumer)")
                 yield AudioChunk(RATE, WIDTH, CHANNELS, bytes(data))
-        except AssistantError:
+        except AudioError:
             raise
         except Exception as err:  # PortAudio errors during capture
             raise SpeechToTextError(
@@ -158,7 +158,7 @@ class SoundDeviceSink:
                     return
                 stream.write(chunk.data[start : start + step])
             stream.stop()
-        except AssistantError:
+        except AudioError:
             raise
         except Exception as err:
             raise SpeechOutputError("audio-device-failed", f"playback failed: {err}") from err

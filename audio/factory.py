@@ -1,10 +1,13 @@
-"""The one place the real speech parts are chosen and built from the settings.
+"""The one place the real speech parts are chosen and built from the speech settings.
 
-transcriber = build_transcriber(settings)            # engine, shop words, denoising,
+``setup`` is an ``audio.settings.SpeechSetup`` (the speech settings, the folder their paths
+start from, the NLU sentences and the catalog's names; ``assistant.speech`` makes one)::
+
+    transcriber = build_transcriber(setup)            # engine, shop words, denoising,
                                                       # normaliser, correction
-endpointer = build_endpointer(settings)              # VAD with speech.vad_* settings
-speaker = build_speaker(settings)                     # TTS to the sound device
-speaker = build_speaker(settings, wav_path=out)       # ... or to a WAV file
+    endpointer = build_endpointer(setup)              # VAD with speech.vad_* settings
+    speaker = build_speaker(setup)                    # TTS to the sound device
+    speaker = build_speaker(setup, wav_path=out)      # ... or to a WAV file
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.settings import Settings
 from audio import tts
 from audio.base import Transcriber
 from audio.correction import CorrectingTranscriber, TranscriptCorrector
+from audio.errors import SpeechConfigError, SpeechToTextError
 from audio.normalizer import NormalizingTranscriber
-from audio.shop_lm import ShopModel, catalog_terms, ensure_shop_model, whisper_prompt
+from audio.settings import SpeechSetup
+from audio.shop_lm import CatalogTerms, ShopModel, ensure_shop_model, whisper_prompt
 from audio.tts import AudioSink, QueueSpeaker, TtsEvent, WavFileSink
 from audio.vad import Endpointer
 
@@ -28,23 +32,33 @@ _WHISPER: dict[tuple[object, ...], Transcriber] = {}  # loaded models, shared in
 _WHISPER_LOCK = threading.Lock()
 
 
-def shop_model(settings: Settings) -> ShopModel:
+def _terms(settings: SpeechSetup) -> CatalogTerms:
+    if settings.terms is None:
+        raise SpeechToTextError(
+            "stt-vocabulary-missing", "the shop words need the catalog's vocabulary (terms)"
+        )
+    return settings.terms
+
+
+def shop_model(settings: SpeechSetup) -> ShopModel:
     """The shop LM, dictionary and phrase list, rebuilt first if the inputs changed."""
     with _SHOP_LOCK:
-        return ensure_shop_model(settings.root, settings.path(settings.speech.shop_lm_dir))
+        return ensure_shop_model(
+            settings.sentences, settings.path(settings.speech.shop_lm_dir), _terms(settings)
+        )
 
 
-def build_corrector(settings: Settings, shop: ShopModel | None = None) -> TranscriptCorrector:
+def build_corrector(settings: SpeechSetup, shop: ShopModel | None = None) -> TranscriptCorrector:
     shop = shop or shop_model(settings)
     return TranscriptCorrector(
-        catalog_terms().all_names(),
+        _terms(settings).all_names(),
         shop.vocabulary,
         threshold=settings.speech.correction_threshold,
     )
 
 
 def build_transcriber(
-    settings: Settings,
+    settings: SpeechSetup,
     engine: str | None = None,
     shop_lm: bool | None = None,
     correction: bool | None = None,
@@ -94,7 +108,7 @@ def build_transcriber(
     return inner
 
 
-def _whisper(settings: Settings, use_shop: bool, threads: int | None) -> Transcriber:
+def _whisper(settings: SpeechSetup, use_shop: bool, threads: int | None) -> Transcriber:
     """The Whisper engine per the settings, loaded once per process and shared."""
     import os
 
@@ -106,7 +120,7 @@ def _whisper(settings: Settings, use_shop: bool, threads: int | None) -> Transcr
     folder = model_dir(
         speech.whisper_model, settings.path(speech.shop_lm_dir), speech.whisper_model_path
     )
-    prompt = whisper_prompt(settings.root / "nlu_data") if use_shop else ""
+    prompt = whisper_prompt(settings.sentences, _terms(settings)) if use_shop else ""
     key = (folder, speech.whisper_model, prompt, speech.whisper_window_s, threads,
            speech.whisper_beam, speech.whisper_early_decode_ms,
            speech.whisper_partial_interval_ms)  # fmt: skip
@@ -126,7 +140,7 @@ def _whisper(settings: Settings, use_shop: bool, threads: int | None) -> Transcr
 
 
 def _engine(
-    settings: Settings,
+    settings: SpeechSetup,
     engine: str,
     shop: ShopModel | None,
     sessions: int,
@@ -151,17 +165,15 @@ def _engine(
             noise_floor_rms=speech.noise_floor_rms,
             state_key=state_key,
         )
-    from assistant.errors import ConfigError
-
-    raise ConfigError("config-invalid", f"unknown speech engine {engine!r}")
+    raise SpeechConfigError("config-invalid", f"unknown speech engine {engine!r}")
 
 
-def build_endpointer(settings: Settings) -> Endpointer:
+def build_endpointer(settings: SpeechSetup) -> Endpointer:
     return Endpointer.from_settings(settings.speech)
 
 
 def build_speaker(
-    settings: Settings,
+    settings: SpeechSetup,
     wav_path: Path | None = None,
     sink: AudioSink | None = None,
     on_event: Callable[[TtsEvent], None] | None = None,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 
-from assistant.errors import SpeechToTextError
 from audio.base import RATE, WIDTH, AudioChunk, Expect, SpeakerState, Transcript
+from audio.errors import SpeechToTextError
 from audio.formats import require_engine_format
 from audio.wakeword import WakeDetection
 

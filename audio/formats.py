@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-from assistant.errors import SpeechToTextError
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk
+from audio.errors import SpeechToTextError
 
 SUPPORTED_WIDTHS = (1, 2, 3, 4)  # bytes per sample: 8-bit unsigned, 16/24/32-bit signed
 MAX_CHANNELS = 8
@@ -188,6 +188,13 @@ def split(chunk: AudioChunk, ms: int) -> Iterator[AudioChunk]:
 
 def silence(ms: int, rate: int = RATE) -> AudioChunk:
     return AudioChunk(rate, WIDTH, CHANNELS, bytes(rate * ms // 1000 * WIDTH))
+
+
+def warm_up_clip() -> AudioChunk:
+    """What a recogniser decodes once before its first customer (buffers, threads, caches):
+    300 ms of silence and a second of quiet noise, nothing it could hear as words."""
+    noise = np.random.default_rng(0).normal(0, 30, RATE).astype("<i2")
+    return join([silence(300), AudioChunk(RATE, WIDTH, CHANNELS, noise.tobytes())])
 
 
 def rms_dbfs(chunk: AudioChunk) -> float:

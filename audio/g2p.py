@@ -14,7 +14,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.errors import SpeechToTextError
+from audio.errors import SpeechToTextError
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 import requests
 from tqdm import tqdm
 
-from assistant.errors import SpeechToTextError
+from audio.errors import SpeechToTextError
 from audio.stt_vosk import MODEL_MARKERS
 
 log = logging.getLogger(__name__)

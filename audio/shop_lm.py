@@ -1,7 +1,8 @@
 """The recogniser knows the shop: a language model built from the NLU training sentences and
-the catalog (product names, brands, units, numbers, store names, times, recipes).
+the catalog (product names, brands, units, numbers, store names, times, recipes). The catalog's
+names come from the commerce service's vocabulary (``CatalogTerms.from_vocabulary``).
 
-``ensure_shop_model(root, folder)`` writes, into ``folder`` (``var/speech`` by default):
+``ensure_shop_model(nlu_dir, folder, terms)`` writes, into ``folder`` (``var/speech`` by default):
 
 * ``corpus.txt``   — the normalised sentences the model is estimated from;
 * ``shop.arpa``    — an interpolated Kneser-Ney trigram model (``audio.arpa``) for pocketsphinx;
@@ -21,15 +22,15 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from assistant.errors import SpeechToTextError
 from audio import arpa, g2p
+from audio.errors import SpeechToTextError
 from audio.text import normalize, number_words
 
 log = logging.getLogger(__name__)
@@ -75,35 +76,24 @@ class CatalogTerms:
     def all_names(self) -> tuple[str, ...]:
         return tuple(sorted({*self.products, *self.brands, *self.recipes, *self.stores}))
 
+    @classmethod
+    def from_vocabulary(cls, vocabulary: Mapping[str, Any]) -> CatalogTerms:
+        """From the commerce service's vocabulary (``GET /v1/catalog/vocabulary``)."""
 
-@lru_cache(maxsize=1)
-def catalog_terms() -> CatalogTerms:
-    """The catalog's names from the commerce seed data (the catalog the service serves)."""
-    from commerce.seed.catalog import GLOBAL_SYNONYMS, generate_products
-    from commerce.seed.recipes import RECIPES
-    from commerce.seed.stores import STORES
+        def clean(values: Iterable[str]) -> tuple[str, ...]:
+            return tuple(sorted({n for n in (normalize(v) for v in values) if n}))
 
-    products = generate_products()
-
-    def clean(values: Iterable[str]) -> tuple[str, ...]:
-        return tuple(sorted({n for n in (normalize(v) for v in values) if n}))
-
-    names = [p.name for p in products] + [p.category for p in products]
-    names += [s for p in products for s in p.synonyms] + list(GLOBAL_SYNONYMS)
-    stores = [s.name for s in STORES] + [s.id.replace("-", " ") for s in STORES]
-    stores += [s.name.split(" ", 1)[-1] for s in STORES]
-    dimension = {"L": "volume", "ml": "volume", "kg": "weight", "g": "weight"}
-    measures: dict[str, str] = {}
-    for p in products:
-        measures.setdefault(normalize(p.category), dimension.get(p.unit, "count"))
-    return CatalogTerms(
-        measures=tuple(sorted(measures.items())),
-        products=clean(names),
-        brands=clean(p.brand for p in products),
-        recipes=clean(r.name for r in RECIPES),
-        stores=clean(stores),
-        brand_products=clean(f"{p.brand} {p.name}" for p in products),
-    )
+        measures: dict[str, str] = {}
+        for item, dimension in vocabulary["measures"].items():
+            measures.setdefault(normalize(item), dimension)
+        return cls(
+            measures=tuple(sorted(measures.items())),
+            products=clean(vocabulary["products"]),
+            brands=clean(vocabulary["brands"]),
+            recipes=clean(vocabulary["recipes"]),
+            stores=clean(vocabulary["stores"]),
+            brand_products=clean(vocabulary["brand_products"]),
+        )
 
 
 UNITS = (
@@ -188,12 +178,11 @@ def template_sentences(terms: CatalogTerms) -> list[str]:
 _PRODUCT = re.compile(r"\[([^\]]+)\]\(product\)")
 
 
-def whisper_prompt(nlu_dir: Path, terms: CatalogTerms | None = None, products: int = 14) -> str:
+def whisper_prompt(nlu_dir: Path, terms: CatalogTerms, products: int = 14) -> str:
     """Text that primes Whisper with the shop's words: how customers talk to it, the store
     names, and the products the NLU sentences name most (a prompt holds a few dozen words, so
     the rest of the catalog is left to the correction step). Built afresh at every start from
     the NLU data and the catalog, so it follows both."""
-    terms = terms or catalog_terms()
     counts: dict[str, int] = {}
     for path in sorted(nlu_dir.glob("*/nlu.yml")):
         for name in _PRODUCT.findall(path.read_text()):
@@ -207,9 +196,8 @@ def whisper_prompt(nlu_dir: Path, terms: CatalogTerms | None = None, products: i
     )
 
 
-def shop_corpus(nlu_dir: Path, terms: CatalogTerms | None = None) -> list[str]:
+def shop_corpus(nlu_dir: Path, terms: CatalogTerms) -> list[str]:
     """Normalised sentences: the NLU examples, then the catalog templates."""
-    terms = terms or catalog_terms()
     sentences = [normalize(s) for s in nlu_sentences(nlu_dir)]
     sentences += [normalize(s) for s in template_sentences(terms)]
     return [s for s in sentences if s]
@@ -269,15 +257,15 @@ def _phrase_list(corpus: list[str], terms: CatalogTerms, vocabulary: Iterable[st
 
 
 def ensure_shop_model(
-    root: Path,
+    nlu_dir: Path,
     folder: Path,
+    terms: CatalogTerms,
     dictionary: Path | None = None,
-    terms: CatalogTerms | None = None,
 ) -> ShopModel:
-    """Build the shop LM, dictionary and phrase list into ``folder`` unless they are current."""
+    """Build the shop LM, dictionary and phrase list into ``folder`` unless they are current:
+    from the NLU sentences in ``nlu_dir`` (``*/nlu.yml``) and the catalog's ``terms``."""
     dictionary = dictionary or default_dictionary()
-    terms = terms or catalog_terms()
-    corpus = shop_corpus(root / "nlu_data", terms)
+    corpus = shop_corpus(nlu_dir, terms)
     digest = _digest(corpus, dictionary)
     stamp = folder / "stamp.json"
     vocabulary = frozenset(w for s in corpus for w in s.split())

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import SpeechToTextError
 from audio.base import AudioChunk, Expect, SpeakerState, Transcript
+from audio.errors import SpeechToTextError
 from audio.formats import require_engine_format
 from audio.noise_floor import NoiseFloor
 from audio.shop_lm import ShopModel

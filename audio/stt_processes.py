@@ -30,14 +30,14 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import AssistantError, SpeechToTextError
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Expect, SpeakerState, Transcript
-from audio.formats import require_engine_format
+from audio.errors import AudioError, SpeechToTextError
+from audio.formats import require_engine_format, warm_up_clip
 
 if TYPE_CHECKING:
     from multiprocessing.context import SpawnProcess
 
-    from assistant.settings import Settings
+    from audio.settings import SpeechSetup
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def default_processes() -> int:
 
 
 # -- the worker process -------------------------------------------------------------------
-def _worker_main(conn: Connection, settings: Settings, sessions: int) -> None:
+def _worker_main(conn: Connection, settings: SpeechSetup, sessions: int) -> None:
     """Build the recogniser, then serve requests until told to stop or the pipe closes.
 
     Requests: ("start", id, speaker state values, expect) ("accept", id, pcm) ("finish", id)
@@ -64,7 +64,11 @@ def _worker_main(conn: Connection, settings: Settings, sessions: int) -> None:
     try:
         # one thread per Whisper decode: the workers already spread over the cores
         transcriber = factory.build_transcriber(settings, sessions=sessions, threads=1)
-    except AssistantError as err:
+        if transcriber.name.startswith("whisper"):
+            # Ready means warm: Whisper's first decode sets up its buffers and threads.
+            # (pocketsphinx has no such cost, and would adapt its cepstral mean to the clip.)
+            transcriber.transcribe(warm_up_clip())
+    except AudioError as err:
         conn.send(("failed", err.code, err.message))
         return
     conn.send(("ready", transcriber.name))
@@ -99,12 +103,12 @@ def _worker_main(conn: Connection, settings: Settings, sessions: int) -> None:
                 recognition = recognitions.pop(rid, None)
                 speakers.pop(rid, None)
                 if recognition is not None:
-                    with contextlib.suppress(AssistantError):
+                    with contextlib.suppress(AudioError):
                         recognition.finish()  # gives its decoder back to the pool
             elif kind == "transcribe":
                 audio = AudioChunk(RATE, WIDTH, CHANNELS, request[2])
                 conn.send(("done", rid, transcriber.transcribe(audio, Expect(request[3])), {}))
-        except AssistantError as err:
+        except AudioError as err:
             recognitions.pop(rid, None)
             speakers.pop(rid, None)
             conn.send(("error", rid, err.code, err.message))
@@ -125,7 +129,7 @@ class _Pending:
 class _Worker:
     """One recogniser process, its pipe, and a thread reading its replies."""
 
-    def __init__(self, ctx: Any, settings: Settings, sessions: int, index: int) -> None:
+    def __init__(self, ctx: Any, settings: SpeechSetup, sessions: int, index: int) -> None:
         self.index = index
         self._conn, child = ctx.Pipe()
         self.process: SpawnProcess = ctx.Process(
@@ -315,7 +319,9 @@ class ProcessTranscriber:
             for a missing vosk model, as in-process).
     """
 
-    def __init__(self, settings: Settings, processes: int | None = None, sessions: int = 1) -> None:
+    def __init__(
+        self, settings: SpeechSetup, processes: int | None = None, sessions: int = 1
+    ) -> None:
         self._settings = settings
         self._count = processes or default_processes()
         self._sessions_each = -(-max(1, sessions) // self._count)

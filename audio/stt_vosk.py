@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import SpeechToTextError
 from audio.base import RATE, AudioChunk, Expect, SpeakerState, Transcript
+from audio.errors import SpeechToTextError
 from audio.formats import require_engine_format
 from audio.shop_lm import UNK
 

@@ -54,9 +54,9 @@ from typing import Any
 import numpy as np
 import webrtcvad
 
-from assistant.errors import SpeechToTextError
 from audio.base import RATE, WIDTH, AudioChunk, Expect, SpeakerState, Transcript
 from audio.denoise import NoiseSuppressor, snr_db, spectral_gate
+from audio.errors import SpeechToTextError
 from audio.formats import require_engine_format
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import AssistantError
 from audio.base import AudioChunk
+from audio.errors import AudioError
 from audio.formats import load_wav, read_wav, to_engine_format, write_wav
 
 VOICES: dict[str, tuple[str, ...]] = {
@@ -50,7 +50,7 @@ def spoken_form(text: str, voice: str) -> str:
     return _WORD.sub(lambda m: FESTIVAL_RESPELLINGS.get(m.group(0).lower(), m.group(0)), text)
 
 
-class SynthesisError(AssistantError):
+class SynthesisError(AudioError):
     pass
 
 

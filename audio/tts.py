@@ -27,8 +27,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.errors import AssistantError, SpeechOutputError
 from audio.base import AudioChunk
+from audio.errors import AudioError, SpeechOutputError
 from audio.formats import join, read_wav, write_wav
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class Pyttsx3Synthesizer:
             )
         try:
             return read_wav(path)
-        except AssistantError as err:
+        except AudioError as err:
             raise SpeechOutputError("tts-failed", f"no audio for {text!r}: {err.message}") from err
         finally:
             path.unlink(missing_ok=True)
@@ -212,7 +212,7 @@ class QueueSpeaker:
         self._idle = threading.Condition()
         self._pending = 0
         self._ready = threading.Event()
-        self._failure: AssistantError | None = None
+        self._failure: AudioError | None = None
         self.first_audio_ms: list[float] = []
         self._thread = threading.Thread(target=self._run, name="tts-worker", daemon=True)
         self._thread.start()
@@ -255,7 +255,7 @@ class QueueSpeaker:
         self._thread.join(timeout=5)
 
     @property
-    def error(self) -> AssistantError | None:
+    def error(self) -> AudioError | None:
         """The last synthesis or output failure on the worker (logged, not raised there)."""
         return self._failure
 
@@ -280,7 +280,7 @@ class QueueSpeaker:
     def _run(self) -> None:
         try:
             synthesizer = self._factory()
-        except AssistantError as err:
+        except AudioError as err:
             self._failure = err
             self._ready.set()
             return
@@ -307,7 +307,7 @@ class QueueSpeaker:
                         job.out.put(chunk)
                     else:
                         self.sink.play(chunk, self._stop)
-                except AssistantError as err:
+                except AudioError as err:
                     log.error("speech output failed: %s", err.message)
                     self._failure = err
                     interrupted = True

@@ -36,7 +36,7 @@ from audio.base import (
 from audio.formats import StreamConverter, is_engine_format
 
 if TYPE_CHECKING:
-    from assistant.settings import SpeechSettings
+    from audio.settings import SpeechSettings
 
 FRAME_MS = 30
 FRAME_BYTES = RATE * FRAME_MS // 1000 * WIDTH

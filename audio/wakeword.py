@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from assistant.errors import SpeechToTextError
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk
+from audio.errors import SpeechToTextError
 from audio.formats import require_engine_format
 
 if TYPE_CHECKING:
-    from assistant.settings import SpeechSettings
+    from audio.settings import SpeechSettings
 
 BUILTIN_MODELS = ("okay_nabu", "hey_jarvis", "hey_mycroft", "alexa")
 STEP_BYTES = RATE * WIDTH // 100  # 10 ms: the feature step of microWakeWord

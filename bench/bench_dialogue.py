@@ -114,7 +114,7 @@ def main() -> int:
         unplaced: list[list[str]] = []
         with running(settings) as stack:
             d = stack.settings.dialogue
-            dialogue = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+            dialogue = RasaDialogue.of(d)
             hours = (
                 "9 am", "10 am", "11 am", "noon", "1 pm", "2 pm",
                 "3 pm", "4 pm", "5 pm", "6 pm", "10:30 am", "4:30 pm",

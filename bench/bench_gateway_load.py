@@ -47,12 +47,13 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
+from assistant import speech as factory  # noqa: E402
 from assistant.channels.gateway import serve_gateway  # noqa: E402
 from assistant.services import free_port, isolated, running  # noqa: E402
 from assistant.settings import Settings, load_settings  # noqa: E402
 from assistant.training import train  # noqa: E402
-from audio import factory, synthetic  # noqa: E402
-from bench.common import percentile  # noqa: E402
+from audio import synthetic  # noqa: E402
+from bench.common import RssSampler, percentile  # noqa: E402
 from commerce.db import Database  # noqa: E402
 from commerce.migrate import upgrade  # noqa: E402
 from commerce.seed import seeder  # noqa: E402
@@ -349,16 +350,19 @@ def run_level(
         devs.append(Device(i, customers[i], token, item, noun, words, VOICES[i % len(VOICES)]))
     busy0, total0 = cpu_busy()
     gw0 = process_cpu_s(gateway_pid)
-    started = time.perf_counter()
-    threads = [
-        threading.Thread(target=run_device, args=(d, url, checker, rounds, spread_s), daemon=True)
-        for d in devs
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=rounds * 4 * (TURN_TIMEOUT_S + 15))
-    wall = time.perf_counter() - started
+    with RssSampler(gateway_pid, name="gateway") as memory:
+        started = time.perf_counter()
+        threads = [
+            threading.Thread(
+                target=run_device, args=(d, url, checker, rounds, spread_s), daemon=True
+            )
+            for d in devs
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=rounds * 4 * (TURN_TIMEOUT_S + 15))
+        wall = time.perf_counter() - started
     busy1, total1 = cpu_busy()
     gw1 = process_cpu_s(gateway_pid)
     for d, t in zip(devs, threads, strict=True):
@@ -402,6 +406,10 @@ def run_level(
         ],
         "machine_cpu_busy": round((busy1 - busy0) / max(1.0, total1 - total0), 3),
         "gateway_cpu_cores": round((gw1 - gw0) / wall, 2),
+        "gateway_rss_mb": {
+            "peak_total": round(memory.total_peak, 1),
+            **{k: round(v, 1) for k, v in sorted(memory.peak.items())},
+        },
         "seconds": round(wall, 1),
         "real_time": not failures and p95 <= TARGET_P95_MS,
     }
@@ -469,7 +477,8 @@ def main() -> int:
                 wait_healthy(f"http://127.0.0.1:{port}")
                 ws_url = f"ws://127.0.0.1:{port}/v1/stream"
                 pid = gateway.pid or 0
-                run_level(1, ws_url, checker, customers, 1, pid, 0.0)  # warm-up
+                # the first device after start (not counted in the levels): warm start
+                first = run_level(1, ws_url, checker, customers, 1, pid, 0.0)
                 for n in levels:
                     level = run_level(n, ws_url, checker, customers, rounds, pid, args.spread)
                     report_levels.append(level)
@@ -504,6 +513,10 @@ def main() -> int:
         "rounds": rounds,
         "spread_s": args.spread,
         "voices": list(VOICES),
+        "first_device_after_start": {
+            "end_of_speech_to_first_audio_ms": first["end_of_speech_to_first_audio_ms"],
+            "slowest_turns": first["slowest_turns"],
+        },
         "levels": report_levels,
         "real_time_levels": ok,
         "max_real_time_sessions": held,

@@ -45,6 +45,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.common import percentile  # noqa: E402
+
 DEFAULT_EVAL_DIR = REPO.parent / "shared" / "eval"
 FALLBACK_INTENTS = ("out_of_scope", "nlu_fallback")
 TARGETS = {
@@ -358,7 +362,7 @@ def latency(agent: Any, texts: list[str], parses: int, warmup: int = 10) -> dict
     return {
         "parses": len(times),
         "p50_ms": round(statistics.median(times), 2),
-        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
+        "p95_ms": round(percentile(times, 95), 2),
         "max_ms": round(times[-1], 2),
     }
 

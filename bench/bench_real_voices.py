@@ -81,7 +81,7 @@ def real_sentences() -> list[tuple[Path, str]]:
 
 def _run_engine(name: str, items: list[tuple[str, str, int]]) -> dict[str, Any]:
     """In its own process: build the engine, hear every PIN in every condition."""
-    from audio.factory import build_transcriber
+    from assistant.speech import build_transcriber
 
     engine, overrides, shop_lm = ENGINES[name]
     settings = load_settings()

@@ -354,7 +354,7 @@ def _decode_worker(
     engine, shop_lm, correction, denoise, overrides, paths = args
     from dataclasses import replace
 
-    from audio.factory import build_transcriber
+    from assistant.speech import build_transcriber
 
     settings = load_settings()
     settings = replace(settings, speech=replace(settings.speech, **overrides))
@@ -521,8 +521,8 @@ def reply_latency(
     from assistant.dialogue import RasaDialogue
     from assistant.pipeline import EventBus
     from assistant.services import isolated, running
+    from assistant.speech import build_endpointer, build_speaker, build_transcriber
     from assistant.voice import wav_conversation
-    from audio.factory import build_endpointer, build_speaker, build_transcriber
     from audio.tts import CollectingSink
 
     out: dict[str, Any] = {}
@@ -543,7 +543,7 @@ def reply_latency(
         settings = isolated(load_settings(environ={}), work, f"sqlite:///{work / 'shop.db'}")
         with running(settings) as stack:
             s = stack.settings
-            dialogue = RasaDialogue(s.dialogue.rasa_url, s.dialogue.auth_token or "")
+            dialogue = RasaDialogue.of(s.dialogue, timeout_s=30.0)
             try:
                 for name, engine, shop_lm, correction, condition, overrides in setups:
                     tuned = replace(s, speech=replace(s.speech, **overrides))
@@ -630,8 +630,8 @@ def main() -> int:
             ("vosk+phrases", "vosk", True, True, True, 1, {}),
             ("vosk general", "vosk", False, False, True, 1, {}),
         ]
+    from assistant.speech import shop_model
     from audio.denoise import GATES
-    from audio.factory import shop_model
 
     # decoded results are reused only for the same shop model and engine configuration
     stamp = (
@@ -664,7 +664,7 @@ def main() -> int:
             engine, shop_lm, correction, denoise, overrides, paths, args.workers, stamp
         )
         print(f"{name}: {len(paths)} clips in {time.time() - t:.0f} s", file=sys.stderr)
-    from audio.factory import build_corrector
+    from assistant.speech import build_corrector
 
     corrector = build_corrector(settings)
     decoded["pocketsphinx general+correction"] = {

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -58,104 +59,11 @@ VOICES = (*PROJECT_VOICES, *ESPEAK_VARIANTS)
 LEAD_S = 3.0  # room noise heard before each wake utterance (a device listens all the time)
 TEMPOS = (1.0, 0.9, 1.1, 0.85, 1.15, 0.95, 1.05)  # round r of the long speech is read at TEMPOS[r]
 
-WAKE_ALONE = ("okay nabu", "ok nabu", "okay nabu.", "okay nabu!")
-COMMANDS = (
-    "add milk to my basket",
-    "add a dozen eggs",
-    "what's in my basket",
-    "book a pickup for tomorrow at five pm",
-    "place my order",
-    "when does the riverside store close",
-    "reorder my last shop",
-    "remove the bread",
-    "add two litres of oat milk",
-    "is sourdough in stock",
-    "cancel my order",
-    "what time is my pickup",
-    "add bananas and apples",
-    "empty my basket",
-    "find me a recipe for pancakes",
-    "how much is the coffee",
-    "add three tins of tomatoes",
-    "change the eggs to two",
-    "which pickups do I have",
-    "add the usual",
-    "what are the opening hours on sunday",
-    "add a loaf of bread",
-    "move my pickup to saturday morning",
-    "did I buy oat milk before",
-)
-
-PUBLIC_DOMAIN = (
-    # the Gettysburg Address (1863)
-    "Four score and seven years ago our fathers brought forth on this continent, a new nation, "
-    "conceived in Liberty, and dedicated to the proposition that all men are created equal.",
-    "Now we are engaged in a great civil war, testing whether that nation, or any nation so "
-    "conceived and so dedicated, can long endure. We are met on a great battle-field of that "
-    "war. We have come to dedicate a portion of that field, as a final resting place for those "
-    "who here gave their lives that that nation might live. It is altogether fitting and "
-    "proper that we should do this.",
-    "But, in a larger sense, we can not dedicate, we can not consecrate, we can not hallow this "
-    "ground. The brave men, living and dead, who struggled here, have consecrated it, far above "
-    "our poor power to add or detract. The world will little note, nor long remember what we "
-    "say here, but it can never forget what they did here. It is for us the living, rather, to "
-    "be dedicated here to the unfinished work which they who fought here have thus far so "
-    "nobly advanced. It is rather for us to be here dedicated to the great task remaining "
-    "before us, that from these honored dead we take increased devotion to that cause for "
-    "which they gave the last full measure of devotion, that we here highly resolve that these "
-    "dead shall not have died in vain, that this nation, under God, shall have a new birth of "
-    "freedom, and that government of the people, by the people, for the people, shall not "
-    "perish from the earth.",
-    # Lincoln's second inaugural address (1865)
-    "Fellow countrymen: At this second appearing to take the oath of the presidential office, "
-    "there is less occasion for an extended address than there was at the first. Then a "
-    "statement, somewhat in detail, of a course to be pursued, seemed fitting and proper. Now, "
-    "at the expiration of four years, during which public declarations have been constantly "
-    "called forth on every point and phase of the great contest which still absorbs the "
-    "attention, and engrosses the energies of the nation, little that is new could be "
-    "presented. The progress of our arms, upon which all else chiefly depends, is as well "
-    "known to the public as to myself; and it is, I trust, reasonably satisfactory and "
-    "encouraging to all. With high hope for the future, no prediction in regard to it is "
-    "ventured.",
-    "On the occasion corresponding to this four years ago, all thoughts were anxiously "
-    "directed to an impending civil war. All dreaded it, all sought to avert it. While the "
-    "inaugural address was being delivered from this place, devoted altogether to saving the "
-    "Union without war, insurgent agents were in the city seeking to destroy it without war, "
-    "seeking to dissolve the Union, and divide effects, by negotiation. Both parties "
-    "deprecated war; but one of them would make war rather than let the nation survive; and "
-    "the other would accept war rather than let it perish. And the war came.",
-    "Both read the same Bible, and pray to the same God; and each invokes His aid against the "
-    "other. It may seem strange that any men should dare to ask a just God's assistance in "
-    "wringing their bread from the sweat of other men's faces; but let us judge not that we be "
-    "not judged. The prayers of both could not be answered; that of neither has been answered "
-    "fully. The Almighty has His own purposes.",
-    "With malice toward none; with charity for all; with firmness in the right, as God gives "
-    "us to see the right, let us strive on to finish the work we are in; to bind up the "
-    "nation's wounds; to care for him who shall have borne the battle, and for his widow, and "
-    "his orphan, to do all which may achieve and cherish a just and lasting peace, among "
-    "ourselves, and with all nations.",
-    # the Declaration of Independence (1776)
-    "When in the Course of human events, it becomes necessary for one people to dissolve the "
-    "political bands which have connected them with another, and to assume among the powers "
-    "of the earth, the separate and equal station to which the Laws of Nature and of Nature's "
-    "God entitle them, a decent respect to the opinions of mankind requires that they should "
-    "declare the causes which impel them to the separation.",
-    "We hold these truths to be self-evident, that all men are created equal, that they are "
-    "endowed by their Creator with certain unalienable Rights, that among these are Life, "
-    "Liberty and the pursuit of Happiness. That to secure these rights, Governments are "
-    "instituted among Men, deriving their just powers from the consent of the governed. That "
-    "whenever any Form of Government becomes destructive of these ends, it is the Right of the "
-    "People to alter or to abolish it, and to institute new Government, laying its foundation "
-    "on such principles and organizing its powers in such form, as to them shall seem most "
-    "likely to effect their Safety and Happiness.",
-    "Prudence, indeed, will dictate that Governments long established should not be changed "
-    "for light and transient causes; and accordingly all experience hath shewn, that mankind "
-    "are more disposed to suffer, while evils are sufferable, than to right themselves by "
-    "abolishing the forms to which they are accustomed. But when a long train of abuses and "
-    "usurpations, pursuing invariably the same Object evinces a design to reduce them under "
-    "absolute Despotism, it is their right, it is their duty, to throw off such Government, "
-    "and to provide new Guards for their future security.",
-)
+# The wake word alone, the commands said after it, and public-domain speech: data/wakeword.yml
+SPEECH = yaml.safe_load((REPO / "bench" / "data" / "wakeword.yml").read_text())
+WAKE_ALONE: tuple[str, ...] = tuple(SPEECH["wake_alone"])
+COMMANDS: tuple[str, ...] = tuple(SPEECH["commands"])
+PUBLIC_DOMAIN: tuple[str, ...] = tuple(SPEECH["public_domain"])
 
 
 def silence(seconds: float) -> AudioChunk:

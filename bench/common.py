@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+
+import psutil
+
+MB = 1024 * 1024
+
 
 def percentile(values: list[float], q: float) -> float:
     """The ``q``-th percentile by nearest rank (NaN for no values)."""
@@ -9,3 +17,56 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def role(process: psutil.Process) -> str:
+    """Which part of the stack a process is, from its command line."""
+    line = " ".join(process.cmdline())
+    for needle, name in (
+        ("rasa_servers rasa", "rasa"),
+        ("rasa_servers actions", "action server"),
+        ("catalog serve", "commerce service"),
+        ("multiprocessing", "speech worker"),
+    ):
+        if needle in line:
+            return name
+    return "other"
+
+
+class RssSampler:
+    """Samples the resident memory of process ``pid`` (this one by default) and every process
+    under it, every ``every_s`` seconds until stopped: each role's peak and the total's."""
+
+    def __init__(self, pid: int | None = None, name: str = "assistant", every_s: float = 0.2):
+        self.root = psutil.Process(pid or os.getpid())
+        self.name = name
+        self.every_s = every_s
+        self.peak: dict[str, float] = {}
+        self.total_peak = 0.0
+        self.series: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._started = time.perf_counter()
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            by_role: dict[str, float] = {}
+            for process in [self.root, *self.root.children(recursive=True)]:
+                try:
+                    name = self.name if process.pid == self.root.pid else role(process)
+                    by_role[name] = by_role.get(name, 0.0) + process.memory_info().rss / MB
+                except psutil.Error:
+                    continue  # a process that ended in between
+            for name, mb in by_role.items():
+                self.peak[name] = max(self.peak.get(name, 0.0), mb)
+            total = sum(by_role.values())
+            self.total_peak = max(self.total_peak, total)
+            self.series.append((time.perf_counter() - self._started, total))

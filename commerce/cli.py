@@ -7,15 +7,20 @@ import argparse
 import json
 import logging
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from assistant.settings import Settings, resolve_sqlite_path, with_database_url
 from commerce.db import Database
 from commerce.migrate import upgrade
 from commerce.seed import seeder
 from commerce.services import auth, basket, devices
+from commerce.services.vocabulary import catalog_vocabulary
+from commerce.settings import CommerceSettings
 
 log = logging.getLogger(__name__)
+
+TOKEN_HOURS = 8.0  # how long a `catalog token` works unless told otherwise
+MAX_TOKEN_HOURS = 24 * 30
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -33,8 +38,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     seed.add_argument("--reset", action="store_true", help="delete all data first")
     seed.add_argument("--database-url")
 
-    token = commands.add_parser("token", help="print a new API token for a customer")
+    vocabulary = commands.add_parser(
+        "vocabulary", help="print the catalog's vocabulary as JSON (GET /v1/catalog/vocabulary)"
+    )
+    vocabulary.add_argument("--output", type=Path, help="write it to this file instead")
+    vocabulary.add_argument("--database-url")
+
+    token = commands.add_parser(
+        "token", help="print a new API token for a customer (it expires: --hours)"
+    )
     token.add_argument("customer", help="handle (e.g. alice), loyalty number or id")
+    token.add_argument(
+        "--hours",
+        type=_token_hours,
+        default=TOKEN_HOURS,
+        help=f"hours until it stops working (default {TOKEN_HOURS:g}, at most {MAX_TOKEN_HOURS})",
+    )
     token.add_argument("--database-url")
 
     show = commands.add_parser("basket", help="print a customer's basket as JSON")
@@ -73,9 +92,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     unlock_pin.add_argument("--database-url")
 
 
-def open_database(settings: Settings) -> Database:
-    """Connect, creating the SQLite folder if needed, and migrate to the latest schema."""
-    url = resolve_sqlite_path(settings.commerce.database_url, settings.root)
+def open_database(settings: CommerceSettings) -> Database:
+    """Connect, creating the SQLite folder if needed, and migrate to the latest schema.
+    ``settings.database_url`` is used as it is (``CommerceSettings.anchored`` anchors a
+    relative SQLite path)."""
+    url = settings.database_url
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     db = Database.connect(url)
@@ -83,8 +104,9 @@ def open_database(settings: Settings) -> Database:
     return db
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    settings = with_database_url(settings, args.database_url)
+def run(args: argparse.Namespace, settings: CommerceSettings, root: Path | None = None) -> int:
+    """Run a ``catalog`` command; a relative SQLite path is anchored at ``root`` (or here)."""
+    settings = settings.with_database_url(args.database_url).anchored(root or Path.cwd())
     db = open_database(settings)
     try:
         return _COMMANDS[args.catalog_command](args, settings, db)
@@ -92,17 +114,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         db.dispose()
 
 
-def _serve(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+def _serve(args: argparse.Namespace, settings: CommerceSettings, db: Database) -> int:
     import uvicorn
 
     from commerce.api.app import create_app
     from commerce.api.ratelimit import RateLimits
 
-    summary = seeder.seed(
-        db, customers=settings.commerce.seed_customers, slot_days=settings.commerce.slot_days_ahead
-    )
-    host = args.host or settings.commerce.host
-    port = args.port or settings.commerce.port
+    summary = seeder.seed(db, customers=settings.seed_customers, slot_days=settings.slot_days_ahead)
+    host = args.host or settings.host
+    port = args.port or settings.port
     print(
         f"Catalog & order service on http://{host}:{port}  "
         f"(API docs: http://{host}:{port}/docs, {summary.products} products, "
@@ -110,32 +130,56 @@ def _serve(args: argparse.Namespace, settings: Settings, db: Database) -> int:
         "prints a customer token)",
         flush=True,
     )
-    app = create_app(db, settings.commerce.quote_ttl_seconds, RateLimits())
+    app = create_app(db, settings.quote_ttl_seconds, RateLimits(), settings.operator_token)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
 
 
-def _seed(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+def _seed(args: argparse.Namespace, settings: CommerceSettings, db: Database) -> int:
     if args.reset:
         seeder.reset(db)
     summary = seeder.seed(
         db,
         customers=args.customers,
         products=args.products,
-        slot_days=settings.commerce.slot_days_ahead,
+        slot_days=settings.slot_days_ahead,
     )
     print(json.dumps(summary.as_dict()))
     return 0
 
 
-def _token(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+def _vocabulary(args: argparse.Namespace, settings: CommerceSettings, db: Database) -> int:
+    seeder.seed(db, customers=settings.seed_customers, slot_days=settings.slot_days_ahead)
+    with db.session() as session:
+        text = json.dumps(catalog_vocabulary(session))
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
+def _token_hours(text: str) -> float:
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = -1.0
+    if not 0 < hours <= MAX_TOKEN_HOURS:
+        raise argparse.ArgumentTypeError(f"give hours above 0 and at most {MAX_TOKEN_HOURS}")
+    return hours
+
+
+def _token(args: argparse.Namespace, settings: CommerceSettings, db: Database) -> int:
+    expires_at = datetime.now(UTC) + timedelta(hours=args.hours)
     with db.session(write=True) as session:
-        token = auth.mint_token(session, auth.find_customer(session, args.customer))
+        customer = auth.find_customer(session, args.customer)
+        token = auth.mint_token(session, customer, expires_at=expires_at)
     print(token)
     return 0
 
 
-def _basket(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+def _basket(args: argparse.Namespace, settings: CommerceSettings, db: Database) -> int:
     with db.session() as session:
         customer = auth.find_customer(session, args.customer)
         body = basket.view(session, customer, customer.home_store_id)
@@ -144,7 +188,7 @@ def _basket(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     return 0
 
 
-def _device(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+def _device(args: argparse.Namespace, settings: CommerceSettings, db: Database) -> int:
     body: dict[str, object]
     with db.session(write=args.device_command != "list") as session:
         if args.device_command == "add":
@@ -174,7 +218,7 @@ def _device(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     return 0
 
 
-def _customer(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+def _customer(args: argparse.Namespace, settings: CommerceSettings, db: Database) -> int:
     with db.session(write=True) as session:
         customer = auth.unlock_pin(auth.find_customer(session, args.customer))
         body = {"customer": customer.handle, "failed_pin_attempts": 0, "pin_locked_until": None}
@@ -185,6 +229,7 @@ def _customer(args: argparse.Namespace, settings: Settings, db: Database) -> int
 _COMMANDS = {
     "serve": _serve,
     "seed": _seed,
+    "vocabulary": _vocabulary,
     "token": _token,
     "basket": _basket,
     "device": _device,

@@ -40,6 +40,10 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # sizes
 
+# The imperial pint (the size milk is sold in here), in ml: pint's ``imperial_pint``, which the
+# recipes convert with (commerce/seed/recipes.py) and skills/speech.py says sizes by.
+PINT_ML: Final = 568.26125
+
 _ML_PER: Final[Mapping[str, float]] = {
     "ml": 1.0,
     "mls": 1.0,
@@ -60,10 +64,10 @@ _ML_PER: Final[Mapping[str, float]] = {
     "litres": 1000.0,
     "liter": 1000.0,
     "liters": 1000.0,
-    "pint": 568.261,
-    "pints": 568.261,
-    "pt": 568.261,
-    "pts": 568.261,
+    "pint": PINT_ML,
+    "pints": PINT_ML,
+    "pt": PINT_ML,
+    "pts": PINT_ML,
     "gallon": 4546.09,
     "gallons": 4546.09,
 }

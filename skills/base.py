@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,7 +18,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from skills import client as commerce
-from skills.client import CommerceClient, CommerceRefused, CommerceUnavailable
+from skills import handover
+from skills.client import CommerceRefused, CommerceUnavailable, CommerceUncertain
+from skills.contract import Commerce, Store
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +75,18 @@ class Turn:
         self.text: str = message.get("text") or ""
         self.confidence: float = float((message.get("intent") or {}).get("confidence") or 0.0)
         self.metadata: dict[str, Any] = message.get("metadata") or {}
-        self._client: CommerceClient | None = None
+        # The customer's token (and a PIN ticket) come from the front end directly, never
+        # in Rasa's message: a token in the metadata is not a credential (skills.handover).
+        self.secrets: dict[str, str] = handover.get(tracker.sender_id)
+        self._client: Commerce | None = None
         self._home_store: str | None = None
         # basket lines this turn added or changed (skus): the last is what "make it six" means
         self.touched: list[str] = []
 
     @property
-    def client(self) -> CommerceClient:
+    def client(self) -> Commerce:
         if self._client is None:
-            self._client = commerce.client_for(self.metadata.get("customer_token"))
+            self._client = commerce.client_for(self.secrets.get("customer_token"))
         return self._client
 
     def say(self, response: str, **values: Any) -> None:
@@ -112,7 +118,7 @@ def compact(text: str) -> str:
     return re.sub(r"[^a-z]+", "", text.lower())
 
 
-def store_in_words(text: str, stores: list[dict[str, Any]]) -> dict[str, Any] | None:
+def store_in_words(text: str, stores: list[Store]) -> Store | None:
     """The one store whose own name the words contain ("when does river side shut"), if any:
     the recogniser splits names the NLU then does not tag."""
     said = compact(text)
@@ -125,7 +131,7 @@ def store_in_words(text: str, stores: list[dict[str, Any]]) -> dict[str, Any] | 
     return found[0] if len(found) == 1 else None
 
 
-def store_for(turn: Turn) -> dict[str, Any] | None:
+def store_for(turn: Turn) -> Store | None:
     """The store this turn is about: the one the customer named, else the conversation's.
 
     A named store is honoured or questioned, never replaced: a name the service cannot match
@@ -143,17 +149,24 @@ def store_for(turn: Turn) -> dict[str, Any] | None:
     return turn.client.store(turn.store_id())
 
 
-class SkillAction(Action):
-    """Base of every skill action."""
+class SkillAction(Action, metaclass=ABCMeta):
+    """Base of every skill action. Abstract until a subclass names itself (``action_name``)
+    and says what it does (``handle``): rasa-sdk's scan registers only those, never a base
+    such as this one under the name ""."""
 
-    action_name = ""
     at_prompt = AtPrompt.LEAVE
+
+    @property
+    @abstractmethod
+    def action_name(self) -> str:
+        """The action's name in the domain (``action_...``): a class attribute."""
 
     def name(self) -> str:
         return self.action_name
 
+    @abstractmethod
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """The skill's work for one turn: say replies on ``turn``, return the events."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -164,6 +177,9 @@ class SkillAction(Action):
             if turn.touched:
                 events = [*events, SlotSet("last_sku", turn.touched[-1])]
             return events + left_prompt(turn, self.at_prompt, events)
+        except CommerceUncertain as err:  # a write was sent, its answer lost: say so
+            log.warning("%s: a change's outcome is unknown (%s)", self.action_name, err)
+            dispatcher.utter_message(response="utter_service_uncertain")
         except CommerceUnavailable as err:
             log.warning("%s: commerce service unavailable (%s)", self.action_name, err)
             dispatcher.utter_message(response="utter_service_unavailable")

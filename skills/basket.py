@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk.events import SlotSet
@@ -12,8 +13,9 @@ from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn
 from skills.checkout import cleared, read_back
 from skills.client import CommerceRefused
+from skills.contract import Basket, BasketLine, ResolvedProduct
 from skills.phrases import closest, item_phrases, number
-from skills.search import distinct, is_clear, offer_choices
+from skills.search import Item, distinct, is_clear, offer_choices
 
 READ_BACK_ITEMS = 5  # read this many lines aloud, then "and N more"
 # A new quantity for something already in the basket, not more of it: "change the milk to two",
@@ -114,7 +116,7 @@ def named_words(text: str) -> set[str]:
     return {w for w in words if w not in FRAME and w not in UNIT_WORDS}
 
 
-def choose_in_stock(results: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, bool]:
+def choose_in_stock(results: Sequence[Item]) -> tuple[Item | None, bool]:
     """(the product to add, whether the customer should rather be asked)."""
     top = results[0]
     if top.get("in_stock") is False:
@@ -158,7 +160,7 @@ class ActionAddToBasket(SkillAction):
         store = turn.store_id()
         to_add: list[tuple[str, int]] = []
         unknown: list[str] = []
-        ask: list[dict[str, Any]] | None = None
+        ask: list[ResolvedProduct] | None = None
         # Resolve everything first, so a refusal on one item leaves the basket as it was.
         for phrase in phrases:
             try:
@@ -253,7 +255,7 @@ class ActionRemoveFromBasket(SkillAction):
 FILLER = frozenset({"the", "a", "an", "some", "my", "of", "any", "all"})
 
 
-def basket_lines_for(product: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def basket_lines_for(product: str, items: list[BasketLine]) -> list[BasketLine]:
     """The basket lines ``product`` names: the line whose name it resembles, else every line
     of the category it names ("remove the pasta" when the basket holds Penne), else every
     line one of whose other names has its words ("the cheese": Mild Cheddar, alias "cheddar
@@ -300,7 +302,7 @@ def change_quantity(turn: Turn) -> list[dict[str, Any]]:
     return []
 
 
-def line_meant(turn: Turn, items: list[dict[str, Any]]) -> int | None:
+def line_meant(turn: Turn, items: list[BasketLine]) -> int | None:
     """The basket line a correction is about: the product named, else the line that has the
     quantity being replaced ("six instead of twelve"), else, when no product is named ("make it
     six"), the line last added or changed, else the only line; None to ask. A product named
@@ -331,7 +333,7 @@ def line_meant(turn: Turn, items: list[dict[str, Any]]) -> int | None:
     return 0 if len(items) == 1 else None
 
 
-def ask_to_empty(turn: Turn, basket: dict[str, Any]) -> list[dict[str, Any]]:
+def ask_to_empty(turn: Turn, basket: Basket) -> list[dict[str, Any]]:
     """ "Empty my basket", "start my basket again": it discards the whole basket, so a yes
     first (answered in skills.core)."""
     if not basket["items"]:

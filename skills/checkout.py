@@ -8,7 +8,8 @@ from rasa_sdk.events import SlotSet
 
 from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn
-from skills.client import CommerceRefused
+from skills.client import CommerceRefused, CommerceUncertain, settle
+from skills.contract import Order
 from skills.yesno import Answer, decide
 
 MAX_PIN_TRIES = 3
@@ -35,8 +36,13 @@ def place(turn: Turn, pin_ticket: Any = None) -> list[dict[str, Any]]:
     if not quote_id:
         turn.say("utter_nothing_to_confirm")
         return []
-    try:
-        order = turn.client.place_order(quote_id, idempotency_key(quote_id), pin_ticket)
+    try:  # an answer lost on the way is asked for again, with the same key, before a word
+        order = settle(
+            lambda: turn.client.place_order(quote_id, idempotency_key(quote_id), pin_ticket)
+        )
+    except CommerceUncertain:  # still no answer: neither "placed" nor "not placed" is true
+        turn.say("utter_order_outcome_unknown")
+        return cleared()
     except CommerceRefused as err:
         response = {
             "quote-expired": "utter_quote_expired",
@@ -52,6 +58,7 @@ def place(turn: Turn, pin_ticket: Any = None) -> list[dict[str, Any]]:
             raise
         turn.say(response)
         return [] if err.code in ("pin-required", "pin-ticket-invalid") else cleared()
+    assert order is not None  # a repeat with the same key answers with the order itself
     turn.say(
         "utter_order_placed",
         order_id=order["order_id"],
@@ -117,7 +124,7 @@ def read_back(turn: Turn) -> list[dict[str, Any]]:
         noun=speech.noun(count, "item"),
         total=speech.price(quote["total"]),
         store=quote["store_name"],
-        when=speech.when(quote["slot"]["start"]),
+        when=speech.when(quote["slot"]["start"] if quote["slot"] else None),
     )
     return [
         SlotSet("quote_id", quote["quote_id"]),
@@ -152,7 +159,7 @@ class ActionProvidePin(SkillAction):
         if turn.slot("pending") != "pin":
             turn.say("utter_nothing_to_confirm")
             return []
-        ticket = turn.metadata.get("pin_ticket")
+        ticket = turn.secrets.get("pin_ticket")  # handed over by the front end, not in Rasa
         if ticket:
             return place(turn, ticket)
         if turn.metadata.get("pin_unclear"):  # digits among other words: no attempt is counted
@@ -191,7 +198,7 @@ class ActionOrderStatus(SkillAction):
         return []
 
 
-def open_order(turn: Turn) -> dict[str, Any] | None:
+def open_order(turn: Turn) -> Order | None:
     """The newest placed order, or None."""
     return next((o for o in turn.client.orders(limit=5) if o["status"] == "placed"), None)
 
@@ -225,8 +232,16 @@ class ActionCancelOrder(SkillAction):
 
 def cancel_order(turn: Turn, order_id: int) -> list[dict[str, Any]]:
     """The customer said yes to cancelling ``order_id``."""
-    try:
-        turn.client.cancel_order(order_id)
+    try:  # a lost answer is asked for again: a repeat finds the order cancelled
+        settle(
+            lambda: turn.client.cancel_order(order_id),
+            done_already=lambda err: (
+                err.code == "order-not-cancellable" and err.details.get("stage") == "cancelled"
+            ),
+        )
+    except CommerceUncertain:
+        turn.say("utter_order_cancel_unknown", order_id=order_id)
+        return cleared()
     except CommerceRefused as err:
         if err.code != "order-not-cancellable":
             raise

@@ -2,6 +2,10 @@
 
 ``client_for(token)`` is the module-level factory the actions call; tests replace
 ``factory`` with one that returns the in-memory twin (``skills.twin.InMemoryCommerce``).
+
+A write whose answer is lost (it timed out, or the connection dropped once it was sent) may
+have happened or not: it raises ``CommerceUncertain``, never the "nothing was changed" of
+``CommerceUnavailable``, and ``settle`` asks the service again until it says which.
 """
 
 from __future__ import annotations
@@ -10,9 +14,12 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
+
+from skills import contract
+from skills.contract import Commerce
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +27,30 @@ JSON = dict[str, Any]
 CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = 5.0
 GET_RETRIES = 2  # only idempotent reads are retried
+SETTLE_S = 10.0  # how long a write whose answer was lost is asked again (see settle)
+SETTLE_PAUSE_S = 0.5
+SETTLE_TRIES = 20  # ... and at most this often (a service that refuses connections at once)
+T = TypeVar("T")
 
 
 class CommerceUnavailable(Exception):
-    """The service did not answer (down, slow, or a 5xx): the customer hears an apology."""
+    """The service did not answer (down, slow, or a 5xx) and nothing was changed: the
+    customer hears an apology."""
+
+
+class CommerceUncertain(CommerceUnavailable):
+    """A write reached the service (or may have) but its answer was lost: it may have been
+    done or not. Only ``settle`` can say which; nobody may say "nothing was changed"."""
+
+
+def _never_sent(err: requests.RequestException) -> bool:
+    """True when the request cannot have reached the service: no connection was made."""
+    if isinstance(err, requests.ConnectTimeout):
+        return True
+    if isinstance(err, requests.ConnectionError):
+        text = repr(err)
+        return "NewConnectionError" in text or "Connection refused" in text
+    return False
 
 
 class CommerceRefused(Exception):
@@ -54,7 +81,9 @@ class CommerceClient:
 
     # -- transport ------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _request(self, method: str, path: str, *, changes: bool = True, **kwargs: Any) -> Any:
+        """``changes``: a write (not GET) that changes what the customer has; when its answer
+        is lost it raises ``CommerceUncertain``."""
         headers = kwargs.pop("headers", {})
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
@@ -72,7 +101,9 @@ class CommerceClient:
                 if attempt + 1 < attempts:
                     time.sleep(0.1 * (attempt + 1))
                     continue
-                raise CommerceUnavailable(f"{method} {path}: {type(err).__name__}") from err
+                lost = method != "GET" and changes and not _never_sent(err)
+                failure = CommerceUncertain if lost else CommerceUnavailable
+                raise failure(f"{method} {path}: {type(err).__name__}") from err
             if response.status_code >= 500:
                 if attempt + 1 < attempts:
                     continue
@@ -88,21 +119,21 @@ class CommerceClient:
 
     # -- catalog ---------------------------------------------------------------------------
 
-    def search(self, q: str, store_id: str | None, limit: int = 5) -> list[JSON]:
+    def search(self, q: str, store_id: str | None, limit: int = 5) -> list[contract.SearchResult]:
         return self._get("/v1/products/search", q=q, store_id=store_id, limit=limit)["results"]
 
-    def resolve(self, q: str, store_id: str | None, limit: int = 5) -> JSON:
+    def resolve(self, q: str, store_id: str | None, limit: int = 5) -> contract.Resolution:
         return self._get("/v1/products/resolve", q=q, store_id=store_id, limit=limit)
 
-    def stores(self, q: str | None = None, near: str | None = None) -> list[JSON]:
+    def stores(self, q: str | None = None, near: str | None = None) -> list[contract.Store]:
         """All stores; those ``q`` names ("river side"); or by distance from ``near``
         ("latitude,longitude"), each with ``distance_km``."""
         return self._get("/v1/stores", q=q, near=near)["stores"]
 
-    def store(self, store_id: str) -> JSON:
+    def store(self, store_id: str) -> contract.Store:
         return self._get(f"/v1/stores/{store_id}")
 
-    def find_slot(self, store_id: str, when: str) -> JSON:
+    def find_slot(self, store_id: str, when: str) -> contract.FoundSlot:
         return self._get(f"/v1/stores/{store_id}/pickup-slots/find", when=when)
 
     def recipes(
@@ -112,7 +143,7 @@ class CommerceClient:
         limit: int = 3,
         diets: list[str] | None = None,
         quick: bool = False,
-    ) -> list[JSON]:
+    ) -> list[contract.RecipeSummary]:
         """Recipes that fit best first: name, meal, diets ("vegan", "vegetarian",
         "gluten-free"), quick, and what this customer buys."""
         return self._get(
@@ -124,41 +155,43 @@ class CommerceClient:
             quick="true" if quick else None,
         )["recipes"]
 
-    def recipe(self, ref: str) -> JSON:
+    def recipe(self, ref: str) -> contract.Recipe:
         """One recipe with its ingredient lines (id or slug)."""
         return self._get(f"/v1/recipes/{ref}")
 
     # -- the customer ---------------------------------------------------------------------
 
-    def me(self) -> JSON:
+    def me(self) -> contract.Customer:
         return self._get("/v1/me")
 
-    def basket(self, store_id: str | None = None) -> JSON:
+    def basket(self, store_id: str | None = None) -> contract.Basket:
         return self._get("/v1/me/basket", store_id=store_id)
 
-    def add_item(self, sku: str, quantity: int) -> JSON:
+    def add_item(self, sku: str, quantity: int) -> contract.Basket:
         return self._request("POST", "/v1/me/basket/items", json={"sku": sku, "quantity": quantity})
 
-    def change_item(self, sku: str, quantity: int) -> JSON:
+    def change_item(self, sku: str, quantity: int) -> contract.Basket:
         return self._request("PATCH", f"/v1/me/basket/items/{sku}", json={"quantity": quantity})
 
-    def remove_item(self, sku: str) -> JSON:
+    def remove_item(self, sku: str) -> contract.Basket:
         return self._request("DELETE", f"/v1/me/basket/items/{sku}")
 
-    def clear_basket(self) -> JSON:
+    def clear_basket(self) -> contract.Basket:
         return self._request("DELETE", "/v1/me/basket")
 
-    def nearest_stores(self) -> JSON:
+    def nearest_stores(self) -> contract.NearestStores:
         """Stores by distance from the customer's home: {"measured_from", "stores"}."""
         return self._get("/v1/me/stores/nearest")
 
-    def usual(self) -> list[JSON]:
+    def usual(self) -> list[contract.UsualItem]:
         return self._get("/v1/me/usual")["items"]
 
-    def purchases(self, q: str | None = None, limit: int = 5) -> list[JSON]:
+    def purchases(self, q: str | None = None, limit: int = 5) -> list[contract.Purchase]:
         return self._get("/v1/me/purchases", q=q, limit=limit)["purchases"]
 
-    def reorder(self, source: str, store_id: str, skus: list[str] | None = None) -> JSON:
+    def reorder(
+        self, source: str, store_id: str, skus: list[str] | None = None
+    ) -> contract.Reorder:
         body: JSON = {"source": source, "store_id": store_id}
         if skus is not None:
             body["skus"] = skus
@@ -166,40 +199,79 @@ class CommerceClient:
 
     def recipe_to_basket(
         self, recipe: str, store_id: str, servings: int | None, have: list[str]
-    ) -> JSON:
+    ) -> contract.RecipeBasket:
         body: JSON = {"recipe": recipe, "store_id": store_id, "have": have}
         if servings is not None:
             body["servings"] = servings
         return self._request("POST", "/v1/me/basket/recipe", json=body)
 
-    def pickups(self) -> list[JSON]:
+    def pickups(self) -> list[contract.Booking]:
         return self._get("/v1/me/pickups")["bookings"]
 
-    def book(self, slot_id: int) -> JSON:
+    def book(self, slot_id: int) -> contract.Booking:
         return self._request("POST", "/v1/me/pickups", json={"slot_id": slot_id})
 
-    def reschedule(self, booking_id: int, slot_id: int) -> JSON:
+    def reschedule(self, booking_id: int, slot_id: int) -> contract.Booking:
         return self._request("PATCH", f"/v1/me/pickups/{booking_id}", json={"slot_id": slot_id})
 
-    def cancel_pickup(self, booking_id: int) -> JSON:
+    def cancel_pickup(self, booking_id: int) -> contract.Booking:
         return self._request("DELETE", f"/v1/me/pickups/{booking_id}")
 
-    def quote(self, store_id: str, slot_id: int) -> JSON:
-        return self._request(
-            "POST", "/v1/me/checkout/quote", json={"store_id": store_id, "slot_id": slot_id}
+    def quote(self, store_id: str, slot_id: int) -> contract.Quote:
+        return self._request(  # a quote changes nothing the customer has
+            "POST",
+            "/v1/me/checkout/quote",
+            changes=False,
+            json={"store_id": store_id, "slot_id": slot_id},
         )
 
-    def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> JSON:
+    def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> contract.Order:
         body: JSON = {"quote_id": quote_id}
         if pin_ticket:
             body["pin_ticket"] = pin_ticket
         return self._request("POST", "/v1/me/orders", json=body, headers={"Idempotency-Key": key})
 
-    def orders(self, limit: int = 5) -> list[JSON]:
+    def orders(self, limit: int = 5) -> list[contract.Order]:
         return self._get("/v1/me/orders", limit=limit)["orders"]
 
-    def cancel_order(self, order_id: int) -> JSON:
+    def cancel_order(self, order_id: int) -> contract.Order:
         return self._request("POST", f"/v1/me/orders/{order_id}/cancel")
+
+
+def settle(
+    write: Callable[[], T],
+    done_already: Callable[[CommerceRefused], bool] = lambda err: False,
+    budget_s: float | None = None,
+) -> T | None:
+    """The outcome of ``write``, a request the service answers the same when asked again
+    (an order with its idempotency key; a booking, a move or a cancellation, which a repeat
+    finds done): when its answer is lost it is asked again, for up to ``budget_s``, before
+    anything is said to the customer.
+
+    Returns what the service answered, or None when a repeat was refused only because the
+    first one had done it (``done_already``: "you already have that slot"); a refusal is
+    raised as it came (the write was not done); ``CommerceUncertain`` when no answer came
+    in time: then nobody knows yet, and the customer must be told just that."""
+    budget = SETTLE_S if budget_s is None else budget_s
+    try:
+        return write()
+    except CommerceUncertain as err:
+        lost: CommerceUnavailable = err
+    deadline = time.monotonic() + budget
+    log.warning("a write's answer was lost (%s): asking again", lost)
+    for _ in range(SETTLE_TRIES):
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(SETTLE_PAUSE_S)
+        try:
+            return write()
+        except CommerceRefused as err:
+            if done_already(err):
+                return None
+            raise
+        except CommerceUnavailable as err:  # still no answer: the first may yet be done
+            lost = err
+    raise CommerceUncertain(f"no answer after asking again for {budget:.0f} s: {lost}")
 
 
 def _refusal(response: requests.Response) -> CommerceRefused:
@@ -217,9 +289,9 @@ def _http_client(token: str | None) -> CommerceClient:
     return CommerceClient(commerce_url(), token)
 
 
-# Tests swap this for a factory returning the in-memory twin.
-factory: Callable[[str | None], Any] = _http_client
+# Tests swap this for a factory returning the in-memory twin (skills.contract.Commerce both).
+factory: Callable[[str | None], Commerce] = _http_client
 
 
-def client_for(token: str | None) -> CommerceClient:
+def client_for(token: str | None) -> Commerce:
     return factory(token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time, timezone
 from typing import Any
 
@@ -11,7 +12,8 @@ from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn, store_for
 from skills.basket import change_quantity, correction_for_the_basket
 from skills.checkout import read_back
-from skills.client import CommerceRefused
+from skills.client import CommerceRefused, CommerceUncertain, settle
+from skills.contract import FoundSlot
 from skills.store_hours import WEEKDAYS, clock
 
 OFFERED = 3
@@ -37,7 +39,7 @@ def still_asking(turn: Turn) -> list[dict[str, Any]]:
     return [SlotSet("pending", pending)] if pending in WHEN_PROMPTS else []
 
 
-def closed_then(turn: Turn, store: dict[str, Any], found: dict[str, Any]) -> bool:
+def closed_then(turn: Turn, store: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
     """Say so when the time asked for is outside the store's opening hours ("3am")."""
     asked = found.get("requested_start")
     if not asked or found.get("slot"):
@@ -61,7 +63,7 @@ def closed_then(turn: Turn, store: dict[str, Any], found: dict[str, Any]) -> boo
     return True
 
 
-def slot_choice(slot: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
+def slot_choice(slot: Mapping[str, Any], store: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "kind": "slot",
         "slot_id": slot["slot_id"],
@@ -74,7 +76,11 @@ def slot_choice(slot: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
 
 
 def offer_alternatives(
-    turn: Turn, found: dict[str, Any], store: dict[str, Any], mode: str, reason: bool = False
+    turn: Turn,
+    found: Mapping[str, Any],
+    store: Mapping[str, Any],
+    mode: str,
+    reason: bool = False,
 ) -> list[dict[str, Any]]:
     """Offer the nearest free slots; ``reason`` when the customer already heard why."""
     options = [slot_choice(s, store) for s in found.get("alternatives", [])[:OFFERED]]
@@ -89,7 +95,7 @@ def offer_alternatives(
     return [SlotSet("choices", options), SlotSet("pending", mode)]
 
 
-def find(turn: Turn, store: dict[str, Any], whens: list[str]) -> dict[str, Any] | None:
+def find(turn: Turn, store: Mapping[str, Any], whens: list[str]) -> FoundSlot | None:
     """The service's slot for the first reading of the time it understands; a reason when
     none is bookable (not understood, gone, too far ahead)."""
     for when in whens:
@@ -117,7 +123,7 @@ def find(turn: Turn, store: dict[str, Any], whens: list[str]) -> dict[str, Any] 
 
 
 def slot_found(
-    turn: Turn, found: dict[str, Any], store: dict[str, Any], mode: str
+    turn: Turn, found: Mapping[str, Any], store: Mapping[str, Any], mode: str
 ) -> list[dict[str, Any]]:
     """Book (or move to) the slot found, else say why not and offer the nearest free ones."""
     if found.get("slot") and found["slot"]["available"] > 0:
@@ -127,8 +133,14 @@ def slot_found(
 
 
 def book_slot(turn: Turn, choice: dict[str, Any]) -> list[dict[str, Any]]:
-    try:
-        turn.client.book(choice["slot_id"])
+    try:  # a lost answer is asked for again: a repeat finds the slot booked ("already")
+        settle(
+            lambda: turn.client.book(choice["slot_id"]),
+            done_already=lambda err: err.code == "already-booked",
+        )
+    except CommerceUncertain:
+        turn.say("utter_pickup_outcome_unknown", when=choice["label"])
+        return [SlotSet("choices", None), SlotSet("pending", None)]
     except CommerceRefused as err:
         if err.code == "already-booked":
             turn.say("utter_pickup_already_booked", when=choice["label"])
@@ -154,8 +166,11 @@ def move_booking(turn: Turn, choice: dict[str, Any]) -> list[dict[str, Any]]:
     if not bookings:
         turn.say("utter_no_pickup")
         return [SlotSet("choices", None), SlotSet("pending", None)]
-    try:
-        turn.client.reschedule(bookings[0]["booking_id"], choice["slot_id"])
+    try:  # a repeat of a move that was done answers with the booking as it now is
+        settle(lambda: turn.client.reschedule(bookings[0]["booking_id"], choice["slot_id"]))
+    except CommerceUncertain:
+        turn.say("utter_pickup_move_unknown", when=choice["label"])
+        return [SlotSet("choices", None), SlotSet("pending", None)]
     except CommerceRefused as err:
         if err.code == "slot-full":
             store = {"store_id": choice["store_id"], "name": choice["store_name"]}
@@ -223,18 +238,21 @@ class ActionCancelPickup(SkillAction):
             turn.say("utter_no_pickup")
             return []
         booking = bookings[0]
-        try:
-            turn.client.cancel_pickup(booking["booking_id"])
+        when = speech.when(booking["slot"]["start"])
+        try:  # a repeat of a cancellation that was done finds no such booking any more
+            settle(
+                lambda: turn.client.cancel_pickup(booking["booking_id"]),
+                done_already=lambda err: err.code == "booking-not-found",
+            )
+        except CommerceUncertain:
+            turn.say("utter_pickup_cancel_unknown", when=when)
+            return []
         except CommerceRefused as err:
             if err.code == "booking-has-order":
                 turn.say("utter_pickup_has_order")
                 return []
             raise
-        turn.say(
-            "utter_pickup_cancelled",
-            store=booking["store_name"],
-            when=speech.when(booking["slot"]["start"]),
-        )
+        turn.say("utter_pickup_cancelled", store=booking["store_name"], when=when)
         return []
 
 

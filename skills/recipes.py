@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 
 from skills import speech
 from skills.base import SkillAction, Turn
+from skills.contract import RecipeSummary
 from skills.phrases import number
 
 MEALS = ("breakfast", "lunch", "dinner", "dessert", "snack")
@@ -56,7 +57,7 @@ def servings_said(turn: Turn) -> int | None:
     return number(match.group(1)) if match else None
 
 
-def recipe_choice(recipe: dict[str, Any]) -> dict[str, Any]:
+def recipe_choice(recipe: RecipeSummary) -> dict[str, Any]:
     return {
         "kind": "recipe",
         "slug": recipe["slug"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from rasa_sdk.events import SlotSet
@@ -10,6 +11,7 @@ from rasa_sdk.events import SlotSet
 from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn
 from skills.basket import add_lines, ask_to_empty, say_total, starts_afresh
+from skills.contract import Purchase, UnavailableLine
 from skills.search import as_choice
 
 USUAL = re.compile(
@@ -40,7 +42,7 @@ GENERIC = frozenset(
 STOP = frozenset(["the", "a", "an", "my", "some", "of", "i", "we", "any"])
 
 
-def names_it(asked: str, item: dict[str, Any]) -> bool:
+def names_it(asked: str, item: Mapping[str, Any]) -> bool:
     """Whether ``item`` is what ``asked`` names: one of its words is in the product's name,
     brand or category (the history's fuzzy match alone found chocolate chips for oat milk)."""
     words = {w.rstrip("s") for w in re.findall(r"[a-z]+", asked.lower())} - STOP
@@ -55,7 +57,7 @@ def named_product(turn: Turn) -> str | None:
     return product
 
 
-def bought_before(turn: Turn, product: str) -> dict[str, Any] | None:
+def bought_before(turn: Turn, product: str) -> Purchase | None:
     bought = turn.client.purchases(q=product, limit=3)
     return next((item for item in bought if names_it(product, item)), None)
 
@@ -93,7 +95,7 @@ def reorder_now(turn: Turn, source: str) -> list[dict[str, Any]]:
     return [*offer_substitute(turn, unavailable[0], store), many]
 
 
-def offer_substitute(turn: Turn, missing: dict[str, Any], store: str) -> list[dict[str, Any]]:
+def offer_substitute(turn: Turn, missing: UnavailableLine, store: str) -> list[dict[str, Any]]:
     options = missing["substitutes"]
     if not options:
         turn.say("utter_unavailable_no_substitute", product=speech.product(missing))

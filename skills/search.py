@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from rasa_sdk.events import SlotSet
 
@@ -10,16 +11,18 @@ from skills import speech
 from skills.base import SkillAction, Turn, store_for
 from skills.phrases import item_phrases
 
+Item = TypeVar("Item", bound=Mapping[str, Any])
+
 CHOICES_OFFERED = 3
 CLEAR_LEAD = 0.88  # the runner-up scoring below this share of the best means one clear answer
 UNIT_BASE = {"L": 1000.0, "kg": 1000.0}
 
 
-def base_size(item: dict[str, Any]) -> float:
+def base_size(item: Mapping[str, Any]) -> float:
     return float(item["size"]) * UNIT_BASE.get(item["unit"], 1.0)
 
 
-def distinct(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def distinct(results: Sequence[Item]) -> list[Item]:
     """Results a person can tell apart by ear: one per (name, brand, size)."""
     seen, out = set(), []
     for item in results:
@@ -30,13 +33,13 @@ def distinct(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def is_clear(results: list[dict[str, Any]]) -> bool:
+def is_clear(results: Sequence[Mapping[str, Any]]) -> bool:
     if len(results) < 2:
         return True
     return results[1]["score"] < results[0]["score"] * CLEAR_LEAD
 
 
-def as_choice(item: dict[str, Any], packs: int = 1, with_brand: bool = False) -> dict[str, Any]:
+def as_choice(item: Mapping[str, Any], packs: int = 1, with_brand: bool = False) -> dict[str, Any]:
     described = speech.product(item)
     if with_brand and item.get("brand") and not described.startswith(item["brand"]):
         described = f"{item['brand']} {described}"
@@ -55,7 +58,9 @@ def as_choice(item: dict[str, Any], packs: int = 1, with_brand: bool = False) ->
     }
 
 
-def offer_choices(turn: Turn, results: list[dict[str, Any]], mode: str) -> list[dict[str, Any]]:
+def offer_choices(
+    turn: Turn, results: Sequence[Mapping[str, Any]], mode: str
+) -> list[dict[str, Any]]:
     """Speak a short numbered menu and remember it for "the second one"."""
     offered = results[:CHOICES_OFFERED]
     # Two offers that would sound the same ("Oat Milk, 1 litre") are told apart by brand.
@@ -66,7 +71,7 @@ def offer_choices(turn: Turn, results: list[dict[str, Any]], mode: str) -> list[
     return [SlotSet("choices", options), SlotSet("pending", mode)]
 
 
-def describe(turn: Turn, item: dict[str, Any], store_name: str) -> None:
+def describe(turn: Turn, item: Mapping[str, Any], store_name: str) -> None:
     values = {
         "product": speech.product(item),
         "price": speech.price(item["price"]),

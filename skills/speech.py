@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-PINT_ML = 568.26
+PINT_ML = 568.26125  # the imperial pint, as commerce/text.py (PINT_ML) and pint define it
 
 
 def join_and(parts: Iterable[str]) -> str:
@@ -40,7 +40,7 @@ def size(value: float, unit: str) -> str:
     return f"{value:g} {unit}"
 
 
-def product(item: dict[str, Any], packs: int | None = None) -> str:
+def product(item: Mapping[str, Any], packs: int | None = None) -> str:
     """ "2 Whole Milk, 2 litres" or "Whole Milk, 2 litres"."""
     described = item["name"]
     pack = size(item["size"], item["unit"])
@@ -57,8 +57,11 @@ def numbered(options: list[str]) -> str:
     return "; ".join(spoken)
 
 
-def when(iso: str, now: datetime | None = None) -> str:
-    """A slot start in the store's own time: "today at 5:30 pm", "Saturday 28 November at 9 am"."""
+def when(iso: str | None, now: datetime | None = None) -> str:
+    """A slot start in the store's own time: "today at 5:30 pm", "Saturday 28 November at 9 am"
+    ("" for no time)."""
+    if iso is None:
+        return ""
     moment = datetime.fromisoformat(iso)
     now = (now or datetime.now(timezone.utc)).astimezone(moment.tzinfo)
     days = (moment.date() - now.date()).days

@@ -8,6 +8,7 @@ store's own time zone, with when it closes or next opens.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,13 +27,13 @@ def clock(hhmm: str) -> str:
     return f"{hour}:{moment:%M} {suffix}" if moment.minute else f"{hour} {suffix}"
 
 
-def holiday_on(store: dict[str, Any], day: date) -> str | None:
+def holiday_on(store: Mapping[str, Any], day: date) -> str | None:
     """The holiday the store is closed for on ``day`` (Christmas Day), if any."""
     found = (c["name"] for c in store.get("closed_dates") or [] if c["date"] == day.isoformat())
     return next(found, None)
 
 
-def open_now(turn: Turn, store: dict[str, Any]) -> None:
+def open_now(turn: Turn, store: Mapping[str, Any]) -> None:
     """Open or closed at this moment in the store's time, and until / from when."""
     now = datetime.now(ZoneInfo(store["timezone"]))
     hours = store["opening_hours"]

@@ -12,10 +12,12 @@ nearest is Old Town, 1.2 miles away". Distances are said in miles.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn, store_for
+from skills.contract import Store
 
 NEAREST = re.compile(
     r"\b(nearest|closest|nearby|near me|near here|near us|close to me|close by|closer"
@@ -27,37 +29,35 @@ NEAREST = re.compile(
 EVERY = re.compile(r"\b(stores|shops|branches|locations|supermarkets)\b")
 
 
+def measured(stores: Iterable[Store]) -> list[tuple[Store, float]]:
+    """The stores with a distance (a store without a place has none), and that distance."""
+    return [(s, km) for s in stores if (km := s.get("distance_km")) is not None]
+
+
 def nearest_from_home(turn: Turn) -> None:
     found = turn.client.nearest_stores()
-    stores = [s for s in found["stores"] if s.get("distance_km") is not None]
+    stores = measured(found["stores"])
     if not stores:
         home = turn.client.store(turn.store_id())
         turn.say("utter_store_address", store=home["name"], address=home["address"])
         return
-    first = stores[0]
+    first, km = stores[0]
     if found["measured_from"] == "home":
         turn.say(
             "utter_nearest_store",
             store=first["name"],
-            distance=speech.distance(first["distance_km"]),
+            distance=speech.distance(km),
             address=first["address"],
         )
         if len(stores) > 1:
-            second = stores[1]
-            turn.say(
-                "utter_next_nearest_store",
-                store=second["name"],
-                distance=speech.distance(second["distance_km"]),
-            )
+            second, km = stores[1]
+            turn.say("utter_next_nearest_store", store=second["name"], distance=speech.distance(km))
         return
     # no home address: the home store, then the one nearest it
     turn.say("utter_home_store_address", store=first["name"], address=first["address"])
     if len(stores) > 1:
-        turn.say(
-            "utter_next_nearest_store",
-            store=stores[1]["name"],
-            distance=speech.distance(stores[1]["distance_km"]),
-        )
+        second, km = stores[1]
+        turn.say("utter_next_nearest_store", store=second["name"], distance=speech.distance(km))
 
 
 def nearest_from_kiosk(turn: Turn, store_id: str) -> None:
@@ -65,17 +65,11 @@ def nearest_from_kiosk(turn: Turn, store_id: str) -> None:
     turn.say("utter_you_are_at_store", store=here["name"], address=here["address"])
     if here.get("latitude") is None or here.get("longitude") is None:
         return
-    others = [
-        s
-        for s in turn.client.stores(near=f"{here['latitude']},{here['longitude']}")
-        if s["store_id"] != store_id and s.get("distance_km") is not None
-    ]
+    near = turn.client.stores(near=f"{here['latitude']},{here['longitude']}")
+    others = [(s, km) for s, km in measured(near) if s["store_id"] != store_id]
     if others:
-        turn.say(
-            "utter_next_nearest_store",
-            store=others[0]["name"],
-            distance=speech.distance(others[0]["distance_km"]),
-        )
+        other, km = others[0]
+        turn.say("utter_next_nearest_store", store=other["name"], distance=speech.distance(km))
 
 
 class ActionStoreLocation(SkillAction):

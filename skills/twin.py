@@ -7,13 +7,39 @@ held in dictionaries, and raises the same ``CommerceRefused`` codes. It is delib
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import re
+from collections.abc import Callable
 from copy import deepcopy
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from skills.client import JSON, CommerceRefused, CommerceUnavailable
+from skills import contract as c
+from skills.client import JSON, CommerceRefused, CommerceUnavailable, CommerceUncertain
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _answer_may_be_lost(method: F) -> F:
+    """A write whose answer the twin can lose (``lost_answers``), as a timed-out request's
+    is: done or not, the caller gets ``CommerceUncertain``."""
+
+    @functools.wraps(method)
+    def write(self: InMemoryCommerce, *args: Any, **kwargs: Any) -> Any:
+        plan = self.lost_answers.get(method.__name__)
+        if not plan:
+            return method(self, *args, **kwargs)
+        if plan.pop(0):  # the service did it (or refused it); only its answer was lost
+            with contextlib.suppress(CommerceRefused):
+                method(self, *args, **kwargs)
+        else:
+            self.calls.append(method.__name__)
+        raise CommerceUncertain(f"{method.__name__}: the answer was lost")
+
+    return write  # type: ignore[return-value]
+
 
 WORD_QUANTITY = {
     "a": 1,
@@ -151,13 +177,14 @@ class InMemoryCommerce:
         # Stock a store has differently from the rest (store_id -> sku -> packs).
         self.store_stock: dict[str, dict[str, int]] = {}
         every_day = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-        self.stores_list: list[JSON] = [
+        self.stores_list: list[c.Store] = [
             {
                 "store_id": "riverside",
                 "name": "Greenleaf Riverside",
                 "address": "14 Mill Quay",
                 "timezone": "Europe/London",
                 "opening_hours": {d: ["07:00", "22:00"] for d in every_day},
+                "closed_dates": [],
                 "latitude": 52.19852,
                 "longitude": -1.72618,
             },
@@ -167,6 +194,7 @@ class InMemoryCommerce:
                 "address": "7 Pier Road",
                 "timezone": "Europe/Jersey",
                 "opening_hours": {d: ["08:00", "21:00"] for d in every_day},
+                "closed_dates": [],
                 "latitude": 49.18803,
                 "longitude": -2.10902,
             },
@@ -177,7 +205,7 @@ class InMemoryCommerce:
         start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(
             hour=17, minute=0, second=0, microsecond=0
         )
-        self.slots: list[JSON] = [
+        self.slots: list[c.Slot] = [
             {
                 "slot_id": i + 1,
                 "store_id": "riverside",
@@ -193,9 +221,10 @@ class InMemoryCommerce:
         self.whens: list[str] = []
         self.when_refusals: dict[str, str] = {}
         self.closed_times: dict[str, str] = {}
-        self.bookings: list[JSON] = []
-        self.orders_list: list[JSON] = []
-        self.past_orders: list[JSON] = []  # older orders, newest first (collected ones)
+        self.bookings: list[c.Booking] = []
+        self.orders_list: list[c.Order] = []
+        self.order_keys: dict[str, int] = {}  # idempotency key -> the order it placed
+        self.past_orders: list[c.Order] = []  # older orders, newest first (collected ones)
         self.bought: list[str] = []  # skus the purchase history holds (else: what q finds)
         self.quotes: dict[str, JSON] = {}
         self.recipe_queries: list[JSON] = []  # what recipes() was asked
@@ -203,6 +232,10 @@ class InMemoryCommerce:
         self.slot_refusals: dict[int, str] = {}
         self.pin = pin
         self.fail = False
+        # Writes whose next answers are lost, by method name: one entry per call, True when
+        # the write was done all the same, False when it never reached the service.
+        self.lost_answers: dict[str, list[bool]] = {}
+        self.expired_quotes: set[str] = set()
         self.calls: list[str] = []
         self._ids = itertools.count(1)
 
@@ -217,7 +250,7 @@ class InMemoryCommerce:
 
     # -- catalog -----------------------------------------------------------------------------
 
-    def search(self, q: str, store_id: str | None, limit: int = 5) -> list[JSON]:
+    def search(self, q: str, store_id: str | None, limit: int = 5) -> list[c.SearchResult]:
         self._call("search")
         words = {w.rstrip("s") for w in re.findall(r"[a-z]+", q.lower())}
         scored = []
@@ -227,9 +260,11 @@ class InMemoryCommerce:
             if overlap:
                 scored.append((-overlap, len(name), sku))
         ranked = sorted(scored)[:limit]
-        return [self._item(sku, store_id, score=50.0 - n) for _, n, sku in ranked]
+        return [
+            cast(c.SearchResult, self._item(sku, store_id, score=50.0 - n)) for _, n, sku in ranked
+        ]
 
-    def resolve(self, q: str, store_id: str | None, limit: int = 5) -> JSON:
+    def resolve(self, q: str, store_id: str | None, limit: int = 5) -> c.Resolution:
         self._call("resolve")
         words = q.lower().split()
         packs = None
@@ -237,34 +272,38 @@ class InMemoryCommerce:
             packs = int(words[0]) if words[0].isdigit() else WORD_QUANTITY[words[0]]
             if packs > 99:
                 raise CommerceRefused(422, "quantity-out-of-range", "too many", {})
-        results = self.search(q, store_id, limit)
-        for result in results:
-            result["packs"] = packs or 1
+        results = [
+            cast(c.ResolvedProduct, {**r, "packs": packs or 1})
+            for r in self.search(q, store_id, limit)
+        ]
         return {
             "query": q,
             "quantity": {"text": None, "packs": packs, "amount": None, "unit": None},
             "results": results,
         }
 
-    def stores(self, q: str | None = None, near: str | None = None) -> list[JSON]:
+    def stores(self, q: str | None = None, near: str | None = None) -> list[c.Store]:
         self._call("stores")
         if near is not None:
             # the twin's stores are far apart: the one at that point, then the other one
             lat = float(near.split(",")[0])
-            ranked = sorted(self.stores_list, key=lambda s: abs(s["latitude"] - lat))
+            degrees = {s["store_id"]: abs((s["latitude"] or 0.0) - lat) for s in self.stores_list}
+            ranked = sorted(self.stores_list, key=lambda s: degrees[s["store_id"]])
             return [
-                {**deepcopy(s), "distance_km": round(abs(s["latitude"] - lat) * 111.2, 2)}
+                {**deepcopy(s), "distance_km": round(degrees[s["store_id"]] * 111.2, 2)}
                 for s in ranked
             ]
         if q is None:
             return deepcopy(self.stores_list)
+        said = re.sub(r"[^a-z]", "", q.lower())  # "river side" names riverside, as it does there
         return [
             deepcopy(s)
             for s in self.stores_list
-            if s["store_id"] in q.lower().replace(" ", "-") or q.lower() in s["name"].lower()
+            if re.sub(r"[^a-z]", "", s["store_id"]) in said
+            or said in re.sub(r"[^a-z]", "", s["name"].lower())
         ]
 
-    def nearest_stores(self) -> JSON:
+    def nearest_stores(self) -> c.NearestStores:
         self._call("nearest_stores")
         ranked = sorted(self.stores_list, key=lambda s: self.home_km[s["store_id"]])
         return {
@@ -272,14 +311,14 @@ class InMemoryCommerce:
             "stores": [{**deepcopy(s), "distance_km": self.home_km[s["store_id"]]} for s in ranked],
         }
 
-    def store(self, store_id: str) -> JSON:
+    def store(self, store_id: str) -> c.Store:
         self._call("store")
         for store in self.stores_list:
             if store["store_id"] == store_id:
                 return deepcopy(store)
         raise CommerceRefused(404, "store-not-found", store_id, {})
 
-    def find_slot(self, store_id: str, when: str) -> JSON:
+    def find_slot(self, store_id: str, when: str) -> c.FoundSlot:
         self._call("find_slot")
         self.whens.append(when)
         if when in self.when_refusals:
@@ -295,8 +334,8 @@ class InMemoryCommerce:
         return {
             "when": when,
             "requested_start": self.closed_times.get(when),
-            "window_start": None,
-            "window_end": None,
+            "window_start": self.slots[0]["start"],
+            "window_end": self.slots[-1]["end"],
             "slot": deepcopy(wanted),
             "alternatives": deepcopy(free[:3]),
         }
@@ -308,7 +347,7 @@ class InMemoryCommerce:
         limit: int = 3,
         diets: list[str] | None = None,
         quick: bool = False,
-    ) -> list[JSON]:
+    ) -> list[c.RecipeSummary]:
         """Like the service: filtered by meal, diets (a vegan recipe is vegetarian) and quick
         (30 minutes at most), a name's words must be in the recipe's; quickest first."""
         self._call("recipes")
@@ -326,18 +365,18 @@ class InMemoryCommerce:
                 continue
             found.append({k: v for k, v in recipe.items() if k != "ingredients"})
         found.sort(key=lambda r: r["minutes"])
-        return deepcopy(found[:limit])
+        return cast(list[c.RecipeSummary], deepcopy(found[:limit]))
 
-    def recipe(self, ref: str) -> JSON:
+    def recipe(self, ref: str) -> c.Recipe:
         self._call("recipe")
         for recipe in RECIPE_BOOK:
             if ref in (recipe["slug"], str(recipe["recipe_id"])):
-                return deepcopy(recipe)
+                return cast(c.Recipe, deepcopy(recipe))
         raise CommerceRefused(404, "recipe-not-found", ref, {})
 
     # -- the customer ----------------------------------------------------------------------
 
-    def me(self) -> JSON:
+    def me(self) -> c.Customer:
         self._call("me")
         return {
             "handle": "alice",
@@ -346,10 +385,13 @@ class InMemoryCommerce:
             "has_pin": self.pin,
         }
 
-    def basket(self, store_id: str | None = None) -> JSON:
+    def basket(self, store_id: str | None = None) -> c.Basket:
         self._call("basket")
         items = [
-            self._item(sku, quantity=q, line_total=round(q * self.products[sku]["price"], 2))
+            cast(
+                c.BasketLine,
+                self._item(sku, quantity=q, line_total=round(q * self.products[sku]["price"], 2)),
+            )
             for sku, q in self.basket_lines.items()
         ]
         return {
@@ -359,60 +401,65 @@ class InMemoryCommerce:
             "currency": "GBP",
         }
 
-    def add_item(self, sku: str, quantity: int) -> JSON:
+    @_answer_may_be_lost
+    def add_item(self, sku: str, quantity: int) -> c.Basket:
         self._call("add_item")
         if sku not in self.products:
             raise CommerceRefused(404, "product-not-found", sku, {})
-        if not 1 <= self.basket_lines.get(sku, 0) + quantity <= 99:
-            raise CommerceRefused(422, "quantity-out-of-range", "1 to 99", {})
+        if not 1 <= quantity <= 99:  # the request itself is refused, as the service does
+            raise CommerceRefused(422, "invalid-request", "quantity: 1 to 99", {})
+        if self.basket_lines.get(sku, 0) + quantity > 99:
+            raise CommerceRefused(422, "quantity-out-of-range", "99 at most", {})
         self.basket_lines[sku] = self.basket_lines.get(sku, 0) + quantity
         return self.basket()
 
-    def change_item(self, sku: str, quantity: int) -> JSON:
+    def change_item(self, sku: str, quantity: int) -> c.Basket:
         self._call("change_item")
         if sku not in self.basket_lines:
             raise CommerceRefused(404, "not-in-basket", sku, {})
         self.basket_lines[sku] = quantity
         return self.basket()
 
-    def remove_item(self, sku: str) -> JSON:
+    def remove_item(self, sku: str) -> c.Basket:
         self._call("remove_item")
         if self.basket_lines.pop(sku, None) is None:
             raise CommerceRefused(404, "not-in-basket", sku, {})
         return self.basket()
 
-    def clear_basket(self) -> JSON:
+    def clear_basket(self) -> c.Basket:
         self._call("clear_basket")
         self.basket_lines.clear()
         return self.basket()
 
-    def usual(self) -> list[JSON]:
+    def usual(self) -> list[c.UsualItem]:
         self._call("usual")
-        return [self._item("DAI-2", quantity=2, share=0.8)]
+        return [cast(c.UsualItem, self._item("DAI-2", quantity=2, share=0.8))]
 
-    def purchases(self, q: str | None = None, limit: int = 5) -> list[JSON]:
+    def purchases(self, q: str | None = None, limit: int = 5) -> list[c.Purchase]:
         self._call("purchases")
         bought = [self._item(sku) for sku in self.bought] if self.bought else None
         if bought is None:
             found = self.search(q or "", None, limit) if q else [self._item("DAI-2")]
         else:  # like the service: a fuzzy match on the name, so near misses come back too
             found = [b for b in bought if not q or set(q.lower()) & set(b["name"].lower())]
+        bought_at = {"times_bought": 3, "last_bought": "2026-11-01T10:00:00+00:00"}
         return [
-            {**f, "times_bought": 3, "last_bought": "2026-11-01T10:00:00+00:00"}
+            cast(c.Purchase, {**{k: v for k, v in f.items() if k != "score"}, **bought_at})
             for f in found[:limit]
         ]
 
-    def reorder(self, source: str, store_id: str, skus: list[str] | None = None) -> JSON:
+    def reorder(self, source: str, store_id: str, skus: list[str] | None = None) -> c.Reorder:
         self._call("reorder")
         wanted = {"DAI-2": 2, "BAK-1": 1}
         past = [o for o in self.orders(limit=5) if o["status"] != "cancelled"]
         if source == "last_order" and past:
             wanted = {line["sku"]: line["quantity"] for line in past[0]["lines"]}
-        added, unavailable = [], []
+        added: list[c.ReorderLine] = []
+        unavailable: list[c.UnavailableLine] = []
         for sku, quantity in wanted.items():
             if self.stock.get(sku, 0) >= quantity:
                 self.basket_lines[sku] = self.basket_lines.get(sku, 0) + quantity
-                added.append(self._item(sku, quantity=quantity))
+                added.append(cast(c.ReorderLine, self._item(sku, quantity=quantity)))
             else:
                 subs = [
                     self._item(s, score=0.8)
@@ -421,16 +468,17 @@ class InMemoryCommerce:
                     and s != sku
                     and self.stock.get(s, 0) >= quantity
                 ]
-                unavailable.append(self._item(sku, quantity=quantity, substitutes=subs))
+                line = self._item(sku, quantity=quantity, substitutes=subs)
+                unavailable.append(cast(c.UnavailableLine, line))
         return {"store_id": store_id, "added": added, "unavailable": unavailable}
 
     def recipe_to_basket(
         self, recipe: str, store_id: str, servings: int | None, have: list[str]
-    ) -> JSON:
+    ) -> c.RecipeBasket:
         self._call("recipe_to_basket")
         servings = servings or 4
         lines = {"DAI-2": 1 if servings <= 4 else 2, "DAI-4": 1, "PAN-1": 1}
-        skipped = []
+        skipped: list[c.SkippedLine] = []
         if any("egg" in h for h in have):
             lines.pop("DAI-4")
             skipped.append({"line": "3 eggs", "category": "egg", "reason": "you have it"})
@@ -448,39 +496,47 @@ class InMemoryCommerce:
             },
             "servings": servings,
             "store_id": store_id,
-            "added": [self._item(s, quantity=q) for s, q in lines.items()],
+            "added": [
+                cast(c.RecipeLine, self._item(s, quantity=q, line_total=0.0, **{"for": "Pancakes"}))
+                for s, q in lines.items()
+            ],
             "skipped": skipped,
             "unavailable": [],
         }
 
-    def pickups(self) -> list[JSON]:
+    def pickups(self) -> list[c.Booking]:
         self._call("pickups")
         return deepcopy([b for b in self.bookings if b["status"] == "active"])
 
-    def _slot(self, slot_id: int) -> JSON:
+    def _slot(self, slot_id: int) -> c.Slot:
         for slot in self.slots:
             if slot["slot_id"] == slot_id:
                 return slot
         raise CommerceRefused(404, "slot-not-found", str(slot_id), {})
 
-    def book(self, slot_id: int) -> JSON:
+    @_answer_may_be_lost
+    def book(self, slot_id: int) -> c.Booking:
         self._call("book")
         slot = self._slot(slot_id)
+        if any(b["status"] == "active" and b["slot"]["slot_id"] == slot_id for b in self.bookings):
+            raise CommerceRefused(409, "already-booked", "You already have this slot.", {})
         if slot["available"] <= 0:
             free = [s for s in self.slots if s["available"] > 0]
             raise CommerceRefused(409, "slot-full", "full", {"alternatives": deepcopy(free)})
         slot["available"] -= 1
-        booking = {
+        booking: c.Booking = {
             "booking_id": next(self._ids),
             "status": "active",
             "store_id": "riverside",
             "store_name": "Greenleaf Riverside",
             "slot": deepcopy(slot),
+            "order_id": None,
         }
         self.bookings.append(booking)
         return deepcopy(booking)
 
-    def reschedule(self, booking_id: int, slot_id: int) -> JSON:
+    @_answer_may_be_lost
+    def reschedule(self, booking_id: int, slot_id: int) -> c.Booking:
         self._call("reschedule")
         booking = next(b for b in self.bookings if b["booking_id"] == booking_id)
         new = self._slot(slot_id)
@@ -491,14 +547,17 @@ class InMemoryCommerce:
         booking["slot"] = deepcopy(new)
         return deepcopy(booking)
 
-    def cancel_pickup(self, booking_id: int) -> JSON:
+    @_answer_may_be_lost
+    def cancel_pickup(self, booking_id: int) -> c.Booking:
         self._call("cancel_pickup")
         booking = next(b for b in self.bookings if b["booking_id"] == booking_id)
+        if booking["status"] != "active":
+            raise CommerceRefused(404, "booking-not-found", str(booking_id), {})
         booking["status"] = "cancelled"
         self._slot(booking["slot"]["slot_id"])["available"] += 1
         return deepcopy(booking)
 
-    def quote(self, store_id: str, slot_id: int) -> JSON:
+    def quote(self, store_id: str, slot_id: int) -> c.Quote:
         self._call("quote")
         if not self.basket_lines:
             raise CommerceRefused(409, "basket-empty", "empty", {})
@@ -529,46 +588,58 @@ class InMemoryCommerce:
             "pin_required": self.pin,
         }
 
-    def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> JSON:
+    @_answer_may_be_lost
+    def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> c.Order:
         self._call("place_order")
-        for order in self.orders_list:
-            if order["key"] == key:
-                return deepcopy(order)
+        for placed in self.orders_list:
+            if self.order_keys.get(key) == placed["order_id"]:
+                return deepcopy(placed)
         if quote_id not in self.quotes:
             raise CommerceRefused(404, "quote-not-found", quote_id, {})
+        if quote_id in self.expired_quotes:
+            raise CommerceRefused(410, "quote-expired", quote_id, {})
         if self.pin and pin_ticket != "pt_good":
             code = "pin-ticket-invalid" if pin_ticket else "pin-required"
             raise CommerceRefused(403, code, "pin", {})
         slot = self._slot(self.quotes[quote_id]["slot_id"])
-        order = {
+        order: c.Order = {
             "order_id": next(self._ids),
             "status": "placed",
             "stage": "being-prepared",
             "store_id": "riverside",
             "store_name": "Greenleaf Riverside",
             "pickup_start": slot["start"],
+            "created_at": datetime.now(timezone.utc).isoformat(),
             "total": self.basket()["total"],
-            "key": key,
-            "quote_id": quote_id,
+            "currency": "GBP",
             "lines": [
-                {"sku": sku, "quantity": quantity}
+                {
+                    "sku": sku,
+                    "name": self.products[sku]["name"],
+                    "quantity": quantity,
+                    "unit_price": self.products[sku]["price"],
+                }
                 for sku, quantity in self.quotes[quote_id]["lines"].items()
             ],
         }
         self.orders_list.append(order)
+        self.order_keys[key] = order["order_id"]
         for booking in self.bookings:
-            if booking["status"] == "active" and booking["slot"]["slot_id"] == slot["slot_id"]:
-                booking.setdefault("order_id", order["order_id"])
+            active = booking["status"] == "active" and booking.get("order_id") is None
+            if active and booking["slot"]["slot_id"] == slot["slot_id"]:
+                booking["order_id"] = order["order_id"]
         self.basket_lines.clear()
         return deepcopy(order)
 
-    def cancel_order(self, order_id: int) -> JSON:
+    @_answer_may_be_lost
+    def cancel_order(self, order_id: int) -> c.Order:
         self._call("cancel_order")
         order = next((o for o in self.orders_list if o["order_id"] == order_id), None)
         if order is None:
             raise CommerceRefused(404, "order-not-found", str(order_id), {})
         if order["status"] != "placed" or order["stage"] != "being-prepared":
-            raise CommerceRefused(409, "order-not-cancellable", "too late", {})
+            stage = "cancelled" if order["status"] == "cancelled" else order["stage"]
+            raise CommerceRefused(409, "order-not-cancellable", "too late", {"stage": stage})
         order["status"] = "cancelled"
         for booking in self.bookings:
             if booking.get("order_id") == order_id and booking["status"] == "active":
@@ -576,6 +647,6 @@ class InMemoryCommerce:
                 self._slot(booking["slot"]["slot_id"])["available"] += 1
         return deepcopy(order)
 
-    def orders(self, limit: int = 5) -> list[JSON]:
+    def orders(self, limit: int = 5) -> list[c.Order]:
         self._call("orders")
         return deepcopy([*reversed(self.orders_list), *self.past_orders][:limit])

@@ -12,12 +12,14 @@ open, so "the second one" still picks from it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn
+from skills.contract import SearchResult
 from skills.phrases import item_phrases
-from skills.search import distinct
+from skills.search import Item, distinct
 
 CANDIDATES = 20  # packs looked at per product named
 FILLER = frozenset(("the", "a", "an", "of", "some", "pack", "bag", "big", "small", "one", "your"))
@@ -25,7 +27,7 @@ FILLER = frozenset(("the", "a", "an", "of", "some", "pack", "bag", "big", "small
 PER_HUNDRED = re.compile(r"\b(?:per|a|each) (?:100|hundred) ?(?:g|grams?|ml|millilit(?:re|er)s?)\b")
 
 
-def unit_price(item: dict[str, Any], hundred: bool) -> str:
+def unit_price(item: Mapping[str, Any], hundred: bool) -> str:
     amount, per = float(item["price_per_unit"]), str(item["per_unit"])
     if hundred and per in ("litre", "kg"):
         return speech.price(amount / 10) + (" per 100 ml" if per == "litre" else " per 100 grams")
@@ -36,7 +38,7 @@ def stems(text: str) -> set[str]:
     return {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower())} - FILLER
 
 
-def packs_of(turn: Turn, phrase: str) -> list[dict[str, Any]]:
+def packs_of(turn: Turn, phrase: str) -> list[SearchResult]:
     """The packs a product phrase names at the conversation's store, those with a unit price:
     every one whose name (with its kind) has all the phrase's words ("oat milk": oat milks of
     every brand and size, not whole milk), else the top match's own product line."""
@@ -52,7 +54,7 @@ def packs_of(turn: Turn, phrase: str) -> list[dict[str, Any]]:
     return named or [r for r in found if r["name"] == found[0]["name"]]
 
 
-def best_value(items: list[dict[str, Any]]) -> dict[str, Any]:
+def best_value(items: Sequence[Item]) -> Item:
     return min(items, key=lambda i: (float(i["price_per_unit"]), float(i["price"])))
 
 
@@ -124,7 +126,7 @@ class ActionComparePrices(SkillAction):
         return []
 
     def several(self, turn: Turn, names: list[str], hundred: bool) -> list[dict[str, Any]]:
-        bests = []
+        bests: list[Mapping[str, Any]] = []  # each with a unit price (packs_of)
         for name in names:
             packs = packs_of(turn, name)
             if not packs:

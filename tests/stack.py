@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import uvicorn
 
+from assistant import speech as factory
 from assistant.channels.gateway import Gateway, build_gateway, close_gateway, create_app
 from assistant.chat import ChatSession, customer_token
 from assistant.dialogue import RasaDialogue
 from assistant.services import Stack, free_port, isolated, running
 from assistant.settings import ROOT, Settings, load_settings
 from assistant.training import train
-from audio import factory
 from audio.tts import CollectingSink
 from commerce.db import Database
 from commerce.services import auth, devices
@@ -67,7 +67,7 @@ def stack(
 @contextlib.contextmanager
 def rasa_client(stack: Stack) -> Iterator[RasaDialogue]:
     d = stack.settings.dialogue
-    client = RasaDialogue(d.rasa_url, d.auth_token or "", d.turn_timeout_s)
+    client = RasaDialogue.of(d)
     try:
         yield client
     finally:
@@ -115,6 +115,26 @@ class Shop:
 
         with self.db.session() as session:
             return list(session.execute(text(sql), params).all())
+
+    def execute(self, sql: str, **params: Any) -> None:
+        from sqlalchemy import text
+
+        with self.db.session(write=True) as session:
+            session.execute(text(sql), params)
+
+    def more_customers(self, count: int) -> None:
+        """Seed the first ``count`` customers (kevin, laura, ... after the ten every test
+        shares): customers of a test's own, whose orders no other test counts."""
+        from commerce.seed import seeder
+
+        seeder.seed(self.db, customers=count)
+
+    def set_pin(self, handle: str, pin: str | None) -> None:
+        """Give ``handle`` this PIN (None: none), unlocked."""
+        with self.db.session(write=True) as session:
+            who = auth.find_customer(session, handle)
+            who.pin_hash = auth.hash_pin(pin) if pin else None
+            auth.unlock_pin(who)
 
 
 @contextlib.contextmanager

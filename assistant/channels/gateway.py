@@ -42,7 +42,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from assistant.chat import PIN_SHOWN, ChatSession, PinLine, pin_line
 from assistant.dialogue import RasaDialogue
-from assistant.errors import AssistantError, CommerceError, ConfigError
+from assistant.errors import CODED_ERRORS, AssistantError, CommerceError, ConfigError
 from assistant.pipeline import NOTHING_HEARD
 from assistant.settings import Settings
 from audio import formats, vad
@@ -386,7 +386,7 @@ class Session:
         if self.kind == "home" and self.customer is not None:
             try:
                 self.directory.sign_out(self._device_token, self.customer.token)
-            except AssistantError as err:
+            except CODED_ERRORS as err:
                 log.warning("revoking a home session's token failed: %s", err.code)
             return
         self._sign_out(reason)
@@ -397,7 +397,7 @@ class Session:
             return
         try:
             self.directory.sign_out(self._device_token, self.customer.token)
-        except AssistantError as err:
+        except CODED_ERRORS as err:
             log.warning("sign-out of a kiosk customer failed: %s", err.code)
         self.customer = None
         self.conversation = None
@@ -463,7 +463,7 @@ class Session:
     def _safely(self, handler: Callable[[Any], None], arg: Any) -> None:
         try:
             handler(arg)
-        except AssistantError as err:
+        except CODED_ERRORS as err:
             self.emit({"type": "error", "code": err.code, "message": err.message})
 
     def _private(self) -> bool:
@@ -524,7 +524,7 @@ class Session:
         try:
             self._refresh_home_token()
             shown, parsed, reply = self.conversation.exchange(text, extra)
-        except AssistantError as err:  # Rasa (or the shop, for a new token) not answering
+        except CODED_ERRORS as err:  # Rasa (or the shop, for a new token) not answering
             log.warning("session %s: a turn failed (%s)", self.session_id, err.code)
             self._apologise(err.code, ended_at)
             return
@@ -561,7 +561,7 @@ class Session:
         if self.kind == "kiosk":
             try:
                 self._kiosk_views(responses)
-            except AssistantError as err:  # the screen misses an update; the turn still ends
+            except CODED_ERRORS as err:  # the screen misses an update; the turn still ends
                 log.warning("session %s: kiosk views failed (%s)", self.session_id, err.code)
         self.emit({"type": "turn_done", "intent": parsed.intent, "timings_ms": timings})
         if parsed.intent == "goodbye":
@@ -812,7 +812,7 @@ class Gateway:
                 return session
         finally:
             if unused:
-                with contextlib.suppress(AssistantError):
+                with contextlib.suppress(*CODED_ERRORS):
                     self.directory.sign_out(device_token, unused)
             for gone in ended:
                 gone.end("disconnected")
@@ -1128,7 +1128,7 @@ def serve_gateway(
     a process of its own."""
     import uvicorn
 
-    from audio import factory
+    from assistant import speech as factory
     from audio.tts import CollectingSink
 
     _exit_on_sigterm()
@@ -1162,10 +1162,11 @@ def build_gateway(
     settings: Settings, speaker: QueueSpeaker | None, idle_timeout_s: float = 120.0
 ) -> Gateway:
     """A gateway talking to the services ``settings`` names, speaking with ``speaker``."""
-    from audio import factory
+    from assistant import speech as factory
 
     directory = DeviceDirectory(settings.commerce.base_url)
-    dialogue = RasaDialogue(settings.dialogue.rasa_url, settings.dialogue.auth_token or "")
+    dialogue = RasaDialogue.of(settings.dialogue, timeout_s=30.0)
+    dialogue.warm_up()  # before the first device, as the recognisers below warm up
     # One recogniser for every session, its decoders loaded in advance, so a session that
     # starts loads no model. It runs in worker processes, one per core: pocketsphinx holds
     # the interpreter lock while it decodes, so in one process customers talking at once
@@ -1173,7 +1174,9 @@ def build_gateway(
     if settings.speech.shop_lm or settings.speech.correction:
         factory.shop_model(settings)  # built once here, not by every worker at once
     transcriber = ProcessTranscriber(
-        settings, settings.speech.decode_processes or None, sessions=MAX_SESSIONS
+        factory.speech_setup(settings),
+        settings.speech.decode_processes or None,
+        sessions=MAX_SESSIONS,
     )
     speech = SpeechParts(
         lambda: transcriber,

@@ -13,11 +13,11 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.errors import CommerceError
-from commerce.api import catalog_routes, device_routes, me_routes
+from commerce.api import catalog_routes, device_routes, me_routes, operator_routes
 from commerce.api.deps import AppState
 from commerce.api.ratelimit import RateLimit, RateLimits
 from commerce.db import Database
+from commerce.errors import CommerceError
 from commerce.services.catalog import CatalogSearch
 
 log = logging.getLogger(__name__)
@@ -87,10 +87,14 @@ class BodyLimit:
 
 
 def create_app(
-    db: Database, quote_ttl_seconds: int = 600, rate_limits: RateLimits | None = None
+    db: Database,
+    quote_ttl_seconds: int = 600,
+    rate_limits: RateLimits | None = None,
+    operator_token: str | None = None,
 ) -> FastAPI:
     """The service; ``rate_limits`` (the served service's: ``catalog serve``) limits
-    unauthenticated traffic per source address, before the body limit or any route."""
+    unauthenticated traffic per source address, before the body limit or any route;
+    ``operator_token`` opens ``/v1/operator`` to whoever holds it (closed without one)."""
     app = FastAPI(
         title="Greenleaf catalog & order service",
         version="1.0.0",
@@ -104,12 +108,14 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.commerce = AppState(db, CatalogSearch(db), quote_ttl_seconds)
+    app.state.operator_token = operator_token
     app.add_middleware(BodyLimit)
     if rate_limits is not None:
         app.add_middleware(RateLimit, limits=rate_limits)  # the outermost: it runs first
     app.include_router(catalog_routes.router)
     app.include_router(me_routes.router)
     app.include_router(device_routes.router)
+    app.include_router(operator_routes.router)
 
     @app.exception_handler(CommerceError)
     async def _commerce_error(_request: Request, exc: CommerceError) -> JSONResponse:

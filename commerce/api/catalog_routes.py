@@ -13,6 +13,7 @@ from commerce.api.deps import State
 from commerce.services import catalog, pickups, recipes
 from commerce.services.common import get_product, get_store, product_dict
 from commerce.services.resolve import resolve
+from commerce.services.vocabulary import catalog_vocabulary
 from commerce.services.when import find_slot
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -29,6 +30,14 @@ def health(app: State) -> dict[str, str]:
     with app.db.session() as session:
         session.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+@router.get("/catalog/vocabulary", response_model=schemas.VocabularyResponse, tags=["catalog"])
+def vocabulary(app: State) -> Any:
+    """Every product, brand, recipe and store name a customer may say, and how each generic
+    item is measured: what the speech recogniser and the NLU lookup tables are built from."""
+    with app.db.session() as session:
+        return catalog_vocabulary(session)
 
 
 @router.get("/products/search", response_model=schemas.SearchResponse, tags=["catalog"])

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from assistant.errors import CommerceError
 from commerce.db import Database
+from commerce.errors import CommerceError
 from commerce.models import Device
 from commerce.services import auth, devices
 from commerce.services.catalog import CatalogSearch

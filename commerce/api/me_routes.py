@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
 from commerce.api import schemas
 from commerce.api.catalog_routes import DietQuery, LimitQuery, MealQuery, QuickQuery, RecipeQuery
-from commerce.api.deps import CustomerId, PinVerified, State
+from commerce.api.deps import CustomerId, PinVerified, State, bearer
 from commerce.models import Customer
 from commerce.services import auth, basket, catalog, orders, pickups, recipes, reorder
 from commerce.services.common import product_dict
@@ -287,3 +288,16 @@ def my_order(app: State, customer_id: CustomerId, order_id: IdPath) -> Any:
         return orders.order_dict(
             session, orders.get_order(session, _me(session, customer_id), order_id)
         )
+
+
+# last: the fuzzer (tests/commerce/test_fuzz_api.py) meets it after every other /v1/me route
+@router.delete("/token", response_model=schemas.SignedOut)
+def sign_out(
+    app: State,
+    _customer_id: CustomerId,  # 401 unless the token works
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> dict[str, Any]:
+    """Revoke the token this request came with (the end of a conversation)."""
+    assert credentials is not None  # CustomerId refused a request without one
+    with app.db.session(write=True) as session:
+        return {"signed_out": auth.revoke_token(session, credentials.credentials)}

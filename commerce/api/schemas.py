@@ -90,6 +90,16 @@ class SignIn(Request):
         return self
 
 
+class CustomerTokenRequest(Request):
+    customer: str = Field(min_length=1, max_length=40, description="handle, loyalty number or id")
+    ttl_seconds: int | None = Field(default=None, ge=60, le=7 * 86400)
+
+
+class CustomerToken(BaseModel):
+    customer_token: str
+    expires_at: str | None
+
+
 class SignOut(Request):
     customer_token: str = Field(min_length=5, max_length=100, pattern=r"^cst_[A-Za-z0-9_-]+$")
 
@@ -171,6 +181,17 @@ class StoreOut(BaseModel):
     distance_km: float | None = Field(
         default=None, description="from the point asked about (`near`, the customer's home)"
     )
+
+
+class VocabularyResponse(BaseModel):
+    """Every name a customer may say: the recogniser and the NLU lookups are built from it."""
+
+    products: list[str]
+    brands: list[str]
+    brand_products: list[str]
+    recipes: list[str]
+    stores: list[str]
+    measures: dict[str, str]
 
 
 class StoresResponse(BaseModel):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from assistant.errors import CommerceError
+from commerce.errors import CommerceError
 from commerce.models import ApiToken, Customer, PinTicket
 
 TOKEN_PREFIX = "cst_"  # noqa: S105 - a public prefix that marks customer tokens

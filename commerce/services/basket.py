@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from assistant.errors import CommerceError
+from commerce.errors import CommerceError
 from commerce.models import BasketItem, Customer, Product
 from commerce.services.common import (
     MAX_LINE_QUANTITY,

@@ -13,9 +13,9 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from assistant.errors import CommerceError
 from commerce import diet
 from commerce.db import Database
+from commerce.errors import CommerceError
 from commerce.models import CatalogState, CatalogSynonym, Customer, Product, Stock, Store
 from commerce.search import SearchDoc, SearchIndex
 from commerce.services.common import any_store_stock, get_product, get_store, product_dict

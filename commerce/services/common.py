@@ -8,8 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.errors import CommerceError
 from commerce import diet
+from commerce.errors import CommerceError
 from commerce.models import Product, Stock, Store
 
 MAX_LINE_QUANTITY = 99

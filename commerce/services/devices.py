@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from assistant.errors import CommerceError
 from commerce.db import Database
+from commerce.errors import CommerceError
 from commerce.models import ApiToken, Customer, Device
 from commerce.services import auth, basket
 from commerce.services.common import get_store

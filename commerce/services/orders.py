@@ -12,8 +12,8 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assistant.errors import CommerceError
 from commerce.db import Database
+from commerce.errors import CommerceError
 from commerce.models import (
     BasketItem,
     Customer,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-from assistant.errors import CommerceError
+from commerce.errors import CommerceError
 from commerce.services.common import MAX_LINE_QUANTITY, to_base
 from commerce.text import UNIT_WORDS, SizeHint, extract_size_hint, fold, normalise_numbers
 

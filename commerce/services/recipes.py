@@ -10,8 +10,8 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.errors import CommerceError
 from commerce.diet import read_wishes
+from commerce.errors import CommerceError
 from commerce.models import Customer, Order, OrderLine, Product, Recipe, RecipeIngredient
 from commerce.services import basket
 from commerce.services.common import (

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.errors import CommerceError
+from commerce.errors import CommerceError
 from commerce.models import Customer, Order, OrderLine, Product
 from commerce.services import basket
 from commerce.services.common import get_store, product_dict, stock_levels, to_base

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
-from assistant.errors import CommerceError
+from commerce.errors import CommerceError
 from commerce.services.catalog import CatalogSearch
 from commerce.services.common import MAX_LINE_QUANTITY, get_store
 from commerce.services.quantities import fit, parse_quantity

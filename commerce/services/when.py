@@ -26,8 +26,8 @@ import dateparser
 from sqlalchemy import select
 from text_to_num import alpha2digit
 
-from assistant.errors import CommerceError
 from commerce.db import Database
+from commerce.errors import CommerceError
 from commerce.models import PickupSlot, Store
 from commerce.services.common import WEEKDAYS, get_store
 from commerce.services.pickups import (

@@ -92,3 +92,14 @@ def test_digits_among_words_are_neither_checked_nor_sent(session):
     assert dialogue.sent[-1][1]["pin_unclear"] is True
     assert "four" not in str(dialogue.sent)
     assert shown == PIN_SHOWN
+
+
+def test_each_turn_carries_the_conversations_current_token():
+    """A conversation that outlives its token (``ConversationToken``) sends the renewed one."""
+    tokens = iter(["cst_one", "cst_two"])
+    dialogue = FakeDialogue()
+    talk = ChatSession(None, dialogue, "cst_zero", renew=lambda: next(tokens))  # type: ignore[arg-type]
+    talk.exchange("hello")
+    talk.exchange("hello")
+    assert [metadata["customer_token"] for _, metadata in dialogue.sent] == ["cst_one", "cst_two"]
+    assert talk.token == "cst_two"

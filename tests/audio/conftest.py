@@ -9,15 +9,38 @@ from pathlib import Path
 import pytest
 
 from audio.base import AudioChunk
-from audio.shop_lm import ShopModel, ensure_shop_model
+from audio.settings import SpeechSettings, SpeechSetup
+from audio.shop_lm import CatalogTerms, ShopModel, ensure_shop_model
 from audio.synthetic import available_voices, synthesize
+from commerce.db import Database
+from commerce.services.vocabulary import catalog_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
+NLU = ROOT / "nlu_data"
 
 
 @pytest.fixture(scope="session")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> ShopModel:
-    return ensure_shop_model(ROOT, tmp_path_factory.mktemp("speech") / "shop")
+def terms(seeded_sqlite_template: Path) -> CatalogTerms:
+    """The catalog's names from the service's vocabulary export of a seeded database."""
+    db = Database.connect(f"sqlite:///{seeded_sqlite_template}")
+    try:
+        with db.session() as session:
+            return CatalogTerms.from_vocabulary(catalog_vocabulary(session))
+    finally:
+        db.dispose()
+
+
+@pytest.fixture(scope="session")
+def shop(tmp_path_factory: pytest.TempPathFactory, terms: CatalogTerms) -> ShopModel:
+    return ensure_shop_model(NLU, tmp_path_factory.mktemp("speech") / "shop", terms)
+
+
+@pytest.fixture(scope="session")
+def speech_setup(shop: ShopModel, terms: CatalogTerms) -> SpeechSetup:
+    """The default speech settings with the shop model built above: what audio.factory
+    builds from."""
+    speech = SpeechSettings(shop_lm_dir=str(shop.folder))
+    return SpeechSetup(speech=speech, root=ROOT, sentences=NLU, terms=terms)
 
 
 @pytest.fixture(scope="session")

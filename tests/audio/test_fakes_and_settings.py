@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ConfigError, SpeechToTextError
+from assistant.errors import ConfigError, SpeechConfigError, SpeechToTextError
 from assistant.settings import SpeechSettings, load_settings
 from audio.base import AudioChunk, Recognition, Speaker, Transcriber
 from audio.fakes import FixedTranscriber, ListAudioSource, RecordingSpeaker
@@ -86,6 +86,6 @@ def test_speech_environment_overrides(tmp_path: Path) -> None:
      ("tts_rate", 1000), ("tts_volume", 1.5), ("vosk_model_url", "ftp://x")],
 )  # fmt: skip
 def test_speech_settings_are_range_checked(field: str, value: object) -> None:
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(SpeechConfigError) as err:
         SpeechSettings(**{field: value})  # type: ignore[arg-type]
     assert err.value.code == "config-invalid"

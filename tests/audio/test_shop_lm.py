@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from audio.correction import TranscriptCorrector
 from audio.g2p import read_dictionary
 from audio.shop_lm import (
     UNK,
+    CatalogTerms,
     ShopModel,
-    catalog_terms,
     ensure_shop_model,
     nlu_sentences,
     strip_annotations,
@@ -24,11 +25,12 @@ def test_annotations_are_stripped() -> None:
     assert strip_annotations(line) == "add two litres of semi skimmed milk from x"
 
 
-def test_corpus_holds_the_nlu_sentences_and_the_catalog(shop: ShopModel) -> None:
+def test_corpus_holds_the_nlu_sentences_and_the_catalog(
+    shop: ShopModel, terms: CatalogTerms
+) -> None:
     corpus = set(shop.corpus_file.read_text().splitlines())
     assert "add a dozen eggs" in corpus  # nlu_data/basket: "add a [dozen](unit) [eggs](product)"
     assert len(nlu_sentences(ROOT / "nlu_data")) > 1000
-    terms = catalog_terms()
     assert "basmati rice" in terms.products
     assert "riverside" in terms.stores
     assert {"basmati", "greenleaf", "riverside", "litres", "tomorrow"} <= shop.vocabulary
@@ -59,30 +61,36 @@ def test_vosk_phrase_list_ends_with_unk(shop: ShopModel) -> None:
     assert "milk" in phrases
 
 
-def test_rebuilt_only_when_sentences_or_catalog_change(tmp_path: Path) -> None:
-    root = tmp_path / "project"
-    shutil.copytree(ROOT / "nlu_data", root / "nlu_data")
+def test_rebuilt_only_when_sentences_or_catalog_change(tmp_path: Path, terms: CatalogTerms) -> None:
+    nlu_dir = tmp_path / "project" / "nlu_data"
+    shutil.copytree(ROOT / "nlu_data", nlu_dir)
     folder = tmp_path / "speech"
-    first = ensure_shop_model(root, folder)
+    first = ensure_shop_model(nlu_dir, folder, terms)
     built = first.arpa.stat().st_mtime_ns
-    again = ensure_shop_model(root, folder)
+    again = ensure_shop_model(nlu_dir, folder, terms)
     assert again.digest == first.digest
     assert again.arpa.stat().st_mtime_ns == built
-    nlu = root / "nlu_data" / "basket" / "nlu.yml"
+    nlu = nlu_dir / "basket" / "nlu.yml"
     nlu.write_text(
         nlu.read_text().replace(
             "- add [milk](product)\n", "- add [milk](product)\n    - fetch me some zebrafruit\n", 1
         )
     )
-    changed = ensure_shop_model(root, folder)
+    changed = ensure_shop_model(nlu_dir, folder, terms)
     assert changed.digest != first.digest
     assert "zebrafruit" in changed.vocabulary
     assert "zebrafruit" in changed.dictionary.read_text()
+    new_recipe = replace(terms, recipes=(*terms.recipes, "quokka stew"))
+    recatalogued = ensure_shop_model(nlu_dir, folder, new_recipe)
+    assert recatalogued.digest != changed.digest
+    assert "quokka" in recatalogued.vocabulary
     assert not list(tmp_path.glob(".shop-lm-*"))  # no build folders left behind
 
 
-def test_corrector_snaps_near_misses_onto_catalog_names(shop: ShopModel) -> None:
-    corrector = TranscriptCorrector(catalog_terms().all_names(), shop.vocabulary)
+def test_corrector_snaps_near_misses_onto_catalog_names(
+    shop: ShopModel, terms: CatalogTerms
+) -> None:
+    corrector = TranscriptCorrector(terms.all_names(), shop.vocabulary)
     assert corrector.correct("add some chick peace") == "add some chickpeas"
     assert corrector.correct("do you have basmaty rice") == "do you have basmati rice"
     assert corrector.correct("put some chedder in the basket") == "put some cheddar in the basket"
@@ -90,21 +98,23 @@ def test_corrector_snaps_near_misses_onto_catalog_names(shop: ShopModel) -> None
     assert corrector.correct("add for pints of milk") == "add four pints of milk"
 
 
-def test_corrector_leaves_shop_words_and_unrelated_words_alone(shop: ShopModel) -> None:
-    corrector = TranscriptCorrector(catalog_terms().all_names(), shop.vocabulary)
+def test_corrector_leaves_shop_words_and_unrelated_words_alone(
+    shop: ShopModel, terms: CatalogTerms
+) -> None:
+    corrector = TranscriptCorrector(terms.all_names(), shop.vocabulary)
     for text in ("where is my order", "add two litres of milk to my basket", "go to the shop"):
         assert corrector.correct(text) == text
     assert corrector.correct("xylophone quartet") == "xylophone quartet"
 
 
-def _build_in_process(folder: str) -> str:
+def _build_in_process(folder: str, terms: CatalogTerms) -> str:
     from audio.shop_lm import ensure_shop_model
 
-    return ensure_shop_model(ROOT, Path(folder)).digest
+    return ensure_shop_model(ROOT / "nlu_data", Path(folder), terms).digest
 
 
 def test_processes_starting_together_build_the_model_once_without_failing(
-    tmp_path: Path,
+    tmp_path: Path, terms: CatalogTerms
 ) -> None:
     """The gateway's recogniser workers start at once and find the model stale together: one
     builds it, the others wait and use it (they raced and failed before)."""
@@ -112,7 +122,7 @@ def test_processes_starting_together_build_the_model_once_without_failing(
 
     folder = tmp_path / "speech" / "shop"
     with multiprocessing.get_context("spawn").Pool(3) as pool:
-        digests = pool.map(_build_in_process, [str(folder)] * 3)
+        digests = pool.starmap(_build_in_process, [(str(folder), terms)] * 3)
     assert len(set(digests)) == 1
     assert (folder / "stamp.json").is_file()
     assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".shop-lm-")] == []

@@ -15,25 +15,22 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import SpeechToTextError
-from assistant.settings import Settings, load_settings
 from audio import factory
 from audio.base import AudioChunk, Expect, SpeakerState
 from audio.formats import split
-from audio.shop_lm import ShopModel
+from audio.settings import SpeechSetup
 from audio.stt_processes import ProcessTranscriber
 
 Speak = Callable[[str, str], AudioChunk]
 
 
 @pytest.fixture(scope="module")
-def settings(shop: ShopModel) -> Settings:
-    base = load_settings(Path("/nonexistent.yml"), environ={})
-    speech = replace(base.speech, engine="pocketsphinx", shop_lm_dir=str(shop.folder))
-    return replace(base, speech=speech)
+def settings(speech_setup: SpeechSetup) -> SpeechSetup:
+    return replace(speech_setup, speech=replace(speech_setup.speech, engine="pocketsphinx"))
 
 
 @pytest.fixture(scope="module")
-def workers(settings: Settings) -> Iterator[ProcessTranscriber]:
+def workers(settings: SpeechSetup) -> Iterator[ProcessTranscriber]:
     transcriber = ProcessTranscriber(settings, processes=2, sessions=4)
     yield transcriber
     transcriber.close()
@@ -47,7 +44,7 @@ def stream(transcriber: ProcessTranscriber, audio: AudioChunk) -> str:
 
 
 def test_workers_hear_what_the_recogniser_hears_in_process(
-    workers: ProcessTranscriber, settings: Settings, speak: Speak
+    workers: ProcessTranscriber, settings: SpeechSetup, speak: Speak
 ) -> None:
     audio = speak("add two litres of milk to my basket", "kal")
     in_process = factory.build_transcriber(settings).transcribe(audio)
@@ -110,7 +107,7 @@ def test_an_abandoned_utterance_is_dropped_in_its_worker(
 
 
 def test_a_worker_that_dies_fails_its_utterance_and_is_replaced(
-    settings: Settings, speak: Speak
+    settings: SpeechSetup, speak: Speak
 ) -> None:
     transcriber = ProcessTranscriber(settings, processes=1)
     try:
@@ -129,7 +126,9 @@ def test_a_worker_that_dies_fails_its_utterance_and_is_replaced(
         transcriber.close()
 
 
-def test_a_worker_that_cannot_load_its_model_says_which(settings: Settings, tmp_path: Path) -> None:
+def test_a_worker_that_cannot_load_its_model_says_which(
+    settings: SpeechSetup, tmp_path: Path
+) -> None:
     missing = replace(
         settings, speech=replace(settings.speech, engine="vosk", vosk_model=str(tmp_path / "no"))
     )
@@ -165,7 +164,7 @@ def test_a_conversations_speaker_state_travels_with_its_utterances(
 
 
 def test_whisper_in_workers_hears_what_it_hears_in_process_and_pins_as_digits(
-    settings: Settings, speak: Speak, real_pin: Callable[[str], AudioChunk]
+    settings: SpeechSetup, speak: Speak, real_pin: Callable[[str], AudioChunk]
 ) -> None:
     whisper = replace(settings, speech=replace(settings.speech, engine="whisper"))
     audio = speak("add two litres of milk to my basket", "slt")

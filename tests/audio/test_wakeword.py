@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import run_assistant
-from assistant.errors import ConfigError
-from assistant.settings import Settings, SpeechSettings, load_settings
+from assistant.errors import ConfigError, SpeechConfigError
+from assistant.settings import SpeechSettings, load_settings
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk
 from audio.fakes import FixedWakeWord
 from audio.formats import split, write_wav
-from audio.shop_lm import ShopModel
+from audio.settings import SpeechSetup
 from audio.wakeword import (
     MicroWakeWordDetector,
     WakeGate,
@@ -52,9 +51,8 @@ def ramp(seconds: float, start: int = 0) -> AudioChunk:
 
 
 @pytest.fixture(scope="module")
-def settings(shop: ShopModel) -> Settings:
-    base = load_settings(Path("/nonexistent.yml"), environ={})
-    return replace(base, speech=replace(base.speech, shop_lm_dir=str(shop.folder)))
+def settings(speech_setup: SpeechSetup) -> SpeechSetup:
+    return speech_setup
 
 
 # --- the detector on real models -------------------------------------------------------------
@@ -154,7 +152,7 @@ def test_a_wake_word_in_the_first_chunk_passes_what_there_is() -> None:
 
 
 def test_what_is_said_before_the_wake_word_never_reaches_the_recogniser(
-    speak: Speak, settings: Settings
+    speak: Speak, settings: SpeechSetup
 ) -> None:
     from audio.factory import build_transcriber
 
@@ -255,7 +253,7 @@ def test_wake_word_settings_defaults_environment_and_ranges(tmp_path: Path) -> N
     detector = MicroWakeWordDetector.from_settings(speech)
     assert (detector.model, detector.threshold) == ("hey_jarvis", 0.6)
     for bad in ({"wake_word_threshold": 1.5}, {"wake_word_preroll_ms": 5000}):
-        with pytest.raises(ConfigError, match=r"speech\.wake_word"):
+        with pytest.raises(SpeechConfigError, match=r"speech\.wake_word"):
             SpeechSettings(**bad)
     with pytest.raises(ConfigError, match="WAKE_WORD_THRESHOLD"):
         load_settings(tmp_path / "none.yml", environ={"WAKE_WORD_THRESHOLD": "high"})

@@ -13,11 +13,10 @@ import pytest
 
 import run_assistant
 from assistant.errors import SpeechToTextError
-from assistant.settings import Settings, load_settings
 from audio import factory
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Expect
 from audio.formats import split, write_wav
-from audio.shop_lm import ShopModel
+from audio.settings import SpeechSetup
 from audio.stt_whisper import WhisperTranscriber, model_dir
 
 Speak = Callable[[str, str], AudioChunk]
@@ -27,13 +26,12 @@ PINS = [(pin, speaker) for speaker in SPEAKERS for pin in ("5260", "7143", "9830
 
 
 @pytest.fixture(scope="module")
-def settings(shop: ShopModel) -> Settings:
-    base = load_settings(Path("/nonexistent.yml"), environ={})
-    return replace(base, speech=replace(base.speech, shop_lm_dir=str(shop.folder)))
+def settings(speech_setup: SpeechSetup) -> SpeechSetup:
+    return speech_setup
 
 
 @pytest.fixture(scope="module")
-def whisper(settings: Settings) -> factory.Transcriber:
+def whisper(settings: SpeechSetup) -> factory.Transcriber:
     return factory.build_transcriber(settings)
 
 
@@ -77,12 +75,12 @@ def test_silence_and_noise_are_not_words(whisper: factory.Transcriber) -> None:
     assert whisper.transcribe(silence(2.0)).text == ""
 
 
-def no_partials(settings: Settings) -> Settings:
+def no_partials(settings: SpeechSetup) -> SpeechSetup:
     return replace(settings, speech=replace(settings.speech, whisper_partial_interval_ms=0))
 
 
 def test_partial_transcripts_are_decoded_while_the_customer_speaks(
-    settings: Settings, speak: Speak
+    settings: SpeechSetup, speak: Speak
 ) -> None:
     """Every second of speech the utterance so far is decoded (one decode at a time), for the
     live transcript; the pause's decode is still the one the transcript comes from."""
@@ -108,7 +106,7 @@ def whisper_engine(transcriber: object) -> WhisperTranscriber:
 
 
 def test_a_pause_starts_the_decode_and_the_end_of_speech_takes_its_result(
-    settings: Settings, speak: Speak
+    settings: SpeechSetup, speak: Speak
 ) -> None:
     """Fed as the endpointer feeds it (speech, then the silence it waits for), the utterance is
     decoded once, during the pause: ``finish`` takes that decode's result, which is what a
@@ -129,7 +127,7 @@ def test_a_pause_starts_the_decode_and_the_end_of_speech_takes_its_result(
     assert model.decodes == before + 1  # the early decode, and no other
 
 
-def test_speech_after_a_pause_is_decoded_again(settings: Settings, speak: Speak) -> None:
+def test_speech_after_a_pause_is_decoded_again(settings: SpeechSetup, speak: Speak) -> None:
     """The customer goes on after a pause: the early decode is not the transcript."""
     engine = factory.build_transcriber(no_partials(settings))
     model = whisper_engine(engine)
@@ -145,11 +143,11 @@ def test_speech_after_a_pause_is_decoded_again(settings: Settings, speak: Speak)
 
 
 def test_the_shop_prompt_names_the_stores_and_the_commonest_products(
-    settings: Settings,
+    settings: SpeechSetup,
 ) -> None:
     from audio.shop_lm import whisper_prompt
 
-    prompt = whisper_prompt(settings.root / "nlu_data")
+    prompt = whisper_prompt(settings.sentences, settings.terms)  # type: ignore[arg-type]
     assert "Riverside" in prompt
     assert "Harbour" in prompt
     assert "milk" in prompt
@@ -203,7 +201,7 @@ def test_a_damaged_model_fails_its_checksum(
 
 
 def test_an_explicit_model_folder_without_its_files_names_what_is_missing(
-    settings: Settings, tmp_path: Path
+    settings: SpeechSetup, tmp_path: Path
 ) -> None:
     broken = replace(settings, speech=replace(settings.speech, whisper_model_path=str(tmp_path)))
     with pytest.raises(SpeechToTextError) as err:
@@ -213,7 +211,7 @@ def test_an_explicit_model_folder_without_its_files_names_what_is_missing(
 
 
 def test_whisper_base_is_joined_from_its_two_packages_and_hears_a_real_pin(
-    settings: Settings, tmp_path: Path, real_pin: RealPin
+    settings: SpeechSetup, tmp_path: Path, real_pin: RealPin
 ) -> None:
     folder = model_dir("base", tmp_path)
     assert folder == tmp_path / "whisper-base"
@@ -224,7 +222,7 @@ def test_whisper_base_is_joined_from_its_two_packages_and_hears_a_real_pin(
 
 
 def test_transcribe_expect_pin_prints_the_digits(
-    tmp_path: Path, real_pin: RealPin, capsys: pytest.CaptureFixture[str], settings: Settings
+    tmp_path: Path, real_pin: RealPin, capsys: pytest.CaptureFixture[str], settings: SpeechSetup
 ) -> None:
     import json
 

@@ -167,3 +167,40 @@ def test_staff_unlock_a_customer_and_a_kiosk(seeded_sqlite_template: Path, tmp_p
         assert run("customer", "unlock", "nobody", database=database).returncode == 2
     finally:
         db.dispose()
+
+
+@pytest.mark.slow
+def test_a_printed_token_expires(seeded_sqlite_template: Path, tmp_path: Path):
+    """`catalog token` used to print tokens that never expired; now 8 hours, or --hours."""
+    database = tmp_path / "tokens.db"
+    shutil.copy(seeded_sqlite_template, database)
+    started = datetime.now(UTC)
+    default = run("token", "alice", database=database)
+    assert default.returncode == 0, default.stderr
+    short = run("token", "alice", "--hours", "0.5", database=database)
+    assert short.returncode == 0, short.stderr
+    for refused in ("0", "-1", "721", "soon"):
+        bad = run("token", "alice", "--hours", refused, database=database)
+        assert bad.returncode == 2, refused
+        assert "hours" in bad.stderr
+    db = Database.connect(f"sqlite:///{database}")
+    try:
+        client = TestClient(create_app(db))
+        for printed, hours in ((default, 8), (short, 0.5)):
+            token = printed.stdout.strip()
+            assert client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).is_success
+            expires = db_token_expiry(db, token)
+            assert expires is not None, "no token printed for a customer lives for ever"
+            wanted = started + timedelta(hours=hours)
+            assert wanted <= expires <= wanted + timedelta(minutes=2)
+    finally:
+        db.dispose()
+
+
+def db_token_expiry(db: Database, token: str) -> datetime | None:
+    from commerce.models import ApiToken
+
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    with db.session() as session:
+        row = session.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).one()
+        return row.expires_at

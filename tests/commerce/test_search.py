@@ -15,7 +15,7 @@ from commerce.search import SearchDoc, SearchHit, SearchIndex
 from commerce.seed.catalog import GLOBAL_SYNONYMS as CATALOG_SYNONYMS
 from commerce.seed.catalog import generate_products
 from commerce.seed.specs import ProductSpec
-from commerce.text import SizeHint, extract_size_hint, size_in_base_units
+from commerce.text import PINT_ML, SizeHint, extract_size_hint, size_in_base_units
 
 # sku, name, brand, department, category, size, unit, synonyms
 _ROWS: list[tuple[str, str, str, str, str, float, str, tuple[str, ...]]] = [
@@ -279,7 +279,7 @@ def test_size_hint_does_not_override_the_product(index: SearchIndex) -> None:
         ("two litres of milk", "milk", SizeHint(2000.0, "ml")),
         ("milk 2l", "milk", SizeHint(2000.0, "ml")),
         ("Milk 500ML", "milk", SizeHint(500.0, "ml")),
-        ("a pint of milk", "milk", SizeHint(568.261, "ml")),
+        ("a pint of milk", "milk", SizeHint(PINT_ML, "ml")),
         ("half a litre of cream", "cream", SizeHint(500.0, "ml")),
         ("12 eggs", "eggs", SizeHint(12.0, "each")),
         ("a dozen eggs", "eggs", SizeHint(12.0, "each")),

@@ -310,7 +310,7 @@ def play(corpus: Corpus, dialogue: RasaDialogue, script: Script) -> Outcome:
         if number == script.expect.get("same_basket_after_turn"):
             outcome.kept = basket
     if script.way_out:
-        pending = (dialogue._tracker(chat.sender).get("slots") or {}).get("pending")
+        pending = (dialogue.tracker(chat.sender).get("slots") or {}).get("pending")
         asking = [r for r in answer["responses"] if r and r.startswith(ASKING)]
         if chat.expecting_pin or pending or asking:
             outcome.dead_end = (

@@ -163,7 +163,7 @@ def test_checkout_with_a_voice_pin_never_stores_it(
     assert right["responses"] == ["utter_order_placed"], right
     assert len(orders_of(shop, "bob")) == 1
 
-    history = json.dumps(dialogue._tracker(chat.sender))
+    history = json.dumps(dialogue.tracker(chat.sender))
     for spoken in ("4321", "four three two one", "one one one one", "1111"):
         assert spoken not in history
 
@@ -209,6 +209,8 @@ def test_the_chat_command_prints_one_json_line_per_turn(stack: Stack, tmp_path: 
         "RASA_URL": s.dialogue.rasa_url,
         "ACTION_SERVER_URL": s.dialogue.action_url,
         "RASA_AUTH_TOKEN": s.dialogue.auth_token or "",
+        "COMMERCE_OPERATOR_TOKEN": s.commerce.operator_token or "",
+        "ACTION_SERVER_TOKEN": s.dialogue.action_token or "",  # to hand the token over
     }
     done = subprocess.run(
         [sys.executable, str(ROOT / "run_assistant.py"), "chat", "--customer", "frank"],

@@ -42,7 +42,13 @@ def own_gateway(
     """A gateway of its own (its limits, its Rasa) on the test stack's speech engines."""
     s = gateway.settings
     directory = DeviceDirectory(s.commerce.base_url)
-    dialogue = RasaDialogue(rasa_url or s.dialogue.rasa_url, s.dialogue.auth_token or "", 30)
+    dialogue = RasaDialogue(
+        rasa_url or s.dialogue.rasa_url,
+        s.dialogue.auth_token or "",
+        30,
+        action_url=s.dialogue.action_url,
+        action_token=s.dialogue.action_token,
+    )
     gw = Gateway(s, directory, dialogue, gateway.gateway.speech, **options)
     port = free_port()
     try:

@@ -116,13 +116,22 @@ def test_the_action_server_runs_no_action_for_a_caller_without_the_secret(
                 assert answer.status_code == 401, (impostor, answer.text)
                 assert "events" not in answer.json()
             assert http.get("/actions", **impostor).status_code == 401
+            handover = {"conversation": "c-1", "secrets": {"customer_token": token}}
+            assert http.put("/handover", json=handover, **impostor).status_code == 401
+            assert http.request("DELETE", "/handover", json=handover, **impostor).status_code == 401
         # The same call from our Rasa (with the secret) runs: the refusals were the secret's.
+        # Even then a token in Rasa's message is no credential: only the handover is.
         ours = {"Authorization": f"Bearer {secret}"}
-        answer = http.post(
-            "/webhook", json=forged_call("action_view_basket", token, {}), headers=ours
-        )
+        forged = forged_call("action_view_basket", token, {})
+        answer = http.post("/webhook", json=forged, headers=ours)
         assert answer.status_code == 200, answer.text
-        assert answer.json()["responses"]
+        assert [r["response"] for r in answer.json()["responses"]] == ["utter_sign_in_needed"]
+        handover = {"conversation": forged["sender_id"], "secrets": {"customer_token": token}}
+        assert http.put("/handover", json=handover, headers=ours).status_code == 204
+        answer = http.post("/webhook", json=forged, headers=ours)
+        assert http.request("DELETE", "/handover", json=handover, headers=ours).status_code == 204
+        assert answer.json()["responses"][0]["response"].startswith("utter_basket")
+        assert token not in answer.text, "the handover is never read back"
     after = shop.scalar("SELECT count(*) FROM orders"), shop.scalar("SELECT count(*) FROM quotes")
     assert after == before
 
@@ -153,8 +162,9 @@ def test_rasa_answers_only_the_assistant(stack: Stack, dialogue: RasaDialogue) -
     ]
     with httpx.Client(base_url=d.rasa_url, timeout=30) as http:
         for impostor in impostors:
-            answer = http.post("/webhooks/rest/webhook", json=message, **impostor)
-            assert answer.status_code == 401, (impostor, answer.text)
+            for webhook in ("/webhooks/rest/webhook", "/webhooks/turn/webhook"):
+                answer = http.post(webhook, json=message, **impostor)
+                assert answer.status_code == 401, (impostor, webhook, answer.text)
             for path in ("/status", f"/conversations/{sender}/tracker", "/version"):
                 assert http.get(path, **impostor).status_code == 401, (impostor, path)
             assert http.post("/model/parse", json={"text": "hi"}, **impostor).status_code == 401
@@ -196,6 +206,8 @@ def test_a_chat_revokes_its_token_and_the_databases_are_private(
         "RASA_URL": s.dialogue.rasa_url,
         "ACTION_SERVER_URL": s.dialogue.action_url,
         "RASA_AUTH_TOKEN": s.dialogue.auth_token or "",
+        "COMMERCE_OPERATOR_TOKEN": s.commerce.operator_token or "",
+        "ACTION_SERVER_TOKEN": s.dialogue.action_token or "",  # to hand the token over
     }
     done = subprocess.run(
         [sys.executable, str(ROOT / "run_assistant.py"), "chat", "--customer", "frank"],
@@ -286,3 +298,87 @@ def test_the_tracker_store_takes_secrets_out_of_an_earlier_tracker(tmp_path: Pat
     raw = database.read_bytes()
     assert token.encode() not in raw
     assert ticket.encode() not in raw
+
+
+@pytest.mark.slow
+def test_a_token_sent_to_rasa_anyway_is_kept_nowhere_and_reported(stack: Stack) -> None:
+    """The front end hands tokens to the action server (tests/assistant/
+    test_dialogue_handover.py); should a caller put one in a message to Rasa all the same,
+    the tracker store leaves it out and says so in Rasa's log: the line the
+    conversation tests look for to prove no secret reached Rasa."""
+    d = stack.settings.dialogue
+    token = "cst_" + uuid.uuid4().hex + uuid.uuid4().hex  # stands for a customer token
+    sender = f"careless-{uuid.uuid4().hex[:8]}"
+    rasa_log = next(p for p in stack.started if p.name == "Rasa server").log_path
+    before = rasa_log.stat().st_size
+    message = {"sender": sender, "message": "hello", "metadata": {"customer_token": token}}
+    with httpx.Client(base_url=d.rasa_url, timeout=30) as http:
+        answer = http.post(
+            "/webhooks/rest/webhook",
+            json=message,
+            headers={"Authorization": f"Bearer {d.auth_token}"},
+        )
+    assert answer.status_code == 200, answer.text
+    assert _tracker_rows(stack, sender) > 0
+    tracker = stack.tracker_file()
+    assert tracker is not None
+    with sqlite3.connect(tracker) as conn:
+        stored = "\n".join(row[0] for row in conn.execute("SELECT data FROM events"))
+    assert token not in stored
+    with rasa_log.open("rb") as log:
+        log.seek(before)
+        written = log.read().decode("utf-8", "replace")
+    assert "a secret reached Rasa in a user event (customer_token)" in written
+    assert token not in written
+
+
+def test_the_postgresql_tracker_store_keeps_no_token_either(pg_url: str) -> None:
+    """endpoints.scale.yml keeps conversations in PostgreSQL with the same store: a token
+    that reached Rasa all the same is left out there too, and reported."""
+    from sqlalchemy import create_engine, make_url, text
+
+    from tests.conftest import _create_database, _drop_database
+
+    python = ROOT / ".venv-rasa" / "bin" / "python"
+    if not python.exists():
+        service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(python)))
+    name = f"vca_tracker_{uuid.uuid4().hex[:10]}"
+    _create_database(pg_url, name)
+    url = make_url(pg_url).set(database=name)
+    token = "cst_" + uuid.uuid4().hex + uuid.uuid4().hex
+    saved = (
+        "import asyncio, logging\n"
+        "logging.basicConfig(level=logging.INFO)\n"
+        "from rasa.shared.core.events import UserUttered\n"
+        "from rasa.shared.core.trackers import DialogueStateTracker\n"
+        "from assistant.tracker_store import PrivateSQLTrackerStore\n"
+        f"store = PrivateSQLTrackerStore(dialect='postgresql', host={url.host!r},"
+        f" port={url.port or 5432}, db={name!r}, username={url.username!r},"
+        f" password={url.password!r})\n"
+        "said = UserUttered('hi', metadata={'customer_token': "
+        f"{token!r}, 'store_id': 'riverside'}})\n"
+        "asyncio.run(store.save(DialogueStateTracker.from_events('pg-1', [said])))\n"
+    )
+    try:
+        done = subprocess.run(
+            [str(python), "-W", "ignore", "-c", saved],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        engine = create_engine(url.set(drivername="postgresql+psycopg"))
+        try:
+            with engine.connect() as conn:
+                rows = [r[0] for r in conn.execute(text("SELECT data FROM events"))]
+        finally:
+            engine.dispose()
+    finally:
+        _drop_database(pg_url, name)
+    assert rows, "the conversation was stored"
+    assert token not in "\n".join(rows)
+    assert any(json.loads(r).get("metadata") == {"store_id": "riverside"} for r in rows)
+    assert "a secret reached Rasa in a user event (customer_token)" in done.stderr
+    assert token not in done.stderr

@@ -16,7 +16,7 @@ import time_machine
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from skills import client
+from skills import client, handover
 from skills.twin import InMemoryCommerce
 
 # Every skill test runs at this instant unless it moves the clock itself (``clock.move_to``):
@@ -29,6 +29,20 @@ FIXED_NOW = "2027-06-16T10:15:00+01:00"
 def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(FIXED_NOW, tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_left() -> Iterator[None]:
+    """Each test hands its own secrets over (``tracker``); none outlives it."""
+    handover.clear()
+    yield
+    handover.clear()
+
+
+@pytest.fixture(autouse=True)
+def quick_settle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lost answer is asked for again without the real pauses (the clock stands still)."""
+    monkeypatch.setattr(client, "SETTLE_PAUSE_S", 0.0)
 
 
 @pytest.fixture
@@ -60,13 +74,17 @@ def tracker(
     metadata: dict[str, Any] | None = None,
     events: list[dict[str, Any]] | None = None,
     confidence: float = 0.99,
+    secrets: dict[str, Any] | None = None,
 ) -> Tracker:
+    """The tracker of a turn of "test-sender", whose ``secrets`` (the customer's token, a PIN
+    ticket) the front end handed to the action server as it does (skills.handover)."""
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": confidence},
         "entities": entities or [],
-        "metadata": {"customer_token": "cst_test", "store_id": "riverside", **(metadata or {})},
+        "metadata": {"store_id": "riverside", **(metadata or {})},
     }
+    handover.put("test-sender", {"customer_token": "cst_test", **(secrets or {})})
     return Tracker("test-sender", slots or {}, latest, events or [], False, None, {}, "")
 
 

@@ -71,14 +71,14 @@ def test_pin_account_needs_the_ticket(shop_with_pin):
     slots = {**slots, **slots_set(events)}
     messages, events = run(
         ActionProvidePin(),
-        tracker("/provide_pin", "provide_pin", slots=slots, metadata={"pin_ticket": None}),
+        tracker("/provide_pin", "provide_pin", slots=slots, secrets={"pin_ticket": None}),
     )
     assert responses(messages) == ["utter_pin_wrong"]
     assert shop.orders_list == []
     slots = {**slots, **slots_set(events)}
     messages, _ = run(
         ActionProvidePin(),
-        tracker("/provide_pin", "provide_pin", slots=slots, metadata={"pin_ticket": "pt_good"}),
+        tracker("/provide_pin", "provide_pin", slots=slots, secrets={"pin_ticket": "pt_good"}),
     )
     assert responses(messages) == ["utter_order_placed"]
     assert len(shop.orders_list) == 1
@@ -178,7 +178,9 @@ def test_make_that_1_at_the_read_back_changes_the_basket_and_reads_back_again(sh
     assert slots["quote_id"] != first_quote
     messages, _ = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
     assert responses(messages) == ["utter_order_placed"]
-    assert shop.orders_list[0]["lines"] == [{"sku": "DAI-4", "quantity": 1}]
+    assert [(line["sku"], line["quantity"]) for line in shop.orders_list[0]["lines"]] == [
+        ("DAI-4", 1)
+    ]
 
 
 def test_change_the_eggs_to_2_read_as_reschedule_changes_the_eggs(shop):
@@ -251,7 +253,9 @@ def test_removing_at_the_read_back_reads_the_new_order_back(shop):
     messages, _ = run(
         ActionAffirm(), tracker("yes", "affirm", slots={**slots, **slots_set(events)})
     )
-    assert shop.orders_list[0]["lines"] == [{"sku": "DAI-1", "quantity": 1}]
+    assert [(line["sku"], line["quantity"]) for line in shop.orders_list[0]["lines"]] == [
+        ("DAI-1", 1)
+    ]
 
 
 def test_place_my_order_at_the_read_back_is_the_yes(shop):
@@ -339,3 +343,74 @@ def test_a_booked_pickup_that_cannot_be_quoted_asks_for_a_new_time(shop, code):
     slots = slots_set(events)
     assert (slots["pending"], slots["quote_id"]) == ("checkout_when", None)
     assert shop.orders_list == []
+
+
+# -- honest outcomes: a yes whose answer is lost is settled before the customer hears a word --
+
+
+def test_an_order_placed_whose_answer_was_lost_is_reported_placed(shop):
+    slots = ready_to_check_out(shop)
+    shop.lost_answers["place_order"] = [True]  # placed, but the answer timed out
+    messages, _ = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    assert responses(messages) == ["utter_order_placed"]
+    assert messages[0]["order_id"] == shop.orders_list[0]["order_id"]
+    assert len(shop.orders_list) == 1, "asked again with the same key: still one order"
+    assert shop.calls.count("place_order") == 2
+
+
+def test_an_order_never_placed_whose_answer_was_lost_is_reported_not_placed(shop):
+    slots = ready_to_check_out(shop)
+    shop.lost_answers["place_order"] = [False]  # the request never arrived ...
+    shop.expired_quotes.add(slots["quote_id"])  # ... and asked again, the quote has gone
+    messages, _ = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    assert responses(messages) == ["utter_quote_expired"]  # "... so the order was not placed"
+    assert shop.orders_list == []
+
+
+@pytest.mark.parametrize("placed", [True, False])
+def test_an_order_with_no_answer_at_all_is_reported_unknown(shop, placed):
+    slots = ready_to_check_out(shop)
+    shop.lost_answers["place_order"] = [placed] + [False] * 50  # the service never answers
+    messages, events = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    # neither "placed" nor "nothing was changed": the customer is told it is not known yet
+    assert responses(messages) == ["utter_order_outcome_unknown"]
+    assert len(shop.orders_list) == int(placed)
+    assert slots_set(events)["quote_id"] is None
+    messages, _ = run(ActionOrderStatus(), tracker("where is my order", "order_status"))
+    assert responses(messages) == ["utter_order_status" if placed else "utter_no_orders"]
+
+
+def test_a_cancellation_done_whose_answer_was_lost_is_reported_done(shop):
+    order_id = placed_order(shop)
+    _, events = run(ActionCancelOrder(), tracker("cancel my order", "cancel_order"))
+    shop.lost_answers["cancel_order"] = [True]
+    messages, _ = run(ActionAffirm(), tracker("yes", "affirm", slots=slots_set(events)))
+    assert responses(messages) == ["utter_order_cancelled"]
+    assert messages[0]["order_id"] == order_id
+    assert shop.orders_list[0]["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("cancelled", [True, False])
+def test_a_cancellation_with_no_answer_is_reported_unknown(shop, cancelled):
+    placed_order(shop)
+    _, events = run(ActionCancelOrder(), tracker("cancel my order", "cancel_order"))
+    shop.lost_answers["cancel_order"] = [cancelled] + [False] * 50
+    messages, _ = run(ActionAffirm(), tracker("yes", "affirm", slots=slots_set(events)))
+    assert responses(messages) == ["utter_order_cancel_unknown"]
+    assert shop.orders_list[0]["status"] == ("cancelled" if cancelled else "placed")
+
+
+def test_a_basket_change_whose_answer_was_lost_does_not_claim_nothing_changed(shop):
+    shop.lost_answers["add_item"] = [True]
+    text = "add eggs"
+    messages, _ = run(
+        ActionAddToBasket(), tracker(text, "add_to_basket", [entity(text, "product", "eggs")])
+    )
+    assert responses(messages) == ["utter_service_uncertain"]
+    assert shop.basket_lines == {"DAI-4": 1}
+
+
+def test_a_service_that_is_down_still_changed_nothing(shop):
+    shop.fail = True
+    messages, _ = run(ActionOrderStatus(), tracker("where is my order", "order_status"))
+    assert responses(messages) == ["utter_service_unavailable"]

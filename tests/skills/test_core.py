@@ -178,7 +178,7 @@ def test_digits_among_words_at_the_pin_prompt_are_no_attempt(shop_with_pin):
             "/provide_pin",
             "provide_pin",
             slots=slots,
-            metadata={"pin_ticket": None, "pin_unclear": True},
+            metadata={"pin_unclear": True},
         ),
     )
     assert responses(messages) == ["utter_pin_digits_only"]

@@ -216,3 +216,51 @@ def test_christmas_day_is_closed_and_the_time_is_asked_again(shop, pending):
     assert slots_set(events) == {"pending": pending}
     assert shop.bookings == []
     assert shop.orders_list == []
+
+
+# -- honest outcomes: a booking, move or cancellation whose answer is lost is settled first --
+
+
+@pytest.mark.parametrize("done", [True, False])
+def test_a_booking_whose_answer_was_lost_is_asked_again(shop, done):
+    shop.lost_answers["book"] = [done]  # booked (or not), but the answer timed out
+    messages, _ = book("book a pickup tomorrow at five", "tomorrow at five")
+    # asked again: "already booked" (the first did it) or booked now: booked either way
+    assert responses(messages) == ["utter_pickup_booked"]
+    assert [b["slot"]["slot_id"] for b in shop.bookings] == [1], "one booking, not two"
+    assert shop.calls.count("book") == 2
+
+
+@pytest.mark.parametrize("done", [True, False])
+def test_a_booking_with_no_answer_at_all_is_reported_unknown(shop, done):
+    shop.lost_answers["book"] = [done] + [False] * 50
+    messages, _ = book("book a pickup tomorrow at five", "tomorrow at five")
+    assert responses(messages) == ["utter_pickup_outcome_unknown"]
+    assert messages[0]["when"].startswith("tomorrow at")
+    assert len(shop.pickups()) == int(done)
+
+
+def test_a_move_and_a_cancellation_whose_answers_were_lost_are_reported_done(shop):
+    shop.book(1)
+    shop.slots[0]["available"] = 0
+    shop.lost_answers["reschedule"] = [True]
+    text = "move my pickup to tomorrow at six"
+    messages, _ = run(
+        ActionReschedulePickup(),
+        tracker(text, "reschedule_pickup", [entity(text, "when", "tomorrow at six")]),
+    )
+    assert responses(messages) == ["utter_pickup_moved"]
+    assert shop.bookings[0]["slot"]["slot_id"] == 2
+    shop.lost_answers["cancel_pickup"] = [True]
+    messages, _ = run(ActionCancelPickup(), tracker("cancel my pickup", "cancel_pickup"))
+    assert responses(messages) == ["utter_pickup_cancelled"]
+    assert shop.pickups() == []
+
+
+@pytest.mark.parametrize("done", [True, False])
+def test_a_cancellation_with_no_answer_is_reported_unknown(shop, done):
+    shop.book(1)
+    shop.lost_answers["cancel_pickup"] = [done] + [False] * 50
+    messages, _ = run(ActionCancelPickup(), tracker("cancel my pickup", "cancel_pickup"))
+    assert responses(messages) == ["utter_pickup_cancel_unknown"]
+    assert len(shop.pickups()) == int(not done)

@@ -19,7 +19,7 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# the seed stores (commerce/seed/stores.py)
+# the seed stores (commerce/seed/data/stores.yml)
 PLACES = {
     "riverside": (52.19852, -1.72618),
     "old-town": (52.20523, -1.70811),
