@@ -17,11 +17,10 @@ of our Rasa server it is reached only with the server's bearer token (``rasa_ser
 A turn's cost must not grow with the conversation: Rasa reads and replays every event of the
 current session on every turn, and a home speaker's conversation can run all day. So once a
 session holds more than ``SESSION_EVENTS`` events, a new session is started before the turn,
-as Rasa does after an idle hour: ``action_session_start`` carries every slot over
-(``session_config`` in domain/core.yml), so the last search, the store and any open question
-(the ``pending`` slot: every rule here is one intent to one action, the state is in slots)
-stay as they were; only older events stop being replayed (``bench/bench_turn_cost.py``
-measures turn 1 against turn 1,000).
+as Rasa does after an idle hour, with every slot's value carried over (once each), so the last
+search, the store and any open question (the ``pending`` slot: every rule here is one intent
+to one action, the state is in slots) stay as they were; only older events stop being
+replayed (``bench/bench_turn_cost.py`` measures turn 1 against turn 1,000).
 """
 
 from __future__ import annotations
@@ -30,6 +29,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, SESSION_START_METADATA_SLOT
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -54,27 +55,28 @@ class TurnCollector(CollectingOutputChannel):
         )
 
 
-async def _keep_session_short(
-    store: Any,
-    sender: str,
-    metadata: dict[str, Any],
-    on_new_message: Callable[[UserMessage], Awaitable[Any]],
-) -> None:
-    """Start a new session (slots carried over) when the current one has grown past
-    ``SESSION_EVENTS`` events; a store that cannot count (not ours) is left alone."""
+async def _keep_session_short(agent: Any, sender: str) -> None:
+    """Start a new session when the current one has grown past ``SESSION_EVENTS`` events:
+    ``SessionStarted``, then each slot's current value once, then listening. (Rasa's own
+    session start copies every ``SlotSet`` event of the old session, which would grow from
+    session to session.) A store that cannot count (not ours) is left alone."""
+    store = agent.tracker_store
     inner = getattr(store, "_tracker_store", store)  # Rasa wraps the store in a fail-safe
     count = getattr(inner, "events_in_session", None)
     if count is None or count(sender) <= SESSION_EVENTS:
         return
-    await on_new_message(
-        UserMessage(
-            "/session_start",
-            CollectingOutputChannel(),
-            sender,
-            input_channel=TurnInput.name(),
-            metadata=metadata,
-        )
-    )
+    async with agent.lock_store.lock(sender):
+        tracker = await store.retrieve(sender)
+        if tracker is None:
+            return
+        carried = [
+            SlotSet(name, slot.value)
+            for name, slot in tracker.slots.items()
+            if slot.value is not None and name != SESSION_START_METADATA_SLOT
+        ]
+        for event in (SessionStarted(), *carried, ActionExecuted(ACTION_LISTEN_NAME)):
+            tracker.update(event)
+        await store.save(tracker)
 
 
 def _bad_request(message: str) -> HTTPResponse:
@@ -107,7 +109,7 @@ class TurnInput(InputChannel):
             if not isinstance(metadata, dict):
                 return _bad_request("'metadata' must be an object.")
             agent = request.app.ctx.agent
-            await _keep_session_short(agent.tracker_store, sender, metadata, on_new_message)
+            await _keep_session_short(agent, sender)
             parsed = await agent.parse_message(text)
             collector = TurnCollector()
             await on_new_message(

@@ -101,6 +101,8 @@ def test_a_long_conversation_stays_short_for_rasa_and_keeps_its_state(
     before = {k: v for k, v in _slots(events[: starts[-1]]).items() if v is not None}
     first_user = next(i for i in range(starts[-1], len(events)) if events[i]["event"] == "user")
     carried = _slots(events[starts[-1] : first_user])
+    copies = [e["name"] for e in events[starts[-1] : first_user] if e["event"] == "slot"]
+    assert len(copies) == len(set(copies))  # each slot once, not every value it ever had
     assert before
     assert {k: carried.get(k) for k in before} == before
     answer = chat.turn("what's in my basket")
