@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -93,6 +94,9 @@ class Store(Base):
     opening_hours: Mapped[dict[str, list[str]]] = mapped_column(JSON)
     slot_minutes: Mapped[int] = mapped_column(default=30)
     slot_capacity: Mapped[int] = mapped_column(default=4)
+    # where it is (WGS84 degrees), for "which store is nearest"
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
 
 
 class Stock(Base):
@@ -121,6 +125,10 @@ class Customer(Base):
     pin_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # a kiosk shopper who did not sign in: no PIN, a placeholder loyalty number
     is_guest: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # the account's home address as a point (WGS84 degrees): "my nearest store" is measured
+    # from it; never sent out, only distances are
+    home_latitude: Mapped[float | None] = mapped_column(Float)
+    home_longitude: Mapped[float | None] = mapped_column(Float)
 
 
 class Device(Base):

@@ -80,6 +80,8 @@ class Turn:
         self.secrets: dict[str, str] = handover.get(tracker.sender_id)
         self._client: Commerce | None = None
         self._home_store: str | None = None
+        # basket lines this turn added or changed (skus): the last is what "make it six" means
+        self.touched: list[str] = []
 
     @property
     def client(self) -> Commerce:
@@ -172,6 +174,8 @@ class SkillAction(Action, metaclass=ABCMeta):
         turn = Turn(dispatcher, tracker, domain)
         try:
             events = await asyncio.to_thread(self.handle, turn)
+            if turn.touched:
+                events = [*events, SlotSet("last_sku", turn.touched[-1])]
             return events + left_prompt(turn, self.at_prompt, events)
         except CommerceUncertain as err:  # a write was sent, its answer lost: say so
             log.warning("%s: a change's outcome is unknown (%s)", self.action_name, err)

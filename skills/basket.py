@@ -13,39 +13,93 @@ from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn
 from skills.checkout import cleared, read_back
 from skills.client import CommerceRefused
-from skills.contract import BasketLine, ResolvedProduct
+from skills.contract import Basket, BasketLine, ResolvedProduct
 from skills.phrases import closest, item_phrases, number
 from skills.search import Item, distinct, is_clear, offer_choices
 
 READ_BACK_ITEMS = 5  # read this many lines aloud, then "and N more"
 # A new quantity for something already in the basket, not more of it: "change the milk to two",
-# "make it three", "just one avocado, not three". The NLU files these under add_to_basket or
-# remove_from_basket (the canonical intents); the words decide.
-NEW_QUANTITY = re.compile(
-    r"\b(change|set|up|increase|reduce|lower)\b.*\bto\b|\bmake (it|that)\b|\binstead\b"
-    r"|\b(just|only)\b.*\bnot\b",
-    re.IGNORECASE,
+# "make it three", "make the bananas six", "actually six", "just one avocado, not three". The
+# NLU files these under add_to_basket or remove_from_basket (the canonical intents), and under
+# whatever else it likes (a yes, a pickup change, nothing at all); the words decide. Read on
+# the text with its number words as digits.
+NEW_QUANTITY = (
+    re.compile(
+        r"\b(change|set|update|increase|reduce|lower|bump|up|put|cut|drop|adjust)\b.*\bto \d+\b"
+    ),
+    # "make it 6", "make that 1", "make the bananas 6", "make my eggs 2 instead" (not "make a
+    # lasagne for 4": an article or "for" is no basket line's correction)
+    re.compile(
+        r"\bmake (?:(?:it|that|them|those|this|these)\b|(?:the|my) (?:(?!for\b)[a-z'-]+ ){1,4}"
+        r"(?=\d))\D*\d+\b"
+    ),
+    re.compile(r"\d+\b.*\b(?:instead|rather than)\b|\b(?:instead|rather than)\b.*\d+\b"),
+    re.compile(r"\b(just|only)\b.*\bnot\b"),
+    # "actually 6", "no, 6", "sorry, I meant 6", "I said 6 not 12"
+    re.compile(
+        r"^(?:(?:actually|no|nope|oh|sorry|wait|um|uh|er|erm|hmm|oops|well|ok|okay)[ ,.!]+)+"
+        r"(?:(?:i meant|i said|i mean|make it|make that|just|only)\s+)?\d+"
+        r"(?:\s+(?:please|then|instead|thanks))?\s*[.!]?$"
+    ),
+    re.compile(r"^(?:i meant|i said|i mean) \d+\b"),
+    # "6 not 12", "just 6 then", "only 6 please"
+    re.compile(r"^\d+ (?:not|instead of|rather than) \d+\b"),
+    re.compile(r"^(?:just|only) \d+(?:\s+(?:please|then|thanks|instead))?\s*[.!]?$"),
 )
 REPLACED = re.compile(r"\b(?:instead of|not|rather than|from) (\d+)\b")
 FEWER = re.compile(r"\b(less|fewer)\b", re.IGNORECASE)
-# The whole basket, not a line of it: "empty my basket", "clear the cart", "remove everything".
+# The whole basket, not a line of it: "empty my basket", "clear the cart", "remove everything"
+# (and "start my basket again": ``starts_afresh``).
 EVERYTHING = re.compile(
-    r"\b(empty|clear|wipe)\b|\b(everything|all of it|all items|all the items|all my items)\b"
-    r"|\bstart (my |the )?(basket|list|cart) (again|over)\b",
+    r"\b(empty|clear|wipe)\b|\b(everything|all of it|all items|all the items|all my items)\b",
     re.IGNORECASE,
 )
+START_AFRESH = re.compile(
+    r"\bstart (?:my |the |a |our )?(?:shopping )?(?:basket |list |cart |trolley |order )?"
+    r"(?:again|over|afresh|from scratch|from the beginning|from zero)\b"
+    r"|\b(?:new|fresh|clean|empty) (?:basket|list|cart|trolley)\b|\bstart afresh\b",
+)
+# ... unless it says which old basket to start from: "start from my last basket"
+PREVIOUS = re.compile(r"\b(last|previous|usual|same|before|last time|from my)\b")
+# Words of a correction that name no basket line: "make it six instead of twelve".
+FRAME = frozenset(
+    (
+        "make", "it", "that", "them", "those", "this", "these", "the", "my", "our", "a", "an",
+        "change", "set", "update", "increase", "reduce", "lower", "bump", "up", "put", "cut",
+        "drop", "adjust", "to", "instead", "of", "rather", "than", "not", "just", "only",
+        "actually", "no",
+        "nope", "oh", "sorry", "wait", "um", "uh", "er", "erm", "hmm", "oops", "well", "ok", "okay",
+        "please", "then", "thanks", "i", "meant", "said", "mean", "can", "you", "could", "would",
+        "like", "want", "need", "let's", "lets", "basket", "list", "cart", "trolley", "in", "on",
+    )
+)  # fmt: skip
+UNIT_WORDS = frozenset(
+    (
+        "pack", "packs", "bag", "bags", "bottle", "bottles", "tin", "tins", "can", "cans", "loaf",
+        "loaves", "box", "boxes", "jar", "jars", "carton", "cartons", "pint", "pints", "litre",
+        "litres", "liter", "liters", "kilo", "kilos", "kg", "gram", "grams", "g", "ml", "dozen",
+        "bunch", "bunches", "punnet", "punnets", "tub", "tubs", "one", "ones", "of", "them",
+        "please",
+    )
+)  # fmt: skip
+
+
+def _digits(text: str) -> str:
+    return alpha2digit(text.lower(), "en", threshold=0)
 
 
 def wants_new_quantity(text: str) -> bool:
-    return bool(NEW_QUANTITY.search(text)) and not FEWER.search(text)
+    said = _digits(text)
+    return any(p.search(said) for p in NEW_QUANTITY) and not FEWER.search(said)
 
 
 def new_quantity(text: str) -> int | None:
     """The quantity a correction asks for: "make that one" -> 1, "change the eggs to two" -> 2,
-    "six instead of twelve" -> 6; None when ``text`` is no quantity correction."""
+    "six instead of twelve" -> 6, "actually six" -> 6; None when ``text`` is no quantity
+    correction."""
     if not wants_new_quantity(text):
         return None
-    digits = alpha2digit(text.lower(), "en", threshold=0)
+    digits = _digits(text)
     after_to = re.search(r"\bto (\d+)\b", digits)
     if after_to:
         return int(after_to[1])
@@ -53,6 +107,13 @@ def new_quantity(text: str) -> int | None:
     kept = REPLACED.sub(" ", digits)
     found = re.search(r"\b(\d+)\b", kept)
     return int(found[1]) if found else None
+
+
+def named_words(text: str) -> set[str]:
+    """What a correction names besides its frame, numbers and units: {"bananas"} of "make the
+    bananas six", nothing of "make it six"."""
+    words = re.findall(r"[a-z][a-z'-]*", _digits(text))
+    return {w for w in words if w not in FRAME and w not in UNIT_WORDS}
 
 
 def choose_in_stock(results: Sequence[Item]) -> tuple[Item | None, bool]:
@@ -70,6 +131,7 @@ def add_lines(turn: Turn, lines: list[tuple[str, int]]) -> list[str]:
     added = []
     for sku, packs in lines:
         basket = turn.client.add_item(sku, packs)
+        turn.touched.append(sku)
         item = next(i for i in basket["items"] if i["sku"] == sku)
         added.append(speech.product(item, packs))
     return added
@@ -157,15 +219,10 @@ class ActionRemoveFromBasket(SkillAction):
         if not items:
             turn.say("utter_basket_empty")
             return []
-        if EVERYTHING.search(turn.text) and not turn.entities("product"):
-            # it discards the whole basket: a yes first (answered in skills.core)
-            turn.say(
-                "utter_ask_empty_basket",
-                count=basket["item_count"],
-                noun=speech.noun(basket["item_count"], "item"),
-                total=speech.price(basket["total"]),
-            )
-            return [SlotSet("pending", "empty_basket"), SlotSet("choices", None)]
+        if (EVERYTHING.search(turn.text) or starts_afresh(turn.text)) and not turn.entities(
+            "product"
+        ):
+            return ask_to_empty(turn, basket)
         removed, missing = [], []
         for phrase in phrases:
             product = next(
@@ -237,6 +294,7 @@ def change_quantity(turn: Turn) -> list[dict[str, Any]]:
         return cleared() if at_read_back else []
     item = items[index]
     turn.client.change_item(item["sku"], quantity)
+    turn.touched.append(item["sku"])
     turn.say("utter_quantity_changed", product=speech.product(item), quantity=quantity)
     if at_read_back:
         return read_back(turn)
@@ -246,26 +304,61 @@ def change_quantity(turn: Turn) -> list[dict[str, Any]]:
 
 def line_meant(turn: Turn, items: list[BasketLine]) -> int | None:
     """The basket line a correction is about: the product named, else the line that has the
-    quantity being replaced ("six instead of twelve"), else the only line; None to ask."""
+    quantity being replaced ("six instead of twelve"), else, when no product is named ("make it
+    six"), the line last added or changed, else the only line; None to ask. A product named
+    that is not in the basket is questioned, never replaced by another line."""
     if not items:
         return None
-    index = closest(turn.entity("product") or turn.text, [i["name"] for i in items])
+    names = [i["name"] for i in items]
+    named = turn.entity("product")
+    index = closest(named or turn.text, names)
     if index is not None:
         return index
-    digits = alpha2digit(turn.text.lower(), "en", threshold=0)
+    said = named_words(turn.text)
+    if named or said:
+        # "make the bananas six": a line whose name or kind has those words
+        lines = basket_lines_for(named or " ".join(sorted(said)), items)
+        return items.index(lines[0]) if len(lines) == 1 else None
+    digits = _digits(turn.text)
     replaced = REPLACED.search(digits)
     if replaced:
         having = [i for i, item in enumerate(items) if item["quantity"] == int(replaced[1])]
         if len(having) == 1:
             return having[0]
+    last = turn.slot("last_sku")
+    if last:
+        found = [i for i, item in enumerate(items) if item["sku"] == last]
+        if found:
+            return found[0]
     return 0 if len(items) == 1 else None
+
+
+def ask_to_empty(turn: Turn, basket: Basket) -> list[dict[str, Any]]:
+    """ "Empty my basket", "start my basket again": it discards the whole basket, so a yes
+    first (answered in skills.core)."""
+    if not basket["items"]:
+        turn.say("utter_basket_empty")
+        return []
+    turn.say(
+        "utter_ask_empty_basket",
+        count=basket["item_count"],
+        noun=speech.noun(basket["item_count"], "item"),
+        total=speech.price(basket["total"]),
+    )
+    return [SlotSet("pending", "empty_basket"), SlotSet("choices", None)]
+
+
+def starts_afresh(text: str) -> bool:
+    """ "Start my basket again", "a fresh basket": the basket emptied, not the last order."""
+    said = text.lower()
+    return bool(START_AFRESH.search(said)) and not PREVIOUS.search(said)
 
 
 def empty_basket(turn: Turn) -> list[dict[str, Any]]:
     """The customer said yes to emptying the basket."""
     turn.client.clear_basket()
     turn.say("utter_basket_emptied")
-    return [SlotSet("pending", None), SlotSet("choices", None)]
+    return [SlotSet("pending", None), SlotSet("choices", None), SlotSet("last_sku", None)]
 
 
 def is_correction(turn: Turn) -> bool:
@@ -273,6 +366,17 @@ def is_correction(turn: Turn) -> bool:
     return new_quantity(turn.text) is not None or (
         wants_new_quantity(turn.text) and turn.entity("quantity") is not None
     )
+
+
+def correction_for_the_basket(turn: Turn) -> bool:
+    """A correction that can only be about the basket, for actions that otherwise do something
+    else with the words ("change the eggs to two" filed as nothing at all): it names a basket
+    line, or nothing but a number ("make it six", "actually six") while the basket has lines.
+    "Set the thermostat to 20" names no line and stays what it was."""
+    if not is_correction(turn):
+        return False
+    items = turn.client.basket()["items"]
+    return line_meant(turn, items) is not None
 
 
 class ActionViewBasket(SkillAction):

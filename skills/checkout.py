@@ -112,6 +112,10 @@ def read_back(turn: Turn) -> list[dict[str, Any]]:
                 store=booking["store_name"],
             )
             return cleared()
+        if err.code in ("slot-in-past", "store-closed", "slot-not-found"):
+            # the pickup booked has started, or falls on a day the store is closed: a new time
+            turn.say("utter_quote_slot_gone")
+            return [*cleared(), SlotSet("pending", "checkout_when")]
         raise
     count = sum(line["quantity"] for line in quote["lines"])
     turn.say(

@@ -125,8 +125,10 @@ class CommerceClient:
     def resolve(self, q: str, store_id: str | None, limit: int = 5) -> contract.Resolution:
         return self._get("/v1/products/resolve", q=q, store_id=store_id, limit=limit)
 
-    def stores(self, q: str | None = None) -> list[contract.Store]:
-        return self._get("/v1/stores", q=q)["stores"]
+    def stores(self, q: str | None = None, near: str | None = None) -> list[contract.Store]:
+        """All stores; those ``q`` names ("river side"); or by distance from ``near``
+        ("latitude,longitude"), each with ``distance_km``."""
+        return self._get("/v1/stores", q=q, near=near)["stores"]
 
     def store(self, store_id: str) -> contract.Store:
         return self._get(f"/v1/stores/{store_id}")
@@ -135,9 +137,27 @@ class CommerceClient:
         return self._get(f"/v1/stores/{store_id}/pickup-slots/find", when=when)
 
     def recipes(
-        self, q: str | None = None, meal: str | None = None, limit: int = 3
+        self,
+        q: str | None = None,
+        meal: str | None = None,
+        limit: int = 3,
+        diets: list[str] | None = None,
+        quick: bool = False,
     ) -> list[contract.RecipeSummary]:
-        return self._get("/v1/recipes", q=q, meal=meal, limit=limit)["recipes"]
+        """Recipes that fit best first: name, meal, diets ("vegan", "vegetarian",
+        "gluten-free"), quick, and what this customer buys."""
+        return self._get(
+            "/v1/me/recipes",
+            q=q,
+            meal=meal,
+            limit=limit,
+            diet=diets or None,
+            quick="true" if quick else None,
+        )["recipes"]
+
+    def recipe(self, ref: str) -> contract.Recipe:
+        """One recipe with its ingredient lines (id or slug)."""
+        return self._get(f"/v1/recipes/{ref}")
 
     # -- the customer ---------------------------------------------------------------------
 
@@ -158,6 +178,10 @@ class CommerceClient:
 
     def clear_basket(self) -> contract.Basket:
         return self._request("DELETE", "/v1/me/basket")
+
+    def nearest_stores(self) -> contract.NearestStores:
+        """Stores by distance from the customer's home: {"measured_from", "stores"}."""
+        return self._get("/v1/me/stores/nearest")
 
     def usual(self) -> list[contract.UsualItem]:
         return self._get("/v1/me/usual")["items"]

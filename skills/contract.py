@@ -26,6 +26,9 @@ class Product(_ProductExtras):
     price: float
     department: str
     category: str
+    suitable_for: list[str]  # diets it is known to suit: vegan, vegetarian, gluten-free
+    price_per_unit: float | None  # the shelf label's unit price, pounds per `per_unit`
+    per_unit: str | None  # litre, kg or item
 
 
 class SearchResult(Product):
@@ -49,12 +52,29 @@ class Resolution(TypedDict):
     results: list[ResolvedProduct]
 
 
-class Store(TypedDict):
+class ClosedDate(TypedDict):
+    date: str  # ISO date, local to the store
+    name: str  # the holiday: "Christmas Day"
+
+
+class _StoreExtras(TypedDict, total=False):
+    distance_km: float | None  # from the point asked about (stores near, nearest stores)
+
+
+class Store(_StoreExtras):
     store_id: str
     name: str
     address: str
     timezone: str
     opening_hours: dict[str, list[str]]
+    closed_dates: list[ClosedDate]  # days ahead it is closed whatever its weekly hours
+    latitude: float | None  # WGS84 degrees
+    longitude: float | None
+
+
+class NearestStores(TypedDict):
+    measured_from: str  # "home", "home store" (the account has no home point) or "nowhere"
+    stores: list[Store]
 
 
 class Slot(TypedDict):
@@ -168,7 +188,12 @@ class Reorder(TypedDict):
     unavailable: list[UnavailableLine]
 
 
-class RecipeSummary(TypedDict):
+class _RecipeExtras(TypedDict, total=False):
+    fit: float | None  # how well it fits what was asked
+    bought_share: float | None  # share of its shopping the customer buys anyway
+
+
+class RecipeSummary(_RecipeExtras):
     recipe_id: int
     slug: str
     name: str
@@ -178,12 +203,25 @@ class RecipeSummary(TypedDict):
     tags: list[str]
 
 
+class Ingredient(TypedDict):
+    line: str
+    quantity: float
+    unit: str
+    category: str
+    pantry: bool
+
+
+class Recipe(RecipeSummary):
+    ingredients: list[Ingredient]
+
+
 # "for" is a keyword: the functional form
 RecipeLine = TypedDict(
     "RecipeLine",
     {
         "sku": str, "name": str, "brand": str, "size": float, "unit": str, "price": float,
         "department": str, "category": str, "in_stock": "bool | None",
+        "suitable_for": "list[str]", "price_per_unit": "float | None", "per_unit": "str | None",
         "quantity": int, "for": str, "line_total": float,
     },
 )  # fmt: skip
@@ -222,12 +260,18 @@ class Commerce(Protocol):
     # the catalog
     def search(self, q: str, store_id: str | None, limit: int = 5) -> list[SearchResult]: ...
     def resolve(self, q: str, store_id: str | None, limit: int = 5) -> Resolution: ...
-    def stores(self, q: str | None = None) -> list[Store]: ...
+    def stores(self, q: str | None = None, near: str | None = None) -> list[Store]: ...
     def store(self, store_id: str) -> Store: ...
     def find_slot(self, store_id: str, when: str) -> FoundSlot: ...
     def recipes(
-        self, q: str | None = None, meal: str | None = None, limit: int = 3
+        self,
+        q: str | None = None,
+        meal: str | None = None,
+        limit: int = 3,
+        diets: list[str] | None = None,
+        quick: bool = False,
     ) -> list[RecipeSummary]: ...
+    def recipe(self, ref: str) -> Recipe: ...
 
     # the customer
     def me(self) -> Customer: ...
@@ -236,6 +280,7 @@ class Commerce(Protocol):
     def change_item(self, sku: str, quantity: int) -> Basket: ...
     def remove_item(self, sku: str) -> Basket: ...
     def clear_basket(self) -> Basket: ...
+    def nearest_stores(self) -> NearestStores: ...
     def usual(self) -> list[UsualItem]: ...
     def purchases(self, q: str | None = None, limit: int = 5) -> list[Purchase]: ...
     def reorder(self, source: str, store_id: str, skus: list[str] | None = None) -> Reorder: ...

@@ -14,7 +14,14 @@ from rasa_sdk.events import SlotSet
 
 from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn
-from skills.basket import add_lines, change_quantity, empty_basket, is_correction, say_total
+from skills.basket import (
+    add_lines,
+    change_quantity,
+    correction_for_the_basket,
+    empty_basket,
+    is_correction,
+    say_total,
+)
 from skills.checkout import cancel_order, cleared, confirm
 from skills.phrases import pick_option
 from skills.pickup import (
@@ -66,7 +73,9 @@ def time_answer(turn: Turn) -> list[dict[str, Any]] | None:
 
 
 class ReplyUnlessTime(SkillAction):
-    """Say ``reply``, unless the turn answers the time the assistant asked for."""
+    """Say ``reply``, unless the turn answers the time the assistant asked for, or corrects a
+    basket line's quantity ("change the eggs to two", "make it six": the classifier was unsure
+    of them, the words are not)."""
 
     at_prompt = AtPrompt.ANSWER
     reply = ""
@@ -75,6 +84,8 @@ class ReplyUnlessTime(SkillAction):
         answered = time_answer(turn)
         if answered is not None:
             return answered
+        if correction_for_the_basket(turn):
+            return change_quantity(turn)
         turn.say(self.reply)
         return []
 
@@ -173,7 +184,9 @@ class ActionAffirm(SkillAction):
         if pending == "cancel_order" and choices:
             return cancel_order(turn, int(choices[0]["order_id"]))
         if pending == "recipe" and choices:
-            return add_recipe(turn, turn.slot("recipe") or choices[0]["slug"], None, [])
+            chosen = choices[0]
+            slug = turn.slot("recipe") or chosen["slug"]
+            return add_recipe(turn, slug, chosen.get("asked_servings"), chosen.get("have") or [])
         if pending in ("substitute", "add_chosen", "slot", "reschedule") and choices:
             return act_on_choice(turn, pending, choices[0])
         turn.say("utter_nothing_to_confirm")
@@ -203,6 +216,37 @@ class ActionCancel(SkillAction):
         return [*cleared(), SlotSet("recipe", None)]
 
 
+class ActionHelp(SkillAction):
+    """What the assistant can do. A side question: a yes/no stays open, the PIN prompt not
+    (the front end stops expecting a PIN when a reply does not ask for one)."""
+
+    action_name = "action_help"
+    at_prompt = AtPrompt.KEEP
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        turn.say("utter_help")
+        return []
+
+
+class ActionGreet(SkillAction):
+    action_name = "action_greet"
+    at_prompt = AtPrompt.KEEP
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        turn.say("utter_greet")
+        return []
+
+
+class ActionGoodbye(SkillAction):
+    """Goodbye leaves whatever was asked: nothing waits for a yes after it."""
+
+    action_name = "action_goodbye"
+
+    def handle(self, turn: Turn) -> list[dict[str, Any]]:
+        turn.say("utter_goodbye")
+        return []
+
+
 class ActionRepeat(SkillAction):
     """Say the last reply again."""
 
@@ -212,6 +256,8 @@ class ActionRepeat(SkillAction):
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         if turn.slot("pending") == "pin":
             return ask_pin_again(turn)  # the front end expects a PIN only when asked for one
+        if correction_for_the_basket(turn):
+            return change_quantity(turn)  # "sorry, six" is no "sorry?"
         said = [
             e.get("text") for e in turn.tracker.events if e.get("event") == "bot" and e.get("text")
         ]

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 
 from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn, store_for
-from skills.basket import change_quantity, is_correction
+from skills.basket import change_quantity, correction_for_the_basket
 from skills.checkout import read_back
 from skills.client import CommerceRefused, CommerceUncertain, settle
 from skills.contract import FoundSlot
@@ -110,6 +110,13 @@ def find(turn: Turn, store: Mapping[str, Any], whens: list[str]) -> FoundSlot | 
             if err.code == "date-in-past":
                 turn.say("utter_when_in_past", when=when)
                 return None
+            if err.code == "store-closed":  # "christmas day": every store is closed
+                turn.say(
+                    "utter_store_closed_holiday",
+                    store=store["name"],
+                    holiday=err.details.get("holiday") or when,
+                )
+                return None
             raise
     turn.say("utter_when_not_understood", when=whens[0])
     return None
@@ -202,7 +209,7 @@ class ActionReschedulePickup(SkillAction):
     action_name = "action_reschedule_pickup"
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
-        if not when_said(turn) and is_correction(turn):
+        if not when_said(turn) and correction_for_the_basket(turn):
             return change_quantity(turn)  # "change the eggs to 2", "make it six" (basket)
         bookings = turn.client.pickups()
         if not bookings:
@@ -224,7 +231,7 @@ class ActionCancelPickup(SkillAction):
     action_name = "action_cancel_pickup"
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
-        if not when_said(turn) and is_correction(turn):
+        if not when_said(turn) and correction_for_the_basket(turn):
             return change_quantity(turn)  # "change the eggs to 2", "make it six" (basket)
         bookings = turn.client.pickups()
         if not bookings:

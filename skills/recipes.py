@@ -14,6 +14,39 @@ from skills.phrases import number
 
 MEALS = ("breakfast", "lunch", "dinner", "dessert", "snack")
 SUGGESTIONS = 3
+# "What's in a lasagne?", "what do I need for pancakes": a question about the recipe, answered
+# with its ingredients; they go into the basket only after a yes.
+QUESTION = re.compile(
+    r"^(?:(?:so|um|uh|er|hey|and|ok|okay)\s+)*(?:"
+    r"what(?:'s| is| are|'re| goes| go| do| does| would| will)?\b"
+    r"|which\b|how (?:do|does|would|can|to)\b|tell me\b|list\b|read (?:me )?(?:out )?\b"
+    r"|can you tell\b|could you tell\b|do you know\b|is there\b|are there\b"
+    r")|\?\s*$"
+)
+INSTRUCTION = re.compile(r"\b(add|put|buy|get|order|stick|throw|pop|load)\b")
+# Diets and "quick" said ("something quick and vegan for dinner"): the service filters by them.
+DIETS = (
+    (re.compile(r"\b(?:vegan|plant[\s-]?based)\b"), "vegan"),
+    (re.compile(r"\b(?:vegetarian|veggie|meat[\s-]?free|meatless|no meat)\b"), "vegetarian"),
+    (re.compile(r"\b(?:gluten[\s-]?free|no gluten|coeliac|celiac)\b"), "gluten-free"),
+)
+QUICK = re.compile(
+    r"\b(?:quick|quickly|fast|speedy|in a hurry|in a rush|easy|simple|(?:10|15|20|25|30|ten"
+    r"|fifteen|twenty|thirty)[\s-]?min(?:ute)?s?)\b"
+)
+
+
+def only_wishes(text: str) -> str:
+    """``text`` without its diet and quick words and fillers."""
+    said = QUICK.sub(" ", text.lower())
+    for pattern, _ in DIETS:
+        said = pattern.sub(" ", said)
+    return re.sub(r"\b(?:recipes?|meals?|ideas?|food|dish(?:es)?|something|and|a|an)\b", " ", said)
+
+
+def diets_said(text: str) -> list[str]:
+    said = text.lower()
+    return [diet for pattern, diet in DIETS if pattern.search(said)]
 
 
 def servings_said(turn: Turn) -> int | None:
@@ -56,7 +89,12 @@ def add_recipe(
     missing = [u["category"] for u in result["unavailable"]]
     if missing:
         turn.say("utter_recipe_unavailable", items=speech.join_and(missing))
-    return [SlotSet("choices", None), SlotSet("pending", None), SlotSet("recipe", None)]
+    return [
+        SlotSet("choices", None),
+        SlotSet("pending", None),
+        SlotSet("recipe", None),
+        SlotSet("last_sku", None),  # "make it six" after a recipe names no one line
+    ]
 
 
 class ActionSuggestRecipe(SkillAction):
@@ -66,11 +104,22 @@ class ActionSuggestRecipe(SkillAction):
         text = turn.text.lower()
         meal = next((m for m in MEALS if m in text), None)
         named = turn.entity("recipe")
-        recipes = turn.client.recipes(q=named, meal=None if named else meal, limit=SUGGESTIONS)
+        diets, quick = diets_said(text), bool(QUICK.search(text))
+        if named and not only_wishes(named).strip():
+            named = None  # "a [vegetarian](recipe) dinner" names no dish: the diet and meal do
+        # best fit first: the service ranks by the name, the diets, quick, and what the
+        # customer buys anyway (not by name)
+        recipes = turn.client.recipes(
+            q=named, meal=None if named else meal, limit=SUGGESTIONS, diets=diets, quick=quick
+        )
         if not recipes and named:
-            recipes = turn.client.recipes(meal=meal, limit=SUGGESTIONS)
+            recipes = turn.client.recipes(meal=meal, limit=SUGGESTIONS, diets=diets, quick=quick)
         if not recipes:
-            turn.say("utter_no_recipes")
+            if diets or quick:
+                wanted = speech.join_and([*(["quick"] if quick else []), *diets])
+                turn.say("utter_no_recipes_like_that", wanted=wanted)
+            else:
+                turn.say("utter_no_recipes")
             return []
         turn.say(
             "utter_recipe_suggestions",
@@ -82,7 +131,46 @@ class ActionSuggestRecipe(SkillAction):
         ]
 
 
+def asks_about(text: str) -> bool:
+    """A question about a recipe ("what's in a lasagne", "what do I need for pancakes?"), not
+    an instruction to buy it ("add the ingredients for lasagne", "can you add ...")."""
+    said = text.lower().strip()
+    return bool(QUESTION.search(said)) and not INSTRUCTION.search(said)
+
+
+def ingredient_words(line: str) -> str:
+    """An ingredient line as said: "2 onions, sliced" -> "2 onions"."""
+    return line.split(",")[0].strip()
+
+
+def tell_ingredients(
+    turn: Turn, slug: str, servings: int | None, have: list[str]
+) -> list[dict[str, Any]]:
+    """Say what the recipe needs and ask before anything goes into the basket."""
+    recipe = turn.client.recipe(slug)
+    needed = [ingredient_words(i["line"]) for i in recipe["ingredients"] if not i["pantry"]]
+    staples = [i["category"] for i in recipe["ingredients"] if i["pantry"]]
+    turn.say(
+        "utter_recipe_ingredients",
+        recipe=recipe["name"],
+        servings=recipe["servings"],
+        items=speech.join_and(needed),
+    )
+    if staples:
+        turn.say("utter_recipe_staples", items=speech.join_and(staples))
+    turn.say("utter_ask_add_recipe", servings=servings or recipe["servings"])
+    choice = {**recipe_choice(recipe), "asked_servings": servings, "have": have}
+    return [
+        SlotSet("recipe", recipe["slug"]),
+        SlotSet("choices", [choice]),
+        SlotSet("pending", "recipe"),
+    ]
+
+
 class ActionRecipeToBasket(SkillAction):
+    """ "Add the ingredients for lasagne": added (scaled, minus what is at home). "What's in a
+    lasagne?" is a question: the ingredients are said and added only after a yes."""
+
     action_name = "action_recipe_to_basket"
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
@@ -103,4 +191,6 @@ class ActionRecipeToBasket(SkillAction):
         if slug is None:
             turn.say("utter_ask_recipe")
             return []
+        if asks_about(turn.text):
+            return tell_ingredients(turn, slug, servings_said(turn), have)
         return add_recipe(turn, slug, servings_said(turn), have)

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 
 from skills import speech
 from skills.base import AtPrompt, SkillAction, Turn
-from skills.basket import add_lines, say_total
+from skills.basket import add_lines, ask_to_empty, say_total, starts_afresh
 from skills.contract import Purchase, UnavailableLine
 from skills.search import as_choice
 
@@ -83,15 +83,16 @@ def reorder_now(turn: Turn, source: str) -> list[dict[str, Any]]:
     if added:
         turn.say("utter_reordered", source=spoken_source(source), items=speech.join_and(added))
     unavailable = result["unavailable"]
+    many = SlotSet("last_sku", None)  # "make it six" after a reorder names no one line
     if not unavailable:
         say_total(turn)
-        return [SlotSet("choices", None), SlotSet("pending", None)]
+        return [SlotSet("choices", None), SlotSet("pending", None), many]
     if len(unavailable) > 1:
         turn.say(
             "utter_several_unavailable",
             items=speech.join_and(speech.product(u) for u in unavailable[1:]),
         )
-    return offer_substitute(turn, unavailable[0], store)
+    return [*offer_substitute(turn, unavailable[0], store), many]
 
 
 def offer_substitute(turn: Turn, missing: UnavailableLine, store: str) -> list[dict[str, Any]]:
@@ -132,6 +133,8 @@ class ActionReorder(SkillAction):
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         text = turn.text.lower()
+        if starts_afresh(text):  # "start my basket again": emptied (after a yes), not refilled
+            return ask_to_empty(turn, turn.client.basket())
         product = named_product(turn)
         if QUESTION.search(text):
             return answer_history(turn, product)  # a question buys nothing

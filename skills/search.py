@@ -52,6 +52,9 @@ def as_choice(item: Mapping[str, Any], packs: int = 1, with_brand: bool = False)
         "size": base_size(item),
         "price": item["price"],
         "in_stock": item.get("in_stock"),
+        # the shelf label's unit price, for "which is cheaper per litre?" (skills/unit_price.py)
+        "price_per_unit": item.get("price_per_unit"),
+        "per_unit": item.get("per_unit"),
     }
 
 

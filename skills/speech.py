@@ -96,3 +96,25 @@ def day(iso: str) -> str:
 def noun(number: int, word: str) -> str:
     """The noun for a count: 1, "item" -> "item"; 3, "item" -> "items" ("That's 1 item")."""
     return word if number == 1 else word + "s"
+
+
+KM_PER_MILE = 1.609344
+
+
+def distance(km: float) -> str:
+    """A distance as said in Britain: 1.93 km -> "1.2 miles", 0.5 -> "0.3 miles", 410 -> "255
+    miles"."""
+    miles = km / KM_PER_MILE
+    if miles >= 10:
+        return f"{round(miles)} miles"
+    spoken = f"{miles:.1f}"
+    return f"{spoken} mile" if spoken == "1.0" else f"{spoken} miles"
+
+
+UNIT_WORDS = {"litre": "a litre", "kg": "a kilo", "item": "each", "100g": "per 100 grams"}
+
+
+def per_unit(amount: float, per: str) -> str:
+    """A shelf label's unit price: (1.65, "litre") -> "£1.65 a litre", (0.23, "item") ->
+    "£0.23 each"."""
+    return f"{price(amount)} {UNIT_WORDS.get(per, 'per ' + per)}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,17 +27,25 @@ def clock(hhmm: str) -> str:
     return f"{hour}:{moment:%M} {suffix}" if moment.minute else f"{hour} {suffix}"
 
 
+def holiday_on(store: Mapping[str, Any], day: date) -> str | None:
+    """The holiday the store is closed for on ``day`` (Christmas Day), if any."""
+    found = (c["name"] for c in store.get("closed_dates") or [] if c["date"] == day.isoformat())
+    return next(found, None)
+
+
 def open_now(turn: Turn, store: Mapping[str, Any]) -> None:
     """Open or closed at this moment in the store's time, and until / from when."""
     now = datetime.now(ZoneInfo(store["timezone"]))
     hours = store["opening_hours"]
-    today = hours.get(WEEKDAYS[now.weekday()])
+    today = None if holiday_on(store, now.date()) else hours.get(WEEKDAYS[now.weekday()])
     if today and time.fromisoformat(today[0]) <= now.time() < time.fromisoformat(today[1]):
         turn.say("utter_store_open_now", store=store["name"], closes=clock(today[1]))
         return
     for ahead in range(8):
         day = now + timedelta(days=ahead)
         opening = hours.get(WEEKDAYS[day.weekday()])
+        if holiday_on(store, day.date()):
+            continue
         if not opening or (ahead == 0 and now.time() >= time.fromisoformat(opening[0])):
             continue
         spoken = {0: "today", 1: "tomorrow"}.get(ahead, WEEKDAYS[day.weekday()].title())
@@ -66,6 +74,11 @@ class ActionStoreHours(SkillAction):
         spoken_day = "today" if day == WEEKDAYS[today] and "tomorrow" not in text else day.title()
         if "tomorrow" in text:
             spoken_day = "tomorrow"
+        local_today = datetime.now(ZoneInfo(store["timezone"])).date()
+        holiday = holiday_on(store, local_today + timedelta(days=(WEEKDAYS.index(day) - today) % 7))
+        if holiday:
+            turn.say("utter_store_closed_for_holiday", store=store["name"], holiday=holiday)
+            return []
         if not hours:
             turn.say("utter_store_closed", store=store["name"], day=spoken_day)
         else:

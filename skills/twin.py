@@ -54,6 +54,10 @@ WORD_QUANTITY = {
 }
 
 
+# pack units -> (the shelf label's unit, how many pack units make one)
+PER_UNIT = {"L": ("litre", 1.0), "ml": ("litre", 1000.0), "kg": ("kg", 1.0), "g": ("kg", 1000.0)}
+
+
 def _product(
     sku: str,
     name: str,
@@ -62,7 +66,9 @@ def _product(
     unit: str,
     price: float,
     brand: str = "Greenleaf",
+    suitable_for: tuple[str, ...] = (),
 ) -> JSON:
+    per, factor = PER_UNIT.get(unit, ("item", 1.0))
     return {
         "sku": sku,
         "name": name,
@@ -72,19 +78,93 @@ def _product(
         "price": price,
         "department": "dairy",
         "category": category,
+        "suitable_for": list(suitable_for),
+        "price_per_unit": round(price / (size / factor), 2),
+        "per_unit": per,
     }
 
 
 DEFAULT_PRODUCTS = [
-    _product("DAI-1", "Whole Milk", "milk", 2.0, "L", 1.50),
-    _product("DAI-2", "Semi-Skimmed Milk", "milk", 1.0, "L", 1.05),
-    _product("DAI-3", "Oat Milk", "milk", 1.0, "L", 1.80, brand="Oatly Fields"),
+    _product("DAI-1", "Whole Milk", "milk", 2.0, "L", 1.50, suitable_for=("vegetarian",)),
+    _product("DAI-2", "Semi-Skimmed Milk", "milk", 1.0, "L", 1.05, suitable_for=("vegetarian",)),
+    _product(
+        "DAI-3",
+        "Oat Milk",
+        "milk",
+        1.0,
+        "L",
+        1.80,
+        brand="Oatly Fields",
+        suitable_for=("vegan", "vegetarian"),
+    ),
     _product("DAI-4", "Free Range Large Eggs", "egg", 12.0, "each", 2.75),
-    _product("BAK-1", "White Bread", "bread", 800.0, "g", 0.80),
-    _product("BAK-2", "Sourdough Loaf", "bread", 400.0, "g", 2.20),
-    _product("PRO-1", "Bananas", "banana", 1.0, "each", 0.20),
-    _product("PAN-1", "Plain Flour", "flour", 1.5, "kg", 0.95),
+    _product("BAK-1", "White Bread", "bread", 800.0, "g", 0.80, suitable_for=("vegan",)),
+    _product("BAK-2", "Sourdough Loaf", "bread", 400.0, "g", 2.20, suitable_for=("vegan",)),
+    _product("PRO-1", "Bananas", "banana", 1.0, "each", 0.20, suitable_for=("vegan",)),
+    _product("PAN-1", "Plain Flour", "flour", 1.5, "kg", 0.95, suitable_for=("vegan",)),
 ]
+
+
+RECIPE_BOOK: list[JSON] = [
+    {
+        "recipe_id": 1,
+        "slug": "pancakes",
+        "name": "Pancakes",
+        "servings": 4,
+        "meal": "breakfast",
+        "minutes": 20,
+        "tags": ["vegetarian", "quick"],
+        "ingredients": [
+            {"line": "200 g plain flour", "quantity": 200, "unit": "g", "category": "flour",
+             "pantry": False},
+            {"line": "300 ml milk", "quantity": 300, "unit": "ml", "category": "milk",
+             "pantry": False},
+            {"line": "2 eggs, beaten", "quantity": 2, "unit": "each", "category": "egg",
+             "pantry": False},
+            {"line": "1 pinch salt", "quantity": 0.3, "unit": "g", "category": "salt",
+             "pantry": True},
+        ],
+    },
+    {
+        "recipe_id": 2,
+        "slug": "chickpea-curry",
+        "name": "Chickpea Curry",
+        "servings": 4,
+        "meal": "dinner",
+        "minutes": 35,
+        "tags": ["vegan", "gluten-free"],
+        "ingredients": [
+            {"line": "2 tins chickpeas", "quantity": 800, "unit": "g", "category": "chickpeas",
+             "pantry": False},
+        ],
+    },
+    {
+        "recipe_id": 3,
+        "slug": "chicken-curry",
+        "name": "Chicken Curry",
+        "servings": 4,
+        "meal": "dinner",
+        "minutes": 45,
+        "tags": ["spicy"],
+        "ingredients": [
+            {"line": "500 g chicken thighs", "quantity": 500, "unit": "g",
+             "category": "chicken thigh", "pantry": False},
+        ],
+    },
+    {
+        "recipe_id": 4,
+        "slug": "vegetable-stir-fry",
+        "name": "Vegetable Stir Fry",
+        "servings": 2,
+        "meal": "dinner",
+        "minutes": 20,
+        "tags": ["vegetarian", "quick"],
+        "ingredients": [
+            {"line": "300 g mixed vegetables", "quantity": 300, "unit": "g",
+             "category": "frozen vegetables", "pantry": False},
+        ],
+    },
+]  # fmt: skip
 
 
 class InMemoryCommerce:
@@ -104,6 +184,9 @@ class InMemoryCommerce:
                 "address": "14 Mill Quay",
                 "timezone": "Europe/London",
                 "opening_hours": {d: ["07:00", "22:00"] for d in every_day},
+                "closed_dates": [],
+                "latitude": 52.19852,
+                "longitude": -1.72618,
             },
             {
                 "store_id": "harbour",
@@ -111,8 +194,14 @@ class InMemoryCommerce:
                 "address": "7 Pier Road",
                 "timezone": "Europe/Jersey",
                 "opening_hours": {d: ["08:00", "21:00"] for d in every_day},
+                "closed_dates": [],
+                "latitude": 49.18803,
+                "longitude": -2.10902,
             },
         ]
+        # distance from the customer's home to each store (km), and where it is measured from
+        self.home_km: dict[str, float] = {"riverside": 1.3, "harbour": 410.0}
+        self.measured_from = "home"
         start = (datetime.now(timezone.utc) + timedelta(days=1)).replace(
             hour=17, minute=0, second=0, microsecond=0
         )
@@ -138,6 +227,9 @@ class InMemoryCommerce:
         self.past_orders: list[c.Order] = []  # older orders, newest first (collected ones)
         self.bought: list[str] = []  # skus the purchase history holds (else: what q finds)
         self.quotes: dict[str, JSON] = {}
+        self.recipe_queries: list[JSON] = []  # what recipes() was asked
+        # slots a quote refuses (slot_id -> code: "slot-in-past", "store-closed")
+        self.slot_refusals: dict[int, str] = {}
         self.pin = pin
         self.fail = False
         # Writes whose next answers are lost, by method name: one entry per call, True when
@@ -190,8 +282,17 @@ class InMemoryCommerce:
             "results": results,
         }
 
-    def stores(self, q: str | None = None) -> list[c.Store]:
+    def stores(self, q: str | None = None, near: str | None = None) -> list[c.Store]:
         self._call("stores")
+        if near is not None:
+            # the twin's stores are far apart: the one at that point, then the other one
+            lat = float(near.split(",")[0])
+            degrees = {s["store_id"]: abs((s["latitude"] or 0.0) - lat) for s in self.stores_list}
+            ranked = sorted(self.stores_list, key=lambda s: degrees[s["store_id"]])
+            return [
+                {**deepcopy(s), "distance_km": round(degrees[s["store_id"]] * 111.2, 2)}
+                for s in ranked
+            ]
         if q is None:
             return deepcopy(self.stores_list)
         said = re.sub(r"[^a-z]", "", q.lower())  # "river side" names riverside, as it does there
@@ -201,6 +302,14 @@ class InMemoryCommerce:
             if re.sub(r"[^a-z]", "", s["store_id"]) in said
             or said in re.sub(r"[^a-z]", "", s["name"].lower())
         ]
+
+    def nearest_stores(self) -> c.NearestStores:
+        self._call("nearest_stores")
+        ranked = sorted(self.stores_list, key=lambda s: self.home_km[s["store_id"]])
+        return {
+            "measured_from": self.measured_from,
+            "stores": [{**deepcopy(s), "distance_km": self.home_km[s["store_id"]]} for s in ranked],
+        }
 
     def store(self, store_id: str) -> c.Store:
         self._call("store")
@@ -213,7 +322,11 @@ class InMemoryCommerce:
         self._call("find_slot")
         self.whens.append(when)
         if when in self.when_refusals:
-            raise CommerceRefused(400, self.when_refusals[when], when, {"when": when})
+            code = self.when_refusals[when]
+            details = {"when": when}
+            if code == "store-closed":
+                details["holiday"] = "Christmas Day"
+            raise CommerceRefused(400, code, when, details)
         wanted = next((s for s in self.slots if s["available"] > 0), None)
         if "full" in when or when in self.closed_times:
             wanted = None
@@ -228,23 +341,38 @@ class InMemoryCommerce:
         }
 
     def recipes(
-        self, q: str | None = None, meal: str | None = None, limit: int = 3
+        self,
+        q: str | None = None,
+        meal: str | None = None,
+        limit: int = 3,
+        diets: list[str] | None = None,
+        quick: bool = False,
     ) -> list[c.RecipeSummary]:
+        """Like the service: filtered by meal, diets (a vegan recipe is vegetarian) and quick
+        (30 minutes at most), a name's words must be in the recipe's; quickest first."""
         self._call("recipes")
-        book: list[c.RecipeSummary] = [
-            {
-                "recipe_id": 1,
-                "slug": "pancakes",
-                "name": "Pancakes",
-                "servings": 4,
-                "meal": "breakfast",
-                "minutes": 20,
-                "tags": [],
-            }
-        ]
-        if q and "pancake" not in q.lower():
-            return []
-        return book[:limit]
+        self.recipe_queries.append({"q": q, "meal": meal, "diets": diets, "quick": quick})
+        found = []
+        for recipe in RECIPE_BOOK:
+            tags = set(recipe["tags"]) | ({"vegetarian"} if "vegan" in recipe["tags"] else set())
+            words = set(re.findall(r"[a-z]+", (q or "").lower()))
+            named = {w.rstrip("s") for w in re.findall(r"[a-z]+", recipe["name"].lower())}
+            if meal and recipe["meal"] != meal:
+                continue
+            if not set(diets or ()) <= tags or (quick and recipe["minutes"] > 30):
+                continue
+            if words and not {w.rstrip("s") for w in words} & named:
+                continue
+            found.append({k: v for k, v in recipe.items() if k != "ingredients"})
+        found.sort(key=lambda r: r["minutes"])
+        return cast(list[c.RecipeSummary], deepcopy(found[:limit]))
+
+    def recipe(self, ref: str) -> c.Recipe:
+        self._call("recipe")
+        for recipe in RECIPE_BOOK:
+            if ref in (recipe["slug"], str(recipe["recipe_id"])):
+                return cast(c.Recipe, deepcopy(recipe))
+        raise CommerceRefused(404, "recipe-not-found", ref, {})
 
     # -- the customer ----------------------------------------------------------------------
 
@@ -433,6 +561,8 @@ class InMemoryCommerce:
         self._call("quote")
         if not self.basket_lines:
             raise CommerceRefused(409, "basket-empty", "empty", {})
+        if slot_id in self.slot_refusals:
+            raise CommerceRefused(409, self.slot_refusals[slot_id], "slot", {})
         basket = self.basket()
         quote_id = f"q-{next(self._ids)}"
         self.quotes[quote_id] = {"lines": dict(self.basket_lines), "slot_id": slot_id}

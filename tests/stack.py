@@ -11,8 +11,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import uvicorn
@@ -28,7 +30,16 @@ from audio.tts import CollectingSink
 from commerce.db import Database
 from commerce.services import auth, devices
 from commerce.services import basket as basket_service
+from commerce.services.pickups import closed_on
 from tests.conftest import service_missing
+
+
+def pickup_day(today: date | None = None) -> str:
+    """How end-to-end tests say the next day a pickup can be booked: "tomorrow", or "the day
+    after tomorrow" when every store is closed tomorrow (Christmas Day), so they pass on any
+    day."""
+    today = today or datetime.now(ZoneInfo("Europe/London")).date()
+    return "the day after tomorrow" if closed_on(today + timedelta(days=1)) else "tomorrow"
 
 
 @contextlib.contextmanager

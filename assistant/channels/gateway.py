@@ -72,6 +72,8 @@ UNAVAILABLE = "utter_assistant_unavailable"
 UNAVAILABLE_TEXT = "Sorry, I'm having trouble right now. Please try again in a moment."
 # Replies that ask a kiosk customer to touch Confirm / Cancel.
 CONFIRM_RESPONSES = {"utter_quote_readback", "utter_press_confirm"}
+# Days after today looked at for the next day with free slots a kiosk shows.
+NEXT_DAY_LOOKAHEAD = 3
 # Replies after which a kiosk shows pickup slots to tap.
 SLOT_RESPONSES = {
     "utter_ask_pickup_time",
@@ -630,10 +632,24 @@ class Session:
             self._send_slots()
 
     def _send_slots(self, day: date | None = None) -> None:
-        days = [day] if day else [date.today(), date.today() + timedelta(days=1)]
-        for d in days:
-            slots = [s for s in self.directory.slots(self.store_id, d) if s.get("available")]
-            self.emit({"type": "slots", "date": d.isoformat(), "slots": slots[:12]})
+        """The free slots of ``day``, or of today and of the next day that has any (tomorrow,
+        unless the store is closed then: Christmas Day)."""
+        if day is not None:
+            self._emit_slots(day, self._free_slots(day))
+            return
+        today = date.today()
+        self._emit_slots(today, self._free_slots(today))
+        for ahead in range(1, NEXT_DAY_LOOKAHEAD + 1):
+            slots = self._free_slots(today + timedelta(days=ahead))
+            if slots or ahead == NEXT_DAY_LOOKAHEAD:
+                self._emit_slots(today + timedelta(days=ahead), slots)
+                return
+
+    def _free_slots(self, day: date) -> list[dict[str, Any]]:
+        return [s for s in self.directory.slots(self.store_id, day) if s.get("available")]
+
+    def _emit_slots(self, day: date, slots: list[dict[str, Any]]) -> None:
+        self.emit({"type": "slots", "date": day.isoformat(), "slots": slots[:12]})
 
     # -- control messages -----------------------------------------------------------------
     def _control(self, message: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import text
@@ -85,9 +85,17 @@ def list_stores(
     q: Annotated[
         str | None, Query(max_length=200, description="a spoken store name: 'the old town store'")
     ] = None,
+    near: Annotated[
+        str | None,
+        Query(max_length=60, description="'latitude,longitude': nearest first, with distance_km"),
+    ] = None,
 ) -> dict[str, Any]:
-    """All stores, or with `q` only the stores it names, best first (none for no match)."""
+    """All stores, or with `q` only the stores it names, best first (none for no match); with
+    `near` all stores by distance from that point, nearest first (`422 invalid-request` for a
+    point that is not one)."""
     with app.db.session() as session:
+        if near is not None:
+            return {"stores": catalog.stores_near(session, catalog.parse_point(near))}
         return {"stores": catalog.stores(session, q)}
 
 
@@ -138,21 +146,37 @@ def find_pickup_slot(
 ) -> dict[str, Any]:
     """The free slot for a spoken time or window, in the store's time zone, and alternatives.
 
-    `400 when-not-understood`, `date-in-past`, `date-out-of-range`; `404 store-not-found`.
+    `400 when-not-understood`, `date-in-past`, `date-out-of-range`, `store-closed` (a day
+    every store is closed, such as Christmas Day: `holiday` names it); `404 store-not-found`.
     """
     return find_slot(app.db, store_id, when)
+
+
+RecipeQuery = Annotated[str | None, Query(max_length=200)]
+MealQuery = Annotated[str | None, Query(max_length=20)]
+DietQuery = Annotated[
+    list[Literal["vegan", "vegetarian", "gluten-free"]],
+    Query(max_length=3, description="diets every recipe must suit (repeat the parameter)"),
+]
+QuickQuery = Annotated[bool, Query(description="30 minutes at most, or tagged quick")]
+LimitQuery = Annotated[int, Query(ge=1, le=50)]
 
 
 @router.get("/recipes", response_model=schemas.RecipesResponse, tags=["recipes"])
 def list_recipes(
     app: State,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    meal: Annotated[str | None, Query(max_length=20)] = None,
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    q: RecipeQuery = None,
+    meal: MealQuery = None,
+    diet: DietQuery = [],  # noqa: B006 - FastAPI copies the default
+    quick: QuickQuery = False,
+    limit: LimitQuery = 10,
 ) -> dict[str, Any]:
-    """Recipes by spoken name and/or meal (breakfast, lunch, dinner, dessert, snack)."""
+    """Recipes by spoken name and/or meal (breakfast, lunch, dinner, dessert, snack), best
+    fit first: diet words and "quick" in `q` ("a quick vegan curry") or in `diet` / `quick`
+    filter; the name match, then the cooking time rank (`/v1/me/recipes` also ranks by what
+    the customer buys)."""
     with app.db.session() as session:
-        return {"recipes": recipes.search(session, q, meal, limit)}
+        return {"recipes": recipes.search(session, q, meal, limit, diet, quick)}
 
 
 @router.get("/recipes/{recipe}", response_model=schemas.RecipeOut, tags=["recipes"])

@@ -10,9 +10,10 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
 from commerce.api import schemas
+from commerce.api.catalog_routes import DietQuery, LimitQuery, MealQuery, QuickQuery, RecipeQuery
 from commerce.api.deps import CustomerId, PinVerified, State, bearer
 from commerce.models import Customer
-from commerce.services import auth, basket, orders, pickups, recipes, reorder
+from commerce.services import auth, basket, catalog, orders, pickups, recipes, reorder
 from commerce.services.common import product_dict
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -113,6 +114,31 @@ def recipe_to_basket(app: State, customer_id: CustomerId, body: schemas.RecipeTo
 
 
 # --- buy again -----------------------------------------------------------------------------
+
+
+@router.get("/recipes", response_model=schemas.RecipesResponse)
+def my_recipes(
+    app: State,
+    customer_id: CustomerId,
+    q: RecipeQuery = None,
+    meal: MealQuery = None,
+    diet: DietQuery = [],  # noqa: B006 - FastAPI copies the default
+    quick: QuickQuery = False,
+    limit: LimitQuery = 10,
+) -> Any:
+    """`GET /v1/recipes`, also ranked by the share of each recipe's shopping (its ingredients
+    besides pantry staples) this customer already buys (`bought_share`)."""
+    with app.db.session() as session:
+        customer = _me(session, customer_id)
+        return {"recipes": recipes.search(session, q, meal, limit, diet, quick, customer)}
+
+
+@router.get("/stores/nearest", response_model=schemas.NearestStoresResponse)
+def my_nearest_stores(app: State, customer_id: CustomerId) -> Any:
+    """Every store by distance from the customer's home, nearest first (from the home store
+    when the account has no home address); the home point itself is never sent."""
+    with app.db.session() as session:
+        return catalog.stores_near_customer(session, _me(session, customer_id))
 
 
 @router.get("/usual", response_model=schemas.UsualResponse)

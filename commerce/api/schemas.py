@@ -126,6 +126,13 @@ class ProductOut(BaseModel):
     department: str
     category: str
     in_stock: bool | None = None
+    suitable_for: list[str] = Field(
+        default=[], description="diets it is known to suit: vegan, vegetarian, gluten-free"
+    )
+    price_per_unit: float | None = Field(
+        default=None, description="the shelf label's unit price: pounds per `per_unit`"
+    )
+    per_unit: str | None = Field(default=None, description="litre, kg or item")
 
 
 class SearchResult(ProductOut):
@@ -155,12 +162,25 @@ class ResolveResponse(BaseModel):
     results: list[ResolvedProduct]
 
 
+class ClosedDate(BaseModel):
+    date: str
+    name: str
+
+
 class StoreOut(BaseModel):
     store_id: str
     name: str
     address: str
     timezone: str
     opening_hours: dict[str, list[str]]
+    closed_dates: list[ClosedDate] = Field(
+        default=[], description="days ahead the store is closed whatever its weekly hours"
+    )
+    latitude: float | None = None
+    longitude: float | None = None
+    distance_km: float | None = Field(
+        default=None, description="from the point asked about (`near`, the customer's home)"
+    )
 
 
 class VocabularyResponse(BaseModel):
@@ -175,6 +195,13 @@ class VocabularyResponse(BaseModel):
 
 
 class StoresResponse(BaseModel):
+    stores: list[StoreOut]
+
+
+class NearestStoresResponse(BaseModel):
+    measured_from: str = Field(
+        description="'home' (the account's home address), or 'home store' when it has none"
+    )
     stores: list[StoreOut]
 
 
@@ -326,6 +353,10 @@ class RecipeSummary(BaseModel):
     meal: str
     minutes: int
     tags: list[str]
+    fit: float | None = Field(default=None, description="how well it fits what was asked")
+    bought_share: float | None = Field(
+        default=None, description="share of its shopping the customer buys anyway (/v1/me)"
+    )
 
 
 class RecipesResponse(BaseModel):

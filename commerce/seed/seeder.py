@@ -7,6 +7,7 @@ first five as they were.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -166,6 +167,8 @@ def _seed_stores(session: Session) -> None:
                 },
                 slot_minutes=30,
                 slot_capacity=SLOT_CAPACITY.get(position, 4),
+                latitude=spec.latitude,
+                longitude=spec.longitude,
             )
         )
         session.flush()
@@ -233,6 +236,19 @@ def customer_phone(index: int) -> str | None:
     return f"07700900{(index * 389 + 123) % DRAMA_MOBILES:03d}"
 
 
+def home_point(index: int, home: Store) -> tuple[float | None, float | None]:
+    """Where seeded customer ``index`` lives: 0.3 to 3 km from their home store, in a direction
+    of its own (so some live nearer another store), from a random stream of its own (the
+    customer's orders keep theirs)."""
+    if home.latitude is None or home.longitude is None:
+        return None, None
+    rng = random.Random(f"{SEED}-home-{index}")
+    km, bearing = rng.uniform(0.3, 3.0), rng.uniform(0, 2 * math.pi)
+    latitude = home.latitude + km * math.cos(bearing) / 111.2
+    longitude = home.longitude + km * math.sin(bearing) / (111.2 * math.cos(math.radians(latitude)))
+    return round(latitude, 5), round(longitude, 5)
+
+
 def _seed_customer(
     session: Session, index: int, now: datetime, by_category: dict[str, list[Product]]
 ) -> None:
@@ -245,10 +261,15 @@ def _seed_customer(
             taken = session.scalar(select(Customer.id).where(Customer.phone == phone))
             if taken is None:
                 existing.phone = phone
+        # ... or a home point
+        home_store = session.get(Store, existing.home_store_id)
+        if existing.home_latitude is None and home_store is not None:
+            existing.home_latitude, existing.home_longitude = home_point(index, home_store)
         return
     rng = random.Random(f"{SEED}-customer-{index}")
     stores = list(session.scalars(select(Store).order_by(Store.id)))
     home = stores[index % len(stores)]
+    latitude, longitude = home_point(index, home)
     customer = Customer(
         handle=handle,
         name=name,
@@ -256,6 +277,8 @@ def _seed_customer(
         loyalty_number=f"GL{10000000 + index * 7919:08d}",
         phone=phone,
         pin_hash=hash_pin(DEMO_PIN) if index % 2 == 1 else None,
+        home_latitude=latitude,
+        home_longitude=longitude,
     )
     session.add(customer)
     session.flush()

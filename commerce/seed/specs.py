@@ -33,6 +33,8 @@ class StoreSpec:
     timezone: str  # IANA name
     # weekday (0 = Monday) -> ("HH:MM", "HH:MM") opening and closing time, local
     opening_hours: dict[int, tuple[str, str]]
+    latitude: float | None = None  # WGS84 degrees
+    longitude: float | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
 """The seed stores, from ``data/stores.yml`` (three shops in Wrenford, one on Jersey).
 
 Opening hours are local wall-clock times; weekday 0 is Monday; every store opens every day.
+Places are invented too (latitude and longitude in the data file): Wrenford's three stores lie
+a mile or two apart (Riverside in the south-west, Old Town in the centre, Northgate in the
+north); Port Wren is on Jersey's coast.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ __all__ = ["STORES"]
 DATA = Path(__file__).with_name("data") / "stores.yml"
 
 
+def _degrees(value: object) -> float | None:
+    return None if value is None else float(str(value))
+
+
 def _store(entry: dict[str, object]) -> StoreSpec:
     hours = entry["hours"]
     assert isinstance(hours, dict)
@@ -26,6 +33,8 @@ def _store(entry: dict[str, object]) -> StoreSpec:
         address=str(entry["address"]),
         timezone=str(entry["timezone"]),
         opening_hours={day: (str(opens), str(closes)) for day, (opens, closes) in week.items()},
+        latitude=_degrees(entry.get("latitude")),
+        longitude=_degrees(entry.get("longitude")),
     )
 
 

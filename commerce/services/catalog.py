@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
 from collections.abc import Collection
@@ -12,10 +13,13 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from commerce import diet
 from commerce.db import Database
-from commerce.models import CatalogState, CatalogSynonym, Product, Stock, Store
+from commerce.errors import CommerceError
+from commerce.models import CatalogState, CatalogSynonym, Customer, Product, Stock, Store
 from commerce.search import SearchDoc, SearchIndex
 from commerce.services.common import any_store_stock, get_product, get_store, product_dict
+from commerce.services.pickups import closed_dates, local_today
 from commerce.text import STOP_WORDS, tokenize
 
 VERSION_CHECK_SECONDS = 2.0
@@ -81,10 +85,17 @@ class CatalogSearch:
     def search(
         self, session: Session, q: str, store_id: str | None, limit: int
     ) -> list[dict[str, Any]]:
-        """Products for a spoken query, best first, with stock at ``store_id`` (or anywhere)."""
+        """Products for a spoken query, best first, with stock at ``store_id`` (or anywhere).
+
+        Dietary words ("vegan sausages", "gluten free pasta") and "quick" are not searched
+        for: the rest of the words are, and what is known to suit every diet said comes first,
+        what is not known after it, and what is known not to suit is left out; "quick" puts
+        what is ready in minutes first (``commerce/diet.py``)."""
         if store_id is not None:
             get_store(session, store_id)
-        hits = self.index().search(q, limit=limit)
+        wishes = diet.read_wishes(q)
+        words = wishes.rest if wishes and wishes.rest else q
+        hits = self.index().search(words, limit=max(limit, DIET_CANDIDATES) if wishes else limit)
         ids = [hit.product_id for hit in hits]
         products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))}
         if store_id is None:
@@ -97,7 +108,7 @@ class CatalogSearch:
                     )
                 ).all()
             )
-        return [
+        found = [
             {
                 **product_dict(products[hit.product_id], stock.get(hit.product_id, 0) > 0),
                 "score": round(hit.score, 2),
@@ -105,6 +116,38 @@ class CatalogSearch:
             for hit in hits
             if hit.product_id in products
         ]
+        if not wishes:
+            return found
+        return wished(
+            found, [products[h.product_id] for h in hits if h.product_id in products], wishes
+        )[:limit]
+
+
+# Search hits looked at when a diet or "quick" is asked for: they re-rank and filter.
+DIET_CANDIDATES: Final = 60
+UNKNOWN_DIET_SHARE: Final = 0.6  # a product not known to suit keeps this share of its score
+QUICK_BONUS: Final = 1.25
+
+
+def wished(
+    found: list[dict[str, Any]], products: list[Product], wishes: diet.Wishes
+) -> list[dict[str, Any]]:
+    """``found`` (hits, in order, with their ``products``) re-ranked by what ``wishes`` ask."""
+    ranked: list[tuple[int, float, int, dict[str, Any]]] = []
+    for position, (hit, product) in enumerate(zip(found, products, strict=True)):
+        known = diet.suits(product)
+        verdicts = [known[d] for d in wishes.diets]
+        if any(v is False for v in verdicts):
+            continue  # known not to suit: "vegan milk" is never whole milk
+        score = float(hit["score"])
+        tier = 0 if all(verdicts) else 1
+        if tier:
+            score *= UNKNOWN_DIET_SHARE
+        if wishes.quick and diet.quick_product(product):
+            score *= QUICK_BONUS
+        ranked.append((tier, -score, position, {**hit, "score": round(score, 2)}))
+    ranked.sort(key=lambda r: r[:3])
+    return [r[3] for r in ranked]
 
 
 def store_dict(store: Store) -> dict[str, Any]:
@@ -114,6 +157,65 @@ def store_dict(store: Store) -> dict[str, Any]:
         "address": store.address,
         "timezone": store.timezone,
         "opening_hours": store.opening_hours,
+        # the days ahead it is closed whatever its weekly hours (Christmas Day)
+        "closed_dates": closed_dates(local_today(store)),
+        "latitude": store.latitude,
+        "longitude": store.longitude,
+    }
+
+
+EARTH_RADIUS_KM: Final = 6371.0088
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle (haversine) distance between two (latitude, longitude) points in degrees."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def stores_near(session: Session, point: tuple[float, float]) -> list[dict[str, Any]]:
+    """Every store with its ``distance_km`` from ``point``, nearest first (stores without a
+    place last, without a distance)."""
+    placed, unplaced = [], []
+    for store in session.scalars(select(Store).order_by(Store.name)):
+        if store.latitude is None or store.longitude is None:
+            unplaced.append({**store_dict(store), "distance_km": None})
+            continue
+        km = distance_km(point, (store.latitude, store.longitude))
+        placed.append({**store_dict(store), "distance_km": round(km, 2)})
+    placed.sort(key=lambda s: s["distance_km"])
+    return placed + unplaced
+
+
+def parse_point(text: str) -> tuple[float, float]:
+    """ "52.2,-1.7" -> (52.2, -1.7); ``invalid-request`` (422) for anything else."""
+    try:
+        latitude, longitude = (float(part) for part in text.split(","))
+    except ValueError:
+        latitude = longitude = math.nan
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):  # NaN fails both
+        raise CommerceError("invalid-request", "near must be 'latitude,longitude' in degrees.", 422)
+    return latitude, longitude
+
+
+def stores_near_customer(session: Session, customer: Customer) -> dict[str, Any]:
+    """Stores by distance from the customer's home ("home"), or, without a home point, from
+    their home store ("home store")."""
+    if customer.home_latitude is not None and customer.home_longitude is not None:
+        return {
+            "measured_from": "home",
+            "stores": stores_near(session, (customer.home_latitude, customer.home_longitude)),
+        }
+    home = get_store(session, customer.home_store_id)
+    if home.latitude is None or home.longitude is None:
+        return {"measured_from": "nowhere", "stores": stores(session)}
+    return {
+        "measured_from": "home store",
+        "stores": stores_near(session, (home.latitude, home.longitude)),
     }
 
 

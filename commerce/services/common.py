@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commerce import diet
 from commerce.errors import CommerceError
 from commerce.models import Product, Stock, Store
 
@@ -76,6 +78,24 @@ def check_quantity(quantity: int) -> None:
         )
 
 
+# The unit a shelf label prices by: per litre, per kilo, per item.
+UNIT_PRICE_PER = {"ml": ("litre", 1000.0), "g": ("kg", 1000.0), "each": ("item", 1.0)}
+
+
+def price_per_unit(price_cents: int, size: float, unit: str) -> tuple[float, str] | None:
+    """(price per litre / kg / item in pounds, "litre" / "kg" / "item"), as shelf labels
+    show it, to the nearest penny (half up): 1.65 for 2 L is (0.83, "litre"); None for a size
+    of nothing."""
+    amount, base = to_base(size, unit)
+    per = UNIT_PRICE_PER.get(base)
+    if per is None or amount <= 0:
+        return None
+    pence = (Decimal(price_cents) * Decimal(str(per[1])) / Decimal(str(amount))).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP
+    )
+    return float(pence) / 100, per[0]
+
+
 def product_dict(product: Product, in_stock: bool | None = None) -> dict[str, object]:
     """The public view of a product, as the API and the skills see it."""
     body: dict[str, object] = {
@@ -87,7 +107,12 @@ def product_dict(product: Product, in_stock: bool | None = None) -> dict[str, ob
         "price": money(product.price_cents),
         "department": product.department,
         "category": product.category,
+        # the diets it is known to suit (commerce/diet.py)
+        "suitable_for": [d for d, ok in diet.suits(product).items() if ok],
     }
+    per_unit = price_per_unit(product.price_cents, product.size, product.unit)
+    if per_unit is not None:
+        body["price_per_unit"], body["per_unit"] = per_unit
     if in_stock is not None:
         body["in_stock"] = in_stock
     return body

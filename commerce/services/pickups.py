@@ -21,6 +21,25 @@ from commerce.services.common import WEEKDAYS, get_store
 
 MAX_DAYS_AHEAD = 60
 NEAREST_FREE = 3
+# Days every store is closed, whatever its weekly hours: (month, day) -> the day's name. Large
+# shops in England and Wales may not open on Christmas Day (Christmas Day (Trading) Act 2004).
+CLOSED_DAYS: dict[tuple[int, int], str] = {(12, 25): "Christmas Day"}
+
+
+def closed_on(day: date) -> str | None:
+    """The name of the holiday on which every store is closed, if ``day`` is one."""
+    return CLOSED_DAYS.get((day.month, day.day))
+
+
+def closed_dates(today: date, days: int = MAX_DAYS_AHEAD) -> list[dict[str, str]]:
+    """The closed days from ``today`` to ``days`` ahead: [{"date", "name"}]."""
+    found = []
+    for ahead in range(days + 1):
+        day = today + timedelta(days=ahead)
+        name = closed_on(day)
+        if name:
+            found.append({"date": day.isoformat(), "name": name})
+    return found
 
 
 def local_today(store: Store, now: datetime | None = None) -> date:
@@ -30,7 +49,7 @@ def local_today(store: Store, now: datetime | None = None) -> date:
 def slot_times(store: Store, day: date) -> list[tuple[datetime, datetime]]:
     """The (start, end) UTC windows of ``store`` on its local ``day``."""
     hours = store.opening_hours.get(WEEKDAYS[day.weekday()])
-    if not hours:
+    if not hours or closed_on(day):
         return []
     zone = ZoneInfo(store.timezone)
     opens = datetime.combine(day, time.fromisoformat(hours[0]), zone)
@@ -78,6 +97,14 @@ def check_day(store: Store, day: date, now: datetime | None = None) -> None:
     if day > today + timedelta(days=MAX_DAYS_AHEAD):
         raise CommerceError(
             "date-out-of-range", f"Pickups can be booked up to {MAX_DAYS_AHEAD} days ahead.", 400
+        )
+    holiday = closed_on(day)
+    if holiday:
+        raise CommerceError(
+            "store-closed",
+            f"{store.name} is closed on {holiday}.",
+            400,
+            {"date": day.isoformat(), "holiday": holiday},
         )
 
 
@@ -138,6 +165,16 @@ def get_slot(session: Session, slot_id: int, now: datetime | None = None) -> Pic
         raise CommerceError("slot-not-found", f"No pickup slot {slot_id}.", 404)
     if slot.start <= (now or datetime.now(UTC)):
         raise CommerceError("slot-in-past", "That pickup slot has already started.", 409)
+    store = session.get(Store, slot.store_id)
+    local_day = slot.start.astimezone(ZoneInfo(store.timezone if store else "UTC")).date()
+    holiday = closed_on(local_day)
+    if holiday:  # a slot made before the day was known to be closed
+        raise CommerceError(
+            "store-closed",
+            f"The store is closed on {holiday}.",
+            409,
+            {"date": local_day.isoformat(), "holiday": holiday},
+        )
     return slot
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commerce.diet import read_wishes
 from commerce.errors import CommerceError
-from commerce.models import Customer, Product, Recipe, RecipeIngredient
+from commerce.models import Customer, Order, OrderLine, Product, Recipe, RecipeIngredient
 from commerce.services import basket
 from commerce.services.common import (
     MAX_LINE_QUANTITY,
@@ -53,25 +55,88 @@ def recipe_dict(recipe: Recipe) -> dict[str, Any]:
     }
 
 
-def search(session: Session, q: str | None, meal: str | None, limit: int) -> list[dict[str, Any]]:
-    """Recipes by spoken name ("pancake", "spag bol") and/or meal, best first."""
-    query = select(Recipe).order_by(Recipe.name)
+QUICK_MINUTES = 30  # a recipe this quick (or tagged "quick") is a quick one
+MATCH_CUTOFF = 60  # rapidfuzz WRatio a recipe's name and tags need to match what was asked
+BOUGHT_POINTS = 40.0  # a recipe whose every ingredient the customer buys gains this much
+MINUTE_POINTS = 1 / 6  # ... and loses this much per minute it takes (10 points an hour)
+
+
+def suits_diets(recipe: Recipe, diets: Iterable[str]) -> bool:
+    """Whether a recipe's tags say it suits every diet (a vegan one is vegetarian too)."""
+    tags = {t.lower() for t in recipe.tags}
+    if "vegan" in tags:
+        tags.add("vegetarian")
+    return all(d in tags for d in diets)
+
+
+def is_quick(recipe: Recipe) -> bool:
+    return recipe.minutes <= QUICK_MINUTES or "quick" in (t.lower() for t in recipe.tags)
+
+
+def bought_categories(session: Session, customer: Customer) -> set[str]:
+    """The product categories the customer has ever ordered."""
+    return set(
+        session.scalars(
+            select(Product.category)
+            .join(OrderLine, OrderLine.product_id == Product.id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(Order.customer_id == customer.id, Order.status != "cancelled")
+            .distinct()
+        )
+    )
+
+
+def bought_share(recipe: Recipe, bought: set[str]) -> float:
+    """The share of a recipe's shopping (its ingredients besides pantry staples) that the
+    customer buys anyway."""
+    needed = {i.category for i in recipe.ingredients if not i.pantry}
+    return len(needed & bought) / len(needed) if needed else 0.0
+
+
+def search(
+    session: Session,
+    q: str | None,
+    meal: str | None,
+    limit: int,
+    diets: Iterable[str] = (),
+    quick: bool = False,
+    customer: Customer | None = None,
+) -> list[dict[str, Any]]:
+    """Recipes ranked by how well they fit what was asked, best first — not by name.
+
+    ``q`` is a spoken name ("pancake", "spag bol") and may carry diet words and "quick"
+    ("a quick vegan curry"), read as ``diets`` and ``quick`` are: a recipe must suit every
+    diet said (by its tags) and, when quick is asked, take at most 30 minutes or be tagged
+    quick; ``meal`` keeps that meal's. Among those left, a recipe scores its name match (0-100,
+    60 at least when a name is said), plus up to 40 for the share of its shopping the
+    ``customer`` already buys, minus 10 an hour of cooking time; ties go to the name.
+    """
+    wishes = read_wishes(q or "")
+    diets = {*diets, *wishes.diets}
+    quick = quick or wishes.quick
+    words = wishes.rest if wishes else (q or "")
+    query = select(Recipe)
     if meal:
         query = query.where(Recipe.meal == meal.lower())
-    recipes = list(session.scalars(query))
-    if q and q.strip():
-        choices = {r.id: f"{r.name} {' '.join(r.tags)}" for r in recipes}
-        ranked = process.extract(
-            q.lower(),
-            choices,
-            scorer=fuzz.WRatio,
-            processor=str.lower,
-            limit=limit,
-            score_cutoff=60,
-        )
-        by_id = {r.id: r for r in recipes}
-        recipes = [by_id[key] for _, _, key in ranked]
-    return [recipe_summary(r) for r in recipes[:limit]]
+    recipes = [
+        r for r in session.scalars(query) if suits_diets(r, diets) and (not quick or is_quick(r))
+    ]
+    bought = bought_categories(session, customer) if customer is not None else set()
+    scored: list[tuple[float, str, Recipe, float]] = []
+    for recipe in recipes:
+        match = 0.0
+        if words.strip():
+            match = fuzz.WRatio(words.lower(), f"{recipe.name} {' '.join(recipe.tags)}".lower())
+            if match < MATCH_CUTOFF:
+                continue
+        share = bought_share(recipe, bought) if bought else 0.0
+        score = match + BOUGHT_POINTS * share - MINUTE_POINTS * recipe.minutes
+        scored.append((score, recipe.name, recipe, share))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    return [
+        {**recipe_summary(r), "fit": round(score, 1), "bought_share": round(share, 2)}
+        for score, _, r, share in scored[:limit]
+    ]
 
 
 def get_recipe(session: Session, ref: str) -> Recipe:

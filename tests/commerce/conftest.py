@@ -19,6 +19,7 @@ from commerce.api.app import create_app
 from commerce.db import Database
 from commerce.models import Customer, PickupSlot, Store
 from commerce.services import auth
+from commerce.services.pickups import closed_on
 
 
 def token_for(db: Database, handle: str) -> str:
@@ -62,10 +63,20 @@ def customer_with_pin(db: Database) -> str:
         )
 
 
+def open_day(day: date) -> date:
+    """``day``, or the next day after it that is no day every store is closed (Christmas
+    Day): tests that book "a day ahead" pass on any day of the year."""
+    while closed_on(day):
+        day += timedelta(days=1)
+    return day
+
+
 def tomorrow(db: Database, store_id: str) -> date:
+    """The store's tomorrow (the day after, when tomorrow is Christmas Day)."""
     with db.session() as session:
         store = session.get_one(Store, store_id)
-        return datetime.now(UTC).astimezone(ZoneInfo(store.timezone)).date() + timedelta(days=1)
+        local_today = datetime.now(UTC).astimezone(ZoneInfo(store.timezone)).date()
+        return open_day(local_today + timedelta(days=1))
 
 
 def future_slot(db: Database, store_id: str, capacity: int | None = None) -> int:

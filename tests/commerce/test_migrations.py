@@ -32,9 +32,9 @@ def test_checks_are_enforced_by_the_database(any_db: Database):
 
 
 def test_pin_tickets_migration_reverts_and_reapplies(any_db: Database):
-    """0002 (and 0003-0006 above it) come off a live database and go back on, on both databases."""
+    """0002 (and 0003-0007 above it) come off a live database and go back on, on both databases."""
     config = alembic_config(any_db.url)
-    assert ScriptDirectory.from_config(config).get_current_head() == "0006"
+    assert ScriptDirectory.from_config(config).get_current_head() == "0007"
     with any_db.writer.connect() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")
@@ -181,3 +181,26 @@ def test_pin_lock_migration_ends_locks_for_good(any_db: Database):
 
 def test_kiosk_quiet_hour_migration_reverts_and_reapplies(any_db: Database):
     down_and_up(any_db, "0005", "devices", "last_failed_sign_in_at")
+
+
+def test_store_locations_migration_places_the_seed_stores(any_db: Database):
+    """0007 goes off and on again on a seeded database; going on, it gives the seed stores
+    their places (a database seeded before it answers "which store is nearest" at once)."""
+    from sqlalchemy import text
+
+    config = alembic_config(any_db.url)
+    with any_db.writer.connect() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+        connection.commit()
+        assert "latitude" not in {c["name"] for c in inspect(connection).get_columns("stores")}
+        command.upgrade(config, "head")
+        connection.commit()
+        rows = connection.execute(text("SELECT id, latitude FROM stores ORDER BY id"))
+        places = {row[0]: row[1] for row in rows}
+    assert places == {
+        "harbour": 49.18803,
+        "northgate": 52.21984,
+        "old-town": 52.20523,
+        "riverside": 52.19852,
+    }

@@ -336,7 +336,6 @@ def test_the_day_after_tomorrow_is_a_whole_day():
 @pytest.mark.parametrize(
     ("phrase", "day"),
     [
-        ("christmas day", "2027-12-25"),
         ("christmas eve at noon", "2027-12-24"),
         ("boxing day", "2027-12-26"),
         ("new year's eve", "2027-12-31"),
@@ -345,6 +344,16 @@ def test_the_day_after_tomorrow_is_a_whole_day():
 def test_holidays_are_dates(phrase, day):
     late_november = datetime(2027, 11, 30, 10, 0, tzinfo=UTC)
     assert interpret(phrase, riverside_like(), late_november).day.isoformat() == day
+
+
+@pytest.mark.parametrize("phrase", ["christmas day", "xmas day at 10 am", "2027-12-25"])
+def test_christmas_day_is_a_date_every_store_is_closed(phrase):
+    """ "christmas day" at checkout booked a slot on it; in England large shops may not open."""
+    late_november = datetime(2027, 11, 30, 10, 0, tzinfo=UTC)
+    with pytest.raises(CommerceError) as caught:
+        interpret(phrase, riverside_like(), late_november)
+    assert caught.value.code == "store-closed"
+    assert caught.value.details == {"date": "2027-12-25", "holiday": "Christmas Day"}
 
 
 def test_christmas_in_june_is_too_far_ahead_not_misunderstood():

@@ -16,7 +16,10 @@ from assistant.chat import ChatSession
 from assistant.services import Stack
 from assistant.settings import ROOT
 from audio.base import Transcript
-from tests.stack import Shop
+from tests.stack import Shop, pickup_day
+
+# "tomorrow", unless every store is closed tomorrow (Christmas Day)
+DAY = pickup_day()
 
 Start = Callable[..., ChatSession]
 
@@ -89,7 +92,7 @@ def test_a_whole_shopping_conversation(start_chat: Start, shop: Shop) -> None:
     total = shop.basket("alice")["total"]
     assert f"£{total:.2f}" in read_back["replies"][0]
 
-    booked = chat.turn("book a pickup tomorrow at 5 pm")
+    booked = chat.turn(f"book a pickup {DAY} at 5 pm")
     assert booked["responses"] == ["utter_pickup_booked"], booked
     assert active_bookings(shop, "alice") == 1
 
@@ -110,7 +113,7 @@ def test_no_at_the_readback_places_nothing(start_chat: Start, shop: Shop) -> Non
     chat = start_chat("carol")
     add(chat, "add a litre of whole milk")
     assert shop.basket("carol")["item_count"] >= 1
-    chat.turn("book a pickup tomorrow at 10 am")
+    chat.turn(f"book a pickup {DAY} at 10 am")
     assert chat.turn("checkout")["responses"] == ["utter_quote_readback"]
     denied = chat.turn("no")
     assert denied["responses"] == ["utter_order_not_placed"]
@@ -149,7 +152,7 @@ def test_checkout_with_a_voice_pin_never_stores_it(
     chat = start_chat("bob")  # bob has the demo PIN 4321
     add(chat, "add six bananas")
     assert shop.basket("bob")["item_count"] >= 1
-    chat.turn("book a pickup tomorrow at 11 am")
+    chat.turn(f"book a pickup {DAY} at 11 am")
     assert chat.turn("checkout")["responses"] == ["utter_quote_readback"]
     assert chat.turn("yes")["responses"] == ["utter_ask_pin"]
     wrong = chat.turn("one one one one")

@@ -96,7 +96,7 @@ class KioskPage:
         """Show the pickup times, tap the last day's first; the slot id and what the tap said."""
         self.page.click("#show-slots")
         days = self.page.locator(".slot-day")
-        days.nth(1).wait_for(state="visible")  # the gateway sends today's, then tomorrow's
+        days.nth(1).wait_for(state="visible")  # today's, then the next day's with free slots
         # a handle, not a locator: the button read is the button tapped
         slot = days.last.locator("button.slot").first.element_handle()
         slot_id = int(slot.get_attribute("data-slot-id") or 0)

@@ -10,8 +10,9 @@ from skills.basket import (
     ActionViewBasket,
     new_quantity,
 )
-from skills.core import ActionAffirm, ActionDeny
+from skills.core import ActionAffirm, ActionDeny, ActionOutOfScope, ActionRepeat, ActionRephrase
 from skills.pickup import ActionReschedulePickup
+from skills.reorder import ActionReorder
 from tests.skills.conftest import entity, responses, run, slots_set, tracker
 
 
@@ -237,6 +238,22 @@ def test_emptying_an_empty_basket_says_so(shop):
         ("just one avocado, not three", 1),
         ("make that 1", 1),
         ("add two more eggs", None),  # more of it, not a new quantity
+        ("make it six", 6),
+        ("actually six", 6),
+        ("actually, six please", 6),
+        ("no, make it four", 4),
+        ("sorry I meant five", 5),
+        ("make the bananas six", 6),
+        ("make the eggs 2", 2),
+        ("change the eggs to two", 2),
+        ("make my free range eggs three", 3),
+        ("make a lasagne for four", None),  # a recipe, not a basket line
+        ("make it one less", None),  # fewer, not a new quantity
+        ("actually", None),
+        ("six", None),  # a bare number answers a question, it corrects nothing
+        ("six not twelve", 6),
+        ("just six then", 6),
+        ("sorry, six", 6),
     ],
 )
 def test_the_new_quantity_is_the_one_asked_for_not_the_one_replaced(text, quantity):
@@ -287,3 +304,108 @@ def test_one_item_is_said_in_the_singular(shop):
         tracker(text, "add_to_basket", [entity(text, "product", "sourdough")]),
     )
     assert (messages[-1]["count"], messages[-1]["noun"]) == (2, "items")
+
+
+@pytest.mark.parametrize(
+    ("action", "intent"),
+    [
+        (ActionRemoveFromBasket(), "remove_from_basket"),
+        (ActionAddToBasket(), "add_to_basket"),
+        (ActionRephrase(), "nlu_fallback"),
+        (ActionOutOfScope(), "out_of_scope"),
+        (ActionAffirm(), "affirm"),
+    ],
+)
+@pytest.mark.parametrize("text", ["make the bananas six", "change the bananas to six"])
+def test_a_correction_sets_the_quantity_whatever_the_intent(shop, action, intent, text):
+    """ "make the bananas six" (remove_from_basket) removed the bananas; "change the eggs to
+    two" (nlu_fallback) was not understood."""
+    shop.basket_lines = {"PRO-1": 12, "DAI-1": 1}
+    messages, _ = run(action, tracker(text, intent, [entity(text, "product", "bananas")]))
+    assert responses(messages) == ["utter_quantity_changed", "utter_basket_total"]
+    assert shop.basket_lines == {"PRO-1": 6, "DAI-1": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "action"),
+    [
+        ("make it six", "nlu_fallback", ActionRephrase()),
+        ("actually six", "affirm", ActionAffirm()),
+        ("actually six", "out_of_scope", ActionOutOfScope()),
+        ("make it six", "add_to_basket", ActionAddToBasket()),
+        ("sorry, six", "repeat", ActionRepeat()),
+        ("six not twelve", "deny", ActionDeny()),
+        ("just six then", "affirm", ActionAffirm()),
+    ],
+)
+def test_make_it_six_is_the_line_just_added(shop, text, intent, action):
+    """After "add twelve bananas", "make it six" is about the bananas, not the milk."""
+    shop.basket_lines = {"DAI-1": 1}
+    added = "add twelve bananas"
+    _, events = run(
+        ActionAddToBasket(),
+        tracker(added, "add_to_basket", [entity(added, "product", "twelve bananas")]),
+    )
+    slots = slots_set(events)
+    assert slots["last_sku"] == "PRO-1"
+    messages, events = run(action, tracker(text, intent, slots=slots))
+    assert responses(messages) == ["utter_quantity_changed", "utter_basket_total"]
+    assert shop.basket_lines == {"DAI-1": 1, "PRO-1": 6}
+    assert slots_set(events)["last_sku"] == "PRO-1"
+
+
+def test_a_correction_naming_what_is_not_in_the_basket_asks(shop):
+    """ "Make the eggs 2" with no eggs: questioned, never another line changed."""
+    shop.basket_lines = {"PRO-1": 12}
+    text = "make the eggs 2"
+    messages, _ = run(
+        ActionAddToBasket(), tracker(text, "add_to_basket", [entity(text, "product", "eggs")])
+    )
+    assert responses(messages) == ["utter_ask_change"]
+    assert shop.basket_lines == {"PRO-1": 12}
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "intent", "answer"),
+    [
+        ("set the thermostat to twenty", ActionOutOfScope(), "out_of_scope", "utter_out_of_scope"),
+        ("change the alarm to 7", ActionRephrase(), "nlu_fallback", "utter_please_rephrase"),
+    ],
+)
+def test_a_number_about_something_else_changes_no_line(shop, text, action, intent, answer):
+    shop.basket_lines = {"PRO-1": 12}
+    messages, _ = run(action, tracker(text, intent))
+    assert responses(messages) == [answer]
+    assert shop.basket_lines == {"PRO-1": 12}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "action"),
+    [
+        ("start my basket again", "reorder", ActionReorder()),
+        ("start my basket again", "remove_from_basket", ActionRemoveFromBasket()),
+        ("I want a fresh basket", "reorder", ActionReorder()),
+        ("start over with a new list", "remove_from_basket", ActionRemoveFromBasket()),
+    ],
+)
+def test_starting_the_basket_again_empties_it_after_a_yes(shop, text, intent, action):
+    """ "start my basket again" (reorder at 0.45) put the last order into the basket."""
+    shop.past_orders = [
+        {"order_id": 7, "status": "collected", "lines": [{"sku": "DAI-4", "quantity": 1}]}
+    ]
+    shop.basket_lines = {"PRO-1": 6}
+    messages, events = run(action, tracker(text, intent))
+    assert responses(messages) == ["utter_ask_empty_basket"]
+    assert shop.basket_lines == {"PRO-1": 6}
+    assert "reorder" not in shop.calls
+    messages, _ = run(ActionAffirm(), tracker("yes", "affirm", slots=slots_set(events)))
+    assert responses(messages) == ["utter_basket_emptied"]
+    assert shop.basket_lines == {}
+
+
+def test_start_from_my_last_basket_is_still_a_reorder(shop):
+    shop.past_orders = [
+        {"order_id": 7, "status": "collected", "lines": [{"sku": "DAI-4", "quantity": 1}]}
+    ]
+    messages, _ = run(ActionReorder(), tracker("start from my last basket", "reorder"))
+    assert responses(messages)[0] == "utter_reordered"

@@ -331,6 +331,20 @@ def test_cancel_the_order_at_the_read_back_places_nothing_and_cancels_nothing(sh
     assert slots_set(events)["quote_id"] is None
 
 
+@pytest.mark.parametrize("code", ["slot-in-past", "store-closed"])
+def test_a_booked_pickup_that_cannot_be_quoted_asks_for_a_new_time(shop, code):
+    """A pickup booked for a time that has gone, or for Christmas Day, said "Sorry, I
+    couldn't do that" at checkout."""
+    shop.basket_lines = {"DAI-1": 1}
+    shop.book(2)
+    shop.slot_refusals[2] = code
+    messages, events = run(ActionCheckout(), tracker("check out", "checkout"))
+    assert responses(messages) == ["utter_quote_slot_gone"]
+    slots = slots_set(events)
+    assert (slots["pending"], slots["quote_id"]) == ("checkout_when", None)
+    assert shop.orders_list == []
+
+
 # -- honest outcomes: a yes whose answer is lost is settled before the customer hears a word --
 
 

@@ -229,3 +229,39 @@ def test_buy_again_and_recipes_answer_in_shape(shop: Commerce) -> None:
     assert recipe["recipe"]["slug"] == "pancakes"
     assert recipe["added"]
     answer(shop.clear_basket)
+
+
+def test_stores_by_distance_answer_in_shape(shop: Commerce) -> None:
+    here = answer(shop.store, STORE)
+    assert (here["latitude"], here["longitude"]) != (None, None)
+    near = answer(shop.stores, near=f"{here['latitude']},{here['longitude']}")
+    assert near[0]["store_id"] == STORE
+    assert near[0]["distance_km"] == pytest.approx(0, abs=0.05)
+    distances = [s["distance_km"] for s in near]
+    assert distances == sorted(distances)
+    nearest = answer(shop.nearest_stores)
+    assert nearest["measured_from"] in ("home", "home store")
+    distances = [s["distance_km"] for s in nearest["stores"]]
+    assert distances == sorted(distances)
+
+
+def test_recipes_by_diet_and_one_recipe_answer_in_shape(shop: Commerce) -> None:
+    vegan = answer(shop.recipes, diets=["vegan"], limit=10)
+    assert vegan
+    assert all("vegan" in r["tags"] for r in vegan)
+    quick = answer(shop.recipes, quick=True, limit=10)
+    assert quick
+    assert all(r["minutes"] <= 30 or "quick" in r["tags"] for r in quick)
+    pancakes = answer(shop.recipe, "pancakes")
+    assert pancakes["slug"] == "pancakes"
+    assert {"flour", "milk"} <= {i["category"] for i in pancakes["ingredients"]}
+    refused(lambda: shop.recipe("no-such-recipe"), 404, "recipe-not-found")
+
+
+def test_products_carry_their_unit_price(shop: Commerce) -> None:
+    per_base = {"L": ("litre", 1.0), "ml": ("litre", 0.001), "kg": ("kg", 1.0), "g": ("kg", 0.001)}
+    for product in answer(shop.search, "milk", STORE, limit=3):
+        per, factor = per_base.get(product["unit"], ("item", 1.0))
+        assert product["per_unit"] == per
+        expected = product["price"] / (product["size"] * factor)
+        assert product["price_per_unit"] == pytest.approx(expected, abs=0.006)

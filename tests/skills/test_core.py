@@ -6,7 +6,14 @@ import pytest
 
 from skills.basket import ActionAddToBasket, ActionViewBasket
 from skills.checkout import ActionProvidePin
-from skills.core import ActionCancel, ActionChooseOption, ActionRepeat
+from skills.core import (
+    ActionCancel,
+    ActionChooseOption,
+    ActionGoodbye,
+    ActionGreet,
+    ActionHelp,
+    ActionRepeat,
+)
 from skills.phrases import item_phrases, pick_option
 from tests.skills.conftest import entity, responses, run, slots_set, tracker
 
@@ -183,3 +190,59 @@ def test_repeat_at_the_pin_prompt_asks_for_the_pin_again(shop_with_pin):
     messages, _ = run(ActionRepeat(), tracker("say that again", "repeat", slots=PIN_PROMPT))
     assert responses(messages) == ["utter_ask_pin"]
     assert messages[0]["custom"] == {"expect": "pin"}
+
+
+@pytest.mark.parametrize(
+    ("action", "text", "intent", "answer"),
+    [
+        (ActionHelp(), "help", "help", "utter_help"),
+        (ActionGreet(), "hello", "greet", "utter_greet"),
+        (ActionGoodbye(), "goodbye", "goodbye", "utter_goodbye"),
+    ],
+)
+def test_help_hello_and_goodbye_at_the_pin_prompt_leave_it(
+    shop_with_pin, action, text, intent, answer
+):
+    """ "help" at the PIN prompt answered, and the dialogue still waited for the PIN."""
+    messages, events = run(action, tracker(text, intent, slots=PIN_PROMPT))
+    assert responses(messages) == [answer]
+    assert "expect" not in str(messages), "the PIN is no longer asked for"
+    left = slots_set(events)
+    assert (left["pending"], left["quote_id"], left["pin_tries"]) == (None, None, None)
+    assert shop_with_pin.orders_list == []
+
+
+def test_help_at_the_read_back_keeps_the_yes_no_open(shop):
+    slots = {"pending": "order", "quote_id": "q-1"}
+    messages, events = run(ActionHelp(), tracker("what can you do", "help", slots=slots))
+    assert responses(messages) == ["utter_help"]
+    assert "pending" not in slots_set(events)
+
+
+def test_goodbye_leaves_a_yes_no_question(shop):
+    slots = {"pending": "empty_basket"}
+    _, events = run(ActionGoodbye(), tracker("bye", "goodbye", slots=slots))
+    assert slots_set(events)["pending"] is None
+
+
+def test_hello_at_a_yes_no_question_keeps_it(shop):
+    slots = {"pending": "empty_basket"}
+    messages, events = run(ActionGreet(), tracker("hello", "greet", slots=slots))
+    assert responses(messages) == ["utter_greet"]
+    assert "pending" not in slots_set(events)
+
+
+def test_help_names_every_skill():
+    """Help omitted store hours and order status; each skill's request is in it now."""
+    from pathlib import Path
+
+    import yaml
+
+    domain = yaml.safe_load((Path(__file__).parents[2] / "domain" / "core.yml").read_text())
+    said = domain["responses"]["utter_help"][0]["text"].lower()
+    for words in (
+        "find a product", "in stock", "vegan", "compare prices", "add, change or remove",
+        "empty it", "reorder", "bought something before", "recipe", "ingredients", "pickups",
+        "place your order", "cancel it", "store is open", "where it is", "nearest",
+    ):  # fmt: skip
+        assert words in said, words

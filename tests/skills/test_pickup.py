@@ -154,6 +154,7 @@ def test_a_time_the_store_is_closed_gets_the_reason_and_the_nearest_free_times(s
         ("date-out-of-range", "utter_when_too_far"),
         ("date-in-past", "utter_when_in_past"),
         ("when-not-understood", "utter_when_not_understood"),
+        ("store-closed", "utter_store_closed_holiday"),
     ],
 )
 def test_an_impossible_time_gets_a_reason_and_the_question_stays_open(shop, code, answer):
@@ -200,6 +201,21 @@ def test_one_pickup_is_said_in_the_singular(shop):
     shop.book(1)
     messages, _ = run(ActionListPickups(), tracker("when is my pickup", "list_pickups"))
     assert (messages[0]["count"], messages[0]["noun"]) == (1, "pickup")
+
+
+@pytest.mark.parametrize("pending", ["checkout_when", "pickup_when"])
+def test_christmas_day_is_closed_and_the_time_is_asked_again(shop, pending):
+    """ "christmas day" at checkout booked a slot on the day every store is closed."""
+    shop.basket_lines = {"PRO-1": 6}
+    shop.when_refusals["christmas day"] = "store-closed"
+    messages, events = run(
+        ActionBookPickup(), tracker("christmas day", "book_pickup", slots={"pending": pending})
+    )
+    assert responses(messages) == ["utter_store_closed_holiday"]
+    assert messages[0]["holiday"] == "Christmas Day"
+    assert slots_set(events) == {"pending": pending}
+    assert shop.bookings == []
+    assert shop.orders_list == []
 
 
 # -- honest outcomes: a booking, move or cancellation whose answer is lost is settled first --

@@ -105,3 +105,25 @@ def test_closed_all_day_today_opens_on_the_next_open_day(shop, clock):
     )
     assert responses(messages) == ["utter_store_closed_now"]
     assert (messages[0]["day"], messages[0]["opens"]) == ("tomorrow", "8 am")
+
+
+@pytest.mark.parametrize(
+    ("text", "instant"),
+    [
+        ("is riverside open now", "2027-12-25T11:00:00+00:00"),
+        ("when does riverside open today", "2027-12-25T09:00:00+00:00"),
+        ("when is riverside open tomorrow", "2027-12-24T11:00:00+00:00"),
+    ],
+)
+def test_a_store_closed_for_christmas_says_so(shop, clock, text, instant):
+    shop.stores_list[0]["closed_dates"] = [{"date": "2027-12-25", "name": "Christmas Day"}]
+    clock.move_to(instant)
+    messages, _ = run(
+        ActionStoreHours(), tracker(text, "store_hours", [entity(text, "store", "riverside")])
+    )
+    if "now" in text:
+        assert responses(messages) == ["utter_store_closed_now"]
+        assert messages[0]["day"] == "tomorrow"
+    else:
+        assert responses(messages) == ["utter_store_closed_for_holiday"]
+        assert messages[0]["holiday"] == "Christmas Day"
