@@ -31,16 +31,10 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from assistant.services import isolated  # noqa: E402
-from assistant.settings import load_settings  # noqa: E402
-from assistant.training import train  # noqa: E402
 from assistant.voice import chat_wav  # noqa: E402
 from audio.formats import write_wav  # noqa: E402
 from audio.synthetic import synthesize  # noqa: E402
-from bench.common import RssSampler  # noqa: E402
-from commerce.db import Database  # noqa: E402
-from commerce.migrate import upgrade  # noqa: E402
-from commerce.seed import seeder  # noqa: E402
+from bench.common import RssSampler, seeded_settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 TARGET_MB = 1536.0
@@ -53,13 +47,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         work = Path(tmp)
-        url = f"sqlite:///{work / 'commerce.db'}"
-        db = Database.connect(url)
-        upgrade(db)
-        seeder.seed(db, customers=3)
-        db.dispose()
-        settings = isolated(load_settings(environ={}), work, url)
-        train(settings)
+        settings = seeded_settings(work, customers=3)
         clips = []
         for n in range(args.turns):
             clip = work / f"turn{n}.wav"

@@ -40,12 +40,8 @@ from tqdm import tqdm  # noqa: E402
 
 from assistant.chat import ChatSession, customer_token  # noqa: E402
 from assistant.dialogue import RasaDialogue  # noqa: E402
-from assistant.services import isolated, running  # noqa: E402
-from assistant.settings import load_settings  # noqa: E402
-from assistant.training import train  # noqa: E402
-from bench.common import percentile  # noqa: E402
-from commerce.db import Database  # noqa: E402
-from commerce.migrate import upgrade  # noqa: E402
+from assistant.services import running  # noqa: E402
+from bench.common import percentile, seeded_settings  # noqa: E402
 from commerce.seed import seeder  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -103,13 +99,7 @@ def main() -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-turn-cost-") as tmp:
         work = Path(tmp)
-        url = f"sqlite:///{work / 'commerce.db'}"
-        db = Database.connect(url)
-        upgrade(db)
-        seeder.seed(db, customers=2)
-        db.dispose()
-        settings = isolated(load_settings(environ={}), work, url)
-        train(settings)
+        settings = seeded_settings(work, customers=2)
         with running(settings) as stack:
             d = stack.settings.dialogue
             handle, _ = seeder.customer_identity(0)

@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 MB = 1024 * 1024
 
@@ -70,3 +75,23 @@ class RssSampler:
             total = sum(by_role.values())
             self.total_peak = max(self.total_peak, total)
             self.series.append((time.perf_counter() - self._started, total))
+
+
+def seeded_settings(work: Path, customers: int) -> Settings:
+    """Settings for a private stack in ``work``: a freshly migrated and seeded SQLite commerce
+    database there, free ports, its own tracker store; the Rasa model trained if needed."""
+    from assistant.services import isolated
+    from assistant.settings import load_settings
+    from assistant.training import train
+    from commerce.db import Database
+    from commerce.migrate import upgrade
+    from commerce.seed import seeder
+
+    url = f"sqlite:///{work / 'commerce.db'}"
+    db = Database.connect(url)
+    upgrade(db)
+    seeder.seed(db, customers=customers)
+    db.dispose()
+    settings = isolated(load_settings(environ={}), work, url)
+    train(settings)
+    return settings
