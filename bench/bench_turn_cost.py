@@ -59,9 +59,9 @@ class RestAndTracker(RasaDialogue):
     """The turn as it was: Rasa's REST channel, then the whole tracker for keys and intent."""
 
     def _exchange(self, sender: str, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
-        self._post(
-            "/webhooks/rest/webhook", {"sender": sender, "message": text, "metadata": metadata}
-        )
+        self._http.post(  # answers a list of split messages: read back from the tracker
+            "/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": metadata}
+        ).raise_for_status()
         events = self.tracker(sender).get("events") or []
         last = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
         parse = (events[last].get("parse_data") or {}) if last >= 0 else {}
