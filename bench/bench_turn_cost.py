@@ -128,7 +128,7 @@ def main() -> int:
         first, last = summary(values[:EDGE]), summary(values[-EDGE:])
         result["ways"][name] = {
             "first_turns": first,
-            "turns_76_to_125": summary(values[75:125]),
+            "turns_76_to_125": summary(values[75:125]) if len(values) >= 125 else None,
             "last_turns": last,
             "ratio_p50": round(last["p50_ms"] / first["p50_ms"], 2),
             "turns_with_a_reply": answered[name],
