@@ -18,7 +18,7 @@ from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
-from sqlalchemy import or_
+from sqlalchemy import Index, or_
 
 SECRET_KEYS = frozenset({"customer_token", "pin_ticket"})
 log = logging.getLogger(__name__)
@@ -50,6 +50,18 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.scrub_stored()
+        self.index_sessions()
+
+    def index_sessions(self) -> None:
+        """Indexes for what every turn asks of the table: where the conversation's latest
+        session starts, and that session's events (Rasa indexes ``sender_id`` alone, so each
+        turn scanned every event the conversation ever had)."""
+        event = self.SQLEvent
+        for index in (
+            Index("ix_events_sender_type_time", event.sender_id, event.type_name, event.timestamp),
+            Index("ix_events_sender_time", event.sender_id, event.timestamp),
+        ):
+            index.create(self.engine, checkfirst=True)
 
     def scrub_stored(self) -> int:
         """Rewrite the stored events that hold a secret without it; how many there were.
