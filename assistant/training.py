@@ -28,6 +28,8 @@ def training_inputs(root: Path) -> list[Path]:
     files = [root / "config.yml"]
     files += sorted((root / "domain").glob("*.yml"))
     files += sorted((root / "nlu_data").rglob("*.yml"))
+    # The project's own NLU components (config.yml names them): new code, new model.
+    files += sorted((root / "nlu").glob("*.py"))
     return files
 
 

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import psutil
+if TYPE_CHECKING:  # psutil and the assistant are imported where used: Rasa's environment
+    import psutil  # (bench_nlu) has neither
 
-if TYPE_CHECKING:
     from assistant.settings import Settings
 
 MB = 1024 * 1024
@@ -43,6 +43,8 @@ class RssSampler:
     under it, every ``every_s`` seconds until stopped: each role's peak and the total's."""
 
     def __init__(self, pid: int | None = None, name: str = "assistant", every_s: float = 0.2):
+        import psutil
+
         self.root = psutil.Process(pid or os.getpid())
         self.name = name
         self.every_s = every_s
@@ -62,6 +64,8 @@ class RssSampler:
         self._thread.join()
 
     def _run(self) -> None:
+        import psutil
+
         while not self._stop.wait(self.every_s):
             by_role: dict[str, float] = {}
             for process in [self.root, *self.root.children(recursive=True)]:
