@@ -113,17 +113,27 @@ def test_the_transcript_of_suppressed_audio_counts_only_when_the_utterance_is_no
 
 
 def test_pocketsphinx_hears_a_noisy_kitchen_with_suppression(shop: ShopModel, speak: Speak) -> None:
-    engine = PocketsphinxTranscriber(shop)
-    noisy = mix_noise(padded(speak(SENTENCE, "kal")), 10.0, seed=3)
-    assert "eggs" not in engine.transcribe(noisy).text.split(), "the test needs a hard case"
-    denoising = DenoisingTranscriber(
-        engine, PocketsphinxTranscriber(shop), [PocketsphinxTranscriber(shop)]
-    )
-    assert denoising.transcribe(noisy).text == SENTENCE
-    recognition = denoising.start()
-    for chunk in formats.split(noisy, 100):
-        recognition.accept(chunk)
-    assert recognition.finish().text == SENTENCE
+    # Twelve noises at 10 dB, each heard by fresh recognisers (pocketsphinx adapts to what it
+    # has heard, so one case alone depends on the shop LM of the day): plain pocketsphinx gets
+    # the sentence almost never, with suppression almost always, streamed or whole.
+    audio = padded(speak(SENTENCE, "kal"))
+    plain, whole, streamed = 0, 0, 0
+    for seed in range(12):
+        noisy = mix_noise(audio, 10.0, seed=seed)
+        plain += PocketsphinxTranscriber(shop).transcribe(noisy).text == SENTENCE
+        denoising = DenoisingTranscriber(
+            PocketsphinxTranscriber(shop),
+            PocketsphinxTranscriber(shop),
+            [PocketsphinxTranscriber(shop)],
+        )
+        whole += denoising.transcribe(noisy).text == SENTENCE
+        recognition = denoising.start()
+        for chunk in formats.split(noisy, 100):
+            recognition.accept(chunk)
+        streamed += recognition.finish().text == SENTENCE
+    assert plain <= 2, "the test needs hard cases"
+    assert whole >= 9
+    assert streamed >= 9
 
 
 def test_the_gated_audio_can_hear_what_the_suppressor_missed(shop: ShopModel, speak: Speak) -> None:
