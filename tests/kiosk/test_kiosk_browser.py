@@ -99,7 +99,10 @@ def test_a_customer_orders_by_voice_books_a_slot_by_touch_and_confirms_on_screen
     page.evaluate(PARTIALS_SHOWN)
     responses = kiosk.talk()
     shown = page.evaluate("window.partialsShown")
-    assert any("milk" in text for text in shown), f"live transcript on screen: {shown}"
+    # partials come about once a second while the recogniser is idle, so how far the last
+    # one gets before the final transcript depends on the machine's load: the order's first
+    # words must have been on screen while the customer spoke
+    assert any("add two" in text for text in shown), f"live transcript on screen: {shown}"
     assert "milk" in kiosk.last_said().lower(), kiosk.last_said()
     if "utter_product_choices" in responses:  # which milk? the first one
         responses = kiosk.type("the first one")
