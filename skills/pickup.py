@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Mapping
 from datetime import datetime, time, timezone
 from typing import Any
@@ -205,17 +206,28 @@ class ActionBookPickup(SkillAction):
         return events
 
 
-class ActionReschedulePickup(SkillAction):
-    action_name = "action_reschedule_pickup"
+class BookingAction(SkillAction):
+    """A skill about the customer's booked pickup: a quantity correction said to it ("change
+    the eggs to 2", "make it six") goes to the basket; with no booking, says so."""
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         if not when_said(turn) and correction_for_the_basket(turn):
-            return change_quantity(turn)  # "change the eggs to 2", "make it six" (basket)
+            return change_quantity(turn)
         bookings = turn.client.pickups()
         if not bookings:
             turn.say("utter_no_pickup")
             return []
-        booking = bookings[0]
+        return self.handle_booking(turn, bookings[0])
+
+    @abstractmethod
+    def handle_booking(self, turn: Turn, booking: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The skill's work on the booking (the soonest one)."""
+
+
+class ActionReschedulePickup(BookingAction):
+    action_name = "action_reschedule_pickup"
+
+    def handle_booking(self, turn: Turn, booking: Mapping[str, Any]) -> list[dict[str, Any]]:
         store = {"store_id": booking["store_id"], "name": booking["store_name"]}
         whens = when_said(turn)
         if not whens:
@@ -227,17 +239,10 @@ class ActionReschedulePickup(SkillAction):
         return slot_found(turn, found, store, "reschedule")
 
 
-class ActionCancelPickup(SkillAction):
+class ActionCancelPickup(BookingAction):
     action_name = "action_cancel_pickup"
 
-    def handle(self, turn: Turn) -> list[dict[str, Any]]:
-        if not when_said(turn) and correction_for_the_basket(turn):
-            return change_quantity(turn)  # "change the eggs to 2", "make it six" (basket)
-        bookings = turn.client.pickups()
-        if not bookings:
-            turn.say("utter_no_pickup")
-            return []
-        booking = bookings[0]
+    def handle_booking(self, turn: Turn, booking: Mapping[str, Any]) -> list[dict[str, Any]]:
         when = speech.when(booking["slot"]["start"])
         try:  # a repeat of a cancellation that was done finds no such booking any more
             settle(
