@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -129,6 +130,13 @@ class Customer(Base):
     # from it; never sent out, only distances are
     home_latitude: Mapped[float | None] = mapped_column(Float)
     home_longitude: Mapped[float | None] = mapped_column(Float)
+    # the customer's pseudonymous key in the assistant's conversation store (random, means
+    # nothing outside it): what erasure uses to find their conversations
+    subject: Mapped[str | None] = mapped_column(
+        String(32), unique=True, index=True, default=lambda: secrets.token_hex(16)
+    )
+    # set when the customer was erased: the row is kept, anonymous, for the orders' sake
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Device(Base):

@@ -252,6 +252,7 @@ class Customer(TypedDict):
     name: str
     home_store_id: str
     has_pin: bool
+    subject: str | None  # their key in the assistant's conversation store
 
 
 class Commerce(Protocol):

@@ -383,6 +383,7 @@ class InMemoryCommerce:
             "name": "Alice Martin",
             "home_store_id": "riverside",
             "has_pin": self.pin,
+            "subject": "a11ce" * 6 + "00",
         }
 
     def basket(self, store_id: str | None = None) -> c.Basket:

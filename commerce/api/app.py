@@ -13,7 +13,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from commerce.api import catalog_routes, device_routes, me_routes, operator_routes
+from commerce.api import catalog_routes, device_routes, me_routes, operator_routes, privacy_routes
 from commerce.api.deps import AppState
 from commerce.api.ratelimit import RateLimit, RateLimits
 from commerce.db import Database
@@ -114,6 +114,7 @@ def create_app(
         app.add_middleware(RateLimit, limits=rate_limits)  # the outermost: it runs first
     app.include_router(catalog_routes.router)
     app.include_router(me_routes.router)
+    app.include_router(privacy_routes.router)
     app.include_router(device_routes.router)
     app.include_router(operator_routes.router)
 

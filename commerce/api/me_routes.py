@@ -39,6 +39,7 @@ def me(app: State, customer_id: CustomerId) -> dict[str, Any]:
             "name": customer.name,
             "home_store_id": customer.home_store_id,
             "has_pin": customer.pin_hash is not None,
+            "subject": customer.subject,
         }
 
 

@@ -406,6 +406,7 @@ class CustomerOut(BaseModel):
     name: str
     home_store_id: str
     has_pin: bool
+    subject: str | None  # their key in the assistant's conversation store
 
 
 class DeviceCustomer(BaseModel):

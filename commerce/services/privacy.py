@@ -1,0 +1,183 @@
+"""A customer's data rights: a copy of everything the shop keeps about them, and erasure.
+
+Erasure keeps what the shop must keep for its accounts — the orders, their lines and totals —
+as records of an anonymous customer: the customer row stays (orders point at it) with every
+personal value removed; basket, quotes, PIN tickets and tokens are deleted, upcoming pickups
+cancelled (their capacity released), home devices unbound. An order still waiting for pickup
+blocks erasure (``409 erase-open-orders``): it must be collected or cancelled first, so that
+erasing never cancels a purchase by surprise.
+
+Both need the PIN of a customer who has one (a ticket from ``POST /v1/me/pin/verify``, or a
+kiosk token issued after a PIN sign-in). ``subject`` is the customer's pseudonymous key in the
+assistant's conversation store: the assistant erases the conversations filed under it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from commerce.db import Database
+from commerce.errors import CommerceError
+from commerce.models import (
+    ApiToken,
+    BasketItem,
+    Customer,
+    Device,
+    Order,
+    PickupBooking,
+    PinTicket,
+    Quote,
+)
+from commerce.services import auth, basket, orders, pickups
+
+
+def _prove(session: Session, customer: Customer, pin_ticket: str | None, now: datetime) -> None:
+    """The PIN check of a request about the customer's own data (none without a PIN)."""
+    if customer.pin_hash is None:
+        return
+    if pin_ticket is None:
+        raise CommerceError(
+            "pin-required",
+            "Say your PIN first: send the ticket from POST /v1/me/pin/verify as Pin-Ticket.",
+            403,
+        )
+    auth.redeem_ticket(session, customer, pin_ticket, now)
+
+
+def _active(customer: Customer) -> None:
+    if customer.erased_at is not None:
+        raise CommerceError("customer-erased", "This account has been erased.", 410)
+
+
+def export(
+    db: Database,
+    customer_id: int,
+    pin_ticket: str | None,
+    pin_verified: bool = False,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Everything kept about the customer, in one document (the ticket is used up)."""
+    now = now or datetime.now(UTC)
+    with db.session(write=True) as session:
+        customer = session.get_one(Customer, customer_id)
+        _active(customer)
+        if not pin_verified:
+            _prove(session, customer, pin_ticket, now)
+        history = session.scalars(
+            select(Order).where(Order.customer_id == customer.id).order_by(Order.created_at)
+        )
+        bookings = session.scalars(
+            select(PickupBooking)
+            .where(PickupBooking.customer_id == customer.id)
+            .order_by(PickupBooking.created_at)
+        )
+        devices = session.scalars(select(Device).where(Device.customer_id == customer.id))
+        tokens = session.scalars(select(ApiToken).where(ApiToken.customer_id == customer.id))
+        return {
+            "exported_at": now.isoformat(),
+            "profile": {
+                "handle": customer.handle,
+                "name": customer.name,
+                "home_store_id": customer.home_store_id,
+                "loyalty_number": customer.loyalty_number,
+                "phone": customer.phone,
+                "home_location": None
+                if customer.home_latitude is None
+                else {"latitude": customer.home_latitude, "longitude": customer.home_longitude},
+                "has_pin": customer.pin_hash is not None,
+                "subject": customer.subject,
+            },
+            "basket": basket.view(session, customer),
+            "orders": [orders.order_dict(session, order, now) for order in history],
+            "pickups": [pickups.booking_dict(session, booking) for booking in bookings],
+            "devices": [
+                {
+                    "name": device.name,
+                    "created_at": device.created_at.isoformat(),
+                    "revoked_at": device.revoked_at.isoformat() if device.revoked_at else None,
+                }
+                for device in devices
+            ],
+            # when each sign-in token was made and ended; never the tokens themselves
+            "tokens": [
+                {
+                    "created_at": token.created_at.isoformat(),
+                    "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+                    "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+                    "from_device": token.device_id is not None,
+                }
+                for token in tokens
+            ],
+        }
+
+
+def erase(
+    db: Database,
+    customer_id: int,
+    pin_ticket: str | None,
+    pin_verified: bool = False,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Erase the customer (see the module's text); one transaction: all of it or nothing."""
+    now = now or datetime.now(UTC)
+    with db.session(write=True) as session:
+        customer = session.get_one(Customer, customer_id)
+        _active(customer)
+        waiting = session.scalars(
+            select(Order.id).where(Order.customer_id == customer.id, Order.status == "placed")
+        ).all()
+        if waiting:
+            raise CommerceError(
+                "erase-open-orders",
+                "An order is still waiting for pickup: collect or cancel it, then erase.",
+                409,
+                {"order_ids": list(waiting)},
+            )
+        if not pin_verified:
+            _prove(session, customer, pin_ticket, now)
+        subject = customer.subject
+        cancelled = 0
+        for booking in pickups.bookings(session, customer):
+            if booking.slot.start > now:
+                booking.status = "cancelled"
+                pickups.release(session, booking.slot_id)
+                cancelled += 1
+        session.execute(delete(BasketItem).where(BasketItem.customer_id == customer.id))
+        session.execute(
+            update(Order)
+            .where(Order.customer_id == customer.id)
+            .values(quote_id=None, idempotency_key=None, request_hash=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(delete(Quote).where(Quote.customer_id == customer.id))
+        session.execute(delete(PinTicket).where(PinTicket.customer_id == customer.id))
+        session.execute(delete(ApiToken).where(ApiToken.customer_id == customer.id))
+        session.execute(
+            update(Device)
+            .where(Device.customer_id == customer.id)
+            .values(name="erased", revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        kept = len(session.scalars(select(Order.id).where(Order.customer_id == customer.id)).all())
+        customer.handle = f"erased-{customer.id}"
+        customer.name = ""
+        customer.loyalty_number = f"ERASED-{customer.id}"
+        customer.phone = None
+        customer.pin_hash = None
+        customer.failed_pin_attempts = 0
+        customer.pin_locked_until = None
+        customer.home_latitude = None
+        customer.home_longitude = None
+        customer.subject = None
+        customer.erased_at = now
+        session.flush()
+        return {
+            "erased": True,
+            "subject": subject,
+            "pickups_cancelled": cancelled,
+            "orders_kept_anonymised": kept,
+        }
