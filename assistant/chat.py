@@ -14,6 +14,7 @@ from typing import IO, Any
 import httpx
 from text_to_num import alpha2digit
 
+from assistant.conversations import conversation_id
 from assistant.dialogue import RasaDialogue
 from assistant.errors import CommerceError
 from assistant.events import IntentParsed, ReplyReady
@@ -114,6 +115,18 @@ class ConversationToken:
         self.close()
 
 
+def customer_subject(settings: Settings, token: str) -> str | None:
+    """The customer's subject: the key their conversations are filed under (``GET /v1/me``),
+    so that they can be exported and erased with the rest of what the shop keeps."""
+    response = httpx.get(
+        f"{settings.commerce.base_url}/v1/me",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    subject: str | None = _answer(response).get("subject")
+    return subject
+
+
 def _answer(response: httpx.Response) -> dict[str, Any]:
     """The JSON body of a 2xx answer; a refusal as the service's own coded error."""
     body: dict[str, Any] = response.json()
@@ -182,12 +195,15 @@ class ChatSession:
         store: str | None = None,
         sender: str | None = None,
         renew: Callable[[], str] | None = None,
+        subject: str | None = None,
     ) -> None:
         self.settings = settings
         self.dialogue = dialogue
         self.token = token
         self.renew = renew  # the token to use now, for a conversation that outlives one
-        self.sender = sender or f"chat-{uuid.uuid4().hex[:12]}"
+        # filed under the customer's subject (assistant/conversations.py): found to export or
+        # erase with the rest of what is kept about them
+        self.sender = conversation_id(subject, sender or f"chat-{uuid.uuid4().hex[:12]}")
         self.metadata: dict[str, Any] = {"customer_token": token}
         if store:
             self.metadata["store_id"] = store
@@ -253,7 +269,9 @@ def chat(
         d = stack.settings.dialogue
         dialogue = RasaDialogue.of(d)
         try:
-            converse(ChatSession(stack.settings, dialogue, token, store), lines, out)
+            subject = customer_subject(stack.settings, token)
+            session = ChatSession(stack.settings, dialogue, token, store, subject=subject)
+            converse(session, lines, out)
         finally:
             dialogue.close()
 

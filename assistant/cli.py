@@ -7,8 +7,11 @@ import json
 import sys
 from pathlib import Path
 
+import sqlalchemy as sa
+import yaml
+
 from assistant import chat as chat_mode
-from assistant import new_skill
+from assistant import conversations, new_skill
 from assistant.errors import ConfigError
 from assistant.settings import Settings
 from assistant.training import train
@@ -49,6 +52,19 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     )
     one_skill = commands.add_parser("test-skill", help="one skill's tests (Rasa's env), validate")
     one_skill.add_argument("name", help="the skill (module) name")
+
+    talks = commands.add_parser(
+        "conversations", help="customers' conversations in the tracker store: export, erase, purge"
+    )
+    action = talks.add_subparsers(dest="action", required=True)
+    for name, text in (
+        ("export", "a customer's conversations as JSON"),
+        ("erase", "delete a customer's conversations (after DELETE /v1/me)"),
+    ):
+        one = action.add_parser(name, help=text)
+        one.add_argument("subject", help="the customer's subject (GET /v1/me, DELETE /v1/me)")
+    purge = action.add_parser("purge", help="delete what is older than the retention period")
+    purge.add_argument("--days", type=int, help="keep this many days (default: keep_days)")
 
     serve = commands.add_parser("serve", help="the voice gateway for devices, and the kiosk page")
     serve.add_argument("--host", default="127.0.0.1")
@@ -117,6 +133,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         chat_mode.chat(settings, args.customer, args.store, sys.stdin, sys.stdout)
         return 0
+    if args.command == "conversations":
+        return conversations_command(args, settings)
     if args.command == "serve":
         from assistant.channels import gateway
 
@@ -151,3 +169,34 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "test-skill":
         return new_skill.test_skill(settings, args.name, sys.stdout)
     return 1
+
+
+def conversations_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``conversations export|erase SUBJECT`` and ``conversations purge [--days N]`` on the
+    tracker store endpoints.yml names (Rasa need not run)."""
+    endpoints = settings.path(settings.dialogue.endpoints)
+    store = (yaml.safe_load(endpoints.read_text()) or {}).get("tracker_store") or {}
+    engine = sa.create_engine(conversations.store_url(store, settings.root))
+    try:
+        if args.action == "export":
+            found = conversations.export(engine, args.subject)
+            print(json.dumps({"subject": args.subject, "conversations": found}, indent=1))
+        elif args.action == "erase":
+            print(
+                json.dumps(
+                    {
+                        "subject": args.subject,
+                        "events_deleted": conversations.erase(engine, args.subject),
+                    }
+                )
+            )
+        else:
+            days = args.days or int(store.get("keep_days", conversations.KEEP_DAYS))
+            print(
+                json.dumps({"keep_days": days, "events_deleted": conversations.purge(engine, days)})
+            )
+    except ValueError as err:
+        raise ConfigError("usage", str(err)) from err
+    finally:
+        engine.dispose()
+    return 0

@@ -14,7 +14,7 @@ import sys
 
 from assistant import speech as factory
 from assistant.channels.terminal import TerminalDisplay, keyboard_lines, text_mode
-from assistant.chat import ChatSession, ConversationToken
+from assistant.chat import ChatSession, ConversationToken, customer_subject
 from assistant.dialogue import RasaDialogue
 from assistant.errors import CODED_ERRORS
 from assistant.events import Event, as_dict
@@ -74,7 +74,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         d = stack.settings.dialogue
         dialogue = RasaDialogue.of(d)
         session = ChatSession(
-            stack.settings, dialogue, token.value, args.store, renew=token.current
+            stack.settings,
+            dialogue,
+            token.value,
+            args.store,
+            renew=token.current,
+            subject=customer_subject(stack.settings, token.value),
         )
         try:
             if text:

@@ -292,7 +292,7 @@ def isolated(settings: Settings, workdir: Path, database_url: str) -> Settings:
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         "  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n"
         "tracker_store:\n  type: assistant.tracker_store.PrivateSQLTrackerStore\n"
-        f'  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
+        f'  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n  keep_days: 30\n'
         'lock_store:\n  type: "in_memory"\n'
     )
     return replace(

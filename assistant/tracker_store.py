@@ -7,12 +7,17 @@ store is the second line: should a caller still put one in a message's metadata,
 writes keeps none of it, wherever it appears in an event (the message's metadata, its parse
 data, the ``session_started_metadata`` slot), and it logs that it had to (the key, never the
 value): the security tests look for that line. On start it scrubs what an older store wrote.
+
+It also keeps conversations no longer than ``keep_days`` (an entry of the tracker store in
+endpoints.yml; 30 unless set): older events are deleted when it starts and once a day after
+(``assistant/conversations.py``; ``run_assistant.py conversations purge`` does it by hand).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +25,10 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from sqlalchemy import Index, or_
 
+from assistant import conversations
+
 SECRET_KEYS = frozenset({"customer_token", "pin_ticket"})
+PURGE_EVERY_S = 24 * 3600.0
 log = logging.getLogger(__name__)
 
 
@@ -47,10 +55,25 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` that stores each new event without the turn's secrets, and on
     start takes them out of what an earlier store wrote."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, keep_days: int = conversations.KEEP_DAYS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.keep_days = int(keep_days)
         self.scrub_stored()
         self.index_sessions()
+        self._purge_daily()
+
+    def _purge_daily(self) -> None:
+        """Delete what is older than ``keep_days`` now, and again in a day (a daemon timer:
+        it dies with Rasa, and the next start purges first)."""
+        try:
+            purged = conversations.purge(self.engine, self.keep_days)
+            if purged:
+                log.info("retention: %d events older than %d days deleted", purged, self.keep_days)
+        except Exception:  # a failed purge must not stop the conversations; tried again tomorrow
+            log.exception("retention: the purge of old conversations failed")
+        timer = threading.Timer(PURGE_EVERY_S, self._purge_daily)
+        timer.daemon = True
+        timer.start()
 
     def index_sessions(self) -> None:
         """Indexes for what every turn asks of the table: where the conversation's latest

@@ -230,7 +230,7 @@ def chat_wav(
 ) -> None:
     """`chat --customer NAME --wav A.wav B.wav …`: one JSON line per file (turn)."""
     from assistant import speech as factory
-    from assistant.chat import ChatSession, conversation_token
+    from assistant.chat import ChatSession, conversation_token, customer_subject
     from assistant.dialogue import RasaDialogue
     from assistant.services import running
     from audio.tts import CollectingSink
@@ -255,7 +255,8 @@ def chat_wav(
         d = stack.settings.dialogue
         dialogue = RasaDialogue.of(d)
         try:
-            session = ChatSession(stack.settings, dialogue, token, store)
+            subject = customer_subject(stack.settings, token)
+            session = ChatSession(stack.settings, dialogue, token, store, subject=subject)
             warm_up(transcriber, session)
             for record in wav_conversation(
                 session,

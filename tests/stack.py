@@ -6,7 +6,11 @@ started once per test session, only when a test asks for it."""
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +25,7 @@ import uvicorn
 
 from assistant import speech as factory
 from assistant.channels.gateway import Gateway, build_gateway, close_gateway, create_app
-from assistant.chat import ChatSession, customer_token
+from assistant.chat import ChatSession, customer_subject, customer_token
 from assistant.dialogue import RasaDialogue
 from assistant.services import Stack, free_port, isolated, running
 from assistant.settings import ROOT, Settings, load_settings
@@ -74,6 +78,37 @@ def rasa_client(stack: Stack) -> Iterator[RasaDialogue]:
         client.close()
 
 
+def command_env(stack: Stack) -> dict[str, str]:
+    """The environment in which ``run_assistant.py`` commands use the running stack."""
+    s = stack.settings
+    return {
+        **os.environ,
+        "DATABASE_URL": s.resolve_database_url(),
+        "COMMERCE_PORT": str(s.commerce.port),
+        "RASA_URL": s.dialogue.rasa_url,
+        "RASA_ENDPOINTS": s.dialogue.endpoints,  # the stack's own tracker store
+        "ACTION_SERVER_URL": s.dialogue.action_url,
+        "RASA_AUTH_TOKEN": s.dialogue.auth_token or "",
+        "COMMERCE_OPERATOR_TOKEN": s.commerce.operator_token or "",
+        "ACTION_SERVER_TOKEN": s.dialogue.action_token or "",  # to hand the token over
+    }
+
+
+def run_chat_command(stack: Stack, customer: str, lines: str) -> list[dict[str, Any]]:
+    """``run_assistant.py chat --customer CUSTOMER`` against the running stack, fed ``lines``;
+    the JSON line it prints for each turn."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run_assistant.py"), "chat", "--customer", customer],
+        input=lines,
+        capture_output=True,
+        text=True,
+        env=command_env(stack),
+        timeout=300,
+        check=True,
+    )
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
 @pytest.fixture(scope="session")
 def dialogue(stack: Stack) -> Iterator[RasaDialogue]:
     with rasa_client(stack) as client:
@@ -83,9 +118,9 @@ def dialogue(stack: Stack) -> Iterator[RasaDialogue]:
 @pytest.fixture
 def start_chat(stack: Stack, dialogue: RasaDialogue) -> Callable[..., ChatSession]:
     def start(customer: str, store: str | None = None) -> ChatSession:
-        return ChatSession(
-            stack.settings, dialogue, customer_token(stack.settings, customer), store
-        )
+        token = customer_token(stack.settings, customer)
+        subject = customer_subject(stack.settings, token)
+        return ChatSession(stack.settings, dialogue, token, store, subject=subject)
 
     return start
 

@@ -6,7 +6,6 @@ Each test is one customer's conversation; the outcomes are read from the commerc
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from assistant.chat import ChatSession
 from assistant.services import Stack
 from assistant.settings import ROOT
 from audio.base import Transcript
-from tests.stack import Shop, pickup_day
+from tests.stack import Shop, command_env, pickup_day, run_chat_command
 
 # "tomorrow", unless every store is closed tomorrow (Christmas Day)
 DAY = pickup_day()
@@ -204,32 +203,13 @@ def test_a_service_outage_is_an_apology_and_changes_nothing(
 
 
 def test_the_chat_command_prints_one_json_line_per_turn(stack: Stack, tmp_path: Path) -> None:
-    s = stack.settings
-    env = {
-        **os.environ,
-        "DATABASE_URL": s.resolve_database_url(),
-        "COMMERCE_PORT": str(s.commerce.port),
-        "RASA_URL": s.dialogue.rasa_url,
-        "ACTION_SERVER_URL": s.dialogue.action_url,
-        "RASA_AUTH_TOKEN": s.dialogue.auth_token or "",
-        "COMMERCE_OPERATOR_TOKEN": s.commerce.operator_token or "",
-        "ACTION_SERVER_TOKEN": s.dialogue.action_token or "",  # to hand the token over
-    }
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "run_assistant.py"), "chat", "--customer", "frank"],
-        input="hello\nwhat's in my basket\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=True,
-    )
-    turns = [json.loads(line) for line in done.stdout.splitlines()]
+    turns = run_chat_command(stack, "frank", "hello\nwhat's in my basket\n")
     assert [t["user"] for t in turns] == ["hello", "what's in my basket"]
     assert turns[0]["intent"] == "greet"
     assert set(turns[1]) >= {"user", "intent", "replies", "latency_ms"}
     assert turns[1]["replies"]
 
+    env = command_env(stack)
     parsed = subprocess.run(
         [sys.executable, str(ROOT / "run_assistant.py"), "parse", "add two litres of milk"],
         capture_output=True,

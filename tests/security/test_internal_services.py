@@ -10,7 +10,6 @@ import re
 import socket
 import sqlite3
 import subprocess
-import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +26,7 @@ from assistant.services import Stack
 from assistant.settings import ROOT
 from commerce.models import ApiToken
 from tests.conftest import service_missing
-from tests.stack import Shop
+from tests.stack import Shop, run_chat_command
 
 
 def lan_addresses() -> list[str]:
@@ -199,26 +198,8 @@ def test_a_chat_revokes_its_token_and_the_databases_are_private(
 ) -> None:
     s = stack.settings
     newest = shop.scalar("SELECT max(id) FROM api_tokens")
-    env = {
-        **os.environ,
-        "DATABASE_URL": s.resolve_database_url(),
-        "COMMERCE_PORT": str(s.commerce.port),
-        "RASA_URL": s.dialogue.rasa_url,
-        "ACTION_SERVER_URL": s.dialogue.action_url,
-        "RASA_AUTH_TOKEN": s.dialogue.auth_token or "",
-        "COMMERCE_OPERATOR_TOKEN": s.commerce.operator_token or "",
-        "ACTION_SERVER_TOKEN": s.dialogue.action_token or "",  # to hand the token over
-    }
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "run_assistant.py"), "chat", "--customer", "frank"],
-        input="what's in my basket\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=True,
-    )
-    assert json.loads(done.stdout.splitlines()[0])["responses"]
+    turns = run_chat_command(stack, "frank", "what's in my basket\n")
+    assert turns[0]["responses"]
     with shop.db.session() as session:
         minted = session.scalars(select(ApiToken).where(ApiToken.id > newest)).all()
     assert len(minted) == 1  # the chat's own token ...
