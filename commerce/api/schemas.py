@@ -412,6 +412,7 @@ class CustomerOut(BaseModel):
 class DeviceCustomer(BaseModel):
     handle: str
     name: str
+    subject: str | None  # the key the device's conversations are filed under
 
 
 class HomeSession(BaseModel):

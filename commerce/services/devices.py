@@ -215,7 +215,11 @@ def _issue(
         pin_verified_until=now + pin_window if pin_window is not None else None,
     )
     return {
-        "customer": {"handle": customer.handle, "name": customer.name},
+        "customer": {
+            "handle": customer.handle,
+            "name": customer.name,
+            "subject": customer.subject,
+        },
         "customer_token": token,
         "expires_at": expires_at.isoformat(),
     }

@@ -115,7 +115,7 @@ def test_home_session_gives_its_customer_a_one_hour_token(any_client, any_db: Da
     alice = customer(any_db, "alice")
     assert body["kind"] == "home"
     assert body["device_id"] == device_id
-    assert body["customer"] == {"handle": "alice", "name": alice.name}
+    assert body["customer"] == {"handle": "alice", "name": alice.name, "subject": alice.subject}
     assert body["store_id"] == alice.home_store_id
     assert datetime.fromisoformat(body["expires_at"]) > before
     row = token_row(any_db, body["customer_token"])
@@ -236,7 +236,7 @@ def test_sign_in_by_loyalty_number(any_client, any_db: Database, kiosk):
     response = sign_in(any_client, token, loyalty_number=bob.loyalty_number, pin=DEMO_PIN)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["customer"] == {"handle": "bob", "name": bob.name}
+    assert body["customer"] == {"handle": "bob", "name": bob.name, "subject": bob.subject}
     assert body["store_id"] == KIOSK_STORE, "the kiosk's store, not the customer's home store"
     row = token_row(any_db, body["customer_token"])
     assert (row.customer_id, row.device_id, row.revoked_at) == (bob.id, device_id, None)
