@@ -1,7 +1,7 @@
 """After whole conversations on the real stack (a home speaker whose customer says her PIN at
 checkout, a kiosk signed in by phone number with a spoken PIN, a chat with a typed PIN), no
-customer token, PIN ticket, device token, PIN or phone number is in the conversation store or
-in any log: the action server's, Rasa's, the commerce service's, the gateway's. And no secret
+customer token, PIN ticket, device token, PIN, phone or loyalty number is in the conversation
+store or in any log: the action server's, Rasa's, the commerce service's, the gateway's. And no secret
 ever reached Rasa: its tracker store says so when it has to leave one out."""
 
 from __future__ import annotations
@@ -159,6 +159,10 @@ def test_no_token_ticket_pin_or_phone_number_is_kept_anywhere(
     shop.set_pin(KIOSK, KIOSK_PIN)
     phone = str(shop.scalar("SELECT phone FROM customers WHERE handle = :h", h=KIOSK))
     assert phone.startswith("07")
+    loyalty = [
+        str(shop.scalar("SELECT loyalty_number FROM customers WHERE handle = :h", h=who))
+        for who in (HOME, KIOSK)
+    ]
     logs = {p.name: p.log_path for p in stack.started}
     start = {name: path.stat().st_size for name, path in logs.items()}
     try:
@@ -173,19 +177,19 @@ def test_no_token_ticket_pin_or_phone_number_is_kept_anywhere(
 
     stored = tracker_text(stack)
     assert "eggs" in stored, "the conversations were stored"
-    assert secrets_in(stored, pins, words, [phone]) == [], "the conversation store"
+    assert secrets_in(stored, pins, words, [phone, *loyalty]) == [], "the conversation store"
 
     gateway_log = "\n".join(
         f"{r.name} {r.getMessage()} {r.exc_text or ''} {json.dumps(r.args, default=str)}"
         for r in caplog.records
     )
     assert caplog.records, "the gateway logged its work"
-    assert secrets_in(gateway_log, pins, words, [phone]) == [], "the gateway's log"
+    assert secrets_in(gateway_log, pins, words, [phone, *loyalty]) == [], "the gateway's log"
     for name, path in logs.items():
         with path.open("rb") as log:
             log.seek(start[name])  # what these conversations wrote ...
             written = log.read().decode("utf-8", "replace")
-        assert secrets_in(written, pins, words, [phone]) == [], path
+        assert secrets_in(written, pins, words, [phone, *loyalty]) == [], path
         # (a test that sends Rasa a token on purpose gets this line: not these conversations)
         assert LEAK_WARNING not in written, "a token or ticket reached Rasa"
         # ... and no token in anything it ever wrote
