@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -242,15 +241,17 @@ class ChatSession:
         return shown, parsed, reply
 
     def turn(self, text: str) -> dict[str, Any]:
-        started = time.perf_counter()
-        shown, parsed, reply = self.exchange(text)
+        """One typed turn through the turn engine, as the line ``chat`` prints for it."""
+        from assistant.turns import TurnEngine
+
+        turn = TurnEngine(self).typed(text)
         return {
-            "user": shown,
-            "intent": parsed.intent,
-            "confidence": parsed.confidence,
-            "replies": [r.text for r in reply.replies],
-            "responses": [r.response for r in reply.replies],
-            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "user": turn.transcript,
+            "intent": turn.intent,
+            "confidence": turn.confidence,
+            "replies": turn.replies,
+            "responses": turn.responses,
+            "latency_ms": turn.timings_ms["end_of_speech_to_first_audio"],
         }
 
 

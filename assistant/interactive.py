@@ -18,10 +18,10 @@ from assistant.chat import ChatSession, ConversationToken, customer_subject
 from assistant.dialogue import RasaDialogue
 from assistant.errors import CODED_ERRORS
 from assistant.events import Event, as_dict
-from assistant.pipeline import EventBus, SpeechClock, VoicePipeline
 from assistant.services import running
 from assistant.settings import Settings
 from assistant.training import train
+from assistant.turns import EventBus, SpeechClock, TurnEngine
 from assistant.voice import microphone_loop, warm_up
 from audio import devices
 from audio.base import Speaker
@@ -82,22 +82,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             subject=customer_subject(stack.settings, token.value),
         )
         try:
+            spoken_by = speaker or _SilentSpeaker()
+            speech_clock = clock if speaker is not None else None
             if text:
                 say("Text mode: type a request and press Enter; Ctrl-D ends.")
-                text_mode(session, bus, speaker, keyboard_lines(session))
+                text_mode(
+                    TurnEngine(session, spoken_by, bus, speech_clock), keyboard_lines(session)
+                )
             else:
                 transcriber = factory.build_transcriber(stack.settings)
                 warm_up(transcriber, session)  # before it says it is listening
-                pipeline = VoicePipeline(
-                    transcriber,
-                    session,
-                    speaker or _SilentSpeaker(),
-                    bus,
-                    speech_clock=clock if speaker is not None else None,
-                )
+                engine = TurnEngine(session, spoken_by, bus, speech_clock, transcriber=transcriber)
                 say("Listening: say something like 'add two litres of milk'. Ctrl-C ends.")
                 microphone_loop(
-                    pipeline,
+                    engine,
                     devices.MicrophoneSource(settings.speech.input_device),
                     factory.build_endpointer(stack.settings),
                     barge_in=not args.no_barge_in,

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from assistant.errors import SpeechToTextError
-from assistant.events import PartialTranscript, TurnDone
-from assistant.pipeline import Conversation, EventBus, SpeechClock, VoicePipeline
+from assistant.events import PartialTranscript
 from assistant.settings import Settings
+from assistant.turns import Conversation, EventBus, SpeechClock, TurnEngine
 from audio import formats, vad
 from audio.base import (
     AudioChunk,
@@ -69,7 +69,7 @@ def heard_utterances(
 
 
 def microphone_loop(
-    pipeline: VoicePipeline,
+    engine: TurnEngine,
     source: AudioSource,
     endpointer: vad.Endpointer,
     barge_in: bool = True,
@@ -79,25 +79,29 @@ def microphone_loop(
 
     def on_speech_start() -> None:
         if barge_in and speaking:
-            pipeline.barge_in()
+            engine.barge_in()
 
     for heard in heard_utterances(
         source.chunks(),
-        pipeline.transcriber,
+        _transcriber(engine),
         endpointer,
-        pipeline.bus,
-        lambda: pipeline.conversation.expecting_pin,
+        engine.bus,
+        lambda: engine.conversation.expecting_pin,
         on_speech_start,
     ):
         if not heard.transcript.text.strip():
             continue  # a cough, a door: not worth a "please repeat"
-        turn = pipeline.respond(heard.transcript, heard.decided_at)
-        turn.timings_ms["vad_wait"] = round(heard.vad_wait_ms, 1)
-        pipeline.bus.emit(TurnDone(turn.timings_ms))
+        turn = engine.spoken(heard.transcript, heard.decided_at, heard.vad_wait_ms)
         speaking = True
         if turn.intent == "goodbye":
-            pipeline.finish_speaking(timeout_s=15)
+            engine.finish_speaking(timeout_s=15)
             return
+
+
+def _transcriber(engine: TurnEngine) -> Transcriber:
+    if engine.transcriber is None:
+        raise TypeError("spoken turns need a turn engine with a transcriber")
+    return engine.transcriber
 
 
 def paced(chunks: Iterable[AudioChunk]) -> Iterator[AudioChunk]:
@@ -110,7 +114,7 @@ def paced(chunks: Iterable[AudioChunk]) -> Iterator[AudioChunk]:
 
 
 def file_turn(
-    pipeline: VoicePipeline, endpointer: vad.Endpointer, path: Path, real_time: bool = False
+    engine: TurnEngine, endpointer: vad.Endpointer, path: Path, real_time: bool = False
 ) -> dict[str, Any]:
     """One spoken turn from a WAV file (any rate / width / channels; converted at the boundary).
 
@@ -123,10 +127,10 @@ def file_turn(
     heard = list(
         heard_utterances(
             paced(formats.split(audio, CHUNK_MS)) if real_time else formats.split(audio, CHUNK_MS),
-            pipeline.transcriber,
+            _transcriber(engine),
             endpointer,
-            pipeline.bus,
-            lambda: pipeline.conversation.expecting_pin,
+            engine.bus,
+            lambda: engine.conversation.expecting_pin,
         )
     )
     if heard:
@@ -140,15 +144,11 @@ def file_turn(
         # microphone's pace with --real-time) is not time the customer waits for an answer
         decided_at = last.decided_at + (time.perf_counter() - last.transcribed_at)
     else:  # no speech found: the dialogue asks the customer to repeat
-        transcript = Transcript("", getattr(pipeline.transcriber, "name", "?"))
+        transcript = Transcript("", getattr(engine.transcriber, "name", "?"))
         vad_wait_ms, decided_at = 0.0, time.perf_counter()
-    turn = pipeline.respond(transcript, decided_at)
-    timings = {"vad_wait": round(vad_wait_ms, 1), **turn.timings_ms}
-    timings["end_of_speech_to_first_audio"] = round(
-        vad_wait_ms + turn.timings_ms["end_of_speech_to_first_audio"], 1
-    )
-    pipeline.bus.emit(TurnDone(timings))
-    pipeline.finish_speaking(timeout_s=60)
+    turn = engine.spoken(transcript, decided_at, vad_wait_ms)
+    timings = turn.timings_ms
+    engine.finish_speaking(timeout_s=60)
     return {
         "file": str(path),
         "transcript": turn.transcript,
@@ -178,10 +178,10 @@ def wav_conversation(
     (``A.reply.wav``) when asked."""
     clock = SpeechClock(bus)
     speaker, take_audio = speaker_factory(clock)
-    pipeline = VoicePipeline(transcriber, conversation, speaker, bus, speech_clock=clock)
+    engine = TurnEngine(conversation, speaker, bus, speech_clock=clock, transcriber=transcriber)
     try:
         for path in files:
-            record = file_turn(pipeline, endpointer_factory(), path, real_time)
+            record = file_turn(engine, endpointer_factory(), path, real_time)
             chunks = take_audio()
             if reply_audio and chunks:
                 out = path.with_name(path.stem + ".reply.wav")

@@ -519,9 +519,9 @@ def reply_latency(
 
     from assistant.chat import ChatSession, customer_token
     from assistant.dialogue import RasaDialogue
-    from assistant.pipeline import EventBus
     from assistant.services import isolated, running
     from assistant.speech import build_endpointer, build_speaker, build_transcriber
+    from assistant.turns import EventBus
     from assistant.voice import wav_conversation
     from audio.tts import CollectingSink
 

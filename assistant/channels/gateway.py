@@ -43,8 +43,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from assistant.chat import PIN_SHOWN, ChatSession, PinLine, pin_line
 from assistant.dialogue import RasaDialogue
 from assistant.errors import CODED_ERRORS, AssistantError, CommerceError, ConfigError
-from assistant.pipeline import NOTHING_HEARD
 from assistant.settings import Settings
+from assistant.turns import NOTHING_HEARD
 from audio import formats, vad
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Expect, Transcriber, Transcript
 from audio.stt_processes import ProcessTranscriber

@@ -19,8 +19,7 @@ from assistant.events import (
     SpeechStarted,
     TranscriptReady,
 )
-from assistant.pipeline import EventBus
-from audio.base import Speaker
+from assistant.turns import TurnEngine
 
 
 class TerminalDisplay:
@@ -83,22 +82,10 @@ def keyboard_lines(session: ChatSession, prompt: str = "> ") -> Iterable[str]:
             yield line.strip()
 
 
-def text_mode(
-    session: ChatSession, bus: EventBus, speaker: Speaker | None, lines: Iterable[str]
-) -> None:
-    """Keyboard in; replies printed (through the bus) and spoken when there is a speaker."""
+def text_mode(engine: TurnEngine, lines: Iterable[str]) -> None:
+    """Keyboard in, through the turn engine: replies printed (the display subscribes to its
+    bus) and spoken when it has a speaker; typing again interrupts the last reply."""
     for line in lines:
-        private = session.expecting_pin
-        shown, parsed, reply = session.exchange(line)
-        bus.emit(TranscriptReady(shown if not private else "[PIN]"))
-        bus.emit(parsed)
-        bus.emit(reply)
-        if speaker is not None:
-            speaker.stop()  # typing again interrupts the last reply
-            for r in reply.replies:
-                if r.text:
-                    speaker.speak(r.text)
-        if parsed.intent == "goodbye":
+        if engine.typed(line).intent == "goodbye":
             break
-    if speaker is not None:
-        speaker.wait(timeout_s=30)
+    engine.finish_speaking(timeout_s=30)

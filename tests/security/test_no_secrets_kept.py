@@ -1,8 +1,8 @@
 """After whole conversations on the real stack (a home speaker whose customer says her PIN at
 checkout, a kiosk signed in by phone number with a spoken PIN, a chat with a typed PIN), no
 customer token, PIN ticket, device token, PIN, phone or loyalty number is in the conversation
-store or in any log: the action server's, Rasa's, the commerce service's, the gateway's. And no secret
-ever reached Rasa: its tracker store says so when it has to leave one out."""
+store or in any log: the action server's, Rasa's, the commerce service's, the gateway's. And
+no secret ever reached Rasa: its tracker store says so when it has to leave one out."""
 
 from __future__ import annotations
 

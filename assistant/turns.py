@@ -1,8 +1,12 @@
-"""The voice pipeline: audio in → transcript → Rasa → replies → speech out, as typed events.
+"""The turn engine: where a customer's input becomes a turn, for every channel.
 
-Stages sit behind small interfaces (``audio.base.Transcriber`` and ``Speaker``, a
-``Conversation`` such as ``assistant.chat.ChatSession``); the terminal display, the logs, the
-device gateway and the tests all subscribe to the same ``EventBus``.
+Typed text (the terminal, ``chat``) or a spoken utterance (the microphone loop, ``chat --wav``)
+goes the same way: the reading to answer (of several readings of noisy speech, the one the
+dialogue understands best; a PIN never shown), the exchange with the dialogue, the replies
+spoken, and one ``TurnDone`` with one timing schema (``TIMINGS``). Each stage is published on
+an ``EventBus`` as a typed event (``assistant/events.py``), which the terminal display, the
+logs and the tests subscribe to. Stages sit behind small interfaces: ``audio.base.Transcriber``
+and ``Speaker``, and a ``Conversation`` such as ``assistant.chat.ChatSession``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from assistant.chat import PIN_SHOWN
 from assistant.errors import CODED_ERRORS
@@ -38,6 +42,13 @@ log = logging.getLogger(__name__)
 NOTHING_HEARD = "/nlu_fallback"
 
 
+# Every turn's timings (ms), whatever the channel: the endpointer's silence wait, the decode
+# after the end of speech, the dialogue's answer, and what the customer waits in all (from the
+# end of speech, or of the typed line, to the first reply audio, or to the replies without a
+# speaker).
+TIMINGS = ("vad_wait", "decode_tail", "dialogue", "end_of_speech_to_first_audio")
+
+
 class Conversation(Protocol):
     """A customer's conversation with the dialogue (``ChatSession`` is the real one)."""
 
@@ -45,7 +56,9 @@ class Conversation(Protocol):
 
     def reading(self, transcript: Transcript) -> str: ...
 
-    def exchange(self, text: str) -> tuple[str, IntentParsed, ReplyReady]: ...
+    def exchange(
+        self, text: str, extra: dict[str, Any] | None = None
+    ) -> tuple[str, IntentParsed, ReplyReady]: ...
 
 
 class EventBus:
@@ -94,11 +107,11 @@ class SpeechClock:
 
 
 @dataclass
-class VoiceTurn:
-    """The outcome of one spoken turn (what ``chat --wav`` prints)."""
+class Turn:
+    """The outcome of one turn (what ``chat`` and ``chat --wav`` print)."""
 
-    transcript: str
-    engine: str
+    transcript: str  # what may be shown of what was said ([PIN] for a PIN)
+    engine: str | None  # the recogniser; None for typed text
     intent: str | None
     confidence: float | None
     replies: list[str]
@@ -106,18 +119,23 @@ class VoiceTurn:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-class VoicePipeline:
+class TurnEngine:
+    """Runs every turn of one conversation: ``typed`` and ``spoken`` (and ``hear`` + ``turn``
+    for a whole utterance's audio). Channels are adapters: they bring the input and show or
+    play what the bus publishes."""
+
     def __init__(
         self,
-        transcriber: Transcriber,
         conversation: Conversation,
-        speaker: Speaker,
+        speaker: Speaker | None = None,
         bus: EventBus | None = None,
         speech_clock: SpeechClock | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        transcriber: Transcriber | None = None,
     ) -> None:
         """``speech_clock``: the one the speaker reports to (``on_event``); without it (fake
-        speakers) reply audio counts as started when ``speak`` returns."""
+        speakers) reply audio counts as started when ``speak`` returns. ``transcriber``: for
+        ``hear`` (audio in); a channel that endpoints audio itself passes transcripts."""
         self.transcriber = transcriber
         self.conversation = conversation
         self.speaker = speaker
@@ -132,6 +150,8 @@ class VoicePipeline:
         Partial transcripts are published while the audio streams in, except while a PIN is
         awaited: a PIN is never shown, logged or stored.
         """
+        if self.transcriber is None:
+            raise TypeError("this turn engine was made without a transcriber")
         self.bus.emit(Listening())
         private = self.conversation.expecting_pin
         recognition = self.transcriber.start(
@@ -144,8 +164,16 @@ class VoicePipeline:
         end_of_speech = self.clock()
         return recognition.finish(), end_of_speech
 
-    def respond(self, transcript: Transcript, end_of_speech: float) -> VoiceTurn:
-        """Send what was heard to the dialogue and speak the replies."""
+    def turn(self, chunks: Iterable[AudioChunk]) -> Turn:
+        """One whole spoken turn from the utterance's audio."""
+        transcript, end_of_speech = self.hear(chunks)
+        return self.spoken(transcript, end_of_speech)
+
+    def spoken(
+        self, transcript: Transcript, end_of_speech: float, vad_wait_ms: float = 0.0
+    ) -> Turn:
+        """Answer what was heard (``end_of_speech``: this clock's time when the endpointer
+        decided it ended, ``vad_wait_ms`` after the speech itself did)."""
         private = self.conversation.expecting_pin
         text = self.conversation.reading(transcript).strip()
         heard = self.clock()
@@ -157,23 +185,52 @@ class VoicePipeline:
                 round(transcript.decode_ms, 1),
             )
         )
+        turn = self._answer(text or NOTHING_HEARD, end_of_speech, heard, vad_wait_ms)
+        turn.engine = transcript.engine
+        if not text and not private:
+            turn.transcript = ""
+        return turn
+
+    def typed(self, text: str, extra: dict[str, Any] | None = None) -> Turn:
+        """Answer a typed line (``extra``: metadata for this turn only, a kiosk's button)."""
+        entered = self.clock()
+        if self.speaker is not None:
+            self.speaker.stop()  # typing again interrupts the last reply
+        return self._answer(text, entered, entered, 0.0, extra, typed=True)
+
+    def _answer(
+        self,
+        text: str,
+        end_of_speech: float,
+        heard: float,
+        vad_wait_ms: float,
+        extra: dict[str, Any] | None = None,
+        typed: bool = False,
+    ) -> Turn:
+        private = self.conversation.expecting_pin
         try:
-            shown, parsed, reply = self.conversation.exchange(text or NOTHING_HEARD)
+            shown, parsed, reply = self.conversation.exchange(text, extra)
         except CODED_ERRORS as err:
             self.bus.emit(ErrorRaised(err.code, err.message))
             raise
         answered = self.clock()
+        if typed:  # what may be shown of a typed line is known once the dialogue has it
+            self.bus.emit(TranscriptReady(shown))
         self.bus.emit(parsed)
         self.bus.emit(reply)
         first_audio = self.speak([r.text for r in reply.replies if r.text])
         timings = {
+            "vad_wait": round(vad_wait_ms, 1),
             "decode_tail": round((heard - end_of_speech) * 1000, 1),
             "dialogue": round((answered - heard) * 1000, 1),
-            "end_of_speech_to_first_audio": round((first_audio - end_of_speech) * 1000, 1),
+            "end_of_speech_to_first_audio": round(
+                vad_wait_ms + (first_audio - end_of_speech) * 1000, 1
+            ),
         }
-        return VoiceTurn(
-            transcript=PIN_SHOWN if private else (shown if text else ""),
-            engine=transcript.engine,
+        self.bus.emit(TurnDone(timings))
+        return Turn(
+            transcript=PIN_SHOWN if private else shown,
+            engine=None,
             intent=parsed.intent,
             confidence=parsed.confidence,
             replies=[r.text for r in reply.replies],
@@ -183,7 +240,7 @@ class VoicePipeline:
 
     def speak(self, texts: list[str]) -> float:
         """Queue the replies; return when their first audio started (or now, with nothing)."""
-        if not texts:
+        if not texts or self.speaker is None:
             return self.clock()
         if self.speech_clock is not None:
             self.speech_clock.arm()
@@ -196,15 +253,9 @@ class VoicePipeline:
         return started if started is not None else self.clock()
 
     def finish_speaking(self, timeout_s: float | None = None) -> bool:
-        return self.speaker.wait(timeout_s)
-
-    def turn(self, chunks: Iterable[AudioChunk]) -> VoiceTurn:
-        """One whole spoken turn from the utterance's audio."""
-        transcript, end_of_speech = self.hear(chunks)
-        result = self.respond(transcript, end_of_speech)
-        self.bus.emit(TurnDone(result.timings_ms))
-        return result
+        return self.speaker.wait(timeout_s) if self.speaker is not None else True
 
     def barge_in(self) -> None:
         """The customer started talking while the assistant speaks: stop speaking."""
-        self.speaker.stop()
+        if self.speaker is not None:
+            self.speaker.stop()
