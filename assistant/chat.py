@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -13,6 +14,7 @@ from typing import IO, Any
 import httpx
 from text_to_num import alpha2digit
 
+from assistant import conversations
 from assistant.conversations import conversation_id
 from assistant.dialogue import RasaDialogue
 from assistant.errors import CommerceError
@@ -23,6 +25,7 @@ from assistant.settings import Settings
 from audio.base import Transcript
 from audio.text import spoken_digits
 
+log = logging.getLogger(__name__)
 CONVERSATION_TOKEN_TTL = timedelta(hours=8)  # a chat's token, should nothing revoke it
 RENEW_BEFORE = timedelta(minutes=10)  # a conversation's token is replaced this long before
 PIN_SHOWN = "[PIN]"  # what logs, displays and transcripts show instead of a PIN
@@ -238,7 +241,24 @@ class ChatSession:
             parsed, reply = self.dialogue.turn(self.sender, text, metadata)
             shown = text
         self.expecting_pin = reply.expects_pin
+        self._erase_if_asked(reply)
         return shown, parsed, reply
+
+    def _erase_if_asked(self, reply: ReplyReady) -> None:
+        """The customer's account was erased (the privacy skill's reply says so with their
+        subject): their conversations go too, this one included, and nothing more of this
+        conversation is filed under them."""
+        subject = next((r.custom["erased"] for r in reply.replies if r.custom.get("erased")), None)
+        if not subject:
+            return
+        endpoints = self.settings.path(self.settings.dialogue.endpoints)
+        engine = conversations.open_store(endpoints, self.settings.root)
+        try:
+            deleted = conversations.erase(engine, str(subject))
+        finally:
+            engine.dispose()
+        log.info("a customer was erased: %d events of their conversations deleted", deleted)
+        self.sender = f"erased-{uuid.uuid4().hex[:12]}"
 
     def turn(self, text: str) -> dict[str, Any]:
         """One typed turn through the turn engine, as the line ``chat`` prints for it."""

@@ -7,9 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-import sqlalchemy as sa
-import yaml
-
 from assistant import chat as chat_mode
 from assistant import conversations, new_skill
 from assistant.errors import ConfigError
@@ -175,8 +172,8 @@ def conversations_command(args: argparse.Namespace, settings: Settings) -> int:
     """``conversations export|erase SUBJECT`` and ``conversations purge [--days N]`` on the
     tracker store endpoints.yml names (Rasa need not run)."""
     endpoints = settings.path(settings.dialogue.endpoints)
-    store = (yaml.safe_load(endpoints.read_text()) or {}).get("tracker_store") or {}
-    engine = sa.create_engine(conversations.store_url(store, settings.root))
+    store = conversations.tracker_store_of(endpoints)
+    engine = conversations.open_store(endpoints, settings.root)
     try:
         if args.action == "export":
             found = conversations.export(engine, args.subject)

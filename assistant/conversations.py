@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import yaml
 
 KEEP_DAYS = 30  # the retention period unless endpoints.yml's tracker_store says keep_days
 SUBJECT = re.compile(r"[0-9a-f]{32}")
@@ -76,6 +77,17 @@ def store_url(tracker_store: Mapping[str, Any], root: Path | None = None) -> str
         database=db,
     )
     return url.render_as_string(hide_password=False)
+
+
+def tracker_store_of(endpoints: Path) -> dict[str, Any]:
+    """The ``tracker_store`` entry of an endpoints file."""
+    entry: dict[str, Any] = (yaml.safe_load(endpoints.read_text()) or {}).get("tracker_store") or {}
+    return entry
+
+
+def open_store(endpoints: Path, root: Path) -> sa.engine.Engine:
+    """An engine on the tracker store an endpoints file names (relative paths from ``root``)."""
+    return sa.create_engine(store_url(tracker_store_of(endpoints), root))
 
 
 def export(engine: sa.engine.Engine, subject: str) -> list[dict[str, Any]]:

@@ -34,8 +34,9 @@ REFUSALS = {
 }
 # Slots that hold a question waiting for its answer; cleared when the conversation moves on.
 PENDING_SLOTS = ("pending", "choices")
-# ... and, at the checkout read-back or the PIN prompt, the quote that waits for the yes.
-PROMPT_SLOTS = (*PENDING_SLOTS, "quote_id", "pin_required", "pin_tries")
+# ... and, at the checkout read-back or the PIN prompt, the quote that waits for the yes (and
+# what the PIN is for: an order, or erasing the account).
+PROMPT_SLOTS = (*PENDING_SLOTS, "quote_id", "pin_required", "pin_tries", "pin_for")
 
 
 class AtPrompt:

@@ -6,7 +6,7 @@ from typing import Any
 
 from rasa_sdk.events import SlotSet
 
-from skills import speech
+from skills import privacy, speech
 from skills.base import AtPrompt, SkillAction, Turn
 from skills.client import CommerceRefused, CommerceUncertain, settle
 from skills.contract import Order
@@ -19,7 +19,7 @@ STAGES = {
     "collected": "collected",
     "cancelled": "cancelled",
 }
-CLEAR = ("quote_id", "pin_required", "pin_tries", "pending", "choices")
+CLEAR = ("quote_id", "pin_required", "pin_tries", "pin_for", "pending", "choices")
 
 
 def cleared() -> list[dict[str, Any]]:
@@ -160,8 +160,9 @@ class ActionProvidePin(SkillAction):
             turn.say("utter_nothing_to_confirm")
             return []
         ticket = turn.secrets.get("pin_ticket")  # handed over by the front end, not in Rasa
+        erasing = turn.slot("pin_for") == "erase"
         if ticket:
-            return place(turn, ticket)
+            return privacy.erase(turn, ticket) if erasing else place(turn, ticket)
         if turn.metadata.get("pin_unclear"):  # digits among other words: no attempt is counted
             turn.dispatcher.utter_message(
                 response="utter_pin_digits_only", json_message={"expect": "pin"}
@@ -169,7 +170,7 @@ class ActionProvidePin(SkillAction):
             return []
         tries = int(turn.slot("pin_tries") or 0) + 1
         if tries >= MAX_PIN_TRIES:
-            turn.say("utter_pin_too_many")
+            turn.say("utter_erase_pin_too_many" if erasing else "utter_pin_too_many")
             return cleared()
         turn.dispatcher.utter_message(response="utter_pin_wrong", json_message={"expect": "pin"})
         return [SlotSet("pin_tries", tries)]

@@ -237,6 +237,11 @@ class CommerceClient:
     def cancel_order(self, order_id: int) -> contract.Order:
         return self._request("POST", f"/v1/me/orders/{order_id}/cancel")
 
+    def erase_me(self, pin_ticket: str | None = None) -> contract.Erased:
+        """Erase the customer (``DELETE /v1/me``; the PIN ticket as a header, in no log)."""
+        headers = {"Pin-Ticket": pin_ticket} if pin_ticket else {}
+        return self._request("DELETE", "/v1/me", headers=headers)
+
 
 def settle(
     write: Callable[[], T],

@@ -255,6 +255,13 @@ class Customer(TypedDict):
     subject: str | None  # their key in the assistant's conversation store
 
 
+class Erased(TypedDict):
+    erased: bool
+    subject: str | None  # the key the customer's conversations were filed under
+    pickups_cancelled: int
+    orders_kept_anonymised: int
+
+
 class Commerce(Protocol):
     """A customer's view of the catalog & order service."""
 
@@ -296,3 +303,4 @@ class Commerce(Protocol):
     def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> Order: ...
     def orders(self, limit: int = 5) -> list[Order]: ...
     def cancel_order(self, order_id: int) -> Order: ...
+    def erase_me(self, pin_ticket: str | None = None) -> Erased: ...

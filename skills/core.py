@@ -12,7 +12,7 @@ from typing import Any
 
 from rasa_sdk.events import SlotSet
 
-from skills import speech
+from skills import privacy, speech
 from skills.base import AtPrompt, SkillAction, Turn
 from skills.basket import (
     add_lines,
@@ -138,6 +138,9 @@ def ask_pin_again(turn: Turn) -> list[dict[str, Any]]:
 
 
 def deny(turn: Turn, pending: str | None) -> list[dict[str, Any]]:
+    if pending == privacy.ERASE or (pending == "pin" and turn.slot("pin_for") == "erase"):
+        turn.say("utter_erase_kept")
+        return privacy.cleared()
     if pending in ("order", "pin"):
         turn.say("utter_order_not_placed")
         return cleared()
@@ -177,6 +180,8 @@ class ActionAffirm(SkillAction):
             return []
         if pending == "order":
             return confirm(turn)
+        if pending == privacy.ERASE:
+            return privacy.confirmed(turn)
         if pending == "empty_basket":
             return empty_basket(turn)
         if pending == "reorder" and choices:

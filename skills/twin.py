@@ -41,6 +41,8 @@ def _answer_may_be_lost(method: F) -> F:
     return write  # type: ignore[return-value]
 
 
+TWIN_SUBJECT = "a11ce" * 6 + "00"  # alice's key in the conversation store
+
 WORD_QUANTITY = {
     "a": 1,
     "an": 1,
@@ -231,6 +233,7 @@ class InMemoryCommerce:
         # slots a quote refuses (slot_id -> code: "slot-in-past", "store-closed")
         self.slot_refusals: dict[int, str] = {}
         self.pin = pin
+        self.erased = False  # erase_me was done: the customer's token no longer works
         self.fail = False
         # Writes whose next answers are lost, by method name: one entry per call, True when
         # the write was done all the same, False when it never reached the service.
@@ -243,6 +246,8 @@ class InMemoryCommerce:
         self.calls.append(name)
         if self.fail:
             raise CommerceUnavailable(f"{name}: the twin is down")
+        if self.erased:
+            raise CommerceRefused(401, "auth-invalid", "the customer was erased", {})
 
     def _item(self, sku: str, store_id: str | None = None, **extra: Any) -> JSON:
         stock = self.store_stock.get(store_id or "", {}).get(sku, self.stock.get(sku, 0))
@@ -383,7 +388,7 @@ class InMemoryCommerce:
             "name": "Alice Martin",
             "home_store_id": "riverside",
             "has_pin": self.pin,
-            "subject": "a11ce" * 6 + "00",
+            "subject": TWIN_SUBJECT,
         }
 
     def basket(self, store_id: str | None = None) -> c.Basket:
@@ -651,3 +656,29 @@ class InMemoryCommerce:
     def orders(self, limit: int = 5) -> list[c.Order]:
         self._call("orders")
         return deepcopy([*reversed(self.orders_list), *self.past_orders][:limit])
+
+    @_answer_may_be_lost
+    def erase_me(self, pin_ticket: str | None = None) -> c.Erased:
+        self._call("erase_me")
+        waiting = [o["order_id"] for o in self.orders_list if o["status"] == "placed"]
+        if waiting:
+            raise CommerceRefused(409, "erase-open-orders", "waiting", {"order_ids": waiting})
+        if self.pin and pin_ticket != "pt_good":
+            code = "pin-ticket-invalid" if pin_ticket else "pin-required"
+            raise CommerceRefused(403, code, "pin", {})
+        now = datetime.now(timezone.utc)
+        upcoming = [
+            b
+            for b in self.bookings
+            if b["status"] == "active" and datetime.fromisoformat(b["slot"]["start"]) > now
+        ]
+        for booking in upcoming:
+            booking["status"] = "cancelled"
+        self.basket_lines.clear()
+        self.erased = True
+        return {
+            "erased": True,
+            "subject": TWIN_SUBJECT,
+            "pickups_cancelled": len(upcoming),
+            "orders_kept_anonymised": len(self.orders_list) + len(self.past_orders),
+        }

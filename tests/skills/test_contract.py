@@ -110,8 +110,8 @@ def _answers(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The real commerce service on a fresh SQLite file: (base URL, alice's token)."""
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """The real commerce service on a fresh SQLite file: (base URL, alice's token, database)."""
     assert APP_PYTHON.exists(), "the app environment is missing: run `make setup`"
     folder = tmp_path_factory.mktemp("contract")
     database = f"sqlite:///{folder / 'commerce.db'}"
@@ -135,7 +135,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
              "--database-url", database],
             cwd=ROOT, env=env, capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
-        yield base, token
+        yield base, token, database
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -146,7 +146,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
 def shop(request: pytest.FixtureRequest) -> Commerce:
     if request.param == "twin":
         return InMemoryCommerce()
-    base, token = request.getfixturevalue("service")
+    base, token, _ = request.getfixturevalue("service")
     http = CommerceClient(base, token)
     http.clear_basket()
     for booking in http.pickups():
@@ -265,3 +265,33 @@ def test_products_carry_their_unit_price(shop: Commerce) -> None:
         assert product["per_unit"] == per
         expected = product["price"] / (product["size"] * factor)
         assert product["price_per_unit"] == pytest.approx(expected, abs=0.006)
+
+
+@pytest.fixture(params=["twin", "service"])
+def leaving(request: pytest.FixtureRequest) -> Commerce:
+    """A customer without a PIN of the scenario's own: the erasure ends them."""
+    if request.param == "twin":
+        return InMemoryCommerce()
+    base, _, database = request.getfixturevalue("service")
+    token = subprocess.run(
+        [str(APP_PYTHON), "run_assistant.py", "catalog", "token", "carol",
+         "--database-url", database],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    return CommerceClient(base, token)
+
+
+def test_erasure_waits_for_an_open_order_then_ends_the_account(leaving: Commerce) -> None:
+    shop = leaving
+    subject = answer(shop.me)["subject"]
+    found = answer(shop.find_slot, STORE, "tomorrow at 5 pm")
+    slot = found["slot"] or found["alternatives"][0]
+    answer(shop.add_item, answer(shop.search, "bread", STORE, limit=1)[0]["sku"], 1)
+    quote = answer(shop.quote, STORE, slot["slot_id"])
+    order = answer(shop.place_order, quote["quote_id"], uuid.uuid4().hex)
+    refused(lambda: shop.erase_me(), 409, "erase-open-orders")
+    answer(shop.cancel_order, order["order_id"])
+    erased = answer(shop.erase_me)
+    assert erased["erased"] is True
+    assert erased["subject"] == subject
+    refused(lambda: shop.me(), 401, "auth-invalid")
