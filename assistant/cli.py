@@ -133,7 +133,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "conversations":
         return conversations_command(args, settings)
     if args.command == "serve":
-        from assistant.channels import gateway
+        from assistant.channels.gateway import server as gateway
 
         tls = gateway.Tls.from_args(args.tls_cert, args.tls_key)
         gateway.serve(settings, args.host, args.port, args.idle_timeout, tls)

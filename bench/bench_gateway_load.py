@@ -48,7 +48,7 @@ import numpy as np  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
 from assistant import speech as factory  # noqa: E402
-from assistant.channels.gateway import serve_gateway  # noqa: E402
+from assistant.channels.gateway.server import serve_gateway  # noqa: E402
 from assistant.services import free_port, isolated, running  # noqa: E402
 from assistant.settings import Settings, load_settings  # noqa: E402
 from assistant.training import train  # noqa: E402

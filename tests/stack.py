@@ -24,7 +24,8 @@ import pytest
 import uvicorn
 
 from assistant import speech as factory
-from assistant.channels.gateway import Gateway, build_gateway, close_gateway, create_app
+from assistant.channels.gateway.admission import Gateway
+from assistant.channels.gateway.server import build_gateway, close_gateway, create_app
 from assistant.chat import ChatSession, customer_subject, customer_token
 from assistant.dialogue import RasaDialogue
 from assistant.services import Stack, free_port, isolated, running

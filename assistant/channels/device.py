@@ -5,6 +5,8 @@
   the gateway's events as JSON lines; ``--reply-audio`` saves each reply as ``A.reply.wav``;
 - with ``--text "LINE" …``: typed turns;
 - with neither: the microphone and speaker (sounddevice).
+
+Messages both ways are the typed ones of ``protocol.py``, the gateway's own.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ from typing import IO, Any
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from assistant.channels import protocol as p
 from assistant.errors import AssistantError
 from audio import formats
-from audio.base import CHANNELS, RATE, WIDTH, AudioChunk
+from audio.base import AudioChunk
 
 FRAME_MS = 50
 TURN_TIMEOUT_S = 60.0
+# What ends a turn's events: it is done, it failed, or a kiosk sign-in needs the PIN / failed.
+TURN_ENDS = (p.TurnDone, p.Error, p.SignInFailed, p.PinNeeded)
 
 
 class DeviceError(AssistantError):
@@ -50,29 +55,24 @@ class DeviceClient:
             self.ws: ClientConnection = self._connection.__enter__()
         except (OSError, TimeoutError) as err:
             raise DeviceError("gateway-unreachable", f"cannot reach {url}: {err}") from err
-        hello: dict[str, Any] = {
-            "type": "hello",
-            "token": token,
-            "audio": {"rate": RATE, "width": WIDTH, "channels": CHANNELS},
-        }
-        if resume:
-            hello["resume"] = resume
-        self.ws.send(json.dumps(hello))
-        ready = self.next_event(timeout_s=30)
-        if ready is None or ready.get("type") != "ready":
-            reason = ready or {}
-            raise DeviceError(
-                str(reason.get("code", "refused")), str(reason.get("message", "refused"))
-            )
-        self.ready = ready
-        self.session_id: str = ready["session_id"]
         self.audio: list[bytes] = []  # reply audio of the current turn
         self.audio_format: dict[str, int] = {}
+        self.send(p.Hello(token, p.AudioFormat(), resume or None))
+        ready = self.next_message(timeout_s=30)
+        if not isinstance(ready, p.Ready):
+            refusal = ready if isinstance(ready, p.Error) else p.Error("refused", "refused")
+            raise DeviceError(refusal.code, refusal.message)
+        self.ready = ready
+        self.session_id = ready.session_id
 
     def close(self) -> None:
         self._connection.__exit__(None, None, None)
 
+    def send(self, message: p.DeviceMessage) -> None:
+        self.ws.send(p.encode(message))
+
     def send_control(self, message: dict[str, Any]) -> None:
+        """A JSON object as it is, checked by the gateway only (tests send odd ones)."""
         self.ws.send(json.dumps(message))
 
     def send_audio(self, chunk: AudioChunk, real_time: bool = True) -> None:
@@ -87,7 +87,13 @@ class DeviceClient:
                     time.sleep(ahead)
 
     def next_event(self, timeout_s: float) -> dict[str, Any] | None:
-        """The next JSON event (reply audio frames are collected on the way)."""
+        """The next message as its JSON object (what ``--wav`` / ``--text`` print)."""
+        message = self.next_message(timeout_s)
+        return None if message is None else p.to_wire(message)
+
+    def next_message(self, timeout_s: float) -> p.GatewayMessage | None:
+        """The next message (reply audio frames are collected on the way); None: none came
+        in time."""
         deadline = time.monotonic() + timeout_s
         while True:
             left = deadline - time.monotonic()
@@ -104,20 +110,27 @@ class DeviceClient:
             if isinstance(message, bytes):
                 self.audio.append(message)
                 continue
-            event: dict[str, Any] = json.loads(message)
-            if event.get("type") == "audio_start":
+            try:
+                event = p.decode_gateway(message)
+            except p.GatewayError as err:  # not this protocol's: a gateway of another version
+                raise DeviceError(err.code, f"from the gateway: {err.message}") from err
+            if isinstance(event, p.AudioStart):
                 self.audio = []
-                self.audio_format = {k: event[k] for k in ("rate", "width", "channels")}
+                self.audio_format = {
+                    "rate": event.rate,
+                    "width": event.width,
+                    "channels": event.channels,
+                }
             return event
 
     def events_until_turn_done(self, timeout_s: float = TURN_TIMEOUT_S) -> Iterator[dict[str, Any]]:
         """Events of one turn, through ``turn_done`` (the reply audio comes before it)."""
         while True:
-            event = self.next_event(timeout_s)
+            event = self.next_message(timeout_s)
             if event is None:
                 raise DeviceError("turn-timeout", "no answer from the gateway in time")
-            yield event
-            if event.get("type") in ("turn_done", "error", "sign_in_failed", "pin_needed"):
+            yield p.to_wire(event)
+            if isinstance(event, TURN_ENDS):
                 return
 
     def reply_audio(self) -> AudioChunk | None:
@@ -130,12 +143,12 @@ class DeviceClient:
 def run_files(
     client: DeviceClient, files: list[Path], out: IO[str], reply_audio: bool, real_time: bool
 ) -> None:
-    out.write(json.dumps(client.ready) + "\n")
+    out.write(p.encode(client.ready) + "\n")
     for path in files:
         audio = formats.read_wav(path)
         client.audio, client.audio_format = [], {}
         client.send_audio(audio, real_time=real_time)
-        client.send_control({"type": "end_of_speech"})
+        client.send(p.EndOfSpeech())
         for event in client.events_until_turn_done():
             out.write(json.dumps({"file": str(path), **event}) + "\n")
             out.flush()
@@ -148,10 +161,10 @@ def run_files(
 
 
 def run_texts(client: DeviceClient, lines: list[str], out: IO[str]) -> None:
-    out.write(json.dumps(client.ready) + "\n")
+    out.write(p.encode(client.ready) + "\n")
     for line in lines:
         client.audio, client.audio_format = [], {}
-        client.send_control({"type": "text", "text": line})
+        client.send(p.Text(line))
         for event in client.events_until_turn_done():
             out.write(json.dumps(event) + "\n")
             out.flush()
@@ -174,12 +187,12 @@ def run_microphone(client: DeviceClient, input_device: Any, output_device: Any) 
     threading.Thread(target=listen, daemon=True).start()
     try:
         while True:
-            event = client.next_event(timeout_s=3600)
+            event = client.next_message(timeout_s=3600)
             if event is None:
                 continue
-            if event.get("type") in ("partial", "transcript", "reply", "error"):
-                print(json.dumps(event), flush=True)
-            if event.get("type") == "audio_end":
+            if isinstance(event, p.Partial | p.Transcript | p.Reply | p.Error):
+                print(p.encode(event), flush=True)
+            if isinstance(event, p.AudioEnd):
                 reply = client.reply_audio()
                 if reply is not None:
                     sink.play(reply, threading.Event())

@@ -186,7 +186,8 @@ def test_a_session_is_not_resumed_by_another_device(gateway: GatewayServer) -> N
     other = DeviceClient(gateway.url, gateway.add_device(home="heidi"), resume=session_id)
     try:
         assert other.session_id != session_id
-        assert other.ready["customer"]["handle"] == "heidi"
+        assert other.ready.customer is not None
+        assert other.ready.customer.handle == "heidi"
     finally:
         other.close()
 
@@ -234,7 +235,8 @@ def test_a_full_gateway_gives_a_gone_devices_place_to_a_new_one(
         third = DeviceClient(gateway.url, gateway.add_device(home="dave"))
         clients.append(third)
         opened.append(third.session_id)
-        assert third.ready["customer"]["handle"] == "dave"
+        assert third.ready.customer is not None
+        assert third.ready.customer.handle == "dave"
         assert gone not in gw.sessions, "the session that waited longest made room"
 
         evicted = live_device_tokens(shop, "grace")
@@ -260,8 +262,8 @@ def loyalty_number(shop: Shop, handle: str) -> str:
 def test_kiosk_sign_in_pin_by_voice_basket_and_goodbye(gateway: GatewayServer, shop: Shop) -> None:
     kiosk = DeviceClient(gateway.url, gateway.add_device(kiosk="riverside"))
     try:
-        assert kiosk.ready["kind"] == "kiosk"
-        assert kiosk.ready["customer"] is None
+        assert kiosk.ready.kind == "kiosk"
+        assert kiosk.ready.customer is None
         refused = turn(kiosk, type="text", text="add milk")
         assert of_type(refused, "error")[0]["code"] == "sign-in-needed"
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from assistant.channels.device import DeviceClient, DeviceError
-from assistant.channels.gateway import Tls, create_app
+from assistant.channels.gateway.server import Tls, create_app
 from assistant.errors import ConfigError
 from assistant.services import free_port
 from tests.stack import GatewayServer, Shop, serving
@@ -54,7 +54,8 @@ def test_the_kiosk_page_and_a_device_over_tls(
     token = gateway.add_device(home="judy")
     client = DeviceClient(f"wss://127.0.0.1:{secure_port}/v1/stream", token, ca=certificate.cert)
     try:
-        assert client.ready["customer"]["handle"] == "judy"
+        assert client.ready.customer is not None
+        assert client.ready.customer.handle == "judy"
         client.send_control({"type": "text", "text": "what is in my basket"})
         events = list(client.events_until_turn_done())
         replies = [e for e in events if e.get("type") == "reply"]

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from assistant.channels.gateway import KIOSK_PAGE
+from assistant.channels.gateway.server import KIOSK_PAGE
 from audio import formats, synthetic
 from tests.conftest import service_missing
+from tests.gateway.schema import off_protocol
 from tests.kiosk.browser import ARTIFACTS, KioskPage
 from tests.stack import GatewayServer
 
@@ -135,7 +136,8 @@ def microphone(speech_cache: Path) -> Callable[[str | None], Path]:
 def open_kiosk(
     playwright: Any, kiosk_url: str, request: pytest.FixtureRequest
 ) -> Iterator[Callable[[Path], KioskPage]]:
-    """Open the kiosk page in a new headless Chromium whose microphone plays ``wav``."""
+    """Open the kiosk page in a new headless Chromium whose microphone plays ``wav``; at the
+    end, every message it sent and got is checked against the protocol's JSON schema."""
     browsers: list[Any] = []
     opened: list[KioskPage] = []
 
@@ -169,3 +171,8 @@ def open_kiosk(
             (ARTIFACTS / f"{name}.json").write_text(json.dumps(log, indent=1))
     for browser in browsers:
         browser.close()
+    for kiosk in opened:  # what the page said and was told is the protocol's, field by field
+        assert kiosk.sent, "the page said hello"
+        assert kiosk.received, "the gateway answered"
+        assert not off_protocol("DeviceMessage", kiosk.sent), "the page sent off-protocol"
+        assert not off_protocol("GatewayMessage", kiosk.received), "it got off-protocol"

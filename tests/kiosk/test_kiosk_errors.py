@@ -1,11 +1,14 @@
 """The kiosk page shows a friendly line for every error the gateway sends, never the error's
-own message (which may be an exception's text), against a stand-in gateway in Chromium."""
+own message (which may be an exception's text), against a stand-in gateway in Chromium that
+speaks the protocol's schema (checked both ways)."""
 
 from __future__ import annotations
 
 import json
 import re
 from typing import Any
+
+from tests.gateway.schema import off_protocol
 
 RAW = "Rasa did not answer: [Errno 111] Connection refused Traceback KeyError"
 CODES = [
@@ -31,6 +34,8 @@ def test_every_error_code_is_a_friendly_line_without_the_raw_message(
 ) -> None:
     page = browser.new_page()
     sockets: list[Any] = []
+    sent: list[dict[str, Any]] = []  # what the page sent
+    told: list[dict[str, Any]] = []  # what the stand-in sent it
 
     def gateway(ws: Any) -> None:  # answers the hello as the real gateway does
         sockets.append(ws)
@@ -44,14 +49,22 @@ def test_every_error_code_is_a_friendly_line_without_the_raw_message(
             "customer": None,
             "audio": {"rate": 16000, "width": 2, "channels": 1},
         }
-        ws.on_message(lambda _message: ws.send(json.dumps(ready)))
+
+        def answer(message: str | bytes) -> None:
+            if isinstance(message, str):
+                sent.append(json.loads(message))
+            told.append(ready)
+            ws.send(json.dumps(ready))
+
+        ws.on_message(answer)
 
     page.route_web_socket(re.compile(r".*/v1/stream$"), gateway)
     page.goto(f"{kiosk_files}/#token=dev_stand_in")
     page.wait_for_function("document.getElementById('connection').textContent === 'Ready'")
     shown: dict[str, str] = {}
     for code in CODES:
-        sockets[-1].send(json.dumps({"type": "error", "code": code, "message": RAW}))
+        told.append({"type": "error", "code": code, "message": RAW})
+        sockets[-1].send(json.dumps(told[-1]))
         page.wait_for_function("!document.getElementById('alert').hidden")
         shown[code] = page.inner_text("#alert")
         page.evaluate("document.getElementById('alert').hidden = true")
@@ -65,4 +78,7 @@ def test_every_error_code_is_a_friendly_line_without_the_raw_message(
         assert "Rasa" not in text, (code, text)
         assert RAW not in text, (code, text)
     assert shown["a-code-from-a-newer-gateway"] == "Sorry, something went wrong. Please try again."
+    assert [m["type"] for m in sent] == ["hello", "hello"]  # again after session-failed
+    assert not off_protocol("DeviceMessage", sent)
+    assert not off_protocol("GatewayMessage", told)
     assert shown["rasa-unreachable"] != shown["a-code-from-a-newer-gateway"]

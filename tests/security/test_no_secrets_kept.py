@@ -88,7 +88,7 @@ def home_conversation(gateway: GatewayServer, shop: Shop, cache: Path) -> None:
         placed = list(home.events_until_turn_done())
         responses = [r["response"] for r in of_type(placed, "reply")]
         assert responses == ["utter_order_placed"], placed
-        session = home.ready["session_id"]
+        session = home.ready.session_id
     finally:
         home.close()
     gateway.end_sessions([session])  # the session ends: its token is revoked

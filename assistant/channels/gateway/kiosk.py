@@ -1,0 +1,92 @@
+"""Kiosk screen rules: what a kiosk's screen is sent after a turn or a sign-in.
+
+The basket after every turn; Confirm / Cancel after the replies that ask for the touch; pickup
+slots to tap after the replies that ask for a time. A PIN prompt (``expect: pin``) comes from
+the skills' own payload with the reply (``session.py``); the two response sets below are still
+named here, as the skills send no payload for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from datetime import date, timedelta
+from typing import Any
+
+from assistant.channels import protocol as p
+from assistant.channels.gateway.directory import DeviceDirectory
+
+# Replies that ask a kiosk customer to touch Confirm / Cancel.
+CONFIRM_RESPONSES = {"utter_quote_readback", "utter_press_confirm"}
+# Replies after which a kiosk shows pickup slots to tap.
+SLOT_RESPONSES = {
+    "utter_ask_pickup_time",
+    "utter_slot_full_offer",
+    "utter_need_pickup_first",
+    "utter_no_free_slots",
+}
+# Days after today looked at for the next day with free slots a kiosk shows.
+NEXT_DAY_LOOKAHEAD = 3
+SLOTS_SHOWN = 12  # a day's free slots on screen at most
+
+
+def basket_view(basket: dict[str, Any]) -> p.Basket:
+    """The commerce service's basket as the screen lists it."""
+    return p.Basket(
+        [
+            p.BasketLine(i["sku"], i["name"], i["quantity"], i["line_total"])
+            for i in basket["items"]
+        ],
+        basket["item_count"],
+        basket["total"],
+    )
+
+
+def slot_view(slot: dict[str, Any]) -> p.PickupSlot:
+    return p.PickupSlot(
+        slot["slot_id"],
+        slot["store_id"],
+        slot["start"],
+        slot["end"],
+        slot["capacity"],
+        slot["available"],
+    )
+
+
+class KioskScreen:
+    """Sends a kiosk's screen its updates (``emit``), reading the basket and the slots from
+    the commerce service."""
+
+    def __init__(self, directory: DeviceDirectory, emit: Callable[[p.GatewayMessage], None]):
+        self.directory = directory
+        self.emit = emit
+
+    def after_turn(
+        self, customer_token: str | None, store_id: str, responses: Collection[str | None]
+    ) -> None:
+        """The basket (of a signed-in customer), then Confirm / Cancel or slots if asked for."""
+        if customer_token is not None:
+            self.emit(basket_view(self.directory.basket(customer_token)))
+        if CONFIRM_RESPONSES & set(responses):
+            self.emit(p.ConfirmNeeded())
+        if SLOT_RESPONSES & set(responses):
+            self.send_slots(store_id)
+
+    def send_slots(self, store_id: str, day: date | None = None) -> None:
+        """The free slots of ``day``, or of today and of the next day that has any (tomorrow,
+        unless the store is closed then: Christmas Day)."""
+        if day is not None:
+            self._emit_slots(day, self._free_slots(store_id, day))
+            return
+        today = date.today()
+        self._emit_slots(today, self._free_slots(store_id, today))
+        for ahead in range(1, NEXT_DAY_LOOKAHEAD + 1):
+            slots = self._free_slots(store_id, today + timedelta(days=ahead))
+            if slots or ahead == NEXT_DAY_LOOKAHEAD:
+                self._emit_slots(today + timedelta(days=ahead), slots)
+                return
+
+    def _free_slots(self, store_id: str, day: date) -> list[dict[str, Any]]:
+        return [s for s in self.directory.slots(store_id, day) if s.get("available")]
+
+    def _emit_slots(self, day: date, slots: list[dict[str, Any]]) -> None:
+        self.emit(p.Slots(day, [slot_view(s) for s in slots[:SLOTS_SHOWN]]))

@@ -1,0 +1,405 @@
+"""One device's session: endpointing, speech-to-text, the dialogue (its own Rasa conversation
+and customer token) and text-to-speech, all on a worker thread of its own.
+
+The worker reads a bounded inbox (at most ``INBOX_SECONDS`` of audio; a device that sends
+faster than real time or than its session works waits while its connection stops reading, so
+TCP slows it down) and writes typed messages (``channels/protocol.py``) and reply audio to the
+connection's bounded outbox (a device that reads slowly slows its own session down, nobody
+else's). A kiosk's screen updates are ``kiosk.py``'s.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypeVar
+
+from assistant.channels import protocol as p
+from assistant.channels.gateway.directory import DeviceDirectory
+from assistant.channels.gateway.kiosk import KioskScreen
+from assistant.channels.gateway.link import END_OF_STREAM, Control, DeviceLink
+from assistant.channels.gateway.speech import SpeechParts, stream_reply
+from assistant.channels.protocol import GatewayError
+from assistant.chat import PIN_SHOWN, ChatSession, PinLine, pin_line, spoken_digits
+from assistant.dialogue import RasaDialogue
+from assistant.errors import CODED_ERRORS, CommerceError
+from assistant.settings import Settings
+from assistant.turns import NOTHING_HEARD
+from audio import formats, vad
+from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Expect, Transcript
+
+log = logging.getLogger(__name__)
+
+# Spoken when the dialogue cannot answer (Rasa or the action server down), so it cannot live
+# in the domain with the other responses.
+UNAVAILABLE = "utter_assistant_unavailable"
+UNAVAILABLE_TEXT = "Sorry, I'm having trouble right now. Please try again in a moment."
+_T = TypeVar("_T")
+
+
+@dataclass
+class Customer:
+    handle: str
+    name: str
+    token: str
+    expires_at: datetime
+
+
+class Session(DeviceLink):
+    """A device's conversation; all its work happens on its own worker thread."""
+
+    def __init__(
+        self,
+        session_id: str,
+        device: dict[str, Any],
+        device_token: str,
+        settings: Settings,
+        directory: DeviceDirectory,
+        dialogue: RasaDialogue,
+        speech: SpeechParts,
+        idle_timeout_s: float,
+    ) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.device = device
+        self.kind: str = device["kind"]
+        self.device_id = device["device_id"]
+        self.store_id: str = device["store_id"]
+        self._device_token = device_token
+        self.settings = settings
+        self.directory = directory
+        self.dialogue = dialogue
+        self.speech = speech
+        self.idle_timeout_s = idle_timeout_s
+        self.customer: Customer | None = None
+        self.conversation: ChatSession | None = None
+        self.awaiting_pin_for: p.SignIn | None = None  # kiosk sign-in by voice PIN
+        self.screen = KioskScreen(directory, self.emit)  # a home device may ask for slots too
+        self.speaking = threading.Event()
+        self._barge = threading.Event()
+        self.last_activity = time.monotonic()
+        self.turns: list[dict[str, Any]] = []  # what each turn did (for tests and benches)
+        self._endpointer: vad.Endpointer | None = None
+        self._heard_since_end_of_speech = False
+        if self.kind == "home":
+            self._start_customer(device)
+        self._thread = threading.Thread(target=self._run, name=f"session-{session_id[:6]}")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def hello(self) -> p.Ready:
+        return p.Ready(
+            p.PROTOCOL,
+            self.session_id,
+            "kiosk" if self.kind == "kiosk" else "home",
+            self.store_id,
+            self.device.get("store_name"),
+            self._customer_view(),
+            p.AudioFormat(),
+        )
+
+    # -- customers ------------------------------------------------------------------------
+    def _customer_view(self) -> p.CustomerView | None:
+        if self.customer is None:
+            return None
+        return p.CustomerView(self.customer.handle, self.customer.name)
+
+    def _start_customer(self, issued: dict[str, Any]) -> Customer:
+        customer = self.customer = Customer(
+            issued["customer"]["handle"],
+            issued["customer"]["name"],
+            issued["customer_token"],
+            datetime.fromisoformat(issued["expires_at"]),
+        )
+        self.store_id = issued.get("store_id") or self.store_id
+        self.conversation = ChatSession(
+            self.settings,
+            self.dialogue,
+            customer.token,
+            self.store_id,
+            sender=f"{self.kind}-{self.device_id}-{secrets.token_hex(6)}",
+        )
+        if self.kind == "kiosk":
+            # Orders at a kiosk need a touch: a spoken yes is answered "press Confirm".
+            self.conversation.metadata["confirm_by"] = "touch"
+        return customer
+
+    def _refresh_home_token(self) -> None:
+        if self.customer is None or self.kind != "home":
+            return
+        if self.customer.expires_at - datetime.now(UTC) < timedelta(minutes=5):
+            issued = self.directory.session(self._device_token)
+            self.customer.token = issued["customer_token"]
+            self.customer.expires_at = datetime.fromisoformat(issued["expires_at"])
+            if self.conversation is not None:
+                self.conversation.token = self.customer.token
+                self.conversation.metadata["customer_token"] = self.customer.token
+
+    def end(self, reason: str) -> None:
+        """The session is over for good: a kiosk forgets its customer; a home device's customer
+        token (issued for this session) is revoked rather than left to expire."""
+        if self.kind == "home" and self.customer is not None:
+            try:
+                self.directory.sign_out(self._device_token, self.customer.token)
+            except CODED_ERRORS as err:
+                log.warning("revoking a home session's token failed: %s", err.code)
+            return
+        self._sign_out(reason)
+
+    def _sign_out(self, reason: str) -> None:
+        """Kiosk: forget the customer entirely (token revoked, conversation dropped)."""
+        if self.kind != "kiosk" or self.customer is None:
+            return
+        try:
+            self.directory.sign_out(self._device_token, self.customer.token)
+        except CODED_ERRORS as err:
+            log.warning("sign-out of a kiosk customer failed: %s", err.code)
+        self.customer = None
+        self.conversation = None
+        self.awaiting_pin_for = None
+        self.turns.clear()
+        self.emit(p.SignedOut(reason))
+
+    # -- the worker -----------------------------------------------------------------------
+    def _audio(self) -> Iterator[AudioChunk]:
+        """The device's audio; control messages are handled here, between audio frames."""
+        silence = formats.silence(self.settings.speech.vad_silence_ms + 200).data
+        while not self.closed.is_set():
+            try:
+                item = self.inbox.get(1.0)
+            except queue.Empty:
+                self._check_idle()
+                continue
+            if item is END_OF_STREAM:
+                return
+            self._check_idle()  # also while a kiosk's microphone keeps streaming
+            if isinstance(item, bytes):
+                yield AudioChunk(RATE, WIDTH, CHANNELS, item)
+            elif isinstance(item, Control):
+                message = self._safely(p.decode_device, item.data)
+                if not isinstance(message, p.Ping):
+                    self.last_activity = time.monotonic()
+                if isinstance(message, p.EndOfSpeech):
+                    if self._endpointer is not None and self._endpointer.in_speech:
+                        yield AudioChunk(RATE, WIDTH, CHANNELS, silence)  # closes it
+                    elif self._heard_since_end_of_speech:
+                        pass  # the pause already ended that utterance: its turn is done
+                    else:  # push-to-talk released with nothing said
+                        self.emit(p.TurnDone(None, nothing_heard=True))
+                    self._heard_since_end_of_speech = False
+                elif message is not None:
+                    self._safely(self._control, message)
+
+    def _run(self) -> None:
+        try:
+            endpointer = self._endpointer = self.speech.endpointer_factory()
+            transcriber = self.speech.transcriber_factory()
+            expect = lambda: Expect.PIN if self._private() else Expect.SPEECH  # noqa: E731
+            for event in vad.listen(self._audio(), transcriber, endpointer, expect):
+                if isinstance(event, vad.SpeechStarted):
+                    self.last_activity = time.monotonic()
+                    if self.speaking.is_set():
+                        self._barge.set()  # barge-in: stop sending the reply audio
+                    self.emit(p.SpeechStarted())
+                elif isinstance(event, vad.PartialTranscript):
+                    if not self._private():
+                        self.emit(p.Partial(event.text))
+                elif isinstance(event, vad.SpeechEnded):
+                    self._ended_at = time.perf_counter()
+                    self._vad_wait_ms = (event.at_s - event.utterance.end_s) * 1000
+                elif isinstance(event, vad.UtteranceTranscribed):
+                    self._heard_since_end_of_speech = True
+                    self._safely(self._heard, event.transcript)
+        except Exception:  # the session ends; the device is told, nothing leaks
+            log.exception("session %s failed", self.session_id)
+            self.emit(p.Error("session-failed", "Session ended."))
+        finally:
+            self.closed.set()
+
+    def _safely(self, handler: Callable[[Any], _T], arg: Any) -> _T | None:
+        """``handler(arg)``; a coded error goes to the device instead (None)."""
+        try:
+            return handler(arg)
+        except CODED_ERRORS as err:
+            self.emit(p.Error.of(err))
+            return None
+
+    def _private(self) -> bool:
+        return self.awaiting_pin_for is not None or bool(
+            self.conversation and self.conversation.expecting_pin
+        )
+
+    def _shown(self, text: str) -> str:
+        """What may be shown of a line: at the PIN prompt, anything with digits is hidden."""
+        return PIN_SHOWN if self._private() and pin_line(text) != PinLine.WORDS else text
+
+    def _check_idle(self) -> None:
+        if (
+            self.kind == "kiosk"
+            and self.customer is not None
+            and time.monotonic() - self.last_activity > self.idle_timeout_s
+        ):
+            self._sign_out("idle")
+
+    # -- turns ----------------------------------------------------------------------------
+    def _heard(self, transcript: Transcript) -> None:
+        text = transcript.text.strip()
+        if self.awaiting_pin_for is not None:  # a kiosk sign-in PIN, said aloud
+            self.emit(p.Transcript(PIN_SHOWN))
+            self._finish_sign_in(self.awaiting_pin_for, text)
+            return
+        if self.conversation is not None:
+            text = self.conversation.reading(transcript).strip()
+        self._turn(
+            text or NOTHING_HEARD,  # the dialogue asks the customer to say it again
+            shown_text=self._shown(text),
+            ended_at=getattr(self, "_ended_at", time.perf_counter()),
+            vad_wait_ms=getattr(self, "_vad_wait_ms", 0.0),
+            engine=transcript.engine,
+        )
+
+    def _turn(
+        self,
+        text: str,
+        shown_text: str,
+        ended_at: float,
+        vad_wait_ms: float = 0.0,
+        engine: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.last_activity = time.monotonic()
+        self.emit(p.Transcript(shown_text))
+        if self.conversation is None:
+            self.emit(p.Error("sign-in-needed", "Sign in or choose guest first."))
+            return
+        recognised = time.perf_counter()
+        try:
+            self._refresh_home_token()
+            shown, parsed, reply = self.conversation.exchange(text, extra)
+        except CODED_ERRORS as err:  # Rasa (or the shop, for a new token) not answering
+            log.warning("session %s: a turn failed (%s)", self.session_id, err.code)
+            self._apologise(err.code, ended_at)
+            return
+        answered = time.perf_counter()
+        self.emit(p.Intent(parsed.intent, parsed.confidence))
+        replies = [(r.text, r.response, r.custom) for r in reply.replies]
+        if not replies:  # Rasa answered nothing: its action server failed or is down
+            log.warning("session %s: the dialogue gave no reply", self.session_id)
+            replies = [(UNAVAILABLE_TEXT, UNAVAILABLE, {})]
+        responses = [response for _, response, _ in replies]
+        for reply_text, response, custom in replies:  # the skill's payload may ask for a PIN
+            expect: Literal["pin"] | None = "pin" if custom.get("expect") == "pin" else None
+            self.emit(p.Reply(reply_text, response, expect))
+        told = time.perf_counter()
+        first_audio_ms = self._speak([t for t, _, _ in replies if t], ended_at)
+        timings = {
+            "vad_wait": round(vad_wait_ms, 1),
+            "recognised": round((recognised - ended_at) * 1000, 1),  # decode tail
+            "dialogue": round((answered - ended_at) * 1000, 1),  # ... and the Rasa turn
+            "replies_sent": round((told - ended_at) * 1000, 1),
+            "end_of_speech_to_first_audio": round(vad_wait_ms + first_audio_ms, 1),
+        }
+        self.turns.append(
+            {
+                "transcript": shown,
+                "engine": engine,
+                "intent": parsed.intent,
+                "responses": responses,
+                "timings_ms": timings,
+            }
+        )
+        if self.kind == "kiosk":
+            try:
+                self._kiosk_views(responses)
+            except CODED_ERRORS as err:  # the screen misses an update; the turn still ends
+                log.warning("session %s: kiosk views failed (%s)", self.session_id, err.code)
+        self.emit(p.TurnDone(parsed.intent, timings_ms=timings))
+        if parsed.intent == "goodbye":
+            self._sign_out("goodbye")
+
+    def _apologise(self, code: str, ended_at: float) -> None:
+        """The dialogue could not answer: say so aloud and end the turn (never silence)."""
+        self.emit(p.Reply(UNAVAILABLE_TEXT, UNAVAILABLE))
+        self._speak([UNAVAILABLE_TEXT], ended_at)
+        self.turns.append({"intent": None, "responses": [UNAVAILABLE], "error": code})
+        self.emit(p.TurnDone(None, error=code))
+
+    def _speak(self, texts: list[str], ended_at: float) -> float:
+        """Stream reply audio; return ms from ``ended_at`` to the first audio sent."""
+        speaker = self.speech.speaker
+        if not texts or speaker is None:
+            return (time.perf_counter() - ended_at) * 1000
+        self._barge.clear()
+        self.speaking.set()
+        try:
+            first = stream_reply(
+                speaker,
+                " ".join(texts),
+                self.emit,
+                lambda: self._barge.is_set() or self.closed.is_set(),
+            )
+        finally:
+            self.speaking.clear()
+        return ((first or time.perf_counter()) - ended_at) * 1000
+
+    def _kiosk_views(self, responses: list[str | None]) -> None:
+        token = self.customer.token if self.customer is not None else None
+        self.screen.after_turn(token, self.store_id, responses)
+
+    # -- control messages -----------------------------------------------------------------
+    def _control(self, message: p.DeviceMessage) -> None:
+        if isinstance(message, p.KIOSK_ONLY) and self.kind != "kiosk":
+            raise GatewayError("kiosk-only", "Only a kiosk can do that.")
+        now = time.perf_counter()
+        match message:
+            case p.Text(text):
+                if self.awaiting_pin_for is not None:
+                    self._finish_sign_in(self.awaiting_pin_for, text)
+                    return
+                self._turn(text, self._shown(text), now)
+            case p.Confirm():
+                self._turn("/affirm", "[Confirm]", now, extra={"touched": True})
+            case p.Cancel():
+                self._turn("/deny", "[Cancel]", now)
+            case p.SignIn(pin=pin):
+                if pin:
+                    self._finish_sign_in(message, pin)
+                else:
+                    self.awaiting_pin_for = message
+                    self.emit(p.PinNeeded())
+            case p.Guest():
+                self._sign_out("new-customer")
+                self._signed_in(self.directory.guest(self._device_token))
+            case p.SignOut():
+                self._sign_out("button")
+            case p.AskSlots(day):
+                self.screen.send_slots(self.store_id, day)
+            case p.Ping():
+                self.emit(p.Pong())
+            case _:  # a second hello
+                raise GatewayError("message-unknown", f"unknown message type {message.TYPE!r}")
+
+    def _finish_sign_in(self, who: p.SignIn, spoken_pin: str) -> None:
+        self.awaiting_pin_for = None
+        if pin_line(spoken_pin) != PinLine.DIGITS:  # "cancel": no sign-in attempt is made
+            self.emit(p.SignInFailed("pin-not-given"))
+            return
+        pin = spoken_digits(spoken_pin)
+        self._sign_out("new-customer")
+        try:
+            issued = self.directory.sign_in(self._device_token, {**who.who(), "pin": pin})
+        except CommerceError as err:
+            self.emit(p.SignInFailed(err.code))
+            return
+        self._signed_in(issued)
+
+    def _signed_in(self, issued: dict[str, Any]) -> None:
+        customer = self._start_customer(issued)
+        self.emit(p.SignedIn(p.CustomerView(customer.handle, customer.name)))
+        self._kiosk_views([])

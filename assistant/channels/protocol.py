@@ -1,0 +1,452 @@
+"""The voice gateway's protocol: a typed message per JSON text frame, in both directions.
+
+A device sends a ``DeviceMessage`` per text frame (and its microphone as binary frames); the
+gateway sends a ``GatewayMessage`` per text frame (and reply audio as binary frames). Each
+message is a frozen dataclass whose ``TYPE`` is the frame's ``"type"``. ``to_wire`` / ``encode``
+make the JSON; ``decode_device`` / ``decode_hello`` / ``decode_gateway`` make the typed message
+again and refuse anything else with the coded errors devices already know (``malformed-json``,
+``message-unknown``, ``hello-expected``, ``audio-format``, ``text-empty``, …).
+
+The gateway (``channels/gateway/``) and the device client (``channels/device.py``) both use
+this module. ``protocol_schema.py`` makes a JSON schema of it (checked in as
+``protocol.schema.json``), which the kiosk page's traffic is checked against in the tests;
+``wire.py`` does the conversions, by the dataclasses' type hints. A field with
+``metadata=OMIT`` is left out of the JSON while it is None.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar, Literal, Self, TypeAlias
+
+from assistant.channels import wire
+from assistant.channels.wire import OMIT
+from assistant.errors import AssistantError
+from audio.base import CHANNELS, RATE, WIDTH
+
+PROTOCOL = 1
+MAX_TEXT = 500  # characters of a typed turn kept
+
+
+class GatewayError(AssistantError):
+    """A device did something the protocol does not allow (codes are sent to it)."""
+
+    def __init__(self, code: str, message: str, close: int | None = None) -> None:
+        super().__init__(code, message)
+        self.close = close  # WebSocket close code when the connection must end
+
+
+# -- parts of messages --------------------------------------------------------------------
+@dataclass(frozen=True)
+class AudioFormat:
+    rate: int = RATE
+    width: int = WIDTH  # bytes per sample
+    channels: int = CHANNELS
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    handle: str
+    name: str
+
+
+@dataclass(frozen=True)
+class BasketLine:
+    sku: str
+    name: str
+    quantity: int
+    line_total: float
+
+
+@dataclass(frozen=True)
+class PickupSlot:
+    """A pickup slot as the commerce service lists it (``SlotOut``)."""
+
+    slot_id: int
+    store_id: str
+    start: str
+    end: str
+    capacity: int
+    available: int
+
+
+class Message:
+    """A JSON text frame: ``{"type": TYPE, **fields}``."""
+
+    TYPE: ClassVar[str]
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Self:
+        """From a decoded JSON object; every field checked against its type."""
+        try:
+            return wire.build(cls, data, f"a {cls.TYPE!r} message")
+        except wire.WireError as err:
+            raise GatewayError("message-invalid", str(err)) from err
+
+
+# -- from the device ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Hello(Message):
+    """First, within seconds: who the device is; ``resume`` continues a session."""
+
+    TYPE: ClassVar[str] = "hello"
+    token: str
+    audio: AudioFormat | None = field(default=None, metadata=OMIT)
+    resume: str | None = field(default=None, metadata=OMIT)
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Self:
+        if data.get("type") != cls.TYPE or not data.get("token"):
+            raise _hello_expected()
+        audio = data.get("audio") or {"rate": RATE, "width": WIDTH, "channels": CHANNELS}
+        if not isinstance(audio, dict):  # "audio": "pcm"
+            raise GatewayError(
+                "audio-format",
+                'audio is {"rate": 16000, "width": 2, "channels": 1}: 16-bit mono PCM',
+                4400,
+            )
+        got = (audio.get("rate"), audio.get("width"), audio.get("channels"))
+        if got != (RATE, WIDTH, CHANNELS):
+            try:
+                bits = 8 * int(audio.get("width") or 0)
+            except (TypeError, ValueError) as err:
+                raise _hello_expected() from err
+            raise GatewayError(
+                "audio-format",
+                f"stream 16000 Hz, 16-bit, mono PCM; got {got[0]} Hz, {bits}-bit, "
+                f"{got[2]} channel(s)",
+                4400,
+            )
+        resume = data.get("resume")
+        return cls(
+            str(data["token"]),
+            AudioFormat() if "audio" in data else None,
+            resume if isinstance(resume, str) else None,
+        )
+
+
+@dataclass(frozen=True)
+class EndOfSpeech(Message):
+    """Push-to-talk released: the utterance ends now, not after the pause."""
+
+    TYPE: ClassVar[str] = "end_of_speech"
+
+
+@dataclass(frozen=True)
+class Text(Message):
+    """A typed turn (or, after ``pin_needed``, a typed PIN)."""
+
+    TYPE: ClassVar[str] = "text"
+    text: str
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Self:
+        text = str(data.get("text") or "").strip()[:MAX_TEXT]
+        if not text:
+            raise GatewayError("text-empty", "A text message needs some text.")
+        return cls(text)
+
+
+@dataclass(frozen=True)
+class AskSlots(Message):
+    """The free pickup slots of the session's store: of ``date``, or of the next days."""
+
+    TYPE: ClassVar[str] = "slots"
+    date: date | None = field(default=None, metadata=OMIT)
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Self:
+        day = data.get("date")
+        if not day:
+            return cls()
+        try:
+            return cls(date.fromisoformat(day))
+        except (ValueError, TypeError) as err:  # TypeError: not a string (123)
+            raise GatewayError("date-invalid", "date must be YYYY-MM-DD") from err
+
+
+@dataclass(frozen=True)
+class SignIn(Message):
+    """Kiosk: a loyalty number or a phone number; without ``pin`` the next line is the PIN."""
+
+    TYPE: ClassVar[str] = "sign_in"
+    loyalty_number: str | None = field(default=None, metadata=OMIT)
+    phone: str | None = field(default=None, metadata=OMIT)
+    pin: str | None = field(default=None, metadata=OMIT)
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Self:
+        given = [k for k in ("loyalty_number", "phone") if data.get(k)]
+        if len(given) != 1:
+            raise GatewayError("sign-in-invalid", "Give a loyalty number or a phone number.")
+        pin = str(data["pin"]) if data.get("pin") else None
+        return cls(**{given[0]: str(data[given[0]])}, pin=pin)
+
+    def who(self) -> dict[str, str]:
+        """The body of the commerce service's sign-in, without the PIN."""
+        if self.loyalty_number:
+            return {"loyalty_number": self.loyalty_number}
+        return {"phone": self.phone or ""}
+
+
+@dataclass(frozen=True)
+class Guest(Message):
+    TYPE: ClassVar[str] = "guest"
+
+
+@dataclass(frozen=True)
+class Confirm(Message):
+    """The Confirm touch: an order at a kiosk is placed only by it."""
+
+    TYPE: ClassVar[str] = "confirm"
+
+
+@dataclass(frozen=True)
+class Cancel(Message):
+    TYPE: ClassVar[str] = "cancel"
+
+
+@dataclass(frozen=True)
+class SignOut(Message):
+    TYPE: ClassVar[str] = "sign_out"
+
+
+@dataclass(frozen=True)
+class Ping(Message):
+    TYPE: ClassVar[str] = "ping"
+
+
+DeviceMessage: TypeAlias = (
+    Hello | EndOfSpeech | Text | AskSlots | SignIn | Guest | Confirm | Cancel | SignOut | Ping
+)
+KIOSK_ONLY = (SignIn, Guest, Confirm, Cancel, SignOut)
+
+
+# -- from the gateway ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ready(Message):
+    """The answer to a good hello."""
+
+    TYPE: ClassVar[str] = "ready"
+    protocol: int
+    session_id: str
+    kind: Literal["home", "kiosk"]
+    store_id: str
+    store_name: str | None
+    customer: CustomerView | None
+    audio: AudioFormat
+
+
+@dataclass(frozen=True)
+class SpeechStarted(Message):
+    TYPE: ClassVar[str] = "speech_started"
+
+
+@dataclass(frozen=True)
+class Partial(Message):
+    """What is being heard so far (none while a PIN is expected)."""
+
+    TYPE: ClassVar[str] = "partial"
+    text: str
+
+
+@dataclass(frozen=True)
+class Transcript(Message):
+    """What was heard or typed (a PIN shows as ``[PIN]``)."""
+
+    TYPE: ClassVar[str] = "transcript"
+    text: str
+
+
+@dataclass(frozen=True)
+class Intent(Message):
+    TYPE: ClassVar[str] = "intent"
+    name: str | None
+    confidence: float | None
+
+
+@dataclass(frozen=True)
+class Reply(Message):
+    """One reply of the turn; ``expect: "pin"`` when the next line is a PIN."""
+
+    TYPE: ClassVar[str] = "reply"
+    text: str | None
+    response: str | None
+    expect: Literal["pin"] | None = field(default=None, metadata=OMIT)
+
+
+@dataclass(frozen=True)
+class AudioStart(Message):
+    """Reply audio follows in binary frames, in this format."""
+
+    TYPE: ClassVar[str] = "audio_start"
+    rate: int
+    width: int
+    channels: int
+
+
+@dataclass(frozen=True)
+class AudioEnd(Message):
+    TYPE: ClassVar[str] = "audio_end"
+    interrupted: bool
+
+
+@dataclass(frozen=True)
+class TurnDone(Message):
+    """The turn is over: its timings, or that nothing was heard, or the error that ended it."""
+
+    TYPE: ClassVar[str] = "turn_done"
+    intent: str | None
+    timings_ms: dict[str, float] | None = field(default=None, metadata=OMIT)
+    nothing_heard: bool | None = field(default=None, metadata=OMIT)
+    error: str | None = field(default=None, metadata=OMIT)
+
+
+@dataclass(frozen=True)
+class Basket(Message):
+    TYPE: ClassVar[str] = "basket"
+    items: list[BasketLine]
+    item_count: int
+    total: float
+
+
+@dataclass(frozen=True)
+class Slots(Message):
+    """Free pickup slots of a day (at most 12)."""
+
+    TYPE: ClassVar[str] = "slots"
+    date: date
+    slots: list[PickupSlot]
+
+
+@dataclass(frozen=True)
+class ConfirmNeeded(Message):
+    TYPE: ClassVar[str] = "confirm_needed"
+
+
+@dataclass(frozen=True)
+class PinNeeded(Message):
+    TYPE: ClassVar[str] = "pin_needed"
+
+
+@dataclass(frozen=True)
+class SignedIn(Message):
+    TYPE: ClassVar[str] = "signed_in"
+    customer: CustomerView
+
+
+@dataclass(frozen=True)
+class SignInFailed(Message):
+    TYPE: ClassVar[str] = "sign_in_failed"
+    code: str
+
+
+@dataclass(frozen=True)
+class SignedOut(Message):
+    """The kiosk forgot its customer: ``goodbye``, ``idle``, ``button``, ``new-customer``, …"""
+
+    TYPE: ClassVar[str] = "signed_out"
+    reason: str
+
+
+@dataclass(frozen=True)
+class Error(Message):
+    """A coded error; the fatal ones are followed by the socket's close."""
+
+    TYPE: ClassVar[str] = "error"
+    code: str
+    message: str
+
+    @classmethod
+    def of(cls, err: Any) -> Error:
+        """Of any coded error (``CODED_ERRORS``)."""
+        return cls(err.code, err.message)
+
+
+@dataclass(frozen=True)
+class Pong(Message):
+    TYPE: ClassVar[str] = "pong"
+
+
+GatewayMessage: TypeAlias = (
+    Ready
+    | SpeechStarted
+    | Partial
+    | Transcript
+    | Intent
+    | Reply
+    | AudioStart
+    | AudioEnd
+    | TurnDone
+    | Basket
+    | Slots
+    | ConfirmNeeded
+    | PinNeeded
+    | SignedIn
+    | SignInFailed
+    | SignedOut
+    | Error
+    | Pong
+)
+
+DEVICE_MESSAGES: dict[str, type[Message]] = {c.TYPE: c for c in typing.get_args(DeviceMessage)}
+GATEWAY_MESSAGES: dict[str, type[Message]] = {c.TYPE: c for c in typing.get_args(GatewayMessage)}
+
+
+# -- encoding -----------------------------------------------------------------------------
+def to_wire(message: Message) -> dict[str, Any]:
+    """The JSON object of ``message``."""
+    return {"type": message.TYPE, **wire.plain(message)}
+
+
+def encode(message: Message) -> str:
+    return json.dumps(to_wire(message))
+
+
+# -- decoding -----------------------------------------------------------------------------
+def parse_object(text: str) -> dict[str, Any]:
+    """A text frame's JSON object, or ``malformed-json``."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise GatewayError("malformed-json", "Send JSON objects.")
+    return data
+
+
+def decode_hello(text: str) -> Hello:
+    """The first frame of a connection (``hello-expected`` for anything but a hello)."""
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise _hello_expected() from err
+    if not isinstance(data, dict):
+        raise _hello_expected()
+    return Hello.from_wire(data)
+
+
+def decode_device(data: dict[str, Any]) -> DeviceMessage:
+    """A device's message after the hello, from its JSON object (``parse_object``)."""
+    kind = data.get("type")
+    cls = DEVICE_MESSAGES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise GatewayError("message-unknown", f"unknown message type {kind!r}")
+    return typing.cast(DeviceMessage, cls.from_wire(data))
+
+
+def decode_gateway(text: str) -> GatewayMessage:
+    """A gateway's message (what a device reads)."""
+    data = parse_object(text)
+    kind = data.get("type")
+    cls = GATEWAY_MESSAGES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise GatewayError("message-unknown", f"unknown message type {kind!r}")
+    return typing.cast(GatewayMessage, cls.from_wire(data))
+
+
+def _hello_expected() -> GatewayError:
+    return GatewayError("hello-expected", "First send {type: hello, token: ...}.", 4400)
