@@ -210,6 +210,7 @@ class ChatSession:
         if store:
             self.metadata["store_id"] = store
         self.expecting_pin = False
+        self.erased = False  # the customer erased their account in this conversation
 
     def reading(self, transcript: Transcript) -> str:
         """What to answer of a spoken turn: of several readings of noisy speech, the one Rasa
@@ -259,6 +260,7 @@ class ChatSession:
             engine.dispose()
         log.info("a customer was erased: %d events of their conversations deleted", deleted)
         self.sender = f"erased-{uuid.uuid4().hex[:12]}"
+        self.erased = True
 
     def turn(self, text: str) -> dict[str, Any]:
         """One typed turn through the turn engine, as the line ``chat`` prints for it."""

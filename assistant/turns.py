@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from assistant.chat import PIN_SHOWN
+from assistant.chat import PIN_SHOWN, PinLine, pin_line
 from assistant.errors import CODED_ERRORS
 from assistant.events import (
     ErrorRaised,
@@ -26,6 +26,7 @@ from assistant.events import (
     IntentParsed,
     Listening,
     PartialTranscript,
+    Reply,
     ReplyReady,
     SpeechDone,
     SpeechStarted,
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 # What the dialogue is sent when the recogniser heard nothing it could use: Rasa's fallback
 # intent, so the customer hears the domain's "please say that again" (utter_please_rephrase).
 NOTHING_HEARD = "/nlu_fallback"
+# Said when the dialogue gave no reply at all (its action server failed or is down): never
+# silence. It cannot live in the domain with the other responses.
+UNAVAILABLE = "utter_assistant_unavailable"
+UNAVAILABLE_TEXT = "Sorry, I'm having trouble right now. Please try again in a moment."
 
 
 # Every turn's timings (ms), whatever the channel: the endpointer's silence wait, the decode
@@ -132,10 +137,13 @@ class TurnEngine:
         speech_clock: SpeechClock | None = None,
         clock: Callable[[], float] = time.perf_counter,
         transcriber: Transcriber | None = None,
+        voice: Callable[[list[str]], float | None] | None = None,
     ) -> None:
         """``speech_clock``: the one the speaker reports to (``on_event``); without it (fake
         speakers) reply audio counts as started when ``speak`` returns. ``transcriber``: for
-        ``hear`` (audio in); a channel that endpoints audio itself passes transcripts."""
+        ``hear`` (audio in); a channel that endpoints audio itself passes transcripts.
+        ``voice``: speaks the replies instead of ``speaker`` and returns when (this clock) the
+        first audio went out, or None (the gateway streams reply audio to its device)."""
         self.transcriber = transcriber
         self.conversation = conversation
         self.speaker = speaker
@@ -143,6 +151,7 @@ class TurnEngine:
         self.speech_clock = speech_clock
         self.clock = clock
         self.speaker_state = SpeakerState()  # the customer's voice and room, between turns
+        self.voice = voice
 
     def hear(self, chunks: Iterable[AudioChunk]) -> tuple[Transcript, float]:
         """Recognise one utterance as its audio arrives; (transcript, when speech ended).
@@ -174,48 +183,55 @@ class TurnEngine:
     ) -> Turn:
         """Answer what was heard (``end_of_speech``: this clock's time when the endpointer
         decided it ended, ``vad_wait_ms`` after the speech itself did)."""
-        private = self.conversation.expecting_pin
         text = self.conversation.reading(transcript).strip()
         heard = self.clock()
+        shown = self.shown(text)
         self.bus.emit(
             TranscriptReady(
-                PIN_SHOWN if private else text,
-                transcript.confidence,
-                transcript.engine,
-                round(transcript.decode_ms, 1),
+                shown, transcript.confidence, transcript.engine, round(transcript.decode_ms, 1)
             )
         )
-        turn = self._answer(text or NOTHING_HEARD, end_of_speech, heard, vad_wait_ms)
+        turn = self._answer(text or NOTHING_HEARD, shown, end_of_speech, heard, vad_wait_ms)
         turn.engine = transcript.engine
-        if not text and not private:
-            turn.transcript = ""
         return turn
 
-    def typed(self, text: str, extra: dict[str, Any] | None = None) -> Turn:
-        """Answer a typed line (``extra``: metadata for this turn only, a kiosk's button)."""
+    def typed(
+        self, text: str, extra: dict[str, Any] | None = None, shown: str | None = None
+    ) -> Turn:
+        """Answer a typed line (``extra``: metadata for this turn only; ``shown``: what to
+        show for it, a kiosk's "[Confirm]" for the button's "/affirm")."""
         entered = self.clock()
         if self.speaker is not None:
             self.speaker.stop()  # typing again interrupts the last reply
-        return self._answer(text, entered, entered, 0.0, extra, typed=True)
+        shown = shown or self.shown(text)
+        self.bus.emit(TranscriptReady(shown))
+        return self._answer(text, shown, entered, entered, 0.0, extra)
+
+    def shown(self, text: str) -> str:
+        """What may be shown of a line: at the PIN prompt anything with digits is hidden
+        (words such as "cancel" are no PIN)."""
+        if self.conversation.expecting_pin and pin_line(text) != PinLine.WORDS:
+            return PIN_SHOWN
+        return text
 
     def _answer(
         self,
         text: str,
+        shown: str,
         end_of_speech: float,
         heard: float,
         vad_wait_ms: float,
         extra: dict[str, Any] | None = None,
-        typed: bool = False,
     ) -> Turn:
-        private = self.conversation.expecting_pin
         try:
-            shown, parsed, reply = self.conversation.exchange(text, extra)
+            _, parsed, reply = self.conversation.exchange(text, extra)
         except CODED_ERRORS as err:
             self.bus.emit(ErrorRaised(err.code, err.message))
             raise
         answered = self.clock()
-        if typed:  # what may be shown of a typed line is known once the dialogue has it
-            self.bus.emit(TranscriptReady(shown))
+        if not reply.replies:  # its action server failed or is down: never silence
+            log.warning("the dialogue gave no reply to a turn")
+            reply = ReplyReady((Reply(UNAVAILABLE_TEXT, UNAVAILABLE),))
         self.bus.emit(parsed)
         self.bus.emit(reply)
         first_audio = self.speak([r.text for r in reply.replies if r.text])
@@ -229,7 +245,7 @@ class TurnEngine:
         }
         self.bus.emit(TurnDone(timings))
         return Turn(
-            transcript=PIN_SHOWN if private else shown,
+            transcript=shown,
             engine=None,
             intent=parsed.intent,
             confidence=parsed.confidence,
@@ -240,6 +256,9 @@ class TurnEngine:
 
     def speak(self, texts: list[str]) -> float:
         """Queue the replies; return when their first audio started (or now, with nothing)."""
+        if texts and self.voice is not None:
+            started = self.voice(texts)
+            return started if started is not None else self.clock()
         if not texts or self.speaker is None:
             return self.clock()
         if self.speech_clock is not None:

@@ -208,3 +208,41 @@ def test_a_customers_conversations_are_exported_and_erased_with_them(
             "SELECT count(*) FROM events WHERE sender_id LIKE :s", {"s": subject + ".%"}
         ).fetchone()
     assert left == 0
+
+
+@pytest.mark.slow
+def test_forget_me_by_voice_erases_the_account_and_its_conversations(
+    stack: Stack, shop: Shop
+) -> None:
+    """The chat says what it keeps, asks before erasing, erases nothing on a no, and on a
+    clear yes erases the account in the database and the conversations in the tracker store."""
+    shop.more_customers(17)
+    handle = customer_identity(16)[0]  # a customer of this test's own
+    shop.set_pin(handle, None)
+    subject = str(shop.scalar("SELECT subject FROM customers WHERE handle = :h", h=handle))
+    customer_id = int(shop.scalar("SELECT id FROM customers WHERE handle = :h", h=handle))
+    turns = run_chat_command(
+        stack, handle, "what do you know about me\nforget me\nno\nforget me\nyes\n"
+    )
+    assert [t["intent"] for t in turns] == ["my_data", "forget_me", "deny", "forget_me", "affirm"]
+    assert [t["responses"] for t in turns] == [
+        ["utter_my_data"],
+        ["utter_confirm_erase"],
+        ["utter_erase_kept"],
+        ["utter_confirm_erase"],
+        ["utter_erased"],
+    ]
+    (erased,) = shop.rows(
+        "SELECT handle, name, phone, erased_at FROM customers WHERE id = :i", i=customer_id
+    )
+    assert erased[0] == f"erased-{customer_id}"
+    assert (erased[1], erased[2]) == ("", None)
+    assert erased[3] is not None
+    assert shop.scalar("SELECT count(*) FROM customers WHERE subject = :s", s=subject) == 0
+    tracker = stack.tracker_file()
+    assert tracker is not None
+    with sqlite3.connect(tracker) as conn:
+        (left,) = conn.execute(
+            "SELECT count(*) FROM events WHERE sender_id LIKE :s", {"s": subject + ".%"}
+        ).fetchone()
+    assert left == 0, "the conversation that erased them is gone too"

@@ -244,5 +244,6 @@ def test_help_names_every_skill():
         "find a product", "in stock", "vegan", "compare prices", "add, change or remove",
         "empty it", "reorder", "bought something before", "recipe", "ingredients", "pickups",
         "place your order", "cancel it", "store is open", "where it is", "nearest",
+        "what i know about you", "forget you",
     ):  # fmt: skip
         assert words in said, words

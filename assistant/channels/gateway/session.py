@@ -29,17 +29,15 @@ from assistant.channels.protocol import GatewayError
 from assistant.chat import PIN_SHOWN, ChatSession, PinLine, pin_line, spoken_digits
 from assistant.dialogue import RasaDialogue
 from assistant.errors import CODED_ERRORS, CommerceError
+from assistant.events import Event, IntentParsed, ReplyReady, TranscriptReady
 from assistant.settings import Settings
-from assistant.turns import NOTHING_HEARD
+from assistant.turns import UNAVAILABLE, UNAVAILABLE_TEXT, EventBus, Turn, TurnEngine
 from audio import formats, vad
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Expect, Transcript
 
 log = logging.getLogger(__name__)
 
-# Spoken when the dialogue cannot answer (Rasa or the action server down), so it cannot live
-# in the domain with the other responses.
-UNAVAILABLE = "utter_assistant_unavailable"
-UNAVAILABLE_TEXT = "Sorry, I'm having trouble right now. Please try again in a moment."
+__all__ = ["UNAVAILABLE", "Session"]  # UNAVAILABLE: what the device hears when all is down
 _T = TypeVar("_T")
 
 
@@ -79,6 +77,9 @@ class Session(DeviceLink):
         self.idle_timeout_s = idle_timeout_s
         self.customer: Customer | None = None
         self.conversation: ChatSession | None = None
+        self.engine: TurnEngine | None = None  # the signed-in customer's turns
+        self.bus = EventBus()  # what the engine publishes, sent to the device as messages
+        self.bus.subscribe(self._publish)
         self.awaiting_pin_for: p.SignIn | None = None  # kiosk sign-in by voice PIN
         self.screen = KioskScreen(directory, self.emit)  # a home device may ask for slots too
         self.speaking = threading.Event()
@@ -124,7 +125,9 @@ class Session(DeviceLink):
             customer.token,
             self.store_id,
             sender=f"{self.kind}-{self.device_id}-{secrets.token_hex(6)}",
+            subject=issued["customer"].get("subject"),
         )
+        self.engine = TurnEngine(self.conversation, bus=self.bus, voice=self._voice)
         if self.kind == "kiosk":
             # Orders at a kiosk need a touch: a spoken yes is answered "press Confirm".
             self.conversation.metadata["confirm_by"] = "touch"
@@ -162,6 +165,7 @@ class Session(DeviceLink):
             log.warning("sign-out of a kiosk customer failed: %s", err.code)
         self.customer = None
         self.conversation = None
+        self.engine = None
         self.awaiting_pin_for = None
         self.turns.clear()
         self.emit(p.SignedOut(reason))
@@ -247,98 +251,97 @@ class Session(DeviceLink):
         ):
             self._sign_out("idle")
 
-    # -- turns ----------------------------------------------------------------------------
+    # -- turns: the turn engine's, this session only brings the input ----------------------
     def _heard(self, transcript: Transcript) -> None:
-        text = transcript.text.strip()
         if self.awaiting_pin_for is not None:  # a kiosk sign-in PIN, said aloud
             self.emit(p.Transcript(PIN_SHOWN))
-            self._finish_sign_in(self.awaiting_pin_for, text)
+            self._finish_sign_in(self.awaiting_pin_for, transcript.text.strip())
             return
-        if self.conversation is not None:
-            text = self.conversation.reading(transcript).strip()
+        ended_at = getattr(self, "_ended_at", time.perf_counter())
+        vad_wait_ms = getattr(self, "_vad_wait_ms", 0.0)
         self._turn(
-            text or NOTHING_HEARD,  # the dialogue asks the customer to say it again
-            shown_text=self._shown(text),
-            ended_at=getattr(self, "_ended_at", time.perf_counter()),
-            vad_wait_ms=getattr(self, "_vad_wait_ms", 0.0),
-            engine=transcript.engine,
+            self._shown(transcript.text.strip()),
+            lambda engine: engine.spoken(transcript, ended_at, vad_wait_ms),
         )
 
-    def _turn(
-        self,
-        text: str,
-        shown_text: str,
-        ended_at: float,
-        vad_wait_ms: float = 0.0,
-        engine: str | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
+    def _typed(self, text: str, shown: str | None = None, **extra: Any) -> None:
+        self._turn(shown or self._shown(text), lambda engine: engine.typed(text, extra, shown))
+
+    def _turn(self, shown: str, run: Callable[[TurnEngine], Turn]) -> None:
+        """One turn by the engine; what only a device session adds: sign-in first, a fresh
+        home token, a spoken apology when the dialogue cannot answer, the kiosk's screens."""
         self.last_activity = time.monotonic()
-        self.emit(p.Transcript(shown_text))
-        if self.conversation is None:
+        if self.engine is None:
+            self.emit(p.Transcript(shown))
             self.emit(p.Error("sign-in-needed", "Sign in or choose guest first."))
             return
-        recognised = time.perf_counter()
         try:
             self._refresh_home_token()
-            shown, parsed, reply = self.conversation.exchange(text, extra)
+            turn = run(self.engine)
         except CODED_ERRORS as err:  # Rasa (or the shop, for a new token) not answering
             log.warning("session %s: a turn failed (%s)", self.session_id, err.code)
-            self._apologise(err.code, ended_at)
+            self._apologise(err.code)
             return
-        answered = time.perf_counter()
-        self.emit(p.Intent(parsed.intent, parsed.confidence))
-        replies = [(r.text, r.response, r.custom) for r in reply.replies]
-        if not replies:  # Rasa answered nothing: its action server failed or is down
-            log.warning("session %s: the dialogue gave no reply", self.session_id)
-            replies = [(UNAVAILABLE_TEXT, UNAVAILABLE, {})]
-        responses = [response for _, response, _ in replies]
-        for reply_text, response, custom in replies:  # the skill's payload may ask for a PIN
-            expect: Literal["pin"] | None = "pin" if custom.get("expect") == "pin" else None
-            self.emit(p.Reply(reply_text, response, expect))
-        told = time.perf_counter()
-        first_audio_ms = self._speak([t for t, _, _ in replies if t], ended_at)
-        timings = {
-            "vad_wait": round(vad_wait_ms, 1),
-            "recognised": round((recognised - ended_at) * 1000, 1),  # decode tail
-            "dialogue": round((answered - ended_at) * 1000, 1),  # ... and the Rasa turn
-            "replies_sent": round((told - ended_at) * 1000, 1),
-            "end_of_speech_to_first_audio": round(vad_wait_ms + first_audio_ms, 1),
-        }
         self.turns.append(
             {
-                "transcript": shown,
-                "engine": engine,
-                "intent": parsed.intent,
-                "responses": responses,
-                "timings_ms": timings,
+                "transcript": turn.transcript,
+                "engine": turn.engine,
+                "intent": turn.intent,
+                "responses": turn.responses,
+                "timings_ms": turn.timings_ms,
             }
         )
         if self.kind == "kiosk":
             try:
-                self._kiosk_views(responses)
+                self._kiosk_views(turn.responses)
             except CODED_ERRORS as err:  # the screen misses an update; the turn still ends
                 log.warning("session %s: kiosk views failed (%s)", self.session_id, err.code)
-        self.emit(p.TurnDone(parsed.intent, timings_ms=timings))
-        if parsed.intent == "goodbye":
+        self.emit(p.TurnDone(turn.intent, timings_ms=turn.timings_ms))
+        if turn.intent == "goodbye":
             self._sign_out("goodbye")
+        elif self.conversation is not None and self.conversation.erased:
+            self._account_erased()
 
-    def _apologise(self, code: str, ended_at: float) -> None:
+    def _account_erased(self) -> None:
+        """The customer erased their account: a kiosk forgets them; a home device was unbound
+        with it (its tokens revoked): it is told, and hears "sign in" to anything after."""
+        if self.kind == "kiosk":
+            self._sign_out("erased")
+            return
+        self.customer = None
+        self.conversation = None
+        self.engine = None
+        self.emit(p.Error("account-erased", "This device's account was erased."))
+
+    def _publish(self, event: Event) -> None:
+        """The engine's events as the device's messages (reply audio goes by ``_voice``)."""
+        if isinstance(event, TranscriptReady):
+            self.emit(p.Transcript(event.text))
+        elif isinstance(event, IntentParsed):
+            self.emit(p.Intent(event.intent, event.confidence))
+        elif isinstance(event, ReplyReady):
+            for reply in event.replies:  # the skill's payload may ask for a PIN
+                expect: Literal["pin"] | None = (
+                    "pin" if reply.custom.get("expect") == "pin" else None
+                )
+                self.emit(p.Reply(reply.text, reply.response, expect))
+
+    def _apologise(self, code: str) -> None:
         """The dialogue could not answer: say so aloud and end the turn (never silence)."""
         self.emit(p.Reply(UNAVAILABLE_TEXT, UNAVAILABLE))
-        self._speak([UNAVAILABLE_TEXT], ended_at)
+        self._voice([UNAVAILABLE_TEXT])
         self.turns.append({"intent": None, "responses": [UNAVAILABLE], "error": code})
         self.emit(p.TurnDone(None, error=code))
 
-    def _speak(self, texts: list[str], ended_at: float) -> float:
-        """Stream reply audio; return ms from ``ended_at`` to the first audio sent."""
+    def _voice(self, texts: list[str]) -> float | None:
+        """Stream the replies' audio to the device; when the first audio went out."""
         speaker = self.speech.speaker
         if not texts or speaker is None:
-            return (time.perf_counter() - ended_at) * 1000
+            return None
         self._barge.clear()
         self.speaking.set()
         try:
-            first = stream_reply(
+            return stream_reply(
                 speaker,
                 " ".join(texts),
                 self.emit,
@@ -346,7 +349,6 @@ class Session(DeviceLink):
             )
         finally:
             self.speaking.clear()
-        return ((first or time.perf_counter()) - ended_at) * 1000
 
     def _kiosk_views(self, responses: list[str | None]) -> None:
         token = self.customer.token if self.customer is not None else None
@@ -356,17 +358,16 @@ class Session(DeviceLink):
     def _control(self, message: p.DeviceMessage) -> None:
         if isinstance(message, p.KIOSK_ONLY) and self.kind != "kiosk":
             raise GatewayError("kiosk-only", "Only a kiosk can do that.")
-        now = time.perf_counter()
         match message:
             case p.Text(text):
                 if self.awaiting_pin_for is not None:
                     self._finish_sign_in(self.awaiting_pin_for, text)
                     return
-                self._turn(text, self._shown(text), now)
+                self._typed(text)
             case p.Confirm():
-                self._turn("/affirm", "[Confirm]", now, extra={"touched": True})
+                self._typed("/affirm", "[Confirm]", touched=True)
             case p.Cancel():
-                self._turn("/deny", "[Cancel]", now)
+                self._typed("/deny", "[Cancel]")
             case p.SignIn(pin=pin):
                 if pin:
                     self._finish_sign_in(message, pin)
