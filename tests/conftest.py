@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,6 +30,24 @@ def service_missing(what: str, err: Exception) -> None:
     if REQUIRED:
         pytest.fail(f"{message}; CI requires it (REQUIRE_SERVICES=1)", pytrace=False)
     pytest.skip(f"{message}; set REQUIRE_SERVICES=1 to make this a failure")
+
+
+def in_rasa_env(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` with Rasa's environment's Python in the project folder (what runs inside
+    Rasa, such as its tracker store), failing on a non-zero exit."""
+    root = Path(__file__).resolve().parents[1]
+    python = root / ".venv-rasa" / "bin" / "python"
+    if not python.exists():
+        service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(python)))
+    return subprocess.run(
+        [str(python), "-W", "ignore", "-c", code],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
 
 
 @pytest.fixture(scope="session")

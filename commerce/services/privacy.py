@@ -14,6 +14,8 @@ assistant's conversation store: the assistant erases the conversations filed und
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,6 +55,20 @@ def _active(customer: Customer) -> None:
         raise CommerceError("customer-erased", "This account has been erased.", 410)
 
 
+@contextmanager
+def _proven(
+    db: Database, customer_id: int, pin_ticket: str | None, pin_verified: bool, now: datetime
+) -> Iterator[tuple[Session, Customer]]:
+    """A write session on a customer still there who proved it is them (one transaction: a
+    refusal after this leaves even the ticket unused)."""
+    with db.session(write=True) as session:
+        customer = session.get_one(Customer, customer_id)
+        _active(customer)
+        if not pin_verified:
+            _prove(session, customer, pin_ticket, now)
+        yield session, customer
+
+
 def export(
     db: Database,
     customer_id: int,
@@ -62,11 +78,7 @@ def export(
 ) -> dict[str, Any]:
     """Everything kept about the customer, in one document (the ticket is used up)."""
     now = now or datetime.now(UTC)
-    with db.session(write=True) as session:
-        customer = session.get_one(Customer, customer_id)
-        _active(customer)
-        if not pin_verified:
-            _prove(session, customer, pin_ticket, now)
+    with _proven(db, customer_id, pin_ticket, pin_verified, now) as (session, customer):
         history = session.scalars(
             select(Order).where(Order.customer_id == customer.id).order_by(Order.created_at)
         )
@@ -124,9 +136,7 @@ def erase(
 ) -> dict[str, Any]:
     """Erase the customer (see the module's text); one transaction: all of it or nothing."""
     now = now or datetime.now(UTC)
-    with db.session(write=True) as session:
-        customer = session.get_one(Customer, customer_id)
-        _active(customer)
+    with _proven(db, customer_id, pin_ticket, pin_verified, now) as (session, customer):
         waiting = session.scalars(
             select(Order.id).where(Order.customer_id == customer.id, Order.status == "placed")
         ).all()
@@ -137,8 +147,6 @@ def erase(
                 409,
                 {"order_ids": list(waiting)},
             )
-        if not pin_verified:
-            _prove(session, customer, pin_ticket, now)
         subject = customer.subject
         cancelled = 0
         for booking in pickups.bookings(session, customer):

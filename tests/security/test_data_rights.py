@@ -4,7 +4,6 @@ exported and erased with it, and kept no longer than the retention period."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from assistant.chat import customer_token
 from assistant.services import Stack
 from assistant.settings import ROOT
 from commerce.seed.seeder import customer_identity
-from tests.conftest import _create_database, _drop_database, service_missing
+from tests.conftest import _create_database, _drop_database, in_rasa_env
 from tests.stack import Shop, command_env, run_chat_command
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -129,9 +128,6 @@ def test_a_subject_must_be_one_and_cannot_widen_the_erasure(tmp_path: Path) -> N
 def test_the_tracker_store_purges_old_conversations_when_rasa_opens_it(tmp_path: Path) -> None:
     """Rasa's tracker store (endpoints.yml's keep_days) deletes what is older than the
     retention period when it starts (and daily after): the words are gone from the file."""
-    python = ROOT / ".venv-rasa" / "bin" / "python"
-    if not python.exists():
-        service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(python)))
     database = tmp_path / "tracker.db"
     engine = sa.create_engine(f"sqlite:///{database}")
     fill(engine)
@@ -141,14 +137,7 @@ def test_the_tracker_store_purges_old_conversations_when_rasa_opens_it(tmp_path:
         "from assistant.tracker_store import PrivateSQLTrackerStore\n"
         f"PrivateSQLTrackerStore(dialect='sqlite', db={str(database)!r}, keep_days={30 + age})\n"
     )
-    subprocess.run(
-        [str(python), "-W", "ignore", "-c", opened],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        timeout=300,
-        check=True,
-    )
+    in_rasa_env(opened)
     with sqlite3.connect(database) as conn:
         left = [row[0] for row in conn.execute("SELECT sender_id FROM events ORDER BY id")]
     assert left == [f"{SUBJECT_A}.home-2"] * 3 + [f"{SUBJECT_B}.kiosk-3"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import socket
 import sqlite3
@@ -23,9 +22,8 @@ from sqlalchemy import select
 from assistant.chat import customer_token
 from assistant.dialogue import RasaDialogue
 from assistant.services import Stack
-from assistant.settings import ROOT
 from commerce.models import ApiToken
-from tests.conftest import service_missing
+from tests.conftest import in_rasa_env, service_missing
 from tests.stack import Shop, run_chat_command
 
 
@@ -240,9 +238,6 @@ def test_the_tracker_store_keeps_no_token_or_ticket(stack: Stack, dialogue: Rasa
 def test_the_tracker_store_takes_secrets_out_of_an_earlier_tracker(tmp_path: Path) -> None:
     """A tracker database written before (the issue found 33 tokens in one) is scrubbed when
     Rasa opens it: the rows lose their secrets, and the file's old pages are vacuumed."""
-    python = ROOT / ".venv-rasa" / "bin" / "python"
-    if not python.exists():
-        service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(python)))
     database = tmp_path / "old_tracker.db"
     token, ticket = "cst_" + uuid.uuid4().hex, "pt_" + uuid.uuid4().hex
     event = {
@@ -265,14 +260,7 @@ def test_the_tracker_store_takes_secrets_out_of_an_earlier_tracker(tmp_path: Pat
         "from assistant.tracker_store import PrivateSQLTrackerStore\n"
         f"PrivateSQLTrackerStore(dialect='sqlite', db={str(database)!r})\n"
     )
-    subprocess.run(
-        [str(python), "-W", "ignore", "-c", opened],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        timeout=300,
-        check=True,
-    )
+    in_rasa_env(opened)
     with sqlite3.connect(database) as conn:
         (data,) = conn.execute("SELECT data FROM events").fetchone()
     assert json.loads(data)["metadata"] == {"store_id": "riverside"}  # kept what is no secret
@@ -320,9 +308,6 @@ def test_the_postgresql_tracker_store_keeps_no_token_either(pg_url: str) -> None
 
     from tests.conftest import _create_database, _drop_database
 
-    python = ROOT / ".venv-rasa" / "bin" / "python"
-    if not python.exists():
-        service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(python)))
     name = f"vca_tracker_{uuid.uuid4().hex[:10]}"
     _create_database(pg_url, name)
     url = make_url(pg_url).set(database=name)
@@ -341,15 +326,7 @@ def test_the_postgresql_tracker_store_keeps_no_token_either(pg_url: str) -> None
         "asyncio.run(store.save(DialogueStateTracker.from_events('pg-1', [said])))\n"
     )
     try:
-        done = subprocess.run(
-            [str(python), "-W", "ignore", "-c", saved],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=True,
-        )
+        done = in_rasa_env(saved)
         engine = create_engine(url.set(drivername="postgresql+psycopg"))
         try:
             with engine.connect() as conn:
