@@ -19,6 +19,13 @@ names that fully match beat long ones), whether the head noun of the name or cat
 asked for, closeness to a requested pack size, and the rapidfuzz similarity of name and query.
 Ties are broken by SKU.
 
+Each hit also says how the query found it (``SearchHit.match``, :data:`MATCH_KINDS`): by a
+word of its name, of its synonyms, of its category, of its brand or of its department as
+said (plurals, spelling variants and split or joined words count as said), or only by a
+guessed word, misspelt ("fuzzy") or sounding alike ("sound"). The surest evidence wins: "semi
+skimmed milk" is a name match even if "milk" is only the category. A score cannot tell
+"butcher" (a brand word: Brackenhill Butchers) from "sourdough" (a name); the kind can.
+
 An index is immutable once built, so concurrent ``search`` calls need no locking.
 """
 
@@ -31,7 +38,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Literal
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
@@ -51,7 +58,7 @@ from commerce.text import (
     tokenize,
 )
 
-__all__ = ["SearchDoc", "SearchHit", "SearchIndex"]
+__all__ = ["MATCH_KINDS", "Match", "SearchDoc", "SearchHit", "SearchIndex"]
 
 _log = logging.getLogger(__name__)
 
@@ -69,11 +76,19 @@ class SearchDoc:
     synonyms: tuple[str, ...] = ()
 
 
+Match = Literal["name", "synonym", "category", "brand", "department", "fuzzy", "sound"]
+# How a query found a product, surest first (a hit's ``match`` is the surest it has).
+MATCH_KINDS: Final[tuple[Match, ...]] = (
+    "name", "synonym", "category", "brand", "department", "fuzzy", "sound"
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class SearchHit:
     product_id: int
     sku: str
     score: float  # higher is better, 0..100
+    match: Match = "name"  # how the query found it: MATCH_KINDS
 
 
 _NO_SYNONYMS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
@@ -89,6 +104,14 @@ _MASK_WEIGHT: Final = tuple(
     max((w for bit, w in _FIELD_WEIGHT if mask & bit), default=0.0) for mask in range(32)
 )
 _NAMEISH: Final = NAME | SYN
+# The surest field of a posting's field bits, as a rank into MATCH_KINDS (0 = name).
+_FIELD_RANK: Final = tuple(
+    next((rank for rank, bit in enumerate((NAME, SYN, CAT, BRAND, DEPT)) if mask & bit), 4)
+    for mask in range(32)
+)
+_SAID: Final = 0  # how a query word was resolved: as said, misspelt or a sound-alike
+_FUZZY: Final = MATCH_KINDS.index("fuzzy")
+_SOUND: Final = MATCH_KINDS.index("sound")
 
 # Score weights; the total is rescaled so that a perfect match scores 100, with or without size.
 W_COVER: Final = 0.40  # query words matched anywhere, field-weighted
@@ -121,6 +144,11 @@ class _Slot:
 
     alts: tuple[_Alt, ...]
     weight: float
+    # per alternative: _SAID, or _FUZZY / _SOUND for a guess (see MATCH_KINDS)
+    guesses: tuple[int, ...] = ()
+
+    def guess(self, i: int) -> int:
+        return self.guesses[i] if i < len(self.guesses) else _SAID
 
 
 @dataclass(frozen=True)
@@ -321,6 +349,7 @@ class SearchIndex:
         cat_cover: dict[int, float] = {}
         cat_hits: dict[int, int] = {}
         term_sim: dict[str, float] = {}
+        how: dict[int, int] = {}  # product -> the surest match rank into MATCH_KINDS
         # the last word of a request is usually its head noun ("rice pudding" is a pudding)
         last_slot = next(slot for slot in reversed(slots) if slot.alts)
         last = {t: sim for terms, sim in last_slot.alts for t in terms}
@@ -341,11 +370,15 @@ class SearchIndex:
             best_name: dict[int, tuple[float, int]] = {}
             best_cat: dict[int, float] = {}
             within = cover if size > common and cover else None
-            for terms, sim in slot.alts:
+            for a, (terms, sim) in enumerate(slot.alts):
                 for term in terms:
                     if sim > term_sim.get(term, 0.0):
                         term_sim[term] = sim
-                for doc, weight, in_name, in_cat in self._matches(terms, within):
+                guess = slot.guess(a)
+                for doc, weight, in_name, in_cat, field in self._matches(terms, within):
+                    rank = guess or field
+                    if rank < how.get(doc, len(MATCH_KINDS)):
+                        how[doc] = rank
                     value = sim * weight
                     if value > best.get(doc, 0.0):
                         best[doc] = value
@@ -408,29 +441,42 @@ class SearchIndex:
             return []
         floor = ranked[0][0] * MIN_RELATIVE
         return [
-            SearchHit(self._docs[doc].product_id, sku, final)
+            SearchHit(self._docs[doc].product_id, sku, final, MATCH_KINDS[how[doc]])
             for final, sku, doc in ranked[:limit]
             if final >= floor
         ]
 
     def _matches(
         self, terms: tuple[str, ...], within: Mapping[int, float] | None
-    ) -> Iterator[tuple[int, float, bool, bool]]:
-        """(product, field weight, in its name, in its category) of products with all ``terms``.
+    ) -> Iterator[tuple[int, float, bool, bool, int]]:
+        """(product, field weight, in its name, in its category, the surest field's rank into
+        MATCH_KINDS) of products with all ``terms``.
 
         With ``within``, only those products are looked at (a common word, see ``_search``).
         """
-        mask_weight = _MASK_WEIGHT
+        mask_weight, field = _MASK_WEIGHT, _FIELD_RANK
         if len(terms) == 1:
             found = self._postings[terms[0]]
             if within is None:
                 for doc, mask in found.items():
-                    yield doc, mask_weight[mask], bool(mask & _NAMEISH), bool(mask & CAT)
+                    yield (
+                        doc,
+                        mask_weight[mask],
+                        bool(mask & _NAMEISH),
+                        bool(mask & CAT),
+                        field[mask],
+                    )
             else:
                 for doc in within:
                     mask = found.get(doc, 0)
                     if mask:
-                        yield doc, mask_weight[mask], bool(mask & _NAMEISH), bool(mask & CAT)
+                        yield (
+                            doc,
+                            mask_weight[mask],
+                            bool(mask & _NAMEISH),
+                            bool(mask & CAT),
+                            field[mask],
+                        )
             return
         # all of several words ("tea" and "bag" for "tea bags"): judged by the weakest field
         lists = sorted((self._postings[t] for t in terms), key=len)
@@ -442,6 +488,7 @@ class SearchIndex:
                     min(mask_weight[m] for m in masks),
                     all(m & _NAMEISH for m in masks),
                     any(m & CAT for m in masks),
+                    max(field[m] for m in masks),
                 )
 
     def _slots(self, text: str) -> list[_Slot]:
@@ -474,12 +521,13 @@ class SearchIndex:
         alts: Sequence[tuple[str, float]],
         container: bool = False,
         groups: Sequence[_Alt] = (),
+        guesses: Sequence[int] = (),
     ) -> _Slot:
         best, sim = max(alts, key=lambda a: a[1])
         weight = self._idf.get(best, self._mean_idf) * _confidence(sim)
         if container:
             weight *= CONTAINER_WEIGHT
-        return _Slot(tuple(((t,), s) for t, s in alts) + tuple(groups), weight)
+        return _Slot(tuple(((t,), s) for t, s in alts) + tuple(groups), weight, tuple(guesses))
 
     def _resolve(self, word: str, container: bool = False) -> list[_Slot]:
         """Slots for one query word: exact, variant, split in two, misspelt or sound-alike."""
@@ -498,9 +546,10 @@ class SearchIndex:
         split = self._split(word)
         if split:
             return split
-        alts = self._fuzzy(word)
-        if alts:
-            return [self._slot(alts, container)]
+        guessed = self._fuzzy(word)
+        if guessed:
+            alts = [(term, sim) for term, sim, _ in guessed]
+            return [self._slot(alts, container, guesses=[g for _, _, g in guessed])]
         # Unknown word: it still counts against every product, a little.
         return [_Slot((), 0.5 * self._mean_idf)]
 
@@ -517,9 +566,11 @@ class SearchIndex:
             return []
         return [self._slot(((best[1], 0.95),)), self._slot(((best[2], 0.95),))]
 
-    def _fuzzy(self, word: str) -> list[tuple[str, float]]:
-        """Index terms spelt or sounding like ``word``, best first, with similarities."""
+    def _fuzzy(self, word: str) -> list[tuple[str, float, int]]:
+        """Index terms spelt or sounding like ``word``, best first, with similarities and how
+        each was found (``_FUZZY``: spelt alike, ``_SOUND``: only sounds alike)."""
         found: dict[str, float] = {}
+        kinds: dict[str, int] = {}
         cutoff = _fuzzy_cutoff(word)
         if cutoff <= 100.0:
             for surface, score, _ in process.extract(
@@ -529,6 +580,7 @@ class SearchIndex:
                 sim = 0.95 * score / 100.0
                 if sim > found.get(term, 0.0):
                     found[term] = sim
+                    kinds[term] = _FUZZY
         sounds: dict[str, float] = {}  # surface -> similarity of sound, 0..1
         for key in phonetic_keys(word):
             for surface in self._phonetic.get(key, ()):
@@ -550,11 +602,12 @@ class SearchIndex:
             sim = 0.45 + 0.25 * sound + 0.25 * ratio
             if sim > found.get(term, 0.0):
                 found[term] = sim
+                kinds.setdefault(term, _SOUND)  # spelt alike too: a misspelling
         if not found:
             return []
         ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
         top = ranked[0][1]
-        return [(t, s) for t, s in ranked[:MAX_ALTERNATIVES] if s >= top - 0.08]
+        return [(t, s, kinds[t]) for t, s in ranked[:MAX_ALTERNATIVES] if s >= top - 0.08]
 
 
 def _typicality(names: Sequence[Sequence[str]], categories: Sequence[Sequence[str]]) -> list[float]:

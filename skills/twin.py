@@ -102,6 +102,15 @@ DEFAULT_PRODUCTS = [
     _product("BAK-2", "Sourdough Loaf", "bread", 400.0, "g", 2.20, suitable_for=("vegan",)),
     _product("PRO-1", "Bananas", "banana", 1.0, "each", 0.20, suitable_for=("vegan",)),
     _product("PAN-1", "Plain Flour", "flour", 1.5, "kg", 0.95, suitable_for=("vegan",)),
+    _product(
+        "MEA-1",
+        "Chicken Drumsticks",
+        "chicken drumstick",
+        1.0,
+        "kg",
+        3.40,
+        brand="Brackenhill Butchers",
+    ),
 ]
 
 
@@ -252,17 +261,28 @@ class InMemoryCommerce:
 
     def search(self, q: str, store_id: str | None, limit: int = 5) -> list[c.SearchResult]:
         self._call("search")
-        words = {w.rstrip("s") for w in re.findall(r"[a-z]+", q.lower())}
+        words = self._words(q)
         scored = []
         for sku, product in self.products.items():
-            name = {w.rstrip("s") for w in re.findall(r"[a-z]+", product["name"].lower())}
-            overlap = len(words & (name | {product["category"]}))
+            name = self._words(product["name"])
+            brand = self._words(product["brand"])
+            overlap = len(words & (name | {product["category"]} | brand))
             if overlap:
-                scored.append((-overlap, len(name), sku))
+                # how it was found, surest first, as the service says it (no guesses here)
+                match = (
+                    "name" if words & name else "category" if product["category"] in words
+                    else "brand"
+                )  # fmt: skip
+                scored.append((-overlap, len(name), sku, match))
         ranked = sorted(scored)[:limit]
         return [
-            cast(c.SearchResult, self._item(sku, store_id, score=50.0 - n)) for _, n, sku in ranked
+            cast(c.SearchResult, self._item(sku, store_id, score=50.0 - n, match=match))
+            for _, n, sku, match in ranked
         ]
+
+    @staticmethod
+    def _words(text: str) -> set[str]:
+        return {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower())}
 
     def resolve(self, q: str, store_id: str | None, limit: int = 5) -> c.Resolution:
         self._call("resolve")
@@ -444,7 +464,10 @@ class InMemoryCommerce:
             found = [b for b in bought if not q or set(q.lower()) & set(b["name"].lower())]
         bought_at = {"times_bought": 3, "last_bought": "2026-11-01T10:00:00+00:00"}
         return [
-            cast(c.Purchase, {**{k: v for k, v in f.items() if k != "score"}, **bought_at})
+            cast(
+                c.Purchase,
+                {**{k: v for k, v in f.items() if k not in ("score", "match")}, **bought_at},
+            )
             for f in found[:limit]
         ]
 
