@@ -15,7 +15,15 @@ from skills.checkout import cleared, read_back
 from skills.client import CommerceRefused
 from skills.contract import Basket, BasketLine, ResolvedProduct
 from skills.phrases import closest, item_phrases, number
-from skills.search import Item, distinct, is_clear, offer_choices
+from skills.search import (
+    Item,
+    did_you_mean,
+    distinct,
+    is_clear,
+    named,
+    offer_choices,
+    product_words,
+)
 
 READ_BACK_ITEMS = 5  # read this many lines aloud, then "and N more"
 # A new quantity for something already in the basket, not more of it: "change the milk to two",
@@ -161,17 +169,27 @@ class ActionAddToBasket(SkillAction):
         to_add: list[tuple[str, int]] = []
         unknown: list[str] = []
         ask: list[ResolvedProduct] | None = None
+        # what was said that names no product but resembles one ("butcher"), and the closest
+        guess: tuple[str, list[ResolvedProduct]] | None = None
         # Resolve everything first, so a refusal on one item leaves the basket as it was.
         for phrase in phrases:
             try:
-                results = distinct(turn.client.resolve(phrase, store)["results"])
+                resolution = turn.client.resolve(phrase, store)
             except CommerceRefused as err:
                 if err.code == "quantity-out-of-range":
                     turn.say("utter_quantity_out_of_range_for", product=phrase)
                     return []
                 raise
+            results = distinct(resolution["results"])
             if not results:
                 unknown.append(phrase)
+                continue
+            if not named(results[0]):  # never added on a resemblance: asked about, one at a time
+                said = product_words(phrase, resolution["quantity"]["text"])
+                if guess is None:
+                    guess = (said, results)
+                else:
+                    unknown.append(said)
                 continue
             chosen, unsure = choose_in_stock(results)
             if chosen is not None and (not unsure or len(phrases) > 1):
@@ -182,10 +200,15 @@ class ActionAddToBasket(SkillAction):
         events: list[dict[str, Any]] = []
         if added:
             turn.say("utter_added_items", items=speech.join_and(added))
+        if guess is not None and ask is not None:
+            unknown.append(guess[0])  # one question at a time: the menu first
+            guess = None
         if unknown:
             turn.say("utter_product_unknown", product=speech.join_and(unknown))
         if ask is not None:
             events += offer_choices(turn, ask, "add_choice")
+        elif guess is not None:
+            events += did_you_mean(turn, *guess)
         elif added and turn.slot("pending") == "order":
             events += read_back(turn)  # added at the read-back: the quote heard is redone
         elif added:
