@@ -53,6 +53,12 @@ WORD_QUANTITY = {
     "a dozen": 12,
 }
 
+# a weight or volume word -> (the unit the service says it in, how many of that it is)
+MEASURES = {
+    "kilo": ("g", 1000.0), "kilos": ("g", 1000.0), "kg": ("g", 1000.0), "gram": ("g", 1.0),
+    "grams": ("g", 1.0), "litre": ("ml", 1000.0), "litres": ("ml", 1000.0), "ml": ("ml", 1.0),
+}  # fmt: skip
+
 
 # pack units -> (the shelf label's unit, how many pack units make one)
 PER_UNIT = {"L": ("litre", 1.0), "ml": ("litre", 1000.0), "kg": ("kg", 1.0), "g": ("kg", 1000.0)}
@@ -292,15 +298,22 @@ class InMemoryCommerce:
             packs = int(words[0]) if words[0].isdigit() else WORD_QUANTITY[words[0]]
             if packs > 99:
                 raise CommerceRefused(422, "quantity-out-of-range", "too many", {})
+        quantity: c.Quantity = {"text": None, "packs": packs, "amount": None, "unit": None}
+        if packs is not None and len(words) > 1 and words[1] in MEASURES:
+            # "a kilo of flour": a weight or volume, as the service reads it (its packs: 1 here)
+            unit, factor = MEASURES[words[1]]
+            quantity = {
+                "text": " ".join(words[:2]),
+                "packs": None,
+                "amount": packs * factor,
+                "unit": unit,
+            }
+            packs = None
         results = [
             cast(c.ResolvedProduct, {**r, "packs": packs or 1})
             for r in self.search(q, store_id, limit)
         ]
-        return {
-            "query": q,
-            "quantity": {"text": None, "packs": packs, "amount": None, "unit": None},
-            "results": results,
-        }
+        return {"query": q, "quantity": quantity, "results": results}
 
     def stores(self, q: str | None = None, near: str | None = None) -> list[c.Store]:
         self._call("stores")

@@ -499,3 +499,56 @@ def test_the_quantity_is_not_part_of_what_was_not_found():
     assert product_words("two butcher", "two") == "butcher"
     assert product_words("some butcher", None) == "butcher"
     assert product_words("butcher", None) == "butcher"
+
+
+# -- "remove a kilo of apples" (issue 11: it left the Braeburn Apples in the basket)
+
+
+def _apples(shop):
+    from skills.twin import _product
+
+    shop.products["PRO-2"] = _product("PRO-2", "Braeburn Apples", "apple", 1.0, "each", 0.35)
+    shop.products["PRO-3"] = _product("PRO-3", "Braeburn Apples", "apple", 1.0, "kg", 2.20)
+    shop.products["PRO-4"] = _product("PRO-4", "Braeburn Apples", "apple", 500.0, "g", 1.20)
+
+
+def _remove(text: str, quantity: str, unit: str, product: str):
+    ents = [
+        entity(text, "quantity", quantity),
+        entity(text, "unit", unit),
+        entity(text, "product", product),
+    ]
+    return run(ActionRemoveFromBasket(), tracker(text, "remove_from_basket", ents))
+
+
+def test_remove_a_kilo_of_apples_removes_the_kilo_bag_not_the_loose_apples(shop):
+    """Two lines called Braeburn Apples: the name cannot tell them apart, the amount can."""
+    _apples(shop)
+    shop.basket_lines = {"PRO-3": 1, "PRO-2": 4, "DAI-1": 1}
+    messages, _ = _remove("remove a kilo of apples", "a", "kilo", "apples")
+    assert responses(messages)[0] == "utter_removed_items"
+    assert messages[0]["items"] == "Braeburn Apples, 1 kilo"
+    assert shop.basket_lines == {"PRO-2": 4, "DAI-1": 1}
+
+
+def test_remove_a_kilo_of_two_kilo_bags_takes_one_bag(shop):
+    _apples(shop)
+    shop.basket_lines = {"PRO-2": 4, "PRO-3": 2}
+    _remove("remove a kilo of apples", "a", "kilo", "apples")
+    assert shop.basket_lines == {"PRO-2": 4, "PRO-3": 1}
+
+
+def test_remove_a_kilo_of_half_kilo_bags_takes_two(shop):
+    _apples(shop)
+    shop.basket_lines = {"PRO-4": 3, "PRO-2": 4}
+    messages, _ = _remove("remove a kilo of apples", "a", "kilo", "apples")
+    assert shop.basket_lines == {"PRO-4": 1, "PRO-2": 4}
+    assert messages[0]["items"] == "2 Braeburn Apples, 500 grams"
+
+
+def test_remove_a_kilo_of_apples_with_only_loose_ones_removes_them(shop):
+    """No line weighs a kilo: the apples named go, as "remove the apples" would have it."""
+    _apples(shop)
+    shop.basket_lines = {"PRO-2": 1, "DAI-1": 1}
+    _remove("remove a kilo of apples", "a", "kilo", "apples")
+    assert shop.basket_lines == {"DAI-1": 1}

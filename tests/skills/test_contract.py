@@ -184,6 +184,12 @@ def test_catalog_answers(shop: Commerce) -> None:
     resolved = answer(shop.resolve, "two litres of milk", STORE)
     assert resolved["results"]
     assert all(r["packs"] >= 1 for r in resolved["results"])
+    # a weight or volume is an amount, not packs (how a removal finds the line it names)
+    assert resolved["quantity"] == {"text": "two litres", "packs": None, "amount": 2000.0,
+                                    "unit": "ml"}  # fmt: skip
+    assert answer(shop.resolve, "a kilo of flour", STORE)["quantity"] == {
+        "text": "a kilo", "packs": None, "amount": 1000.0, "unit": "g"
+    }  # fmt: skip
     assert [r["slug"] for r in answer(shop.recipes, q="pancakes")][:1] == ["pancakes"]
     assert answer(shop.me)["handle"] == "alice"
 
