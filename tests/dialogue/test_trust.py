@@ -176,6 +176,12 @@ def test_a_resemblance_is_asked_about_never_added(start_chat: Start, shop: Shop)
     assert added["responses"] == ["utter_added_items", "utter_basket_total"], added
     assert _named(shop, "quinn") == {"Chicken Drumsticks": 1}
 
+    # nor is a question answered about something else
+    described = chat.turn("is there any butcher in stock")
+    assert described["responses"] == ["utter_did_you_mean"], described
+    assert chat.turn("no")["responses"] == ["utter_ok"]
+    assert _named(shop, "quinn") == {"Chicken Drumsticks": 1}
+
     # a product named is added with no question (a menu when several fit, as before)
     answer = add(chat, "add some butter")
     assert "utter_did_you_mean" not in answer["responses"]
