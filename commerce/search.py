@@ -3,11 +3,10 @@
 The index maps normalised, lemmatised words to the products whose name, synonyms, category,
 brand or department contain them (an inverted index with IDF weights). A query is cleaned of
 filler words and pack sizes (:func:`commerce.text.extract_size_hint`), each remaining word is
-resolved against the index vocabulary -- exactly, as a plural/lemma variant, as two spoken
-halves of one catalog word ("sour dough"), as a catalog word split in two, by rapidfuzz
-similarity ("bananna") or by sound ("sereal", jellyfish metaphone/NYSIIS) -- and every product
-containing a resolved word is scored in one pass over the postings. Only the few best
-candidates get the final rapidfuzz re-rank against their names.
+resolved against the index vocabulary (:mod:`commerce.search_words`: exactly, as a plural/lemma
+variant, as two spoken halves of one catalog word, split in two, misspelt or by sound), and
+every product containing a resolved word is scored in one pass over the postings. Only the few
+best candidates get the final rapidfuzz re-rank against their names.
 
 Scores combine (weights ``W_*`` below): how much of the query the product covers (weighted by
 where each word matched: name > synonyms > category > brand > department, and by how surely a
@@ -19,39 +18,32 @@ names that fully match beat long ones), whether the head noun of the name or cat
 asked for, closeness to a requested pack size, and the rapidfuzz similarity of name and query.
 Ties are broken by SKU.
 
+Each hit also says how the query found it (``SearchHit.match``, :data:`MATCH_KINDS`): by a
+word of its name, of its synonyms, of its category, of its brand or of its department as
+said (plurals, spelling variants and split or joined words count as said), or only by a
+guessed word, misspelt ("fuzzy") or sounding alike ("sound"). The surest evidence wins: "semi
+skimmed milk" is a name match even if "milk" is only the category. A score cannot tell
+"butcher" (a brand word: Brackenhill Butchers) from "sourdough" (a name); the kind can.
+
 An index is immutable once built, so concurrent ``search`` calls need no locking.
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
 import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Literal
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel
+from rapidfuzz import fuzz
 
-from commerce.text import (
-    CONTAINER_WORDS,
-    STOP_WORDS,
-    UNIT_WORDS,
-    SizeHint,
-    extract_size_hint,
-    lemma,
-    metaphone,
-    phonetic_keys,
-    singular_variants,
-    size_closeness,
-    size_in_base_units,
-    tokenize,
-)
+from commerce.search_words import QueryWords, analyse
+from commerce.text import SizeHint, extract_size_hint, size_closeness, size_in_base_units
 
-__all__ = ["SearchDoc", "SearchHit", "SearchIndex"]
+__all__ = ["MATCH_KINDS", "Match", "SearchDoc", "SearchHit", "SearchIndex"]
 
 _log = logging.getLogger(__name__)
 
@@ -69,11 +61,19 @@ class SearchDoc:
     synonyms: tuple[str, ...] = ()
 
 
+Match = Literal["name", "synonym", "category", "brand", "department", "fuzzy", "sound"]
+# How a query found a product, surest first (a hit's ``match`` is the surest it has).
+MATCH_KINDS: Final[tuple[Match, ...]] = (
+    "name", "synonym", "category", "brand", "department", "fuzzy", "sound"
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class SearchHit:
     product_id: int
     sku: str
     score: float  # higher is better, 0..100
+    match: Match = "name"  # how the query found it: MATCH_KINDS
 
 
 _NO_SYNONYMS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
@@ -89,6 +89,12 @@ _MASK_WEIGHT: Final = tuple(
     max((w for bit, w in _FIELD_WEIGHT if mask & bit), default=0.0) for mask in range(32)
 )
 _NAMEISH: Final = NAME | SYN
+# The surest field of a posting's field bits, as a rank into MATCH_KINDS (0 = name).
+_FIELD_RANK: Final = tuple(
+    next((rank for rank, bit in enumerate((NAME, SYN, CAT, BRAND, DEPT)) if mask & bit), 4)
+    for mask in range(32)
+)
+_GUESS_RANK: Final = {kind: MATCH_KINDS.index(kind) for kind in ("fuzzy", "sound")}
 
 # Score weights; the total is rescaled so that a perfect match scores 100, with or without size.
 W_COVER: Final = 0.40  # query words matched anywhere, field-weighted
@@ -102,25 +108,9 @@ W_SIZE: Final = 0.10  # closeness to the pack size asked for
 _W_TEXT: Final = W_COVER + W_NAME + W_CAT + W_PREC + W_HEAD + W_TYPICAL + W_FUZZ
 
 MAX_QUERY_CHARS: Final = 300  # a spoken request is short; a 10 KB "query" is noise
-MAX_QUERY_WORDS: Final = 12
 RERANK: Final = 120  # candidates that get the rapidfuzz re-rank
 MIN_RELATIVE: Final = 0.35  # drop hits scoring below this share of the best hit
-CONTAINER_WEIGHT: Final = 0.3  # "loaves" in "two loaves of bread" barely counts
-FUZZY_LIMIT: Final = 6
-MAX_ALTERNATIVES: Final = 3
 COMMON_SHARE: Final = 0.1  # a query word in more than this share of products is "common"
-
-
-# What a query word may mean: index terms that must all match, and their similarity 0..1.
-_Alt = tuple[tuple[str, ...], float]
-
-
-@dataclass(frozen=True)
-class _Slot:
-    """One query word (or two spoken halves of one word) and what it may mean."""
-
-    alts: tuple[_Alt, ...]
-    weight: float
 
 
 @dataclass(frozen=True)
@@ -133,28 +123,6 @@ class _DocInfo:
     name_key: str  # canonical name terms joined by spaces, for the rapidfuzz re-rank
     size: SizeHint | None
     typical: float  # 0..1, see _typicality
-
-
-def _confidence(sim: float) -> float:
-    """How much a query word counts, given how surely it was recognised (similarity 0..1).
-
-    A guessed word ("organic" heard as "oregano" in a catalog without organic lines) must not
-    outweigh the words that matched exactly ("milk").
-    """
-    if sim >= 0.95:
-        return 1.0
-    return max(0.1, min(1.0, ((sim - 0.5) / 0.45) ** 2))
-
-
-def _fuzzy_cutoff(word: str) -> float:
-    n = len(word)
-    if n <= 3:
-        return 101.0  # three letters: sound-alikes only
-    if n == 4:
-        return 75.0
-    if n <= 6:
-        return 78.0
-    return 80.0
 
 
 class SearchIndex:
@@ -190,7 +158,7 @@ class SearchIndex:
                 for text in texts:
                     key = str(text or "")
                     if key not in analysed:
-                        analysed[key] = _analyse(key, surfaces)
+                        analysed[key] = analyse(key, surfaces)
                     words, joins = analysed[key]
                     for w in words:
                         terms[w] = terms.get(w, 0) | bit
@@ -229,33 +197,8 @@ class SearchIndex:
         self._idf: Mapping[str, float] = {
             t: math.log(1.0 + n / len(p)) for t, p in self._postings.items()
         }
-        self._mean_idf = (sum(self._idf.values()) / len(self._idf)) if self._idf else 1.0
-        self._real: frozenset[str] = frozenset(real)
+        self._words = QueryWords(self._postings, self._idf, frozenset(real), surfaces)
         self._infos: tuple[_DocInfo, ...] = tuple(infos)
-
-        for term in self._postings:
-            surfaces.setdefault(term, term)
-        self._surface_term: Mapping[str, str] = {
-            s: t for s, t in surfaces.items() if t in self._postings
-        }
-        self._choices: tuple[str, ...] = tuple(sorted(self._surface_term))
-        phonetic: dict[str, set[str]] = {}
-        by_code: dict[str, set[str]] = {}
-        for s in self._choices:
-            for key in phonetic_keys(s):
-                phonetic.setdefault(key, set()).add(s)
-            code = metaphone(s)
-            if len(code) >= 3:
-                by_code.setdefault(code, set()).add(s)
-        self._phonetic: Mapping[str, tuple[str, ...]] = {
-            k: tuple(sorted(v)) for k, v in phonetic.items()
-        }
-        # metaphone codes themselves, for sound-alikes one sound apart ("flower" ~ "flour")
-        self._code_words: Mapping[str, tuple[str, ...]] = {
-            k: tuple(sorted(v)) for k, v in by_code.items()
-        }
-        self._codes: tuple[str, ...] = tuple(sorted(by_code))
-        self._spellings = _spelling_variants(self._real)
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -278,13 +221,13 @@ class SearchIndex:
                 if mask & (NAME | SYN | CAT):
                     by_term.setdefault(term, set()).add(i)
         for spoken, meanings in global_synonyms.items():
-            key_words, key_joins = _analyse(str(spoken or ""), surfaces)
+            key_words, key_joins = analyse(str(spoken or ""), surfaces)
             if not key_words:
                 continue
             if isinstance(meanings, str):
                 meanings = (meanings,)
             for meaning in meanings:
-                words, _ = _analyse(str(meaning or ""), {})
+                words, _ = analyse(str(meaning or ""), {})
                 if not words or any(w not in by_term for w in words):
                     continue
                 matched = set.intersection(*(by_term[w] for w in words))
@@ -310,7 +253,7 @@ class SearchIndex:
         if not isinstance(query, str) or limit <= 0 or not self._docs:
             return []
         text, hint = extract_size_hint(query[:MAX_QUERY_CHARS])
-        slots = self._slots(text)
+        slots = self._words.slots(text)
         if not any(slot.alts for slot in slots):
             return []
         total_weight = sum(slot.weight for slot in slots)
@@ -321,6 +264,7 @@ class SearchIndex:
         cat_cover: dict[int, float] = {}
         cat_hits: dict[int, int] = {}
         term_sim: dict[str, float] = {}
+        how: dict[int, int] = {}  # product -> the surest match rank into MATCH_KINDS
         # the last word of a request is usually its head noun ("rice pudding" is a pudding)
         last_slot = next(slot for slot in reversed(slots) if slot.alts)
         last = {t: sim for terms, sim in last_slot.alts for t in terms}
@@ -341,11 +285,16 @@ class SearchIndex:
             best_name: dict[int, tuple[float, int]] = {}
             best_cat: dict[int, float] = {}
             within = cover if size > common and cover else None
-            for terms, sim in slot.alts:
+            for a, (terms, sim) in enumerate(slot.alts):
                 for term in terms:
                     if sim > term_sim.get(term, 0.0):
                         term_sim[term] = sim
-                for doc, weight, in_name, in_cat in self._matches(terms, within):
+                guess = slot.guess(a)
+                guessed = None if guess is None else _GUESS_RANK[guess]
+                for doc, weight, in_name, in_cat, field in self._matches(terms, within):
+                    rank = field if guessed is None else guessed
+                    if rank < how.get(doc, len(MATCH_KINDS)):
+                        how[doc] = rank
                     value = sim * weight
                     if value > best.get(doc, 0.0):
                         best[doc] = value
@@ -408,29 +357,42 @@ class SearchIndex:
             return []
         floor = ranked[0][0] * MIN_RELATIVE
         return [
-            SearchHit(self._docs[doc].product_id, sku, final)
+            SearchHit(self._docs[doc].product_id, sku, final, MATCH_KINDS[how[doc]])
             for final, sku, doc in ranked[:limit]
             if final >= floor
         ]
 
     def _matches(
         self, terms: tuple[str, ...], within: Mapping[int, float] | None
-    ) -> Iterator[tuple[int, float, bool, bool]]:
-        """(product, field weight, in its name, in its category) of products with all ``terms``.
+    ) -> Iterator[tuple[int, float, bool, bool, int]]:
+        """(product, field weight, in its name, in its category, the surest field's rank into
+        MATCH_KINDS) of products with all ``terms``.
 
         With ``within``, only those products are looked at (a common word, see ``_search``).
         """
-        mask_weight = _MASK_WEIGHT
+        mask_weight, field = _MASK_WEIGHT, _FIELD_RANK
         if len(terms) == 1:
             found = self._postings[terms[0]]
             if within is None:
                 for doc, mask in found.items():
-                    yield doc, mask_weight[mask], bool(mask & _NAMEISH), bool(mask & CAT)
+                    yield (
+                        doc,
+                        mask_weight[mask],
+                        bool(mask & _NAMEISH),
+                        bool(mask & CAT),
+                        field[mask],
+                    )
             else:
                 for doc in within:
                     mask = found.get(doc, 0)
                     if mask:
-                        yield doc, mask_weight[mask], bool(mask & _NAMEISH), bool(mask & CAT)
+                        yield (
+                            doc,
+                            mask_weight[mask],
+                            bool(mask & _NAMEISH),
+                            bool(mask & CAT),
+                            field[mask],
+                        )
             return
         # all of several words ("tea" and "bag" for "tea bags"): judged by the weakest field
         lists = sorted((self._postings[t] for t in terms), key=len)
@@ -442,119 +404,8 @@ class SearchIndex:
                     min(mask_weight[m] for m in masks),
                     all(m & _NAMEISH for m in masks),
                     any(m & CAT for m in masks),
+                    max(field[m] for m in masks),
                 )
-
-    def _slots(self, text: str) -> list[_Slot]:
-        """The query's words without filler, each resolved against the index vocabulary."""
-        tokens = tokenize(text)
-        # "loaves of bread", "a bottle of milk": the pack is not the product ("tea bags" is)
-        packs = {t for t, nxt in itertools.pairwise(tokens) if nxt == "of" and t in CONTAINER_WORDS}
-        # a repeated word ("milk milk") says nothing new
-        words = list(dict.fromkeys(t for t in tokens if t not in STOP_WORDS))
-        words = words[:MAX_QUERY_WORDS]
-        slots: list[_Slot] = []
-        i = 0
-        while i < len(words):
-            word = words[i]
-            if i + 1 < len(words) and word.isalpha() and words[i + 1].isalpha():
-                joined = lemma(word + words[i + 1])
-                if joined in self._real and joined in self._postings:
-                    # "tea bags": the catalog's "teabags", or "tea" and "bag" as written
-                    parts = (lemma(word), lemma(words[i + 1]))
-                    both = [(parts, 1.0)] if all(p in self._postings for p in parts) else []
-                    slots.append(self._slot(((joined, 1.0),), groups=both))
-                    i += 2
-                    continue
-            slots.extend(self._resolve(word, word in packs))
-            i += 1
-        return slots
-
-    def _slot(
-        self,
-        alts: Sequence[tuple[str, float]],
-        container: bool = False,
-        groups: Sequence[_Alt] = (),
-    ) -> _Slot:
-        best, sim = max(alts, key=lambda a: a[1])
-        weight = self._idf.get(best, self._mean_idf) * _confidence(sim)
-        if container:
-            weight *= CONTAINER_WEIGHT
-        return _Slot(tuple(((t,), s) for t, s in alts) + tuple(groups), weight)
-
-    def _resolve(self, word: str, container: bool = False) -> list[_Slot]:
-        """Slots for one query word: exact, variant, split in two, misspelt or sound-alike."""
-        postings = self._postings
-        if not word.isalpha():  # numbers only count when the catalog uses them ("2%")
-            return [self._slot(((word, 1.0),))] if word in postings else []
-        base = lemma(word)
-        if base in postings:
-            alts = [(base, 1.0)] + [(v, 0.95) for v in self._spellings.get(base, ())]
-            return [self._slot(alts[: MAX_ALTERNATIVES + 1], container)]
-        variants = [(v, 0.97) for v in singular_variants(word) if v in postings]
-        if variants:
-            return [self._slot(variants[:MAX_ALTERNATIVES], container)]
-        if word in CONTAINER_WORDS or word in UNIT_WORDS:  # "pints", "bottle": no guessing
-            return []
-        split = self._split(word)
-        if split:
-            return split
-        alts = self._fuzzy(word)
-        if alts:
-            return [self._slot(alts, container)]
-        # Unknown word: it still counts against every product, a little.
-        return [_Slot((), 0.5 * self._mean_idf)]
-
-    def _split(self, word: str) -> list[_Slot]:
-        """A catalog phrase run together by the recogniser ("semiskimmed")."""
-        best: tuple[int, str, str] | None = None
-        for cut in range(3, len(word) - 2):
-            left, right = lemma(word[:cut]), lemma(word[cut:])
-            if left in self._real and right in self._real:
-                balance = min(cut, len(word) - cut)
-                if best is None or balance > best[0]:
-                    best = (balance, left, right)
-        if best is None:
-            return []
-        return [self._slot(((best[1], 0.95),)), self._slot(((best[2], 0.95),))]
-
-    def _fuzzy(self, word: str) -> list[tuple[str, float]]:
-        """Index terms spelt or sounding like ``word``, best first, with similarities."""
-        found: dict[str, float] = {}
-        cutoff = _fuzzy_cutoff(word)
-        if cutoff <= 100.0:
-            for surface, score, _ in process.extract(
-                word, self._choices, scorer=fuzz.ratio, limit=FUZZY_LIMIT, score_cutoff=cutoff
-            ):
-                term = self._surface_term[surface]
-                sim = 0.95 * score / 100.0
-                if sim > found.get(term, 0.0):
-                    found[term] = sim
-        sounds: dict[str, float] = {}  # surface -> similarity of sound, 0..1
-        for key in phonetic_keys(word):
-            for surface in self._phonetic.get(key, ()):
-                sounds[surface] = 1.0
-        code = metaphone(word)
-        if len(code) >= 3:
-            for near, score, _ in process.extract(
-                code, self._codes, scorer=fuzz.ratio, limit=FUZZY_LIMIT, score_cutoff=75.0
-            ):
-                if abs(len(near) - len(code)) > 1:  # "flower" is not "cauliflower"
-                    continue
-                for surface in self._code_words[near]:
-                    sounds[surface] = max(sounds.get(surface, 0.0), score / 100.0)
-        for surface, sound in sounds.items():
-            ratio = fuzz.ratio(word, surface) / 100.0
-            if ratio < 0.5:
-                continue
-            term = self._surface_term[surface]
-            sim = 0.45 + 0.25 * sound + 0.25 * ratio
-            if sim > found.get(term, 0.0):
-                found[term] = sim
-        if not found:
-            return []
-        ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
-        top = ranked[0][1]
-        return [(t, s) for t, s in ranked[:MAX_ALTERNATIVES] if s >= top - 0.08]
 
 
 def _typicality(names: Sequence[Sequence[str]], categories: Sequence[Sequence[str]]) -> list[float]:
@@ -584,47 +435,3 @@ def _typicality(names: Sequence[Sequence[str]], categories: Sequence[Sequence[st
         for i, value in raw.items():
             out[i] = value / top if top > 0 else 1.0
     return out
-
-
-def _spelling_variants(words: Iterable[str]) -> Mapping[str, tuple[str, ...]]:
-    """Catalog words spelt two ways, one letter apart inside the word ("yogurt", "yoghurt").
-
-    Both must be five letters or more and share their first two and last letters, so that
-    "range" and "orange" or "mince" and "minced" stay apart.
-    """
-    buckets: dict[tuple[str, str, int], list[str]] = {}
-    for w in words:
-        if len(w) >= 5 and w.isalpha():
-            buckets.setdefault((w[:2], w[-1], len(w)), []).append(w)
-    variants: dict[str, list[str]] = {}
-    for (head, tail, n), shorter in buckets.items():
-        for longer in buckets.get((head, tail, n + 1), ()):
-            for w in shorter:
-                if Indel.distance(w, longer) == 1:
-                    variants.setdefault(w, []).append(longer)
-                    variants.setdefault(longer, []).append(w)
-    return {w: tuple(sorted(v)) for w, v in variants.items()}
-
-
-def _analyse(text: str, surfaces: dict[str, str]) -> tuple[list[str], list[str]]:
-    """Index terms of a catalog text and the joins of its adjacent words ("corn flakes").
-
-    Records each spelling seen in ``surfaces`` (spelling -> term) for fuzzy matching.
-    """
-    text, _ = extract_size_hint(text, bare_counts=False)
-    tokens = [t for t in tokenize(text) if t not in STOP_WORDS]
-    words: list[str] = []
-    for tok in tokens:
-        term = lemma(tok)
-        surfaces.setdefault(tok, term)
-        surfaces.setdefault(term, term)
-        if term not in words:
-            words.append(term)
-    joins: list[str] = []
-    for a, b in itertools.pairwise(tokens):
-        if a.isalpha() and b.isalpha():
-            joined = lemma(a + b)
-            surfaces.setdefault(a + b, joined)
-            if joined not in words and joined not in joins:
-                joins.append(joined)
-    return words, joins

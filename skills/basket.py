@@ -15,7 +15,15 @@ from skills.checkout import cleared, read_back
 from skills.client import CommerceRefused
 from skills.contract import Basket, BasketLine, ResolvedProduct
 from skills.phrases import closest, item_phrases, number
-from skills.search import Item, distinct, is_clear, offer_choices
+from skills.search import (
+    Item,
+    did_you_mean,
+    distinct,
+    is_clear,
+    named,
+    offer_choices,
+    product_words,
+)
 
 READ_BACK_ITEMS = 5  # read this many lines aloud, then "and N more"
 # A new quantity for something already in the basket, not more of it: "change the milk to two",
@@ -161,17 +169,27 @@ class ActionAddToBasket(SkillAction):
         to_add: list[tuple[str, int]] = []
         unknown: list[str] = []
         ask: list[ResolvedProduct] | None = None
+        # what was said that names no product but resembles one ("butcher"), and the closest
+        guess: tuple[str, list[ResolvedProduct]] | None = None
         # Resolve everything first, so a refusal on one item leaves the basket as it was.
         for phrase in phrases:
             try:
-                results = distinct(turn.client.resolve(phrase, store)["results"])
+                resolution = turn.client.resolve(phrase, store)
             except CommerceRefused as err:
                 if err.code == "quantity-out-of-range":
                     turn.say("utter_quantity_out_of_range_for", product=phrase)
                     return []
                 raise
+            results = distinct(resolution["results"])
             if not results:
                 unknown.append(phrase)
+                continue
+            if not named(results[0]):  # never added on a resemblance: asked about, one at a time
+                said = product_words(phrase, resolution["quantity"]["text"])
+                if guess is None:
+                    guess = (said, results)
+                else:
+                    unknown.append(said)
                 continue
             chosen, unsure = choose_in_stock(results)
             if chosen is not None and (not unsure or len(phrases) > 1):
@@ -182,10 +200,15 @@ class ActionAddToBasket(SkillAction):
         events: list[dict[str, Any]] = []
         if added:
             turn.say("utter_added_items", items=speech.join_and(added))
+        if guess is not None and ask is not None:
+            unknown.append(guess[0])  # one question at a time: the menu first
+            guess = None
         if unknown:
             turn.say("utter_product_unknown", product=speech.join_and(unknown))
         if ask is not None:
             events += offer_choices(turn, ask, "add_choice")
+        elif guess is not None:
+            events += did_you_mean(turn, *guess)
         elif added and turn.slot("pending") == "order":
             events += read_back(turn)  # added at the read-back: the quote heard is redone
         elif added:
@@ -233,6 +256,10 @@ class ActionRemoveFromBasket(SkillAction):
                 missing.append(phrase)
                 continue
             fewer = number(turn.entity("quantity")) if len(phrases) == 1 else None
+            measure = measure_said(turn, phrase)
+            sized = lines_of_size(lines, items, *measure) if measure else None
+            if sized is not None:  # "a kilo of apples": the 1 kg bag, not the loose ones
+                lines, fewer = [sized[0]], sized[1]
             for item in lines:
                 if fewer and len(lines) == 1 and fewer < item["quantity"]:
                     turn.client.change_item(item["sku"], item["quantity"] - fewer)
@@ -253,6 +280,43 @@ class ActionRemoveFromBasket(SkillAction):
 
 
 FILLER = frozenset({"the", "a", "an", "some", "my", "of", "any", "all"})
+# pack units -> (the unit an amount is said in, how many of it make one)
+MEASURED = {"kg": ("g", 1000.0), "g": ("g", 1.0), "L": ("ml", 1000.0), "ml": ("ml", 1.0)}
+
+
+def measure_said(turn: Turn, phrase: str) -> tuple[float, str] | None:
+    """The weight or volume a removal names ("a kilo of apples": 1000 g), as the service
+    reads quantities; None without one (a count, "two apples", is the line's quantity)."""
+    if not any(str(e["value"]) in phrase for e in turn.entities("unit")):
+        return None
+    try:
+        quantity = turn.client.resolve(phrase, turn.store_id(), limit=1)["quantity"]
+    except CommerceRefused:
+        return None
+    amount, unit = quantity["amount"], quantity["unit"]
+    return (float(amount), unit) if amount and unit in ("g", "ml") else None
+
+
+def lines_of_size(
+    lines: list[BasketLine], items: list[BasketLine], amount: float, unit: str
+) -> tuple[BasketLine, int] | None:
+    """The line of the product named whose packs make up ``amount`` (``unit``: g or ml), and
+    how many of its packs that is: "a kilo of apples" is the 1 kg bag of Braeburn Apples, not
+    the loose Braeburn Apples beside it (the name alone cannot tell them apart). Every size of
+    the product named is looked at; the fewest packs win. None when no line's packs fit."""
+    names = {line["name"] for line in lines}
+    fits: list[tuple[int, int, BasketLine]] = []
+    for position, item in enumerate(i for i in items if i["name"] in names):
+        said_in, factor = MEASURED.get(item["unit"], ("", 0.0))
+        if said_in != unit or item["size"] <= 0:
+            continue
+        packs = amount / (float(item["size"]) * factor)
+        if packs >= 0.95 and abs(packs - round(packs)) <= 0.05 * packs:
+            fits.append((round(packs), position, item))
+    if not fits:
+        return None
+    packs, _, item = min(fits, key=lambda f: f[:2])
+    return item, packs
 
 
 def basket_lines_for(product: str, items: list[BasketLine]) -> list[BasketLine]:

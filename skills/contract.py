@@ -9,7 +9,7 @@ scenarios against both, so the twin cannot drift from the service. Both raise
 
 from __future__ import annotations
 
-from typing import Protocol, TypedDict
+from typing import Literal, Protocol, TypedDict
 
 
 class _ProductExtras(TypedDict, total=False):
@@ -31,8 +31,15 @@ class Product(_ProductExtras):
     per_unit: str | None  # litre, kg or item
 
 
+# How the query found a product, surest first: a word of its name, synonyms, category, brand
+# or department as said, or only a guessed word, misspelt or sounding alike ("butcher" finds
+# Brackenhill Butchers' drumsticks by their brand alone: no product was named).
+Match = Literal["name", "synonym", "category", "brand", "department", "fuzzy", "sound"]
+
+
 class SearchResult(Product):
     score: float
+    match: Match
 
 
 class ResolvedProduct(SearchResult):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -16,6 +17,11 @@ Item = TypeVar("Item", bound=Mapping[str, Any])
 CHOICES_OFFERED = 3
 CLEAR_LEAD = 0.88  # the runner-up scoring below this share of the best means one clear answer
 UNIT_BASE = {"L": 1000.0, "kg": 1000.0}
+# Matches that say a product was named: a word of its name, another name of it, or its kind
+# ("pasta": Penne). A hit found only by its brand or department, or only by a misspelt or
+# sound-alike word, names no product ("butter" misheard as "butcher" found Brackenhill
+# Butchers' drumsticks by their brand): it is offered with a question, never acted on.
+NAMED = frozenset(("name", "synonym", "category"))
 
 
 def base_size(item: Mapping[str, Any]) -> float:
@@ -31,6 +37,32 @@ def distinct(results: Sequence[Item]) -> list[Item]:
             seen.add(key)
             out.append(item)
     return out
+
+
+def named(item: Mapping[str, Any]) -> bool:
+    """Whether the words said name ``item`` (``NAMED``), rather than only resemble it."""
+    return item.get("match") in NAMED
+
+
+def product_words(phrase: str, quantity: str | None) -> str:
+    """The product as said, without its quantity: "butcher" of "a kilo of butcher"."""
+    words = phrase
+    if quantity and quantity.lower() in phrase.lower():
+        at = phrase.lower().index(quantity.lower())
+        words = phrase[:at] + phrase[at + len(quantity) :]
+    words = re.sub(r"^\s*(?:of|some|any)\s+", "", words.strip(" ,."))
+    return words.strip() or phrase
+
+
+def did_you_mean(
+    turn: Turn, said: str, results: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Nothing said names a product, only resembles one: say so and offer the closest (in
+    stock, if one is), for a yes ("add some butcher": "Did you mean Chicken Drumsticks?")."""
+    closest = next((r for r in results if r.get("in_stock") is not False), results[0])
+    offer = as_choice(closest, closest.get("packs") or 1)
+    turn.say("utter_did_you_mean", product=said, offer=offer["label"])
+    return [SlotSet("choices", [offer]), SlotSet("pending", "add_chosen")]
 
 
 def is_clear(results: Sequence[Mapping[str, Any]]) -> bool:
@@ -95,10 +127,15 @@ class ActionSearchProduct(SkillAction):
         store = store_for(turn)
         if store is None:
             return []
-        results = distinct(turn.client.resolve(phrases[0], store["store_id"])["results"])
+        resolution = turn.client.resolve(phrases[0], store["store_id"])
+        results = distinct(resolution["results"])
         if not results:
             turn.say("utter_product_unknown", product=phrases[0])
             return [SlotSet("choices", None), SlotSet("pending", None)]
+        if not named(results[0]):  # never an answer about something else
+            return did_you_mean(
+                turn, product_words(phrases[0], resolution["quantity"]["text"]), results
+            )
         if is_clear(results):
             describe(turn, results[0], store["name"])
             return [

@@ -55,6 +55,12 @@ WORD_QUANTITY = {
     "a dozen": 12,
 }
 
+# a weight or volume word -> (the unit the service says it in, how many of that it is)
+MEASURES = {
+    "kilo": ("g", 1000.0), "kilos": ("g", 1000.0), "kg": ("g", 1000.0), "gram": ("g", 1.0),
+    "grams": ("g", 1.0), "litre": ("ml", 1000.0), "litres": ("ml", 1000.0), "ml": ("ml", 1.0),
+}  # fmt: skip
+
 
 # pack units -> (the shelf label's unit, how many pack units make one)
 PER_UNIT = {"L": ("litre", 1.0), "ml": ("litre", 1000.0), "kg": ("kg", 1.0), "g": ("kg", 1000.0)}
@@ -104,6 +110,15 @@ DEFAULT_PRODUCTS = [
     _product("BAK-2", "Sourdough Loaf", "bread", 400.0, "g", 2.20, suitable_for=("vegan",)),
     _product("PRO-1", "Bananas", "banana", 1.0, "each", 0.20, suitable_for=("vegan",)),
     _product("PAN-1", "Plain Flour", "flour", 1.5, "kg", 0.95, suitable_for=("vegan",)),
+    _product(
+        "MEA-1",
+        "Chicken Drumsticks",
+        "chicken drumstick",
+        1.0,
+        "kg",
+        3.40,
+        brand="Brackenhill Butchers",
+    ),
 ]
 
 
@@ -257,17 +272,28 @@ class InMemoryCommerce:
 
     def search(self, q: str, store_id: str | None, limit: int = 5) -> list[c.SearchResult]:
         self._call("search")
-        words = {w.rstrip("s") for w in re.findall(r"[a-z]+", q.lower())}
+        words = self._words(q)
         scored = []
         for sku, product in self.products.items():
-            name = {w.rstrip("s") for w in re.findall(r"[a-z]+", product["name"].lower())}
-            overlap = len(words & (name | {product["category"]}))
+            name = self._words(product["name"])
+            brand = self._words(product["brand"])
+            overlap = len(words & (name | {product["category"]} | brand))
             if overlap:
-                scored.append((-overlap, len(name), sku))
+                # how it was found, surest first, as the service says it (no guesses here)
+                match = (
+                    "name" if words & name else "category" if product["category"] in words
+                    else "brand"
+                )  # fmt: skip
+                scored.append((-overlap, len(name), sku, match))
         ranked = sorted(scored)[:limit]
         return [
-            cast(c.SearchResult, self._item(sku, store_id, score=50.0 - n)) for _, n, sku in ranked
+            cast(c.SearchResult, self._item(sku, store_id, score=50.0 - n, match=match))
+            for _, n, sku, match in ranked
         ]
+
+    @staticmethod
+    def _words(text: str) -> set[str]:
+        return {w.rstrip("s") for w in re.findall(r"[a-z]+", text.lower())}
 
     def resolve(self, q: str, store_id: str | None, limit: int = 5) -> c.Resolution:
         self._call("resolve")
@@ -277,15 +303,22 @@ class InMemoryCommerce:
             packs = int(words[0]) if words[0].isdigit() else WORD_QUANTITY[words[0]]
             if packs > 99:
                 raise CommerceRefused(422, "quantity-out-of-range", "too many", {})
+        quantity: c.Quantity = {"text": None, "packs": packs, "amount": None, "unit": None}
+        if packs is not None and len(words) > 1 and words[1] in MEASURES:
+            # "a kilo of flour": a weight or volume, as the service reads it (its packs: 1 here)
+            unit, factor = MEASURES[words[1]]
+            quantity = {
+                "text": " ".join(words[:2]),
+                "packs": None,
+                "amount": packs * factor,
+                "unit": unit,
+            }
+            packs = None
         results = [
             cast(c.ResolvedProduct, {**r, "packs": packs or 1})
             for r in self.search(q, store_id, limit)
         ]
-        return {
-            "query": q,
-            "quantity": {"text": None, "packs": packs, "amount": None, "unit": None},
-            "results": results,
-        }
+        return {"query": q, "quantity": quantity, "results": results}
 
     def stores(self, q: str | None = None, near: str | None = None) -> list[c.Store]:
         self._call("stores")
@@ -450,7 +483,10 @@ class InMemoryCommerce:
             found = [b for b in bought if not q or set(q.lower()) & set(b["name"].lower())]
         bought_at = {"times_bought": 3, "last_bought": "2026-11-01T10:00:00+00:00"}
         return [
-            cast(c.Purchase, {**{k: v for k, v in f.items() if k != "score"}, **bought_at})
+            cast(
+                c.Purchase,
+                {**{k: v for k, v in f.items() if k not in ("score", "match")}, **bought_at},
+            )
             for f in found[:limit]
         ]
 

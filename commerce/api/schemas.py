@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from commerce.search import Match
+
 Quantity = Field(ge=1, le=99, description="Packs of the product, 1 to 99")
 Sku = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9-]+$")
 StoreId = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$")
@@ -137,6 +139,10 @@ class ProductOut(BaseModel):
 
 class SearchResult(ProductOut):
     score: float
+    match: Match = Field(
+        description="how the query found it: a word of its name, synonyms, category, brand or "
+        "department as said, or only a misspelt (fuzzy) or sound-alike word; the surest it has"
+    )
 
 
 class SearchResponse(BaseModel):

@@ -112,6 +112,7 @@ class CatalogSearch:
             {
                 **product_dict(products[hit.product_id], stock.get(hit.product_id, 0) > 0),
                 "score": round(hit.score, 2),
+                "match": hit.match,
             }
             for hit in hits
             if hit.product_id in products

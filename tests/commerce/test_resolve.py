@@ -91,8 +91,9 @@ def test_results_carry_the_search_fields_and_limit(client: TestClient):
     assert len(results) == 3
     assert set(results[0]) == {
         "sku", "name", "brand", "size", "unit", "price", "department", "category",
-        "in_stock", "score", "packs", "suitable_for", "price_per_unit", "per_unit",
+        "in_stock", "score", "match", "packs", "suitable_for", "price_per_unit", "per_unit",
     }  # fmt: skip
+    assert {r["match"] for r in results} == {"name"}  # "milk" is in their names
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
 
 

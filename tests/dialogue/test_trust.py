@@ -147,3 +147,67 @@ def test_cancel_a_placed_order_after_a_yes(start_chat: Start, shop: Shop) -> Non
         o=order_id,
     )
     assert booking == "cancelled", "its pickup slot was released"
+
+
+def _named(shop: Shop, handle: str) -> dict[str, int]:
+    """``handle``'s basket by product name."""
+    return {i["name"]: i["quantity"] for i in shop.basket(handle)["items"]}
+
+
+def test_a_resemblance_is_asked_about_never_added(start_chat: Start, shop: Shop) -> None:
+    """ "Add some butter" heard as "add some butcher" added Chicken Drumsticks (by their brand,
+    Brackenhill Butchers, alone): now it asks, and only a yes adds."""
+    shop.more_customers(17)  # quinn is this test's own
+    shop.execute(
+        "DELETE FROM basket_items WHERE customer_id = (SELECT id FROM customers "
+        "WHERE handle = 'quinn')"
+    )
+    chat = start_chat("quinn")
+    asked = chat.turn("add some butcher")
+    assert asked["responses"] == ["utter_did_you_mean"], asked
+    assert "I couldn't find butcher. Did you mean Chicken Drumsticks" in asked["replies"][0]
+    assert _named(shop, "quinn") == {}, "nothing is added on a resemblance"
+
+    assert chat.turn("no")["responses"] == ["utter_ok"]
+    assert _named(shop, "quinn") == {}
+
+    assert chat.turn("add some butcher")["responses"] == ["utter_did_you_mean"]
+    added = chat.turn("yes")
+    assert added["responses"] == ["utter_added_items", "utter_basket_total"], added
+    assert _named(shop, "quinn") == {"Chicken Drumsticks": 1}
+
+    # nor is a question answered about something else
+    described = chat.turn("is there any butcher in stock")
+    assert described["responses"] == ["utter_did_you_mean"], described
+    assert chat.turn("no")["responses"] == ["utter_ok"]
+    assert _named(shop, "quinn") == {"Chicken Drumsticks": 1}
+
+    # a product named is added with no question (a menu when several fit, as before)
+    answer = add(chat, "add some butter")
+    assert "utter_did_you_mean" not in answer["responses"]
+    assert [n for n in _named(shop, "quinn") if "Butter" in n], _named(shop, "quinn")
+
+
+def test_remove_a_kilo_of_apples(start_chat: Start, shop: Shop) -> None:
+    """ "Remove a kilo of apples" left the Braeburn Apples in the basket: beside the 1 kg bag
+    were loose Braeburn Apples, of the same name, and those were taken instead."""
+    shop.more_customers(18)  # rupert is this test's own
+    shop.execute(
+        "DELETE FROM basket_items WHERE customer_id = (SELECT id FROM customers "
+        "WHERE handle = 'rupert')"
+    )
+    chat = start_chat("rupert")
+    add(chat, "add a kilo of apples")
+    add(chat, "add two apples")
+    add(chat, "add a litre of whole milk")
+    sizes = {
+        (i["name"], i["size"], i["unit"]): i["quantity"] for i in shop.basket("rupert")["items"]
+    }
+    assert sizes.get(("Braeburn Apples", 1.0, "kg")) == 1, sizes
+    assert sizes.get(("Braeburn Apples", 1.0, "each")) == 2, sizes
+
+    removed = chat.turn("remove a kilo of apples")
+    assert removed["responses"][0] == "utter_removed_items", removed
+    assert "Braeburn Apples, 1 kilo" in removed["replies"][0], removed
+    left = {(i["name"], i["unit"]): i["quantity"] for i in shop.basket("rupert")["items"]}
+    assert left == {("Braeburn Apples", "each"): 2, ("Whole Milk", "L"): 1}, left

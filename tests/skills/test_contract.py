@@ -17,7 +17,7 @@ import types
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 import pytest
 import requests
@@ -40,6 +40,8 @@ def conforms(value: Any, kind: Any, where: str = "answer") -> list[str]:
     if origin in (Union, types.UnionType):
         options = [conforms(value, option, where) for option in get_args(kind)]
         return [] if any(not o for o in options) else min(options, key=len)
+    if origin is Literal:
+        return [] if value in get_args(kind) else [f"{where}: {value!r} is not one of {kind}"]
     if kind is type(None):
         return [] if value is None else [f"{where}: {value!r} is not None"]
     if origin is list:
@@ -93,6 +95,10 @@ def test_the_shape_check_finds_missing_extra_and_mistyped_keys() -> None:
         "answer.available: '1' is not int"
     ]
     assert conforms([{**slot, "available": 1}], list[contract.Slot]) == []
+    assert conforms("name", contract.Match) == []
+    assert conforms("guess", contract.Match) == [
+        "answer: 'guess' is not one of " + str(contract.Match)
+    ]
 
 
 # -- the two implementations -----------------------------------------------------------------
@@ -167,9 +173,23 @@ def test_catalog_answers(shop: Commerce) -> None:
     found = answer(shop.search, "milk", STORE, limit=3)
     assert found
     assert all("milk" in (p["name"] + " " + p["category"]).lower() for p in found)
+    assert {p["match"] for p in found} == {"name"}  # "Whole Milk": a word of the name
+    # "butcher" names no product, only a brand (Brackenhill Butchers): the answer says so
+    by_brand = answer(shop.search, "butcher", STORE, limit=3)
+    assert by_brand
+    assert all("Butchers" in p["brand"] and p["match"] == "brand" for p in by_brand)
+    assert {r["match"] for r in answer(shop.resolve, "a kilo of butcher", STORE)["results"]} == {
+        "brand"
+    }
     resolved = answer(shop.resolve, "two litres of milk", STORE)
     assert resolved["results"]
     assert all(r["packs"] >= 1 for r in resolved["results"])
+    # a weight or volume is an amount, not packs (how a removal finds the line it names)
+    assert resolved["quantity"] == {"text": "two litres", "packs": None, "amount": 2000.0,
+                                    "unit": "ml"}  # fmt: skip
+    assert answer(shop.resolve, "a kilo of flour", STORE)["quantity"] == {
+        "text": "a kilo", "packs": None, "amount": 1000.0, "unit": "g"
+    }  # fmt: skip
     assert [r["slug"] for r in answer(shop.recipes, q="pancakes")][:1] == ["pancakes"]
     assert answer(shop.me)["handle"] == "alice"
 

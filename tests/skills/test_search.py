@@ -91,3 +91,19 @@ def test_a_store_that_cannot_be_matched_is_questioned_not_replaced(shop):
     assert responses(messages) == ["utter_store_unknown_named"]
     assert "resolve" not in shop.calls, "nothing was answered about another store"
     assert events == []
+
+
+def test_a_brand_match_alone_is_not_answered_as_the_product(shop):
+    """ "Is there any butcher": no product is called that; Chicken Drumsticks are only made by
+    Brackenhill Butchers. Never an answer about something else: it asks."""
+    text = "do you have butcher"
+    messages, events = run(
+        ActionSearchProduct(),
+        tracker(text, "search_product", [entity(text, "product", "butcher")]),
+    )
+    assert responses(messages) == ["utter_did_you_mean"]
+    assert messages[0]["product"] == "butcher"
+    assert "Chicken Drumsticks" in messages[0]["offer"]
+    slots = slots_set(events)
+    assert (slots["pending"], slots["choices"][0]["sku"]) == ("add_chosen", "MEA-1")
+    assert shop.basket_lines == {}
