@@ -20,7 +20,7 @@ run: setup-all
 test: setup-all
 	$(PY) run_assistant.py train
 	$(PY) -m pytest -q --ignore=tests/skills
-	$(RASA_PY) -m pytest -q --confcutdir=tests/skills -p no:cacheprovider -W ignore::pytest.PytestConfigWarning tests/skills tests/nlu/test_encoder.py
+	$(RASA_PY) -m pytest -q --confcutdir=tests/skills -p no:cacheprovider -W ignore::pytest.PytestConfigWarning tests/skills tests/nlu/test_encoder.py tests/nlu/test_quantities.py
 
 check: lint typecheck test
 
