@@ -179,12 +179,20 @@ def test_no_token_ticket_pin_or_phone_number_is_kept_anywhere(
     assert "eggs" in stored, "the conversations were stored"
     assert secrets_in(stored, pins, words, [phone, *loyalty]) == [], "the conversation store"
 
+    # (the WebSocket library's debug lines of binary frames are hex dumps of audio, where
+    # "... 91 46 ..." is no PIN: the frames of text are read like every other line)
     gateway_log = "\n".join(
         f"{r.name} {r.getMessage()} {r.exc_text or ''} {json.dumps(r.args, default=str)}"
         for r in caplog.records
+        if not (r.name.startswith("websockets") and "BINARY" in r.getMessage())
     )
     assert caplog.records, "the gateway logged its work"
-    assert secrets_in(gateway_log, pins, words, [phone, *loyalty]) == [], "the gateway's log"
+    leaks = [
+        line
+        for line in gateway_log.splitlines()
+        if secrets_in(line, pins, words, [phone, *loyalty])
+    ]
+    assert leaks == [], "the gateway's log"
     for name, path in logs.items():
         with path.open("rb") as log:
             log.seek(start[name])  # what these conversations wrote ...
