@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 from abc import ABCMeta, abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -37,6 +38,12 @@ PENDING_SLOTS = ("pending", "choices")
 # ... and, at the checkout read-back or the PIN prompt, the quote that waits for the yes (and
 # what the PIN is for: an order, or erasing the account).
 PROMPT_SLOTS = (*PENDING_SLOTS, "quote_id", "pin_required", "pin_tries", "pin_for")
+
+# What a reply asks of a front end, in its custom payload: the next line is a PIN (never shown);
+# a kiosk's screen shows Confirm / Cancel, or pickup slots to tap.
+EXPECT_PIN = {"expect": "pin"}
+SHOW_CONFIRM = {"show": "confirm"}
+SHOW_SLOTS = {"show": "slots"}
 
 
 class AtPrompt:
@@ -90,8 +97,13 @@ class Turn:
             self._client = commerce.client_for(self.secrets.get("customer_token"))
         return self._client
 
-    def say(self, response: str, **values: Any) -> None:
-        self.dispatcher.utter_message(response=response, **values)
+    def say(
+        self, response: str, payload: Mapping[str, Any] | None = None, /, **values: Any
+    ) -> None:
+        """Say ``response`` (its template filled with ``values``); ``payload``: what it asks
+        of the front end (``EXPECT_PIN``, ``SHOW_CONFIRM``, ``SHOW_SLOTS``)."""
+        custom = dict(payload) if payload else None  # a copy: the constants stay as they are
+        self.dispatcher.utter_message(response=response, json_message=custom, **values)
 
     def entities(self, name: str) -> list[dict[str, Any]]:
         found = [e for e in self.tracker.latest_message.get("entities", []) if e["entity"] == name]

@@ -13,7 +13,7 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import privacy, speech
-from skills.base import AtPrompt, SkillAction, Turn
+from skills.base import EXPECT_PIN, AtPrompt, SkillAction, Turn
 from skills.basket import (
     add_lines,
     change_quantity,
@@ -133,7 +133,7 @@ class ActionChooseOption(SkillAction):
 
 
 def ask_pin_again(turn: Turn) -> list[dict[str, Any]]:
-    turn.dispatcher.utter_message(response="utter_ask_pin", json_message={"expect": "pin"})
+    turn.say("utter_ask_pin", EXPECT_PIN)
     return []
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import speech
-from skills.base import AtPrompt, SkillAction, Turn, store_for
+from skills.base import SHOW_SLOTS, AtPrompt, SkillAction, Turn, store_for
 from skills.basket import change_quantity, correction_for_the_basket
 from skills.checkout import read_back
 from skills.client import CommerceRefused, CommerceUncertain, settle
@@ -86,10 +86,11 @@ def offer_alternatives(
     """Offer the nearest free slots; ``reason`` when the customer already heard why."""
     options = [slot_choice(s, store) for s in found.get("alternatives", [])[:OFFERED]]
     if not options:
-        turn.say("utter_no_free_slots", store=store["name"])
+        turn.say("utter_no_free_slots", SHOW_SLOTS, store=store["name"])
         return [SlotSet("choices", None), SlotSet("pending", None)]
     turn.say(
         "utter_free_slots_offer" if reason else "utter_slot_full_offer",
+        None if reason else SHOW_SLOTS,
         store=store["name"],
         options=speech.numbered([o["label"] for o in options]),
     )
@@ -195,7 +196,7 @@ class ActionBookPickup(SkillAction):
             return []
         whens = when_said(turn)
         if not whens:
-            turn.say("utter_ask_pickup_time", store=store["name"])
+            turn.say("utter_ask_pickup_time", SHOW_SLOTS, store=store["name"])
             return [SlotSet("store_id", store["store_id"]), SlotSet("pending", "pickup_when")]
         found = find(turn, store, whens)
         if found is None:  # the reason was said; a "when?" stays open for another time
@@ -231,7 +232,7 @@ class ActionReschedulePickup(BookingAction):
         store = {"store_id": booking["store_id"], "name": booking["store_name"]}
         whens = when_said(turn)
         if not whens:
-            turn.say("utter_ask_pickup_time", store=store["name"])
+            turn.say("utter_ask_pickup_time", SHOW_SLOTS, store=store["name"])
             return [SlotSet("pending", "reschedule_when")]
         found = find(turn, store, whens)
         if found is None:
