@@ -10,7 +10,16 @@ from rasa_sdk.events import SlotSet
 from text_to_num import alpha2digit
 
 from skills import speech
-from skills.base import AtPrompt, SkillAction, Turn
+from skills.base import (
+    AtPrompt,
+    Events,
+    SkillAction,
+    Turn,
+    choose_first,
+    closed,
+    on_chosen,
+    on_pending,
+)
 from skills.checkout import cleared, read_back
 from skills.client import CommerceRefused
 from skills.contract import Basket, BasketLine, ResolvedProduct
@@ -476,3 +485,29 @@ class ActionViewBasket(SkillAction):
             total=speech.price(basket["total"]),
         )
         return []
+
+
+# Questions whose product, once chosen, goes into the basket: which one to add, a substitute
+# offered for a missing item, the one product offered.
+ADDING = ("add_choice", "substitute", "add_chosen")
+
+
+def product_chosen(turn: Turn, pending: str | None, chosen: dict[str, Any]) -> Events:
+    """A product chosen: added, at a question that adds; otherwise offered to add."""
+    if pending in ADDING:
+        added = add_lines(turn, [(chosen["sku"], int(chosen.get("packs") or 1))])
+        turn.say("utter_added_items", items=speech.join_and(added))
+        say_total(turn)
+        return closed()
+    turn.say("utter_chosen_product", product=chosen["label"])
+    return [SlotSet("choices", [chosen]), SlotSet("pending", "add_chosen")]
+
+
+def basket_kept(turn: Turn) -> Events:
+    turn.say("utter_basket_kept")
+    return closed()
+
+
+on_chosen("product", product_chosen)
+on_pending("add_chosen", yes=choose_first, needs_choice=True)
+on_pending("empty_basket", yes=lambda turn, _: empty_basket(turn), no=basket_kept)

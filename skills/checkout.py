@@ -7,7 +7,17 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import privacy, speech
-from skills.base import EXPECT_PIN, SHOW_CONFIRM, SHOW_SLOTS, AtPrompt, SkillAction, Turn
+from skills.base import (
+    EXPECT_PIN,
+    SHOW_CONFIRM,
+    SHOW_SLOTS,
+    AtPrompt,
+    Events,
+    SkillAction,
+    Turn,
+    closed,
+    on_pending,
+)
 from skills.client import CommerceRefused, CommerceUncertain, settle
 from skills.contract import Order
 from skills.yesno import Answer, decide
@@ -210,8 +220,7 @@ class ActionCancelOrder(SkillAction):
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         if turn.slot("pending") in ("order", "pin"):  # "cancel the order" at the read-back
-            turn.say("utter_order_not_placed")
-            return cleared()
+            return not_placed(turn)
         order = open_order(turn)
         if order is None:
             turn.say("utter_no_order_to_cancel")
@@ -249,3 +258,35 @@ def cancel_order(turn: Turn, order_id: int) -> list[dict[str, Any]]:
         return cleared()
     turn.say("utter_order_cancelled", order_id=order_id)
     return cleared()
+
+
+def ask_pin_again(turn: Turn) -> Events:
+    turn.say("utter_ask_pin", EXPECT_PIN)
+    return []
+
+
+def not_placed(turn: Turn) -> Events:
+    """No to the read-back (or at the PIN prompt): the order is not placed."""
+    turn.say("utter_order_not_placed")
+    return cleared()
+
+
+def pin_refused(turn: Turn) -> Events:
+    """No at the PIN prompt: of an erasure, the account is kept; of an order, none is placed."""
+    return privacy.kept(turn) if turn.slot("pin_for") == "erase" else not_placed(turn)
+
+
+def order_kept(turn: Turn) -> Events:
+    turn.say("utter_order_kept")
+    return closed()
+
+
+on_pending("order", yes=lambda turn, _: confirm(turn), no=not_placed)
+# At the PIN prompt a yes is no PIN: it is asked for again.
+on_pending("pin", yes=lambda turn, _: ask_pin_again(turn), no=pin_refused, any_answer=True)
+on_pending(
+    "cancel_order",
+    yes=lambda turn, choices: cancel_order(turn, int(choices[0]["order_id"])),
+    no=order_kept,
+    needs_choice=True,
+)

@@ -10,7 +10,17 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import speech
-from skills.base import SHOW_SLOTS, AtPrompt, SkillAction, Turn, store_for
+from skills.base import (
+    SHOW_SLOTS,
+    AtPrompt,
+    Events,
+    SkillAction,
+    Turn,
+    choose_first,
+    on_chosen,
+    on_pending,
+    store_for,
+)
 from skills.basket import change_quantity, correction_for_the_basket
 from skills.checkout import read_back
 from skills.client import CommerceRefused, CommerceUncertain, settle
@@ -285,3 +295,13 @@ class ActionListPickups(SkillAction):
             pickups=speech.join_and(spoken),
         )
         return []
+
+
+def slot_chosen(turn: Turn, pending: str | None, chosen: dict[str, Any]) -> Events:
+    """A pickup slot chosen: the booking moved to it (when rescheduling), or it is booked."""
+    return move_booking(turn, chosen) if pending == "reschedule" else book_slot(turn, chosen)
+
+
+on_chosen("slot", slot_chosen)
+on_pending("slot", yes=choose_first, needs_choice=True)
+on_pending("reschedule", yes=choose_first, needs_choice=True)

@@ -15,7 +15,7 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import speech
-from skills.base import EXPECT_PIN, PROMPT_SLOTS, AtPrompt, SkillAction, Turn
+from skills.base import EXPECT_PIN, PROMPT_SLOTS, AtPrompt, Events, SkillAction, Turn, on_pending
 from skills.client import CommerceRefused, CommerceUncertain, settle
 
 ERASE = "forget_me"  # the pending question: "erase your account?"
@@ -104,3 +104,12 @@ class ActionForgetMe(SkillAction):
             return []
         turn.say("utter_confirm_erase")
         return [SlotSet("pending", ERASE), SlotSet("choices", None)]
+
+
+def kept(turn: Turn) -> Events:
+    """No to erasing the account (or at its PIN prompt): nothing is erased."""
+    turn.say("utter_erase_kept")
+    return cleared()
+
+
+on_pending(ERASE, yes=lambda turn, _: confirmed(turn), no=kept)
