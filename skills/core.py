@@ -16,8 +16,9 @@ from rasa_sdk.events import SlotSet
 # privacy, recipes and reorder: imported for what they register (a yes and a no to their questions)
 from skills import privacy, recipes, reorder, speech  # noqa: F401
 from skills.base import AtPrompt, SkillAction, Turn, choose, closed, follow_up
-from skills.basket import change_quantity, correction_for_the_basket, is_correction
+from skills.basket import change_quantity
 from skills.checkout import ask_pin_again, cleared
+from skills.corrections import correction_for_the_basket, is_correction
 from skills.phrases import pick_option
 from skills.pickup import WHEN_PROMPTS, ActionBookPickup, ActionReschedulePickup
 from skills.yesno import Answer, decide

@@ -21,10 +21,11 @@ from skills.base import (
     on_pending,
     store_for,
 )
-from skills.basket import change_quantity, correction_for_the_basket
+from skills.basket import change_quantity
 from skills.checkout import read_back
 from skills.client import CommerceRefused, CommerceUncertain, settle
 from skills.contract import FoundSlot
+from skills.corrections import correction_for_the_basket
 from skills.store_hours import WEEKDAYS, clock
 
 OFFERED = 3

@@ -8,9 +8,9 @@ from skills.basket import (
     ActionAddToBasket,
     ActionRemoveFromBasket,
     ActionViewBasket,
-    new_quantity,
 )
 from skills.core import ActionAffirm, ActionDeny, ActionOutOfScope, ActionRepeat, ActionRephrase
+from skills.corrections import new_quantity
 from skills.pickup import ActionReschedulePickup
 from skills.reorder import ActionReorder
 from tests.skills.conftest import entity, responses, run, slots_set, tracker
