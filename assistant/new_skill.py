@@ -17,16 +17,9 @@ from string import Template
 from typing import TextIO
 
 from assistant.errors import ConfigError, DialogueError
+from assistant.project_files import Project, Report, load_domain, load_training
 from assistant.settings import Settings
-from assistant.validate_project import (
-    RASA_INTENTS,
-    SUPPORT_MODULES,
-    Project,
-    Report,
-    load_domain,
-    load_training,
-    validate,
-)
+from assistant.validate_project import RASA_INTENTS, SUPPORT_MODULES, validate
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "skill"
 # template -> where it is written ({name}: the skill)

@@ -122,6 +122,7 @@ class Turn:
     replies: list[str]
     responses: list[str | None]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    payloads: list[dict[str, Any]] = field(default_factory=list)  # the replies' custom payloads
 
 
 class TurnEngine:
@@ -252,6 +253,7 @@ class TurnEngine:
             replies=[r.text for r in reply.replies],
             responses=[r.response for r in reply.replies],
             timings_ms=timings,
+            payloads=[r.custom for r in reply.replies if r.custom],
         )
 
     def speak(self, texts: list[str]) -> float:

@@ -3,6 +3,10 @@
 A skill subclasses ``SkillAction``, names itself with ``action_name`` and implements
 ``handle(turn)``, returning the Rasa events it wants (usually slot changes). ``run`` calls it
 on a worker thread (the client blocks) and turns failures into short spoken apologies.
+
+A skill that leaves a question open (slot ``pending``) says, when its module is imported, what
+a yes and a no to it do (``on_pending``), and what choosing one of its kind of options does
+(``on_chosen``); ``skills.core`` answers yes, no and "the second one" through these tables.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import asyncio
 import logging
 import re
 from abc import ABCMeta, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -38,6 +44,12 @@ PENDING_SLOTS = ("pending", "choices")
 # what the PIN is for: an order, or erasing the account).
 PROMPT_SLOTS = (*PENDING_SLOTS, "quote_id", "pin_required", "pin_tries", "pin_for")
 
+# What a reply asks of a front end, in its custom payload: the next line is a PIN (never shown);
+# a kiosk's screen shows Confirm / Cancel, or pickup slots to tap.
+EXPECT_PIN = {"expect": "pin"}
+SHOW_CONFIRM = {"show": "confirm"}
+SHOW_SLOTS = {"show": "slots"}
+
 
 class AtPrompt:
     """What an action does to a question left open (slot ``pending``), its ``at_prompt``."""
@@ -61,6 +73,9 @@ def left_prompt(turn: Turn, at_prompt: str, events: list[dict[str, Any]]) -> lis
     if at_prompt == AtPrompt.KEEP and pending != "pin":
         return []
     return [SlotSet(slot, None) for slot in PROMPT_SLOTS]
+
+
+Events = list[dict[str, Any]]
 
 
 class Turn:
@@ -90,8 +105,13 @@ class Turn:
             self._client = commerce.client_for(self.secrets.get("customer_token"))
         return self._client
 
-    def say(self, response: str, **values: Any) -> None:
-        self.dispatcher.utter_message(response=response, **values)
+    def say(
+        self, response: str, payload: Mapping[str, Any] | None = None, /, **values: Any
+    ) -> None:
+        """Say ``response`` (its template filled with ``values``); ``payload``: what it asks
+        of the front end (``EXPECT_PIN``, ``SHOW_CONFIRM``, ``SHOW_SLOTS``)."""
+        custom = dict(payload) if payload else None  # a copy: the constants stay as they are
+        self.dispatcher.utter_message(response=response, json_message=custom, **values)
 
     def entities(self, name: str) -> list[dict[str, Any]]:
         found = [e for e in self.tracker.latest_message.get("entities", []) if e["entity"] == name]
@@ -112,6 +132,81 @@ class Turn:
         if self._home_store is None:
             self._home_store = str(self.client.me()["home_store_id"])
         return self._home_store
+
+
+def closed() -> Events:
+    """The events that close the question (``pending``) and forget its options."""
+    return [SlotSet(slot, None) for slot in PENDING_SLOTS]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What a yes and a no do to one pending question, as the skill that asked it says.
+
+    ``yes(turn, choices)`` acts on a clear yes (``choices``: the slot's options; never empty
+    when ``needs_choice``: without one a yes has nothing to confirm); without ``yes``, there is
+    nothing to confirm. ``any_answer``: ``yes`` answers anything but a clear no (the PIN
+    prompt asks for the PIN again). ``no(turn)`` acts on a no; without it, "OK" and the
+    question is closed."""
+
+    yes: Callable[[Turn, list[dict[str, Any]]], Events] | None = None
+    no: Callable[[Turn], Events] | None = None
+    needs_choice: bool = False
+    any_answer: bool = False
+
+
+# pending value -> its follow-ups; option kind -> what choosing one does (turn, pending, chosen)
+FOLLOW_UPS: dict[str, FollowUp] = {}
+CHOSEN: dict[str, Callable[[Turn, str | None, dict[str, Any]], Events]] = {}
+NO_FOLLOW_UP = FollowUp()
+
+
+def _owner(*handlers: Callable[..., Any] | None) -> str:
+    return next((h.__module__ for h in handlers if h is not None), "")
+
+
+def on_pending(
+    pending: str,
+    *,
+    yes: Callable[[Turn, list[dict[str, Any]]], Events] | None = None,
+    no: Callable[[Turn], Events] | None = None,
+    needs_choice: bool = False,
+    any_answer: bool = False,
+) -> None:
+    """Register what a yes and a no do to ``pending`` (once per value, by the skill that asks
+    it; at the skill module's import, which does nothing else)."""
+    follow = FollowUp(yes, no, needs_choice, any_answer)
+    known = FOLLOW_UPS.get(pending)
+    if known is not None and _owner(known.yes, known.no) != _owner(yes, no):
+        raise ValueError(f"the pending question {pending!r} has its follow-ups already")
+    FOLLOW_UPS[pending] = follow
+
+
+def on_chosen(kind: str, chosen: Callable[[Turn, str | None, dict[str, Any]], Events]) -> None:
+    """Register what choosing an option of ``kind`` does (``chosen(turn, pending, option)``)."""
+    known = CHOSEN.get(kind)
+    if known is not None and _owner(known) != _owner(chosen):
+        raise ValueError(f"options of kind {kind!r} have their handler already")
+    CHOSEN[kind] = chosen
+
+
+def follow_up(pending: str | None) -> FollowUp:
+    """What a yes and a no do to ``pending`` (nothing registered: the defaults)."""
+    return FOLLOW_UPS.get(pending or "", NO_FOLLOW_UP)
+
+
+def choose(turn: Turn, chosen: dict[str, Any]) -> Events:
+    """The customer chose ``chosen`` (by its words, or by a yes to the one offered)."""
+    handler = CHOSEN.get(str(chosen.get("kind")))
+    if handler is None:
+        turn.say("utter_nothing_to_choose")
+        return closed()
+    return handler(turn, turn.slot("pending"), chosen)
+
+
+def choose_first(turn: Turn, choices: list[dict[str, Any]]) -> Events:
+    """A yes to the option offered: it is chosen (``on_pending``'s ``yes``)."""
+    return choose(turn, choices[0])
 
 
 def compact(text: str) -> str:

@@ -7,13 +7,27 @@ from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk.events import SlotSet
-from text_to_num import alpha2digit
 
 from skills import speech
-from skills.base import AtPrompt, SkillAction, Turn
+from skills.base import (
+    AtPrompt,
+    Events,
+    SkillAction,
+    Turn,
+    choose_first,
+    closed,
+    on_chosen,
+    on_pending,
+)
 from skills.checkout import cleared, read_back
 from skills.client import CommerceRefused
 from skills.contract import Basket, BasketLine, ResolvedProduct
+from skills.corrections import (
+    basket_lines_for,
+    is_correction,
+    line_meant,
+    new_quantity,
+)
 from skills.phrases import closest, item_phrases, number
 from skills.search import (
     Item,
@@ -26,36 +40,6 @@ from skills.search import (
 )
 
 READ_BACK_ITEMS = 5  # read this many lines aloud, then "and N more"
-# A new quantity for something already in the basket, not more of it: "change the milk to two",
-# "make it three", "make the bananas six", "actually six", "just one avocado, not three". The
-# NLU files these under add_to_basket or remove_from_basket (the canonical intents), and under
-# whatever else it likes (a yes, a pickup change, nothing at all); the words decide. Read on
-# the text with its number words as digits.
-NEW_QUANTITY = (
-    re.compile(
-        r"\b(change|set|update|increase|reduce|lower|bump|up|put|cut|drop|adjust)\b.*\bto \d+\b"
-    ),
-    # "make it 6", "make that 1", "make the bananas 6", "make my eggs 2 instead" (not "make a
-    # lasagne for 4": an article or "for" is no basket line's correction)
-    re.compile(
-        r"\bmake (?:(?:it|that|them|those|this|these)\b|(?:the|my) (?:(?!for\b)[a-z'-]+ ){1,4}"
-        r"(?=\d))\D*\d+\b"
-    ),
-    re.compile(r"\d+\b.*\b(?:instead|rather than)\b|\b(?:instead|rather than)\b.*\d+\b"),
-    re.compile(r"\b(just|only)\b.*\bnot\b"),
-    # "actually 6", "no, 6", "sorry, I meant 6", "I said 6 not 12"
-    re.compile(
-        r"^(?:(?:actually|no|nope|oh|sorry|wait|um|uh|er|erm|hmm|oops|well|ok|okay)[ ,.!]+)+"
-        r"(?:(?:i meant|i said|i mean|make it|make that|just|only)\s+)?\d+"
-        r"(?:\s+(?:please|then|instead|thanks))?\s*[.!]?$"
-    ),
-    re.compile(r"^(?:i meant|i said|i mean) \d+\b"),
-    # "6 not 12", "just 6 then", "only 6 please"
-    re.compile(r"^\d+ (?:not|instead of|rather than) \d+\b"),
-    re.compile(r"^(?:just|only) \d+(?:\s+(?:please|then|thanks|instead))?\s*[.!]?$"),
-)
-REPLACED = re.compile(r"\b(?:instead of|not|rather than|from) (\d+)\b")
-FEWER = re.compile(r"\b(less|fewer)\b", re.IGNORECASE)
 # The whole basket, not a line of it: "empty my basket", "clear the cart", "remove everything"
 # (and "start my basket again": ``starts_afresh``).
 EVERYTHING = re.compile(
@@ -69,59 +53,6 @@ START_AFRESH = re.compile(
 )
 # ... unless it says which old basket to start from: "start from my last basket"
 PREVIOUS = re.compile(r"\b(last|previous|usual|same|before|last time|from my)\b")
-# Words of a correction that name no basket line: "make it six instead of twelve".
-FRAME = frozenset(
-    (
-        "make", "it", "that", "them", "those", "this", "these", "the", "my", "our", "a", "an",
-        "change", "set", "update", "increase", "reduce", "lower", "bump", "up", "put", "cut",
-        "drop", "adjust", "to", "instead", "of", "rather", "than", "not", "just", "only",
-        "actually", "no",
-        "nope", "oh", "sorry", "wait", "um", "uh", "er", "erm", "hmm", "oops", "well", "ok", "okay",
-        "please", "then", "thanks", "i", "meant", "said", "mean", "can", "you", "could", "would",
-        "like", "want", "need", "let's", "lets", "basket", "list", "cart", "trolley", "in", "on",
-    )
-)  # fmt: skip
-UNIT_WORDS = frozenset(
-    (
-        "pack", "packs", "bag", "bags", "bottle", "bottles", "tin", "tins", "can", "cans", "loaf",
-        "loaves", "box", "boxes", "jar", "jars", "carton", "cartons", "pint", "pints", "litre",
-        "litres", "liter", "liters", "kilo", "kilos", "kg", "gram", "grams", "g", "ml", "dozen",
-        "bunch", "bunches", "punnet", "punnets", "tub", "tubs", "one", "ones", "of", "them",
-        "please",
-    )
-)  # fmt: skip
-
-
-def _digits(text: str) -> str:
-    return alpha2digit(text.lower(), "en", threshold=0)
-
-
-def wants_new_quantity(text: str) -> bool:
-    said = _digits(text)
-    return any(p.search(said) for p in NEW_QUANTITY) and not FEWER.search(said)
-
-
-def new_quantity(text: str) -> int | None:
-    """The quantity a correction asks for: "make that one" -> 1, "change the eggs to two" -> 2,
-    "six instead of twelve" -> 6, "actually six" -> 6; None when ``text`` is no quantity
-    correction."""
-    if not wants_new_quantity(text):
-        return None
-    digits = _digits(text)
-    after_to = re.search(r"\bto (\d+)\b", digits)
-    if after_to:
-        return int(after_to[1])
-    # the number being replaced is not the new one: "instead of twelve, make it six"
-    kept = REPLACED.sub(" ", digits)
-    found = re.search(r"\b(\d+)\b", kept)
-    return int(found[1]) if found else None
-
-
-def named_words(text: str) -> set[str]:
-    """What a correction names besides its frame, numbers and units: {"bananas"} of "make the
-    bananas six", nothing of "make it six"."""
-    words = re.findall(r"[a-z][a-z'-]*", _digits(text))
-    return {w for w in words if w not in FRAME and w not in UNIT_WORDS}
 
 
 def choose_in_stock(results: Sequence[Item]) -> tuple[Item | None, bool]:
@@ -279,7 +210,6 @@ class ActionRemoveFromBasket(SkillAction):
         return []
 
 
-FILLER = frozenset({"the", "a", "an", "some", "my", "of", "any", "all"})
 # pack units -> (the unit an amount is said in, how many of it make one)
 MEASURED = {"kg": ("g", 1000.0), "g": ("g", 1.0), "L": ("ml", 1000.0), "ml": ("ml", 1.0)}
 
@@ -319,31 +249,6 @@ def lines_of_size(
     return item, packs
 
 
-def basket_lines_for(product: str, items: list[BasketLine]) -> list[BasketLine]:
-    """The basket lines ``product`` names: the line whose name it resembles, else every line
-    of the category it names ("remove the pasta" when the basket holds Penne), else every
-    line one of whose other names has its words ("the cheese": Mild Cheddar, alias "cheddar
-    cheese")."""
-    index = closest(product, [i["name"] for i in items])
-    if index is not None:
-        return [items[index]]
-    wanted = product.lower()
-    words = {w.rstrip("s") for w in wanted.split()}
-
-    def named(category: str) -> bool:
-        return bool(category) and (category in wanted or category.rstrip("s") in words)
-
-    by_category = [i for i in items if named(str(i.get("category", "")).lower())]
-    if by_category:
-        return by_category
-
-    def called(synonym: str) -> bool:
-        return bool(words) and words <= {w.rstrip("s") for w in synonym.lower().split()}
-
-    words -= FILLER
-    return [i for i in items if any(called(str(s)) for s in i.get("synonyms") or [])]
-
-
 def change_quantity(turn: Turn) -> list[dict[str, Any]]:
     """ "Make it three milks", "change the eggs to two": set the quantity of one basket line.
 
@@ -364,37 +269,6 @@ def change_quantity(turn: Turn) -> list[dict[str, Any]]:
         return read_back(turn)
     say_total(turn)
     return []
-
-
-def line_meant(turn: Turn, items: list[BasketLine]) -> int | None:
-    """The basket line a correction is about: the product named, else the line that has the
-    quantity being replaced ("six instead of twelve"), else, when no product is named ("make it
-    six"), the line last added or changed, else the only line; None to ask. A product named
-    that is not in the basket is questioned, never replaced by another line."""
-    if not items:
-        return None
-    names = [i["name"] for i in items]
-    named = turn.entity("product")
-    index = closest(named or turn.text, names)
-    if index is not None:
-        return index
-    said = named_words(turn.text)
-    if named or said:
-        # "make the bananas six": a line whose name or kind has those words
-        lines = basket_lines_for(named or " ".join(sorted(said)), items)
-        return items.index(lines[0]) if len(lines) == 1 else None
-    digits = _digits(turn.text)
-    replaced = REPLACED.search(digits)
-    if replaced:
-        having = [i for i, item in enumerate(items) if item["quantity"] == int(replaced[1])]
-        if len(having) == 1:
-            return having[0]
-    last = turn.slot("last_sku")
-    if last:
-        found = [i for i, item in enumerate(items) if item["sku"] == last]
-        if found:
-            return found[0]
-    return 0 if len(items) == 1 else None
 
 
 def ask_to_empty(turn: Turn, basket: Basket) -> list[dict[str, Any]]:
@@ -423,24 +297,6 @@ def empty_basket(turn: Turn) -> list[dict[str, Any]]:
     turn.client.clear_basket()
     turn.say("utter_basket_emptied")
     return [SlotSet("pending", None), SlotSet("choices", None), SlotSet("last_sku", None)]
-
-
-def is_correction(turn: Turn) -> bool:
-    """A new quantity for something in the basket ("make that 1", "change the eggs to 2")."""
-    return new_quantity(turn.text) is not None or (
-        wants_new_quantity(turn.text) and turn.entity("quantity") is not None
-    )
-
-
-def correction_for_the_basket(turn: Turn) -> bool:
-    """A correction that can only be about the basket, for actions that otherwise do something
-    else with the words ("change the eggs to two" filed as nothing at all): it names a basket
-    line, or nothing but a number ("make it six", "actually six") while the basket has lines.
-    "Set the thermostat to 20" names no line and stays what it was."""
-    if not is_correction(turn):
-        return False
-    items = turn.client.basket()["items"]
-    return line_meant(turn, items) is not None
 
 
 class ActionViewBasket(SkillAction):
@@ -476,3 +332,29 @@ class ActionViewBasket(SkillAction):
             total=speech.price(basket["total"]),
         )
         return []
+
+
+# Questions whose product, once chosen, goes into the basket: which one to add, a substitute
+# offered for a missing item, the one product offered.
+ADDING = ("add_choice", "substitute", "add_chosen")
+
+
+def product_chosen(turn: Turn, pending: str | None, chosen: dict[str, Any]) -> Events:
+    """A product chosen: added, at a question that adds; otherwise offered to add."""
+    if pending in ADDING:
+        added = add_lines(turn, [(chosen["sku"], int(chosen.get("packs") or 1))])
+        turn.say("utter_added_items", items=speech.join_and(added))
+        say_total(turn)
+        return closed()
+    turn.say("utter_chosen_product", product=chosen["label"])
+    return [SlotSet("choices", [chosen]), SlotSet("pending", "add_chosen")]
+
+
+def basket_kept(turn: Turn) -> Events:
+    turn.say("utter_basket_kept")
+    return closed()
+
+
+on_chosen("product", product_chosen)
+on_pending("add_chosen", yes=choose_first, needs_choice=True)
+on_pending("empty_basket", yes=lambda turn, _: empty_basket(turn), no=basket_kept)

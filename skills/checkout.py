@@ -7,7 +7,17 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import privacy, speech
-from skills.base import AtPrompt, SkillAction, Turn
+from skills.base import (
+    EXPECT_PIN,
+    SHOW_CONFIRM,
+    SHOW_SLOTS,
+    AtPrompt,
+    Events,
+    SkillAction,
+    Turn,
+    closed,
+    on_pending,
+)
 from skills.client import CommerceRefused, CommerceUncertain, settle
 from skills.contract import Order
 from skills.yesno import Answer, decide
@@ -74,10 +84,10 @@ def confirm(turn: Turn) -> list[dict[str, Any]]:
     # At a kiosk an order needs a touch on the screen's Confirm button, so talk in the
     # background can never buy anything; the gateway marks the button's "yes".
     if turn.metadata.get("confirm_by") == "touch" and not turn.metadata.get("touched"):
-        turn.say("utter_press_confirm")
+        turn.say("utter_press_confirm", SHOW_CONFIRM)
         return []
     if turn.slot("pin_required"):
-        turn.dispatcher.utter_message(response="utter_ask_pin", json_message={"expect": "pin"})
+        turn.say("utter_ask_pin", EXPECT_PIN)
         return [SlotSet("pending", "pin")]
     return place(turn)
 
@@ -98,7 +108,7 @@ def read_back(turn: Turn) -> list[dict[str, Any]]:
         reverse=True,
     )
     if not bookings:
-        turn.say("utter_need_pickup_first")
+        turn.say("utter_need_pickup_first", SHOW_SLOTS)
         return [SlotSet("pending", "checkout_when")]  # the time, then on to the read-back
     booking = bookings[0]
     try:
@@ -120,6 +130,7 @@ def read_back(turn: Turn) -> list[dict[str, Any]]:
     count = sum(line["quantity"] for line in quote["lines"])
     turn.say(
         "utter_quote_readback",
+        SHOW_CONFIRM,
         count=count,
         noun=speech.noun(count, "item"),
         total=speech.price(quote["total"]),
@@ -164,15 +175,13 @@ class ActionProvidePin(SkillAction):
         if ticket:
             return privacy.erase(turn, ticket) if erasing else place(turn, ticket)
         if turn.metadata.get("pin_unclear"):  # digits among other words: no attempt is counted
-            turn.dispatcher.utter_message(
-                response="utter_pin_digits_only", json_message={"expect": "pin"}
-            )
+            turn.say("utter_pin_digits_only", EXPECT_PIN)
             return []
         tries = int(turn.slot("pin_tries") or 0) + 1
         if tries >= MAX_PIN_TRIES:
             turn.say("utter_erase_pin_too_many" if erasing else "utter_pin_too_many")
             return cleared()
-        turn.dispatcher.utter_message(response="utter_pin_wrong", json_message={"expect": "pin"})
+        turn.say("utter_pin_wrong", EXPECT_PIN)
         return [SlotSet("pin_tries", tries)]
 
 
@@ -211,8 +220,7 @@ class ActionCancelOrder(SkillAction):
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         if turn.slot("pending") in ("order", "pin"):  # "cancel the order" at the read-back
-            turn.say("utter_order_not_placed")
-            return cleared()
+            return not_placed(turn)
         order = open_order(turn)
         if order is None:
             turn.say("utter_no_order_to_cancel")
@@ -250,3 +258,35 @@ def cancel_order(turn: Turn, order_id: int) -> list[dict[str, Any]]:
         return cleared()
     turn.say("utter_order_cancelled", order_id=order_id)
     return cleared()
+
+
+def ask_pin_again(turn: Turn) -> Events:
+    turn.say("utter_ask_pin", EXPECT_PIN)
+    return []
+
+
+def not_placed(turn: Turn) -> Events:
+    """No to the read-back (or at the PIN prompt): the order is not placed."""
+    turn.say("utter_order_not_placed")
+    return cleared()
+
+
+def pin_refused(turn: Turn) -> Events:
+    """No at the PIN prompt: of an erasure, the account is kept; of an order, none is placed."""
+    return privacy.kept(turn) if turn.slot("pin_for") == "erase" else not_placed(turn)
+
+
+def order_kept(turn: Turn) -> Events:
+    turn.say("utter_order_kept")
+    return closed()
+
+
+on_pending("order", yes=lambda turn, _: confirm(turn), no=not_placed)
+# At the PIN prompt a yes is no PIN: it is asked for again.
+on_pending("pin", yes=lambda turn, _: ask_pin_again(turn), no=pin_refused, any_answer=True)
+on_pending(
+    "cancel_order",
+    yes=lambda turn, choices: cancel_order(turn, int(choices[0]["order_id"])),
+    no=order_kept,
+    needs_choice=True,
+)

@@ -1,8 +1,9 @@
 """Conversation basics: yes, no, "the second one", cancel, repeat.
 
-A yes, a no or a choice answers whatever question is pending (slot ``pending``); the
-handlers live with the skills that asked. A yes acts only when its words are one
-(``skills.yesno.decide``), whatever the intent classifier made of them; a quantity correction
+A yes, a no or a choice answers whatever question is pending (slot ``pending``): what each
+does is registered by the skill that asked (``on_pending``, ``on_chosen`` in ``skills.base``).
+A yes acts only when its words are one (``skills.yesno.decide``), whatever the intent
+classifier made of them; a quantity correction
 at the checkout read-back ("make that 1") changes the basket and reads the order back again.
 """
 
@@ -12,53 +13,15 @@ from typing import Any
 
 from rasa_sdk.events import SlotSet
 
-from skills import privacy, speech
-from skills.base import AtPrompt, SkillAction, Turn
-from skills.basket import (
-    add_lines,
-    change_quantity,
-    correction_for_the_basket,
-    empty_basket,
-    is_correction,
-    say_total,
-)
-from skills.checkout import cancel_order, cleared, confirm
+# privacy, recipes and reorder: imported for what they register (a yes and a no to their questions)
+from skills import privacy, recipes, reorder, speech  # noqa: F401
+from skills.base import AtPrompt, SkillAction, Turn, choose, closed, follow_up
+from skills.basket import change_quantity
+from skills.checkout import ask_pin_again, cleared
+from skills.corrections import correction_for_the_basket, is_correction
 from skills.phrases import pick_option
-from skills.pickup import (
-    WHEN_PROMPTS,
-    ActionBookPickup,
-    ActionReschedulePickup,
-    book_slot,
-    move_booking,
-)
-from skills.recipes import add_recipe
-from skills.reorder import reorder_now
+from skills.pickup import WHEN_PROMPTS, ActionBookPickup, ActionReschedulePickup
 from skills.yesno import Answer, decide
-
-CLEARED = [SlotSet("pending", None), SlotSet("choices", None)]
-
-
-def act_on_choice(turn: Turn, pending: str | None, chosen: dict[str, Any]) -> list[dict[str, Any]]:
-    kind = chosen.get("kind")
-    if kind == "product":
-        if pending in ("add_choice", "substitute", "add_chosen"):
-            added = add_lines(turn, [(chosen["sku"], int(chosen.get("packs") or 1))])
-            turn.say("utter_added_items", items=speech.join_and(added))
-            say_total(turn)
-            return CLEARED
-        turn.say("utter_chosen_product", product=chosen["label"])
-        return [SlotSet("choices", [chosen]), SlotSet("pending", "add_chosen")]
-    if kind == "recipe":
-        turn.say("utter_recipe_chosen", recipe=chosen["label"], servings=chosen["servings"])
-        return [
-            SlotSet("recipe", chosen["slug"]),
-            SlotSet("choices", [chosen]),
-            SlotSet("pending", "recipe"),
-        ]
-    if kind == "slot":
-        return move_booking(turn, chosen) if pending == "reschedule" else book_slot(turn, chosen)
-    turn.say("utter_nothing_to_choose")
-    return CLEARED
 
 
 def time_answer(turn: Turn) -> list[dict[str, Any]] | None:
@@ -129,28 +92,16 @@ class ActionChooseOption(SkillAction):
         if index is None:
             turn.say("utter_which_one", options=speech.numbered([c["label"] for c in choices]))
             return []
-        return act_on_choice(turn, turn.slot("pending"), choices[index])
-
-
-def ask_pin_again(turn: Turn) -> list[dict[str, Any]]:
-    turn.dispatcher.utter_message(response="utter_ask_pin", json_message={"expect": "pin"})
-    return []
+        return choose(turn, choices[index])
 
 
 def deny(turn: Turn, pending: str | None) -> list[dict[str, Any]]:
-    if pending == privacy.ERASE or (pending == "pin" and turn.slot("pin_for") == "erase"):
-        turn.say("utter_erase_kept")
-        return privacy.cleared()
-    if pending in ("order", "pin"):
-        turn.say("utter_order_not_placed")
-        return cleared()
-    if pending == "empty_basket":
-        turn.say("utter_basket_kept")
-    elif pending == "cancel_order":
-        turn.say("utter_order_kept")
-    else:
-        turn.say("utter_left_out" if pending == "substitute" else "utter_ok")
-    return CLEARED
+    """A no to the pending question: what its skill says a no does, or "OK" and it is closed."""
+    no = follow_up(pending).no
+    if no is not None:
+        return no(turn)
+    turn.say("utter_ok")
+    return closed()
 
 
 class ActionAffirm(SkillAction):
@@ -173,29 +124,16 @@ class ActionAffirm(SkillAction):
         answer = decide(turn.text)
         if answer == Answer.NO:
             return deny(turn, pending)
-        if pending == "pin":  # the PIN is asked for, not a yes
-            return ask_pin_again(turn)
+        follow = follow_up(pending)
+        if follow.yes is not None and follow.any_answer:  # the PIN is asked for, not a yes
+            return follow.yes(turn, choices)
         if answer != Answer.YES:
             turn.say("utter_yes_unclear")
             return []
-        if pending == "order":
-            return confirm(turn)
-        if pending == privacy.ERASE:
-            return privacy.confirmed(turn)
-        if pending == "empty_basket":
-            return empty_basket(turn)
-        if pending == "reorder" and choices:
-            return reorder_now(turn, choices[0]["source"])
-        if pending == "cancel_order" and choices:
-            return cancel_order(turn, int(choices[0]["order_id"]))
-        if pending == "recipe" and choices:
-            chosen = choices[0]
-            slug = turn.slot("recipe") or chosen["slug"]
-            return add_recipe(turn, slug, chosen.get("asked_servings"), chosen.get("have") or [])
-        if pending in ("substitute", "add_chosen", "slot", "reschedule") and choices:
-            return act_on_choice(turn, pending, choices[0])
-        turn.say("utter_nothing_to_confirm")
-        return []
+        if follow.yes is None or (follow.needs_choice and not choices):
+            turn.say("utter_nothing_to_confirm")
+            return []
+        return follow.yes(turn, choices)
 
 
 class ActionDeny(SkillAction):

@@ -10,11 +10,22 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import speech
-from skills.base import AtPrompt, SkillAction, Turn, store_for
-from skills.basket import change_quantity, correction_for_the_basket
+from skills.base import (
+    SHOW_SLOTS,
+    AtPrompt,
+    Events,
+    SkillAction,
+    Turn,
+    choose_first,
+    on_chosen,
+    on_pending,
+    store_for,
+)
+from skills.basket import change_quantity
 from skills.checkout import read_back
 from skills.client import CommerceRefused, CommerceUncertain, settle
 from skills.contract import FoundSlot
+from skills.corrections import correction_for_the_basket
 from skills.store_hours import WEEKDAYS, clock
 
 OFFERED = 3
@@ -86,10 +97,11 @@ def offer_alternatives(
     """Offer the nearest free slots; ``reason`` when the customer already heard why."""
     options = [slot_choice(s, store) for s in found.get("alternatives", [])[:OFFERED]]
     if not options:
-        turn.say("utter_no_free_slots", store=store["name"])
+        turn.say("utter_no_free_slots", SHOW_SLOTS, store=store["name"])
         return [SlotSet("choices", None), SlotSet("pending", None)]
     turn.say(
         "utter_free_slots_offer" if reason else "utter_slot_full_offer",
+        None if reason else SHOW_SLOTS,
         store=store["name"],
         options=speech.numbered([o["label"] for o in options]),
     )
@@ -195,7 +207,7 @@ class ActionBookPickup(SkillAction):
             return []
         whens = when_said(turn)
         if not whens:
-            turn.say("utter_ask_pickup_time", store=store["name"])
+            turn.say("utter_ask_pickup_time", SHOW_SLOTS, store=store["name"])
             return [SlotSet("store_id", store["store_id"]), SlotSet("pending", "pickup_when")]
         found = find(turn, store, whens)
         if found is None:  # the reason was said; a "when?" stays open for another time
@@ -231,7 +243,7 @@ class ActionReschedulePickup(BookingAction):
         store = {"store_id": booking["store_id"], "name": booking["store_name"]}
         whens = when_said(turn)
         if not whens:
-            turn.say("utter_ask_pickup_time", store=store["name"])
+            turn.say("utter_ask_pickup_time", SHOW_SLOTS, store=store["name"])
             return [SlotSet("pending", "reschedule_when")]
         found = find(turn, store, whens)
         if found is None:
@@ -284,3 +296,13 @@ class ActionListPickups(SkillAction):
             pickups=speech.join_and(spoken),
         )
         return []
+
+
+def slot_chosen(turn: Turn, pending: str | None, chosen: dict[str, Any]) -> Events:
+    """A pickup slot chosen: the booking moved to it (when rescheduling), or it is booked."""
+    return move_booking(turn, chosen) if pending == "reschedule" else book_slot(turn, chosen)
+
+
+on_chosen("slot", slot_chosen)
+on_pending("slot", yes=choose_first, needs_choice=True)
+on_pending("reschedule", yes=choose_first, needs_choice=True)

@@ -15,7 +15,7 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import speech
-from skills.base import PROMPT_SLOTS, AtPrompt, SkillAction, Turn
+from skills.base import EXPECT_PIN, PROMPT_SLOTS, AtPrompt, Events, SkillAction, Turn, on_pending
 from skills.client import CommerceRefused, CommerceUncertain, settle
 
 ERASE = "forget_me"  # the pending question: "erase your account?"
@@ -27,7 +27,7 @@ def cleared() -> list[dict[str, Any]]:
 
 
 def ask_pin_to_erase(turn: Turn) -> list[dict[str, Any]]:
-    turn.dispatcher.utter_message(response="utter_ask_pin_to_erase", json_message={"expect": "pin"})
+    turn.say("utter_ask_pin_to_erase", EXPECT_PIN)
     return [SlotSet("pending", "pin"), SlotSet("pin_for", "erase"), SlotSet("pin_tries", 0)]
 
 
@@ -104,3 +104,12 @@ class ActionForgetMe(SkillAction):
             return []
         turn.say("utter_confirm_erase")
         return [SlotSet("pending", ERASE), SlotSet("choices", None)]
+
+
+def kept(turn: Turn) -> Events:
+    """No to erasing the account (or at its PIN prompt): nothing is erased."""
+    turn.say("utter_erase_kept")
+    return cleared()
+
+
+on_pending(ERASE, yes=lambda turn, _: confirmed(turn), no=kept)

@@ -8,7 +8,7 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import speech
-from skills.base import SkillAction, Turn
+from skills.base import Events, SkillAction, Turn, on_chosen, on_pending
 from skills.contract import RecipeSummary
 from skills.phrases import number
 
@@ -194,3 +194,24 @@ class ActionRecipeToBasket(SkillAction):
         if asks_about(turn.text):
             return tell_ingredients(turn, slug, servings_said(turn), have)
         return add_recipe(turn, slug, servings_said(turn), have)
+
+
+def recipe_chosen(turn: Turn, pending: str | None, chosen: dict[str, Any]) -> Events:
+    """A recipe chosen from those suggested: its ingredients are offered for the basket."""
+    turn.say("utter_recipe_chosen", recipe=chosen["label"], servings=chosen["servings"])
+    return [
+        SlotSet("recipe", chosen["slug"]),
+        SlotSet("choices", [chosen]),
+        SlotSet("pending", "recipe"),
+    ]
+
+
+def ingredients_wanted(turn: Turn, choices: list[dict[str, Any]]) -> Events:
+    """Yes to the recipe's ingredients: they go into the basket."""
+    chosen = choices[0]
+    slug = turn.slot("recipe") or chosen["slug"]
+    return add_recipe(turn, slug, chosen.get("asked_servings"), chosen.get("have") or [])
+
+
+on_chosen("recipe", recipe_chosen)
+on_pending("recipe", yes=ingredients_wanted, needs_choice=True)

@@ -9,7 +9,7 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from skills import speech
-from skills.base import AtPrompt, SkillAction, Turn
+from skills.base import AtPrompt, Events, SkillAction, Turn, choose_first, closed, on_pending
 from skills.basket import add_lines, ask_to_empty, say_total, starts_afresh
 from skills.contract import Purchase, UnavailableLine
 from skills.search import as_choice
@@ -173,3 +173,15 @@ class ActionPurchaseHistory(SkillAction):
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         return answer_history(turn, named_product(turn))
+
+
+def left_out(turn: Turn) -> Events:
+    """No to the substitute offered: the missing item is left out."""
+    turn.say("utter_left_out")
+    return closed()
+
+
+on_pending(
+    "reorder", yes=lambda turn, choices: reorder_now(turn, choices[0]["source"]), needs_choice=True
+)
+on_pending("substitute", yes=choose_first, no=left_out, needs_choice=True)

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from assistant import cli
+from assistant.project_files import normalise
 from assistant.settings import ROOT, load_settings
-from assistant.validate_project import RASA_PYTHON_BIN, normalise, validate
+from assistant.validate_project import RASA_PYTHON_BIN, validate
 from tests.conftest import service_missing
 
 PARTS = ("domain", "skills", "nlu_data", "tests/skills")

@@ -22,6 +22,12 @@ from audio.fakes import FixedTranscriber
 from audio.vad import Endpointer
 
 SLOT = {"slot_id": 7, "store_id": "riverside", "start": "11:00", "end": "11:30"}
+# What the skills' replies ask of a kiosk's screen, in their custom payload.
+PAYLOADS: dict[str, dict[str, Any]] = {
+    "utter_quote_readback": {"show": "confirm"},
+    "utter_ask_pickup_time": {"show": "slots"},
+    "utter_slots_that_day": {"show": "slots", "day": "2031-05-06"},
+}
 
 
 class FakeDirectory:
@@ -59,7 +65,8 @@ class FakeDirectory:
 
 
 class FakeDialogue:
-    """Answers every turn with the response key the text names ("say utter_x")."""
+    """Answers every turn with the response key the text names ("say utter_x"), and the
+    payload the skills send with it."""
 
     def __init__(self) -> None:
         self.turns: list[tuple[str, dict[str, Any]]] = []
@@ -71,7 +78,8 @@ class FakeDialogue:
         self.turns.append((text, metadata))
         response = text.removeprefix("say ") if text.startswith("say ") else "utter_ok"
         intent = "goodbye" if text == "goodbye" else "chat"
-        return IntentParsed(text, intent, 0.9), ReplyReady((Reply(f"[{response}]", response),))
+        reply = Reply(f"[{response}]", response, PAYLOADS.get(response, {}))
+        return IntentParsed(text, intent, 0.9), ReplyReady((reply,))
 
 
 @pytest.fixture
@@ -159,6 +167,12 @@ def test_a_kiosk_customer_signs_in_by_pin_and_sees_confirm_and_slots(wire: Any) 
         p.Slots(date.today(), []),
         p.Slots(date.fromordinal(date.today().toordinal() + 1), [tomorrow]),
     ]
+    that_day = said(kiosk, out, type="text", text="say utter_slots_that_day")
+    assert [m for m in that_day if isinstance(m, p.Slots)] == [
+        p.Slots(date(2031, 5, 6), [tomorrow])
+    ], "the day the payload names"
+    plain = said(kiosk, out, type="text", text="say utter_basket_contents")
+    assert [type(m) for m in plain] == [p.Transcript, p.Intent, p.Reply, p.Basket, p.TurnDone]
     bye = said(kiosk, out, type="text", text="goodbye")
     assert isinstance(bye[-1], p.TurnDone)
     assert out.get(timeout=10) == p.SignedOut("goodbye")

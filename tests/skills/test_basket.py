@@ -8,9 +8,9 @@ from skills.basket import (
     ActionAddToBasket,
     ActionRemoveFromBasket,
     ActionViewBasket,
-    new_quantity,
 )
 from skills.core import ActionAffirm, ActionDeny, ActionOutOfScope, ActionRepeat, ActionRephrase
+from skills.corrections import new_quantity
 from skills.pickup import ActionReschedulePickup
 from skills.reorder import ActionReorder
 from tests.skills.conftest import entity, responses, run, slots_set, tracker
@@ -147,7 +147,7 @@ def test_is_it_on_my_list(shop):
 
 def test_removing_by_the_category_a_product_was_added_by(shop):
     """ "Add some pasta" put Penne in the basket; "remove the pasta" takes it out again."""
-    from skills.twin import _product
+    from skills.twin_catalog import _product
 
     shop.products["PAS-1"] = _product("PAS-1", "Penne", "pasta", 500.0, "g", 0.60)
     shop.products["PAS-2"] = _product("PAS-2", "Spaghetti", "pasta", 500.0, "g", 0.70)
@@ -179,7 +179,7 @@ def test_removing_by_the_category_a_product_was_added_by(shop):
 def test_removing_by_another_name_of_the_product(shop):
     """ "Add some cheddar cheese" put Mild Cheddar in (category cheddar, also called "cheddar
     cheese"); "remove the cheese" takes it out."""
-    from skills.twin import _product
+    from skills.twin_catalog import _product
 
     shop.products["CHE-1"] = {
         **_product("CHE-1", "Mild Cheddar", "cheddar", 400.0, "g", 2.50),
@@ -505,7 +505,7 @@ def test_the_quantity_is_not_part_of_what_was_not_found():
 
 
 def _apples(shop):
-    from skills.twin import _product
+    from skills.twin_catalog import _product
 
     shop.products["PRO-2"] = _product("PRO-2", "Braeburn Apples", "apple", 1.0, "each", 0.35)
     shop.products["PRO-3"] = _product("PRO-3", "Braeburn Apples", "apple", 1.0, "kg", 2.20)

@@ -16,6 +16,7 @@ def ready_to_check_out(shop) -> dict:
     shop.book(2)
     messages, events = run(ActionCheckout(), tracker("check out", "checkout"))
     assert responses(messages) == ["utter_quote_readback"]
+    assert messages[0]["custom"] == {"show": "confirm"}, "a kiosk shows Confirm / Cancel"
     assert messages[0]["total"] == "£3.10"
     assert messages[0]["count"] == 3
     return slots_set(events)
@@ -88,6 +89,7 @@ def test_checkout_without_pickup_asks_for_one(shop):
     shop.basket_lines = {"DAI-1": 1}
     messages, _ = run(ActionCheckout(), tracker("check out", "checkout"))
     assert responses(messages) == ["utter_need_pickup_first"]
+    assert messages[0]["custom"] == {"show": "slots"}, "a kiosk shows slots to tap"
 
 
 def test_order_status(shop):
@@ -105,11 +107,13 @@ def test_a_kiosk_order_needs_a_touch_not_a_spoken_yes(shop):
     kiosk = {"confirm_by": "touch"}
     messages, events = run(ActionAffirm(), tracker("yes", "affirm", slots=slots, metadata=kiosk))
     assert responses(messages) == ["utter_press_confirm"]
+    assert messages[0]["custom"] == {"show": "confirm"}
     assert shop.orders_list == [], "a spoken yes at a kiosk buys nothing"
     assert "pending" not in slots_set(events), "the order still waits for the touch"
     touched = {**kiosk, "touched": True}
     messages, _ = run(ActionAffirm(), tracker("/affirm", "affirm", slots=slots, metadata=touched))
     assert responses(messages) == ["utter_order_placed"]
+    assert messages[0]["custom"] == {}, "the placed order asks nothing of the screen"
     assert len(shop.orders_list) == 1
 
 

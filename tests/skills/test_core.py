@@ -247,3 +247,33 @@ def test_help_names_every_skill():
         "what i know about you", "forget you",
     ):  # fmt: skip
         assert words in said, words
+
+
+def test_each_skill_registers_the_follow_ups_of_its_own_questions():
+    import skills.core  # noqa: F401  (imports every skill that asks a question)
+    from skills.base import CHOSEN, FOLLOW_UPS, on_pending
+
+    def owner(follow) -> str:
+        return (follow.yes or follow.no).__module__
+
+    assert {pending: owner(f) for pending, f in FOLLOW_UPS.items()} == {
+        "order": "skills.checkout",
+        "pin": "skills.checkout",
+        "cancel_order": "skills.checkout",
+        "forget_me": "skills.privacy",
+        "empty_basket": "skills.basket",
+        "add_chosen": "skills.base",  # a yes chooses the product offered
+        "substitute": "skills.base",
+        "slot": "skills.base",
+        "reschedule": "skills.base",
+        "reorder": "skills.reorder",
+        "recipe": "skills.recipes",
+    }
+    assert {kind: f.__module__ for kind, f in CHOSEN.items()} == {
+        "product": "skills.basket",
+        "recipe": "skills.recipes",
+        "slot": "skills.pickup",
+    }
+    with pytest.raises(ValueError, match="'order' has its follow-ups already"):
+        on_pending("order", yes=lambda turn, choices: [])  # another module's: refused
+    assert FOLLOW_UPS["order"].yes.__module__ == "skills.checkout"

@@ -38,17 +38,20 @@ def test_book_a_free_slot(shop):
 def test_full_slot_offers_the_nearest_then_the_second_one_books_it(shop):
     messages, events = book("book a pickup when it is full", "when it is full")
     assert responses(messages) == ["utter_slot_full_offer"]
+    assert messages[0]["custom"] == {"show": "slots"}, "a kiosk shows slots to tap"
     slots = slots_set(events)
     assert slots["pending"] == "slot"
     assert shop.bookings == []
     messages, _ = run(ActionChooseOption(), tracker("the second one", "choose_option", slots=slots))
     assert responses(messages) == ["utter_pickup_booked"]
+    assert messages[0]["custom"] == {}
     assert [b["slot"]["slot_id"] for b in shop.bookings] == [slots["choices"][1]["slot_id"]]
 
 
 def test_no_time_asks_when(shop):
     messages, events = run(ActionBookPickup(), tracker("book a pickup", "book_pickup"))
     assert responses(messages) == ["utter_ask_pickup_time"]
+    assert messages[0]["custom"] == {"show": "slots"}
     assert slots_set(events)["pending"] == "pickup_when"
 
 

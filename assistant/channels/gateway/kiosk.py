@@ -1,22 +1,21 @@
 """Kiosk screen rules: what a kiosk's screen is sent after a turn or a sign-in.
 
-The basket after every turn; Confirm / Cancel after the replies that ask for the touch; pickup
-slots to tap after the replies that ask for a time. A PIN prompt (``expect: pin``) comes from
-the skills' own payload with the reply (``session.py``); the two response sets below are still
-named here, as the skills send no payload for them.
+The basket after every turn; then what the skills' replies ask the screen to show, in their
+custom payload (as a PIN prompt comes with ``expect: pin``): ``{"show": "confirm"}`` for the
+Confirm / Cancel buttons, ``{"show": "slots"}`` for pickup slots to tap (``"day"``,
+YYYY-MM-DD, for one day's; without it today's and the next day's with free slots). The slots are
+always the kiosk's own store's: a tapped time is booked there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
 from assistant.channels import protocol as p
 from assistant.channels.gateway.directory import DeviceDirectory
 
-# Replies that ask a kiosk customer to touch Confirm / Cancel.
-CONFIRM_RESPONSES = {"utter_quote_readback", "utter_press_confirm"}
 # Replies after which a kiosk shows pickup slots to tap.
 SLOT_RESPONSES = {
     "utter_ask_pickup_time",
@@ -61,15 +60,18 @@ class KioskScreen:
         self.emit = emit
 
     def after_turn(
-        self, customer_token: str | None, store_id: str, responses: Collection[str | None]
+        self, customer_token: str | None, store_id: str, payloads: Iterable[Mapping[str, Any]]
     ) -> None:
-        """The basket (of a signed-in customer), then Confirm / Cancel or slots if asked for."""
+        """The basket (of a signed-in customer), then Confirm / Cancel or slots if the replies'
+        payloads ask for them (each once)."""
         if customer_token is not None:
             self.emit(basket_view(self.directory.basket(customer_token)))
-        if CONFIRM_RESPONSES & set(responses):
+        shows = {str(payload.get("show")): payload for payload in payloads if "show" in payload}
+        if "confirm" in shows:
             self.emit(p.ConfirmNeeded())
-        if SLOT_RESPONSES & set(responses):
-            self.send_slots(store_id)
+        if "slots" in shows:
+            day = shows["slots"].get("day")
+            self.send_slots(store_id, date.fromisoformat(day) if day else None)
 
     def send_slots(self, store_id: str, day: date | None = None) -> None:
         """The free slots of ``day``, or of today and of the next day that has any (tomorrow,

@@ -293,7 +293,7 @@ class Session(DeviceLink):
         )
         if self.kind == "kiosk":
             try:
-                self._kiosk_views(turn.responses)
+                self._kiosk_views(turn.payloads)
             except CODED_ERRORS as err:  # the screen misses an update; the turn still ends
                 log.warning("session %s: kiosk views failed (%s)", self.session_id, err.code)
         self.emit(p.TurnDone(turn.intent, timings_ms=turn.timings_ms))
@@ -350,9 +350,9 @@ class Session(DeviceLink):
         finally:
             self.speaking.clear()
 
-    def _kiosk_views(self, responses: list[str | None]) -> None:
+    def _kiosk_views(self, payloads: list[dict[str, Any]]) -> None:
         token = self.customer.token if self.customer is not None else None
-        self.screen.after_turn(token, self.store_id, responses)
+        self.screen.after_turn(token, self.store_id, payloads)
 
     # -- control messages -----------------------------------------------------------------
     def _control(self, message: p.DeviceMessage) -> None:
