@@ -28,13 +28,14 @@ from skills.corrections import (
     line_meant,
     new_quantity,
 )
-from skills.phrases import closest, item_phrases, number
+from skills.phrases import closest, item_phrases, number, one_product_runs
 from skills.search import (
     Item,
     did_you_mean,
     distinct,
     is_clear,
     named,
+    names_every_word,
     offer_choices,
     product_words,
 )
@@ -87,13 +88,25 @@ def say_total(turn: Turn) -> None:
     )
 
 
+def product_entities(turn: Turn) -> list[dict[str, Any]]:
+    """The turn's entities, with products tagged apart that together name one product in the
+    catalog joined ("a kilo of braeburn apples": one line, not Braeburn and Apples)."""
+    store = turn.store_id()
+
+    def one_product(words: str) -> bool:
+        results = turn.client.resolve(words, store)["results"]
+        return bool(results) and names_every_word(words, results[0])
+
+    return one_product_runs(turn.text, turn.tracker.latest_message.get("entities", []), one_product)
+
+
 class ActionAddToBasket(SkillAction):
     action_name = "action_add_to_basket"
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         if is_correction(turn):
             return change_quantity(turn)
-        phrases = item_phrases(turn.text, turn.tracker.latest_message.get("entities", []))
+        phrases = item_phrases(turn.text, product_entities(turn))
         if not phrases:
             return self.add_last_mentioned(turn)
         store = turn.store_id()
@@ -167,7 +180,7 @@ class ActionRemoveFromBasket(SkillAction):
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         if is_correction(turn):
             return change_quantity(turn)
-        phrases = item_phrases(turn.text, turn.tracker.latest_message.get("entities", []))
+        phrases = item_phrases(turn.text, product_entities(turn))
         basket = turn.client.basket()
         items = basket["items"]
         if not items:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 CARRIER = re.compile(
@@ -28,6 +28,29 @@ ORDINALS = {
     "first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two": 1, "2": 1,
     "third": 2, "3rd": 2, "three": 2, "3": 2, "fourth": 3, "four": 3, "4": 3, "last": -1,
 }  # fmt: skip
+
+
+def one_product_runs(
+    text: str, entities: Sequence[dict[str, Any]], is_one: Callable[[str], bool]
+) -> list[dict[str, Any]]:
+    """``entities`` with product entities said one right after the other joined into one
+    when ``is_one`` says the words together name one product: "braeburn apples" tagged as two
+    products is Braeburn Apples, while "milk eggs" (a list said without a pause) stays two."""
+    ordered = sorted((e for e in entities if "start" in e and "end" in e), key=lambda e: e["start"])
+    merged: list[dict[str, Any]] = []
+    for entity in ordered:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and entity["entity"] == last["entity"] == "product"
+            and not text[last["end"] : entity["start"]].strip()
+        ):
+            joined = text[last["start"] : entity["end"]]
+            if is_one(joined):
+                merged[-1] = {**last, "value": joined, "end": entity["end"]}
+                continue
+        merged.append(entity)
+    return merged + [e for e in entities if "start" not in e or "end" not in e]
 
 
 def item_phrases(text: str, entities: Sequence[dict[str, Any]]) -> list[str]:

@@ -44,6 +44,16 @@ def named(item: Mapping[str, Any]) -> bool:
     return item.get("match") in NAMED
 
 
+def names_every_word(phrase: str, item: Mapping[str, Any]) -> bool:
+    """Whether ``phrase`` names ``item`` (``NAMED``) with every word in its name: "braeburn
+    apples" and Braeburn Apples, not "milk eggs" and Whole Milk."""
+    if item.get("match") not in ("name", "synonym"):
+        return False
+    name = {w.rstrip("s") for w in re.findall(r"[a-z]+", str(item.get("name", "")).lower())}
+    said = {w.rstrip("s") for w in re.findall(r"[a-z]+", phrase.lower())}
+    return bool(said) and said <= name
+
+
 def product_words(phrase: str, quantity: str | None) -> str:
     """The product as said, without its quantity: "butcher" of "a kilo of butcher"."""
     words = phrase

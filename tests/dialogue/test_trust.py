@@ -211,3 +211,21 @@ def test_remove_a_kilo_of_apples(start_chat: Start, shop: Shop) -> None:
     assert "Braeburn Apples, 1 kilo" in removed["replies"][0], removed
     left = {(i["name"], i["unit"]): i["quantity"] for i in shop.basket("rupert")["items"]}
     assert left == {("Braeburn Apples", "each"): 2, ("Whole Milk", "L"): 1}, left
+
+
+def test_a_product_the_nlu_tags_in_two_parts_is_added_once(start_chat: Start, shop: Shop) -> None:
+    """ "Add a kilo of braeburn apples" was tagged as two products, "braeburn" and "apples",
+    and two lines were added; the words together name one product in the catalog."""
+    from commerce.seed.seeder import customer_identity
+
+    shop.more_customers(20)
+    handle = customer_identity(19)[0]  # this test's own
+    shop.execute(
+        "DELETE FROM basket_items WHERE customer_id = (SELECT id FROM customers WHERE handle = :h)",
+        h=handle,
+    )
+    chat = start_chat(handle)
+    answer = chat.turn("add a kilo of braeburn apples")
+    assert answer["intent"] == "add_to_basket", answer
+    lines = {(i["name"], i["size"], i["unit"]): i["quantity"] for i in shop.basket(handle)["items"]}
+    assert lines == {("Braeburn Apples", 1.0, "kg"): 1}, (answer, lines)

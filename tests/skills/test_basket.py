@@ -552,3 +552,54 @@ def test_remove_a_kilo_of_apples_with_only_loose_ones_removes_them(shop):
     shop.basket_lines = {"PRO-2": 1, "DAI-1": 1}
     _remove("remove a kilo of apples", "a", "kilo", "apples")
     assert shop.basket_lines == {"DAI-1": 1}
+
+
+# -- products the NLU tagged apart ("braeburn" and "apples"): one product when the catalog
+#    names the words together, a list otherwise
+
+
+def test_a_product_tagged_in_two_parts_is_one_product(shop):
+    """Tagged apart, "braeburn" and "apples" were two items: both added, one line each."""
+    _apples(shop)
+    text = "add a kilo of braeburn apples"
+    ents = [
+        entity(text, "quantity", "a"),
+        entity(text, "unit", "kilo"),
+        entity(text, "product", "braeburn"),
+        entity(text, "product", "apples"),
+    ]
+    messages, events = run(ActionAddToBasket(), tracker(text, "add_to_basket", ents))
+    # the twin's three Braeburn packs: which one, asked once; nothing added apart
+    assert responses(messages) == ["utter_product_choices"]
+    assert messages[0]["options"].count("Braeburn Apples") == 3
+    assert shop.basket_lines == {}
+    assert slots_set(events)["pending"] == "add_choice"
+
+
+def test_a_list_said_without_a_pause_stays_a_list(shop):
+    text = "add milk eggs and bread"
+    ents = [
+        entity(text, "product", "milk"),
+        entity(text, "product", "eggs"),
+        entity(text, "product", "bread"),
+    ]
+    run(ActionAddToBasket(), tracker(text, "add_to_basket", ents))
+    assert "DAI-4" in shop.basket_lines, "the eggs are a line of their own"
+    assert any(sku in shop.basket_lines for sku in ("DAI-1", "DAI-2", "DAI-3")), "and the milk"
+
+
+def test_one_product_runs_joins_only_what_is_said_together():
+    from skills.phrases import one_product_runs
+
+    text = "add braeburn apples and bread"
+    ents = [
+        entity(text, "product", "braeburn"),
+        entity(text, "product", "apples"),
+        entity(text, "product", "bread"),
+    ]
+    joined = one_product_runs(text, ents, lambda words: words == "braeburn apples")
+    assert [(e["value"], e["start"], e["end"]) for e in joined] == [
+        ("braeburn apples", 4, 19),
+        ("bread", 24, 29),
+    ]
+    assert one_product_runs(text, ents, lambda words: False) == ents
