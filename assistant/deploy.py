@@ -257,6 +257,10 @@ class Deployment:
             "LOCK_STORE_REDIS_HOST": redis.hostname or "127.0.0.1",
             "LOCK_STORE_REDIS_PORT": str(redis.port or 6379),
             "LOCK_STORE_REDIS_DB": (redis.path or "/0").strip("/") or "0",
+            # A Rasa server that dies mid-turn leaves its conversation's lock in Redis until
+            # the lock's lifetime ends (Rasa's default: 60 s, past the gateway's 30 s turn
+            # timeout): 10 s, well past a turn's time, lets the next turn go on elsewhere.
+            "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "10"),
             "PYTHONPATH": str(root),
         }
         for i, port in enumerate(rasa_ports, 1):
