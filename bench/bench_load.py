@@ -65,6 +65,23 @@ class Tally:
         self.errors[code] = self.errors.get(code, 0) + 1
 
 
+def stack_cpu_s(pids: list[int]) -> float:
+    """CPU seconds used so far by these processes and everything under them (the stack's
+    own, whatever else the machine runs)."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for process in [root, *root.children(recursive=True)]:
+                times = process.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            continue  # a process that ended in between
+    return total
+
+
 def cpu_busy() -> tuple[float, float]:
     """(busy, total) jiffies of the whole machine, from /proc/stat."""
     fields = [float(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -120,21 +137,26 @@ async def one_turn(ws: Any) -> str | None:
             return event.get("error") or apology
 
 
-async def level(url: str, tokens: list[str], warm_s: float, seconds: float) -> dict[str, Any]:
+async def level(
+    url: str, tokens: list[str], warm_s: float, seconds: float, pids: list[int]
+) -> dict[str, Any]:
     tally = Tally()
     start = time.monotonic() + warm_s
     stop = start + seconds
-    busy0, total0 = 0.0, 0.0
+    busy0, total0, stack0, load = 0.0, 0.0, 0.0, 0.0
 
     async def measure_cpu() -> None:
-        nonlocal busy0, total0
+        nonlocal busy0, total0, stack0, load
         await asyncio.sleep(max(0.0, start - time.monotonic()))
         busy0, total0 = cpu_busy()
+        stack0 = stack_cpu_s(pids)
+        load = os.getloadavg()[0]
 
     cpu_task = asyncio.create_task(measure_cpu())
     await asyncio.gather(*(customer(url, t, start, stop, tally) for t in tokens))
     await cpu_task
     busy1, total1 = cpu_busy()
+    stack_s = stack_cpu_s(pids) - stack0
     lat = tally.latencies_ms
     return {
         "customers": len(tokens),
@@ -147,6 +169,12 @@ async def level(url: str, tokens: list[str], warm_s: float, seconds: float) -> d
         "errors": sum(tally.errors.values()),
         "errors_by_kind": tally.errors,
         "machine_cpu_busy": round((busy1 - busy0) / max(1.0, total1 - total0), 3),
+        "load_average_at_start": round(load, 2),
+        # the stack's own CPU (every process of it, the balancer included) per turn, and so
+        # what one core given wholly to it would answer: the figure a larger machine scales by
+        "stack_cpu_s": round(stack_s, 1),
+        "stack_cpu_ms_per_turn": round(stack_s * 1000 / len(lat)) if lat else None,
+        "turns_per_core_s": round(len(lat) / stack_s, 2) if stack_s else None,
     }
 
 
@@ -221,11 +249,12 @@ def main() -> int:
                     started = time.monotonic()
                     deployment.start()
                     start_s = round(time.monotonic() - started, 1)
-                    asyncio.run(level(deployment.gateway_url, tokens[:2], 1.0, 3.0))  # warm-up
+                    pids = [x.process.pid for x in deployment.processes() if x.process]
+                    asyncio.run(level(deployment.gateway_url, tokens[:2], 1.0, 3.0, pids))
                     results = []
                     for n in levels:
                         result = asyncio.run(
-                            level(deployment.gateway_url, tokens[:n], args.warm, seconds)
+                            level(deployment.gateway_url, tokens[:n], args.warm, seconds, pids)
                         )
                         results.append(result)
                         print(f"replicas {r}, {n:3d} customers: {json.dumps(result)}", flush=True)
@@ -249,7 +278,11 @@ def main() -> int:
         "script": list(SCRIPT),
         "runs": runs,
         "best_turns_per_s": best,
-        "best_turns_per_s_per_core": {r: round(v / cores, 2) for r, v in best.items()},
+        "best_turns_per_s_per_machine_core": {r: round(v / cores, 2) for r, v in best.items()},
+        "turns_per_core_s": {
+            run["replicas"]: max((lv["turns_per_core_s"] or 0 for lv in run["levels"]), default=0)
+            for run in runs
+        },
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = args.name or ("load-quick" if args.quick else "load")

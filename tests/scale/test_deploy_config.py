@@ -14,8 +14,8 @@ from tests.conftest import service_missing
 
 
 def test_the_balancer_configuration_is_valid_haproxy(tmp_path: Path) -> None:
-    haproxy = shutil.which("haproxy")
-    if haproxy is None:
+    haproxy = shutil.which("haproxy") or ""
+    if not haproxy:
         service_missing("HAProxy (apt-get install -y haproxy)", FileNotFoundError("haproxy"))
     config = deploy.render_haproxy(deploy.Fronts(), [9001, 9002], [9101, 9102], [9201])
     assert "server gateway2 127.0.0.1:9002 check" in config
