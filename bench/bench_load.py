@@ -299,16 +299,16 @@ def plot(report: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
-    for run in report["runs"]:
+    for k, run in enumerate(report["runs"]):
         levels = run["levels"]
         ns = [lv["customers"] for lv in levels]
         label = f"{run['replicas']} of each"
-        ax.plot(ns, [lv["turns_per_s"] for lv in levels], "o-", label=label)
+        ax.plot(ns, [lv["turns_per_s"] for lv in levels], "o-", color=f"C{k}", label=label)
         for lv in levels:
             if lv["errors"]:
                 ax.annotate(f"{lv['errors']} err", (lv["customers"], lv["turns_per_s"]), fontsize=8)
         for key, style in (("p50", "o-"), ("p95", "s--")):
-            ax2.plot(ns, [lv["latency_ms"][key] or 0 for lv in levels], style,
+            ax2.plot(ns, [lv["latency_ms"][key] or 0 for lv in levels], style, color=f"C{k}",
                      label=f"{label}: {key}")  # fmt: skip
     ax.set_xlabel("simulated customers typing at once")
     ax.set_ylabel("turns answered per second")

@@ -133,3 +133,28 @@ def test_a_gateway_killed_mid_conversation(scaled: Scaled) -> None:
     assert set(lines.values()) == {1}, lines
     assert sum(1 for n in scaled.sessions() if n >= 0) == 1  # the other gateway carried on
     again.close()
+
+
+def test_the_action_server_killed_and_restarted(scaled: Scaled) -> None:
+    """There is one action server (a turn's handover and Rasa's call must reach the same one):
+    while it is down a turn is a spoken apology with nothing changed; once it is started again
+    the same conversation goes on, its basket as it was."""
+    client = scaled.connect(scaled.add_device("grace"))
+    add(client, "add a litre of whole milk")
+    milk = scaled.shop.lines("grace")
+    assert list(milk.values()) == [1], milk
+
+    actions = scaled.deployment.actions
+    assert actions is not None
+    kill(actions)
+    down = responses(turn(client, "add a dozen eggs"))
+    assert down, down
+    assert set(down) <= APOLOGIES, down
+    assert scaled.shop.lines("grace") == milk  # nothing changed while it was down
+
+    scaled.deployment.restart(actions)
+    add(client, "add a dozen eggs")  # said again
+    lines = scaled.shop.lines("grace")
+    assert len(lines) == 2, lines
+    assert set(lines.values()) == {1}, lines
+    client.close()
