@@ -72,6 +72,30 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "give a kiosk page its microphone only over https or on localhost"
     )  # fmt: skip
     serve.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
+    serve.add_argument(
+        "--gateway-only",
+        action="store_true",
+        help="the gateway alone, in front of services that run elsewhere (RASA_URL, "
+        "ACTION_SERVER_URL, COMMERCE_HOST/COMMERCE_PORT and their secrets from the environment: "
+        "what deploy runs)",
+    )
+
+    deploy = commands.add_parser(
+        "deploy", help="replicas behind HAProxy: gateways, Rasa, commerce (PostgreSQL, Redis)"
+    )
+    deploy.add_argument("--gateways", type=int, default=2)
+    deploy.add_argument("--rasa", type=int, default=2)
+    deploy.add_argument("--commerce", type=int, default=2)
+    deploy.add_argument("--host", default="127.0.0.1", help="where devices reach the balancer")
+    deploy.add_argument("--port", type=int, default=8765, help="the devices' port")
+    deploy.add_argument(
+        "--database-url", help="the commerce database, PostgreSQL (default: DATABASE_URL)"
+    )
+    deploy.add_argument(
+        "--tracker-url", help="Rasa's tracker store, PostgreSQL (default: DB_tracker beside it)"
+    )
+    deploy.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="lock store")
+    deploy.add_argument("--work", type=Path, default=Path("var/deploy"), help="config and logs")
 
     device = commands.add_parser("device", help="the reference device client of the gateway")
     device.add_argument("--url", default="ws://127.0.0.1:8765/v1/stream")
@@ -136,8 +160,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from assistant.channels.gateway import server as gateway
 
         tls = gateway.Tls.from_args(args.tls_cert, args.tls_key)
+        if args.gateway_only:
+            d = settings.dialogue
+            if not (d.auth_token and d.action_token):
+                raise ConfigError(
+                    "gateway-secrets-missing",
+                    "serve --gateway-only needs RASA_AUTH_TOKEN and ACTION_SERVER_TOKEN "
+                    "(the secrets of the Rasa and action servers it uses)",
+                )
+            gateway.serve_gateway(settings, args.host, args.port, args.idle_timeout, tls)
+            return 0
         gateway.serve(settings, args.host, args.port, args.idle_timeout, tls)
         return 0
+    if args.command == "deploy":
+        return deploy_command(args, settings)
     if args.command == "device":
         from assistant.channels import device as client
 
@@ -166,6 +202,31 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "test-skill":
         return new_skill.test_skill(settings, args.name, sys.stdout)
     return 1
+
+
+def deploy_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``deploy``: the scaled stack on this machine until Ctrl-C (assistant/deploy.py)."""
+    from sqlalchemy import make_url
+
+    from assistant import deploy
+
+    url = args.database_url or settings.resolve_database_url()
+    deploy.require_postgresql(url, "the commerce database (--database-url or DATABASE_URL)")
+    tracker = args.tracker_url or make_url(url).set(
+        database=f"{make_url(url).database}_tracker"
+    ).render_as_string(hide_password=False)
+    train(settings)
+    deployment = deploy.Deployment(
+        settings,
+        deploy.Shape(args.gateways, args.rasa, args.commerce),
+        database_url=url,
+        tracker_url=tracker,
+        redis_url=args.redis_url,
+        work=settings.path(str(args.work)),
+        fronts=deploy.Fronts(gateway=args.port, host=args.host),
+    )
+    deploy.serve_deployment(deployment)
+    return 0
 
 
 def conversations_command(args: argparse.Namespace, settings: Settings) -> int:
