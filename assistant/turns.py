@@ -122,6 +122,7 @@ class Turn:
     replies: list[str]
     responses: list[str | None]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    expects_answer: bool = False  # the replies asked a question (the follow-up window opens)
 
 
 class TurnEngine:
@@ -252,6 +253,7 @@ class TurnEngine:
             replies=[r.text for r in reply.replies],
             responses=[r.response for r in reply.replies],
             timings_ms=timings,
+            expects_answer=reply.expects_answer and parsed.intent != "goodbye",
         )
 
     def speak(self, texts: list[str]) -> float:
