@@ -50,7 +50,7 @@ def test_two_devices_hold_two_independent_conversations_at_once(
     gateway: GatewayServer, shop: Shop, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     cache = tmp_path_factory.mktemp("speech")
-    milk = speech("add two litres of milk", cache)
+    milk = speech("okay nabu, add two litres of milk", cache)  # a home device: its wake word
     tokens = {"grace": gateway.add_device(home="grace"), "heidi": gateway.add_device(home="heidi")}
     before = {who: shop.basket(who)["item_count"] for who in tokens}
     results: dict[str, list[dict[str, Any]]] = {}

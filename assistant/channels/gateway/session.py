@@ -15,6 +15,7 @@ import queue
 import secrets
 import threading
 import time
+import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,11 +35,15 @@ from assistant.settings import Settings
 from assistant.turns import UNAVAILABLE, UNAVAILABLE_TEXT, EventBus, Turn, TurnEngine
 from audio import formats, vad
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Expect, Transcript
+from audio.wakeword import ListenChange, ListenReason, WakeGate
 
 log = logging.getLogger(__name__)
 
 __all__ = ["UNAVAILABLE", "Session"]  # UNAVAILABLE: what the device hears when all is down
 _T = TypeVar("_T")
+# A follow-up window counts the audio the device sends once its reply has played; a device that
+# sends none is not listened to past this many seconds of wall time beyond the window either.
+FOLLOW_UP_PLAYBACK_S = 30.0
 
 
 @dataclass
@@ -88,6 +93,10 @@ class Session(DeviceLink):
         self.turns: list[dict[str, Any]] = []  # what each turn did (for tests and benches)
         self._endpointer: vad.Endpointer | None = None
         self._heard_since_end_of_speech = False
+        # home: the wake word gate (made on the worker); kiosks listen without a wake word
+        self._wake: WakeGate | None = None
+        self._window_until: float | None = None  # wall-clock end of a follow-up window
+        self.muted = False  # the device muted: its audio is dropped undecoded
         if self.kind == "home":
             self._start_customer(device)
         self._thread = threading.Thread(target=self._run, name=f"session-{session_id[:6]}")
@@ -179,12 +188,14 @@ class Session(DeviceLink):
                 item = self.inbox.get(1.0)
             except queue.Empty:
                 self._check_idle()
+                self._check_window()
                 continue
             if item is END_OF_STREAM:
                 return
             self._check_idle()  # also while a kiosk's microphone keeps streaming
+            self._check_window()
             if isinstance(item, bytes):
-                yield AudioChunk(RATE, WIDTH, CHANNELS, item)
+                yield from self._heard_audio(AudioChunk(RATE, WIDTH, CHANNELS, item))
             elif isinstance(item, Control):
                 message = self._safely(p.decode_device, item.data)
                 if not isinstance(message, p.Ping):
@@ -200,14 +211,56 @@ class Session(DeviceLink):
                 elif message is not None:
                     self._safely(self._control, message)
 
+    def _heard_audio(self, chunk: AudioChunk) -> list[AudioChunk]:
+        """What of the device's audio may be decoded: nothing while muted; at home only what
+        the gateway's own wake word check lets through (a device that was fooled, or sends
+        without waking, puts nothing into the conversation); at a kiosk all of it."""
+        if self.muted:
+            return []
+        if self.kind != "home":
+            return [chunk]
+        if self._wake is None:
+            return []
+        return self._wake.feed(chunk)
+
+    def _listening(self, change: ListenChange) -> None:
+        """The gate opened or closed: the device's listening indicator."""
+        self._window_until = None
+        if change.reason == ListenReason.FOLLOW_UP and change.window_s is not None:
+            self._window_until = time.monotonic() + change.window_s + FOLLOW_UP_PLAYBACK_S
+        if not change.listening and self._endpointer is not None:
+            self._endpointer.reset()  # nothing heard while open is kept for the next one
+        reason = typing.cast(p.ListenReason, str(change.reason))
+        self.emit(p.Listening(change.listening, reason, change.window_s))
+
+    def _check_window(self) -> None:
+        if (
+            self._wake is not None
+            and self._window_until is not None
+            and time.monotonic() > self._window_until
+            and not (self._endpointer is not None and self._endpointer.in_speech)
+        ):
+            self._wake.close(ListenReason.WINDOW_CLOSED)
+
     def _run(self) -> None:
         try:
+            if self.kind == "home" and self.speech.wake_word_factory is not None:
+                speech = self.settings.speech
+                self._wake = WakeGate(
+                    self.speech.wake_word_factory(),
+                    preroll_s=speech.wake_word_preroll_ms / 1000,
+                    window_s=speech.follow_up_s,
+                    on_change=self._listening,
+                )
             endpointer = self._endpointer = self.speech.endpointer_factory()
             transcriber = self.speech.transcriber_factory()
             expect = lambda: Expect.PIN if self._private() else Expect.SPEECH  # noqa: E731
             for event in vad.listen(self._audio(), transcriber, endpointer, expect):
                 if isinstance(event, vad.SpeechStarted):
                     self.last_activity = time.monotonic()
+                    self._window_until = None
+                    if self._wake is not None:
+                        self._wake.speech_started()
                     if self.speaking.is_set():
                         self._barge.set()  # barge-in: stop sending the reply audio
                     self.emit(p.SpeechStarted())
@@ -215,6 +268,8 @@ class Session(DeviceLink):
                     if not self._private():
                         self.emit(p.Partial(event.text))
                 elif isinstance(event, vad.SpeechEnded):
+                    if self._wake is not None:  # deaf again until the next wake word
+                        self._wake.close(ListenReason.END_OF_UTTERANCE)
                     self._ended_at = time.perf_counter()
                     self._vad_wait_ms = (event.at_s - event.utterance.end_s) * 1000
                 elif isinstance(event, vad.UtteranceTranscribed):
@@ -297,6 +352,8 @@ class Session(DeviceLink):
             except CODED_ERRORS as err:  # the screen misses an update; the turn still ends
                 log.warning("session %s: kiosk views failed (%s)", self.session_id, err.code)
         self.emit(p.TurnDone(turn.intent, timings_ms=turn.timings_ms))
+        if turn.expects_answer and self._wake is not None and not self._wake.awake:
+            self._wake.follow_up()  # its answer needs no wake word
         if turn.intent == "goodbye":
             self._sign_out("goodbye")
         elif self.conversation is not None and self.conversation.erased:
@@ -383,8 +440,19 @@ class Session(DeviceLink):
                 self.screen.send_slots(self.store_id, day)
             case p.Ping():
                 self.emit(p.Pong())
+            case p.Mute(muted):
+                self._mute(muted)
             case _:  # a second hello
                 raise GatewayError("message-unknown", f"unknown message type {message.TYPE!r}")
+
+    def _mute(self, muted: bool) -> None:
+        """Muted: the device's audio is dropped undecoded, an utterance in progress too."""
+        self.muted = muted
+        if self._wake is not None:
+            self._wake.mute(muted)
+        if muted and self._endpointer is not None:
+            self._endpointer.reset()
+        self.emit(p.Muted(muted))
 
     def _finish_sign_in(self, who: p.SignIn, spoken_pin: str) -> None:
         self.awaiting_pin_for = None
