@@ -28,7 +28,7 @@ from assistant.channels import protocol as p
 from assistant.errors import AssistantError
 from audio import formats
 from audio.base import AudioChunk
-from audio.wakeword import ListenReason, WakeGate
+from audio.wakeword import ListenChange, ListenReason, WakeGate
 
 FRAME_MS = 50
 TURN_TIMEOUT_S = 60.0
@@ -246,13 +246,21 @@ def run_microphone(
     muted: bool = False,
     keys: IO[str] | None = None,
 ) -> None:
-    """Microphone to the gateway once woken, reply audio to the speaker, events and the
-    listening indicator to the terminal; a line "m" on ``keys`` mutes / unmutes."""
+    """Microphone to the gateway once woken, reply audio to the speaker (the wake word stops
+    it), events and the listening indicator to the terminal; a line "m" on ``keys`` mutes /
+    unmutes."""
     from audio.devices import MicrophoneSource, SoundDeviceSink
 
     source = MicrophoneSource(input_device)
     sink = SoundDeviceSink(output_device)
     stop = threading.Event()
+    interrupt = threading.Event()  # the wake word while a reply plays stops it
+
+    def on_change(change: ListenChange) -> None:
+        if change.listening and change.reason == ListenReason.WAKE:
+            interrupt.set()
+
+    gate.on_change = on_change
     mic = MicrophoneStream(client, gate, muted)
 
     def listen() -> None:
@@ -283,7 +291,8 @@ def run_microphone(
             if isinstance(event, p.AudioEnd):
                 reply = client.reply_audio()
                 if reply is not None:
-                    sink.play(reply, threading.Event())
+                    interrupt.clear()
+                    sink.play(reply, interrupt)
     finally:
         stop.set()
         source.close()
