@@ -273,21 +273,25 @@ class WakeGate:
         """The customer is speaking: the gate stays open until ``close()``."""
         self._window_left = None
 
-    def follow_up(self, window_s: float | None = None) -> None:
+    def follow_up(self, window_s: float | None = None, delay_s: float = 0.0) -> None:
         """A question was asked: open without the wake word, for ``window_s`` (default: the
-        gate's own) unless speech starts in it; nothing happens when muted or with 0 s."""
+        gate's own) unless speech starts in it; nothing happens when muted or with 0 s.
+        ``delay_s``: audio that may come before the window starts (a device streaming while
+        the question is played to it)."""
         seconds = self.window_s if window_s is None else window_s
         if seconds > 0:
-            self.open(ListenReason.FOLLOW_UP, seconds)
+            self.open(ListenReason.FOLLOW_UP, seconds, delay_s)
 
-    def open(self, reason: ListenReason, window_s: float | None = None) -> None:
+    def open(
+        self, reason: ListenReason, window_s: float | None = None, delay_s: float = 0.0
+    ) -> None:
         """Open without the wake word (``window_s`` 0: until ``close()``); not when muted."""
         if self.muted:
             return
         seconds = self.window_s if window_s is None else window_s
         self._ring.clear()
         self.awake = True
-        self._window_left = int(seconds * RATE) * WIDTH if seconds > 0 else None
+        self._window_left = int((seconds + delay_s) * RATE) * WIDTH if seconds > 0 else None
         self._notify(ListenChange(True, reason, seconds if seconds > 0 else None))
 
     def close(self, reason: ListenReason = ListenReason.END_OF_UTTERANCE) -> None:

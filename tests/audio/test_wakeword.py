@@ -176,6 +176,15 @@ def test_once_open_speech_must_start_within_the_window_or_it_closes() -> None:
     ]
 
 
+def test_a_follow_up_window_can_wait_for_the_question_to_be_played() -> None:
+    gate = WakeGate(FixedWakeWord(), window_s=6.0)
+    gate.follow_up(1.0, delay_s=2.0)  # 2 s of the question playing, then 1 s to answer
+    assert len(gate.feed_all(split(ramp(2.9), 20))) == 145
+    assert gate.awake
+    assert len(gate.feed_all(split(ramp(0.2), 20))) == 4  # then the window is over
+    assert not gate.awake
+
+
 def test_muted_the_gate_drops_everything_unheard() -> None:
     fake = FixedWakeWord(at_s=[0.5])
     gate = WakeGate(fake)

@@ -25,7 +25,7 @@ from assistant.channels import protocol as p
 from assistant.channels.gateway.directory import DeviceDirectory
 from assistant.channels.gateway.kiosk import KioskScreen
 from assistant.channels.gateway.link import END_OF_STREAM, Control, DeviceLink
-from assistant.channels.gateway.speech import SpeechParts, stream_reply
+from assistant.channels.gateway.speech import Outgoing, SpeechParts, stream_reply
 from assistant.channels.protocol import GatewayError
 from assistant.chat import PIN_SHOWN, ChatSession, PinLine, pin_line, spoken_digits
 from assistant.dialogue import RasaDialogue
@@ -41,9 +41,10 @@ log = logging.getLogger(__name__)
 
 __all__ = ["UNAVAILABLE", "Session"]  # UNAVAILABLE: what the device hears when all is down
 _T = TypeVar("_T")
-# A follow-up window counts the audio the device sends once its reply has played; a device that
-# sends none is not listened to past this many seconds of wall time beyond the window either.
-FOLLOW_UP_PLAYBACK_S = 30.0
+# A follow-up window lasts while the device plays the question (its reply audio's length) and
+# then ``speech.follow_up_s``, in the audio the device sends and, for a device that sends none,
+# in wall time plus this margin.
+FOLLOW_UP_GRACE_S = 2.0
 
 
 @dataclass
@@ -97,6 +98,8 @@ class Session(DeviceLink):
         self._wake: WakeGate | None = None
         self._window_until: float | None = None  # wall-clock end of a follow-up window
         self.muted = False  # the device muted: its audio is dropped undecoded
+        self._reply_s = 0.0  # seconds of reply audio sent in this turn
+        self._reply_bytes_per_s = RATE * WIDTH  # of that audio (its audio_start says)
         if self.kind == "home":
             self._start_customer(device)
         self._thread = threading.Thread(target=self._run, name=f"session-{session_id[:6]}")
@@ -226,8 +229,6 @@ class Session(DeviceLink):
     def _listening(self, change: ListenChange) -> None:
         """The gate opened or closed: the device's listening indicator."""
         self._window_until = None
-        if change.reason == ListenReason.FOLLOW_UP and change.window_s is not None:
-            self._window_until = time.monotonic() + change.window_s + FOLLOW_UP_PLAYBACK_S
         if not change.listening and self._endpointer is not None:
             self._endpointer.reset()  # nothing heard while open is kept for the next one
         reason = typing.cast(p.ListenReason, str(change.reason))
@@ -326,6 +327,7 @@ class Session(DeviceLink):
         """One turn by the engine; what only a device session adds: sign-in first, a fresh
         home token, a spoken apology when the dialogue cannot answer, the kiosk's screens."""
         self.last_activity = time.monotonic()
+        self._reply_s = 0.0
         if self.engine is None:
             self.emit(p.Transcript(shown))
             self.emit(p.Error("sign-in-needed", "Sign in or choose guest first."))
@@ -353,7 +355,10 @@ class Session(DeviceLink):
                 log.warning("session %s: kiosk views failed (%s)", self.session_id, err.code)
         self.emit(p.TurnDone(turn.intent, timings_ms=turn.timings_ms))
         if turn.expects_answer and self._wake is not None and not self._wake.awake:
-            self._wake.follow_up()  # its answer needs no wake word
+            window_s = self.settings.speech.follow_up_s  # its answer needs no wake word
+            self._wake.follow_up(window_s, delay_s=self._reply_s)
+            if self._wake.awake:
+                self._window_until = time.monotonic() + self._reply_s + window_s + FOLLOW_UP_GRACE_S
         if turn.intent == "goodbye":
             self._sign_out("goodbye")
         elif self.conversation is not None and self.conversation.erased:
@@ -401,11 +406,19 @@ class Session(DeviceLink):
             return stream_reply(
                 speaker,
                 " ".join(texts),
-                self.emit,
+                self._reply_out,
                 lambda: self._barge.is_set() or self.closed.is_set(),
             )
         finally:
             self.speaking.clear()
+
+    def _reply_out(self, message: Outgoing) -> None:
+        """Reply audio to the device, its length counted (a follow-up window waits for it)."""
+        if isinstance(message, p.AudioStart):
+            self._reply_bytes_per_s = message.rate * message.width * message.channels
+        elif isinstance(message, bytes):
+            self._reply_s += len(message) / self._reply_bytes_per_s
+        self.emit(message)
 
     def _kiosk_views(self, responses: list[str | None]) -> None:
         token = self.customer.token if self.customer is not None else None
