@@ -221,3 +221,19 @@ def test_a_room_of_other_talk_is_never_decoded_and_never_acts(
 def test_stop_words() -> None:
     assert all(is_stop(t) for t in ("Stop.", "cancel!", "Be quiet", "stop talking"))
     assert not any(is_stop(t) for t in ("stop the order", "cancel my pickup", "add milk"))
+
+
+def test_the_listening_indicator_lines() -> None:
+    from assistant.channels import protocol as p
+    from assistant.channels.device import indicator
+    from assistant.channels.terminal import listening_line
+
+    assert listening_line(ListeningChanged(True, "wake", 6.0)) == "● listening (wake, 6 s)"
+    assert listening_line(ListeningChanged(True, "follow_up", 6.0)) == (
+        "● listening (follow up, 6 s)"
+    )
+    assert listening_line(ListeningChanged(False, "end_of_utterance")) == "○ not listening"
+    assert listening_line(ListeningChanged(False, "muted")) == "✕ muted: not listening"
+    assert indicator(p.Listening(True, "follow_up", 6.0)) == "● listening (follow up, 6 s)"
+    assert indicator(p.Muted(True)) == "✕ muted: nothing leaves this device"
+    assert indicator(p.Pong()) is None
