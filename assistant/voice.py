@@ -89,6 +89,8 @@ def microphone_loop(
     barge_in: bool = True,
 ) -> None:
     """Listen for the wake word, answer, repeat, until the customer says goodbye (or Ctrl-C).
+    ``barge_in``: listen for "stop" while a reply plays (off for a speaker the microphone hears
+    without echo cancellation).
 
     Nothing of the microphone reaches the recogniser until ``wake`` opens: on the wake word
     (with the moment before it, so "okay nabu add milk" in one breath works), for a follow-up
@@ -110,9 +112,9 @@ def microphone_loop(
     def gated() -> Iterator[AudioChunk]:
         nonlocal follow_up, replying
         for chunk in source.chunks():
-            if replying and not speaking():  # the reply is over: what it asked, or deaf again
-                replying = False
-                if wake.awake and not endpointer.in_speech:
+            if replying and not speaking() and not endpointer.in_speech:
+                replying = False  # the reply is over: what it asked, or deaf again
+                if wake.awake:
                     wake.close(ListenReason.END_OF_UTTERANCE)
                     endpointer.reset()
             if follow_up and not speaking():
@@ -124,8 +126,6 @@ def microphone_loop(
 
     def on_speech_start() -> None:
         wake.speech_started()
-        if barge_in and speaking() and not replying:
-            engine.barge_in()  # the wake word while it speaks: the customer takes the turn
 
     for heard in heard_utterances(
         gated(),
@@ -139,6 +139,7 @@ def microphone_loop(
         if replying:
             if is_stop(text):
                 engine.barge_in()
+                follow_up = False  # stopped: what it asked waits for the wake word
             if not speaking() or is_stop(text):
                 replying = False
                 wake.close(ListenReason.END_OF_UTTERANCE)
