@@ -118,6 +118,7 @@ class Turn:
     events: list[dict[str, Any]] = field(default_factory=list)
     first_audio_at: float | None = None
     reply_audio_bytes: int = 0
+    reply_bytes_per_s: int = 32000  # of the reply audio (its audio_start says)
 
     @property
     def latency_ms(self) -> float | None:
@@ -286,13 +287,15 @@ def spoken(ws: Any, mic: Microphone, device: Device, turn: Turn, clip: bytes) ->
             continue
         event = json.loads(message)
         turn.events.append(event)
+        if event.get("type") == "audio_start":
+            turn.reply_bytes_per_s = event["rate"] * event["width"] * event["channels"]
         if event.get("type") == "error":
             device.failures.append(f"error event {event}")
             return None
         if event.get("type") == "turn_done":
             break
     check_turn(device, turn)
-    time.sleep(turn.reply_audio_bytes / 32000)  # the device plays the reply
+    time.sleep(turn.reply_audio_bytes / turn.reply_bytes_per_s)  # the device plays the reply
     return turn
 
 
