@@ -107,6 +107,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     device.add_argument("--text", nargs="+", metavar="LINE", help="typed turns")
     device.add_argument("--reply-audio", action="store_true", help="save A.reply.wav")
     device.add_argument("--fast", action="store_true", help="--wav faster than real time")
+    device.add_argument(
+        "--mute", action="store_true", help="microphone: start muted ('m' + Enter toggles)"
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -186,8 +189,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             elif args.text:
                 client.run_texts(connection, args.text, sys.stdout)
             else:
+                from assistant import speech as factory
+
                 speech = settings.speech
-                client.run_microphone(connection, speech.input_device, speech.output_device)
+                gate = factory.build_wake_gate(settings, preroll_s=client.WAKE_LEAD_S)
+                client.run_microphone(
+                    connection,
+                    gate,
+                    speech.input_device,
+                    speech.output_device,
+                    muted=args.mute,
+                    keys=sys.stdin,
+                )
         finally:
             connection.close()
         return 0

@@ -10,6 +10,7 @@ from typing import Any
 
 class EventType(StrEnum):
     LISTENING = "listening"
+    LISTENING_CHANGED = "listening-changed"
     PARTIAL_TRANSCRIPT = "partial-transcript"
     TRANSCRIPT_READY = "transcript-ready"
     INTENT_PARSED = "intent-parsed"
@@ -25,6 +26,18 @@ class Listening:
     """The assistant waits for the customer to speak."""
 
     type: EventType = EventType.LISTENING
+
+
+@dataclass(frozen=True)
+class ListeningChanged:
+    """The listening indicator: on when the wake word was heard (``wake``) or a question
+    waits for its answer (``follow_up``, for ``window_s``); off when the utterance ended, no
+    one spoke in time or the microphone was muted. Nothing is heard while it is off."""
+
+    listening: bool
+    reason: str
+    window_s: float | None = None
+    type: EventType = EventType.LISTENING_CHANGED
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,19 @@ class ReplyReady:
     def expects_pin(self) -> bool:
         return any(r.custom.get("expect") == "pin" for r in self.replies)
 
+    @property
+    def expects_answer(self) -> bool:
+        """The replies end on a question (a PIN, which one, what time, yes or no): the
+        customer's next words answer it. Told by the reply itself: a payload that names what
+        it expects, a question mark in the last reply, or an ``utter_ask_*`` response."""
+        if any(r.custom.get("expect") for r in self.replies):
+            return True
+        said = [r for r in self.replies if r.text]
+        if not said:
+            return False
+        last = said[-1]
+        return "?" in last.text or (last.response or "").startswith("utter_ask_")
+
 
 @dataclass(frozen=True)
 class SpeechStarted:
@@ -101,6 +127,7 @@ class ErrorRaised:
 
 Event = (
     Listening
+    | ListeningChanged
     | PartialTranscript
     | TranscriptReady
     | IntentParsed

@@ -93,11 +93,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 transcriber = factory.build_transcriber(stack.settings)
                 warm_up(transcriber, session)  # before it says it is listening
                 engine = TurnEngine(session, spoken_by, bus, speech_clock, transcriber=transcriber)
-                say("Listening: say something like 'add two litres of milk'. Ctrl-C ends.")
+                wake = factory.build_wake_gate(stack.settings)
+                phrase = wake.detector.model.replace("_", " ")
+                say(f"Say '{phrase}', then something like 'add two litres of milk'. Ctrl-C ends.")
                 microphone_loop(
                     engine,
                     devices.MicrophoneSource(settings.speech.input_device),
                     factory.build_endpointer(stack.settings),
+                    wake,
                     barge_in=not args.no_barge_in,
                 )
         finally:

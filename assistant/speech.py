@@ -22,6 +22,7 @@ from audio.settings import SpeechSetup
 from audio.shop_lm import CatalogTerms, ShopModel
 from audio.tts import AudioSink, QueueSpeaker, TtsEvent
 from audio.vad import Endpointer
+from audio.wakeword import MicroWakeWordDetector, WakeGate
 
 
 def catalog_terms(settings: Settings) -> CatalogTerms:
@@ -72,3 +73,12 @@ def build_speaker(
     return factory.build_speaker(
         speech_setup(settings, vocabulary=False), wav_path=wav_path, sink=sink, on_event=on_event
     )
+
+
+def build_wake_gate(settings: Settings, preroll_s: float | None = None) -> WakeGate:
+    """The home device's wake word gate (``speech.wake_word_*``, ``speech.follow_up_s``);
+    ``preroll_s``: audio kept from before the wake (the settings' ``wake_word_preroll_ms``)."""
+    speech = settings.speech
+    detector = MicroWakeWordDetector.from_settings(speech, settings.root)
+    preroll = speech.wake_word_preroll_ms / 1000 if preroll_s is None else preroll_s
+    return WakeGate(detector, preroll_s=preroll, window_s=speech.follow_up_s)

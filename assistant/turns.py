@@ -123,6 +123,7 @@ class Turn:
     responses: list[str | None]
     timings_ms: dict[str, float] = field(default_factory=dict)
     payloads: list[dict[str, Any]] = field(default_factory=list)  # the replies' custom payloads
+    expects_answer: bool = False  # the replies asked a question (the follow-up window opens)
 
 
 class TurnEngine:
@@ -254,6 +255,7 @@ class TurnEngine:
             responses=[r.response for r in reply.replies],
             timings_ms=timings,
             payloads=[r.custom for r in reply.replies if r.custom],
+            expects_answer=reply.expects_answer and parsed.intent != "goodbye",
         )
 
     def speak(self, texts: list[str]) -> float:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from assistant.errors import SpeechToTextError
-from assistant.events import PartialTranscript
+from assistant.events import ListeningChanged, PartialTranscript
 from assistant.settings import Settings
 from assistant.turns import Conversation, EventBus, SpeechClock, TurnEngine
 from audio import formats, vad
@@ -27,6 +27,7 @@ from audio.base import (
     Transcriber,
     Transcript,
 )
+from audio.wakeword import ListenChange, ListenReason, WakeGate
 
 log = logging.getLogger(__name__)
 
@@ -68,34 +69,97 @@ def heard_utterances(
             yield Heard(event.transcript, vad_wait_ms, decided_at, time.perf_counter())
 
 
+# Said while a reply plays, without the wake word, these stop it (and nothing else does).
+STOP_WORDS = frozenset(
+    {"stop", "cancel", "quiet", "be quiet", "stop talking", "shut up", "enough", "that's enough"}
+)
+
+
+def is_stop(text: str) -> bool:
+    """Whether ``text`` is only a request to stop speaking ("Stop.", "cancel!")."""
+    words = " ".join(text.lower().replace(",", " ").replace(".", " ").replace("!", " ").split())
+    return words in STOP_WORDS
+
+
 def microphone_loop(
     engine: TurnEngine,
     source: AudioSource,
     endpointer: vad.Endpointer,
+    wake: WakeGate,
     barge_in: bool = True,
 ) -> None:
-    """Listen, answer, repeat, until the customer says goodbye (or Ctrl-C)."""
-    speaking = False
+    """Listen for the wake word, answer, repeat, until the customer says goodbye (or Ctrl-C).
+    ``barge_in``: listen for "stop" while a reply plays (off for a speaker the microphone hears
+    without echo cancellation).
+
+    Nothing of the microphone reaches the recogniser until ``wake`` opens: on the wake word
+    (with the moment before it, so "okay nabu add milk" in one breath works), for a follow-up
+    window after a reply that asks a question, and while a reply plays (then only a spoken
+    "stop" / "cancel" acts: it stops the reply; anything else heard is dropped). The listening
+    indicator (``ListeningChanged``) goes to the bus on every opening and closing.
+    """
+    follow_up = False  # the last reply asked a question: open the window when it is spoken
+    replying = False  # the gate is open only to hear "stop" while the reply plays
+
+    def speaking() -> bool:
+        return not engine.finish_speaking(timeout_s=0)
+
+    def on_change(change: ListenChange) -> None:
+        engine.bus.emit(ListeningChanged(change.listening, str(change.reason), change.window_s))
+
+    wake.on_change = on_change
+
+    def gated() -> Iterator[AudioChunk]:
+        nonlocal follow_up, replying
+        for chunk in source.chunks():
+            if replying and not speaking() and not endpointer.in_speech:
+                replying = False  # the reply is over: what it asked, or deaf again
+                if wake.awake:
+                    wake.close(ListenReason.END_OF_UTTERANCE)
+                    endpointer.reset()
+            if follow_up and not speaking():
+                follow_up = False
+                if not wake.awake:
+                    endpointer.reset()
+                    wake.follow_up()
+            yield from wake.feed(chunk)
 
     def on_speech_start() -> None:
-        if barge_in and speaking:
-            engine.barge_in()
+        wake.speech_started()
 
     for heard in heard_utterances(
-        source.chunks(),
+        gated(),
         _transcriber(engine),
         endpointer,
         engine.bus,
         lambda: engine.conversation.expecting_pin,
         on_speech_start,
     ):
-        if not heard.transcript.text.strip():
+        text = heard.transcript.text.strip()
+        if replying:
+            if is_stop(text):
+                engine.barge_in()
+                follow_up = False  # stopped: what it asked waits for the wake word
+            if not speaking() or is_stop(text):
+                replying = False
+                wake.close(ListenReason.END_OF_UTTERANCE)
+                endpointer.reset()
+            continue  # while a reply plays only "stop" acts: nothing reaches the dialogue
+        wake.close(ListenReason.END_OF_UTTERANCE)
+        endpointer.reset()
+        if not text:
             continue  # a cough, a door: not worth a "please repeat"
         turn = engine.spoken(heard.transcript, heard.decided_at, heard.vad_wait_ms)
-        speaking = True
         if turn.intent == "goodbye":
             engine.finish_speaking(timeout_s=15)
             return
+        follow_up = turn.expects_answer
+        if barge_in and speaking():
+            replying = True
+            wake.open(ListenReason.REPLY, 0)  # listens for "stop" while the reply plays
+        elif follow_up:
+            follow_up = False
+            wake.follow_up()
 
 
 def _transcriber(engine: TurnEngine) -> Transcriber:

@@ -40,6 +40,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "tts_volume": (0, 1),
     "wake_word_threshold": (0, 0.999),
     "wake_word_preroll_ms": (0, 1000),
+    "follow_up_s": (0, 30),
 }
 
 
@@ -94,6 +95,8 @@ class SpeechSettings:
     wake_word_model: str = "okay_nabu"
     wake_word_threshold: float = 0.0  # score that wakes it, 0-1; 0 = the model's own cutoff
     wake_word_preroll_ms: int = 400  # audio kept from just before the wake, for one breath
+    # after a reply that asks a question, it listens this long without the wake word; 0 = never
+    follow_up_s: float = 6.0
 
     def __post_init__(self) -> None:
         if self.engine not in SPEECH_ENGINES:

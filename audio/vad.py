@@ -187,6 +187,16 @@ class Endpointer:
         )
         return [SpeechEnded(utterance, self._seconds(self._frames_seen))]
 
+    def reset(self) -> None:
+        """Forget the audio seen (the stream's clock keeps running): what a closed wake gate
+        held back must not become the pre-roll of the next utterance."""
+        self._pre_roll.clear()
+        self._recent.clear()
+        self._pending = b""
+        self._speech = None
+        self._trailing = 0
+        self._voiced = 0
+
     def flush(self) -> list[EndpointEvent]:
         """End of stream: close an utterance in progress."""
         if self._speech is None:

@@ -17,8 +17,9 @@ so a command said in the same breath ("okay nabu add milk") reaches the recognis
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -188,25 +189,69 @@ def detect(detector: WakeWordDetector, audio: AudioChunk) -> list[WakeDetection]
     return found + detector.process(AudioChunk(RATE, WIDTH, CHANNELS, bytes(RATE * WIDTH)))
 
 
+class ListenReason(StrEnum):
+    """Why the gate opened or closed (what a listening indicator shows)."""
+
+    WAKE = "wake"  # the wake word was heard
+    FOLLOW_UP = "follow_up"  # a question waits for its answer: no wake word needed
+    REPLY = "reply"  # a reply plays: listening for a spoken "stop"
+    END_OF_UTTERANCE = "end_of_utterance"  # the customer finished speaking
+    WINDOW_CLOSED = "window_closed"  # nobody spoke in time after the wake or the question
+    MUTED = "muted"  # the microphone is muted: nothing is heard at all
+
+
+@dataclass(frozen=True)
+class ListenChange:
+    """The gate opened (``listening``) or closed; ``window_s``: how long it waits for speech
+    to start before it closes again."""
+
+    listening: bool
+    reason: ListenReason
+    window_s: float | None = None
+
+
 class WakeGate:
     """Passes no audio until the wake word; then the last ``preroll_s`` before it was decided
     (the end of the wake phrase and whatever of the command was already said) and everything
-    after, until ``close()``. Before the wake word only that much audio is kept, in memory."""
+    after, until ``close()``. Before the wake word only that much audio is kept, in memory.
 
-    def __init__(self, detector: WakeWordDetector, preroll_s: float = 0.4) -> None:
+    Once open, speech must start within ``window_s`` seconds of audio (``speech_started()``)
+    or the gate closes again by itself. ``follow_up()`` opens it without the wake word (a
+    question was asked); ``mute()`` drops every chunk unheard (not even the detector hears
+    it) until ``mute(False)``. ``on_change`` hears every opening and closing.
+    """
+
+    def __init__(
+        self,
+        detector: WakeWordDetector,
+        preroll_s: float = 0.4,
+        window_s: float = 6.0,
+        on_change: Callable[[ListenChange], None] | None = None,
+    ) -> None:
         self.detector = detector
         self._preroll = int(preroll_s * RATE) * WIDTH
         self._ring = bytearray()  # the latest audio, ending at ``self._fed``
         self._fed = 0  # bytes fed to the detector
+        self.window_s = window_s
+        self._window_left: int | None = None  # bytes of audio left for speech to start
+        self.on_change = on_change
         self.awake = False
+        self.muted = False
         self.wakes: list[WakeDetection] = []
 
     def feed(self, chunk: AudioChunk) -> list[AudioChunk]:
-        """The audio to pass on for ``chunk``: none while asleep, the pre-roll and the rest of
-        the chunk on waking, the chunk itself while awake."""
+        """The audio to pass on for ``chunk``: none while asleep or muted, the pre-roll and
+        the rest of the chunk on waking, the chunk itself while awake."""
+        if self.muted:
+            return []
         found = self.detector.process(chunk)  # runs while awake too: one clock for the stream
         self._fed += len(chunk.data)
         if self.awake:
+            if self._window_left is not None:
+                self._window_left -= len(chunk.data)
+                if self._window_left <= 0:
+                    self.close(ListenReason.WINDOW_CLOSED)
+                    return []
             return [chunk]
         self._ring += chunk.data
         if not found:
@@ -214,18 +259,59 @@ class WakeGate:
             return []
         wake = found[0]
         self.wakes.append(wake)
-        self.awake = True
         ring_start = self._fed - len(self._ring)
         start = int(wake.t_s * RATE) * WIDTH - self._preroll - ring_start
         audio = bytes(self._ring[max(0, start) :])
         self._ring.clear()
+        self.open(ListenReason.WAKE)
         return [AudioChunk(RATE, WIDTH, CHANNELS, audio)]
 
     def feed_all(self, chunks: Iterable[AudioChunk]) -> list[AudioChunk]:
         return [out for chunk in chunks for out in self.feed(chunk)]
 
-    def close(self) -> None:
+    def speech_started(self) -> None:
+        """The customer is speaking: the gate stays open until ``close()``."""
+        self._window_left = None
+
+    def follow_up(self, window_s: float | None = None, delay_s: float = 0.0) -> None:
+        """A question was asked: open without the wake word, for ``window_s`` (default: the
+        gate's own) unless speech starts in it; nothing happens when muted or with 0 s.
+        ``delay_s``: audio that may come before the window starts (a device streaming while
+        the question is played to it)."""
+        seconds = self.window_s if window_s is None else window_s
+        if seconds > 0:
+            self.open(ListenReason.FOLLOW_UP, seconds, delay_s)
+
+    def open(
+        self, reason: ListenReason, window_s: float | None = None, delay_s: float = 0.0
+    ) -> None:
+        """Open without the wake word (``window_s`` 0: until ``close()``); not when muted."""
+        if self.muted:
+            return
+        seconds = self.window_s if window_s is None else window_s
+        self._ring.clear()
+        self.awake = True
+        self._window_left = int((seconds + delay_s) * RATE) * WIDTH if seconds > 0 else None
+        self._notify(ListenChange(True, reason, seconds if seconds > 0 else None))
+
+    def close(self, reason: ListenReason = ListenReason.END_OF_UTTERANCE) -> None:
         """End of turn: deaf again until the next wake word."""
+        was_awake = self.awake
         self.awake = False
+        self._window_left = None
         self._ring.clear()
         self.detector.reset()
+        if was_awake:
+            self._notify(ListenChange(False, reason))
+
+    def mute(self, muted: bool = True) -> None:
+        """Muted: every chunk is dropped unheard (the open gate closes first)."""
+        if muted and not self.muted:
+            self.close(ListenReason.MUTED)
+            self.muted = True
+        elif not muted:
+            self.muted = False
+
+    def _notify(self, change: ListenChange) -> None:
+        if self.on_change is not None:
+            self.on_change(change)

@@ -11,8 +11,10 @@ Each device is a home speaker bound to its own customer. Like a real device it s
 microphone without a break — 16 kHz mono 16-bit PCM in 50 ms frames, each sent when it would
 have been captured — silence between turns, synthesised speech (festival kal / slt) when its
 customer talks, and no push-to-talk: the gateway's voice-activity detection ends every
-utterance. The customer's turns: "add <item>" (and "the first one" if asked to choose), "what's
-in my basket", "remove the <item>"; after each reply the device plays it (waits its length).
+utterance. The customer's turns, each after the wake word ("okay nabu, add <item>"; the gateway
+decodes nothing of a home device before it): "add <item>" (and "the first one", with no wake
+word, if asked to choose), "what's in my basket", "remove the <item>"; after each reply the
+device plays it (waits its length).
 
 Measured per spoken turn, on the device: end of speech (the last voiced sample of the clip, in
 stream time) to the first byte of reply audio. Checked per session: the transcript names the
@@ -52,6 +54,7 @@ from bench.common import RssSampler, percentile  # noqa: E402
 from bench.load_devices import (  # noqa: E402
     CACHE,
     TURN_TIMEOUT_S,
+    WAKE,
     Checker,
     Device,
     run_device,
@@ -229,7 +232,12 @@ def main() -> int:
     CACHE.mkdir(parents=True, exist_ok=True)
     for i in range(most):  # synthesise before the clock starts
         item, noun, _ = ITEMS[i % len(ITEMS)]
-        for text in (f"add {item}", "what's in my basket", f"remove the {noun}", "the first one"):
+        for text in (
+            f"{WAKE}add {item}",
+            f"{WAKE}what's in my basket",
+            f"{WAKE}remove the {noun}",
+            "the first one",  # the answer to "which one?": no wake word in the follow-up window
+        ):
             voiced(text, VOICES[i % len(VOICES)])
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:

@@ -26,6 +26,8 @@ FRAME_MS = 50
 FRAME_BYTES = 16000 * 2 * FRAME_MS // 1000
 TURN_TIMEOUT_S = 30.0
 
+WAKE = "okay nabu, "  # the home device's wake word, said in one breath with the request
+
 
 # -- audio ----------------------------------------------------------------------------------
 def voiced(text: str, voice: str) -> bytes:
@@ -46,6 +48,7 @@ class Turn:
     events: list[dict[str, Any]] = field(default_factory=list)
     first_audio_at: float | None = None
     reply_audio_bytes: int = 0
+    reply_bytes_per_s: int = 32000  # of the reply audio (its audio_start says)
 
     @property
     def latency_ms(self) -> float | None:
@@ -172,10 +175,10 @@ def run_device(device: Device, url: str, checker: Checker, rounds: int, jitter: 
         mic = Microphone(ws)
         try:
             for _ in range(rounds):
-                script = [
-                    (f"add {device.item}", "add_to_basket"),
-                    ("what's in my basket", "view_basket"),
-                    (f"remove the {device.noun}", "remove_from_basket"),
+                script = [  # a home device: each request starts with the wake word
+                    (f"{WAKE}add {device.item}", "add_to_basket"),
+                    (f"{WAKE}what's in my basket", "view_basket"),
+                    (f"{WAKE}remove the {device.noun}", "remove_from_basket"),
                 ]
                 for text, intent in script:
                     turn = spoken(ws, mic, device, Turn(text, intent), clip(text))
@@ -214,13 +217,15 @@ def spoken(ws: Any, mic: Microphone, device: Device, turn: Turn, clip: bytes) ->
             continue
         event = json.loads(message)
         turn.events.append(event)
+        if event.get("type") == "audio_start":
+            turn.reply_bytes_per_s = event["rate"] * event["width"] * event["channels"]
         if event.get("type") == "error":
             device.failures.append(f"error event {event}")
             return None
         if event.get("type") == "turn_done":
             break
     check_turn(device, turn)
-    time.sleep(turn.reply_audio_bytes / 32000)  # the device plays the reply
+    time.sleep(turn.reply_audio_bytes / turn.reply_bytes_per_s)  # the device plays the reply
     return turn
 
 

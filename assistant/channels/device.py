@@ -4,7 +4,9 @@
 - with ``--wav A.wav B.wav …``: streams each file in real time (one turn per file) and prints
   the gateway's events as JSON lines; ``--reply-audio`` saves each reply as ``A.reply.wav``;
 - with ``--text "LINE" …``: typed turns;
-- with neither: the microphone and speaker (sounddevice).
+- with neither: the microphone and speaker (sounddevice), listening for the wake word on the
+  device (``MicrophoneStream``): nothing leaves it before the wake word or while muted
+  (``--mute``, or "m" and Enter).
 
 Messages both ways are the typed ones of ``protocol.py``, the gateway's own.
 """
@@ -26,6 +28,7 @@ from assistant.channels import protocol as p
 from assistant.errors import AssistantError
 from audio import formats
 from audio.base import AudioChunk
+from audio.wakeword import ListenChange, ListenReason, WakeGate
 
 FRAME_MS = 50
 TURN_TIMEOUT_S = 60.0
@@ -170,32 +173,126 @@ def run_texts(client: DeviceClient, lines: list[str], out: IO[str]) -> None:
             out.flush()
 
 
-def run_microphone(client: DeviceClient, input_device: Any, output_device: Any) -> None:
-    """Microphone to the gateway, reply audio to the speaker, events to the terminal."""
+# On waking, the device sends this much of what it heard before it decided: the whole wake
+# phrase, which the gateway checks again, and the start of a command said in the same breath.
+WAKE_LEAD_S = 2.0
+# The gateway has this long (seconds of audio) to confirm the wake word before the device stops.
+CONFIRM_S = 3.0
+# Beyond the gateway's follow-up window, the device keeps streaming this long (network delay).
+WINDOW_MARGIN_S = 0.5
+
+
+class MicrophoneStream:
+    """A home device's microphone, gated by its wake word: no audio leaves the device until
+    the wake word is heard here (then the wake phrase and what follows, which the gateway
+    checks again), while the gateway says it listens (an utterance, a follow-up window after
+    a question), and none at all while muted. ``sent_s`` counts the audio that left."""
+
+    def __init__(self, client: DeviceClient, gate: WakeGate, muted: bool = False) -> None:
+        self.client = client
+        self.gate = gate
+        self.gate.window_s = CONFIRM_S
+        self.sent_s = 0.0
+        self._lock = threading.Lock()
+        self.muted = False
+        if muted:
+            self.mute(True)
+
+    def feed(self, chunk: AudioChunk) -> None:
+        """A block of the microphone (16 kHz mono 16-bit)."""
+        with self._lock:
+            passed = self.gate.feed(chunk)  # muted: dropped, not even the detector hears it
+        for audio in passed:
+            self.client.send_audio(audio, real_time=False)
+            self.sent_s += audio.duration_s
+
+    def mute(self, muted: bool = True) -> None:
+        """Stop (or resume) all audio leaving the device; the gateway is told."""
+        with self._lock:
+            self.muted = muted
+            self.gate.mute(muted)
+        self.client.send(p.Mute(muted))
+
+    def heard(self, message: p.GatewayMessage) -> None:
+        """Follow the gateway: keep streaming while it listens, stop when it stops."""
+        if not isinstance(message, p.Listening):
+            return
+        with self._lock:
+            if message.listening and message.reason == "follow_up" and not self.gate.awake:
+                self.gate.follow_up((message.window_s or 0) + WINDOW_MARGIN_S)
+            elif message.listening:
+                self.gate.speech_started()  # the gateway confirmed it: no deadline here
+            else:
+                self.gate.close(ListenReason(message.reason))
+
+
+def indicator(message: p.GatewayMessage) -> str | None:
+    """The line a device shows for the listening indicator and mute."""
+    if isinstance(message, p.Listening):
+        if message.listening:
+            window = f", {message.window_s:g} s" if message.window_s else ""
+            return f"● listening ({message.reason.replace('_', ' ')}{window})"
+        return "○ not listening"
+    if isinstance(message, p.Muted):
+        return "✕ muted: nothing leaves this device" if message.muted else "○ unmuted"
+    return None
+
+
+def run_microphone(
+    client: DeviceClient,
+    gate: WakeGate,
+    input_device: Any,
+    output_device: Any,
+    muted: bool = False,
+    keys: IO[str] | None = None,
+) -> None:
+    """Microphone to the gateway once woken, reply audio to the speaker (the wake word stops
+    it), events and the listening indicator to the terminal; a line "m" on ``keys`` mutes /
+    unmutes."""
     from audio.devices import MicrophoneSource, SoundDeviceSink
 
     source = MicrophoneSource(input_device)
     sink = SoundDeviceSink(output_device)
     stop = threading.Event()
+    interrupt = threading.Event()  # the wake word while a reply plays stops it
+
+    def on_change(change: ListenChange) -> None:
+        if change.listening and change.reason == ListenReason.WAKE:
+            interrupt.set()
+
+    gate.on_change = on_change
+    mic = MicrophoneStream(client, gate, muted)
 
     def listen() -> None:
         for chunk in source.chunks():
             if stop.is_set():
                 return
-            client.ws.send(chunk.data)
+            mic.feed(chunk)
+
+    def keyboard() -> None:
+        for line in keys or ():
+            if line.strip().lower() in ("m", "mute", "unmute"):
+                mic.mute(not mic.muted)
 
     threading.Thread(target=listen, daemon=True).start()
+    threading.Thread(target=keyboard, daemon=True).start()
+    print(indicator(p.Muted(True)) if muted else "○ not listening", flush=True)
     try:
         while True:
             event = client.next_message(timeout_s=3600)
             if event is None:
                 continue
+            mic.heard(event)
+            shown = indicator(event)
+            if shown is not None:
+                print(shown, flush=True)
             if isinstance(event, p.Partial | p.Transcript | p.Reply | p.Error):
                 print(p.encode(event), flush=True)
             if isinstance(event, p.AudioEnd):
                 reply = client.reply_audio()
                 if reply is not None:
-                    sink.play(reply, threading.Event())
+                    interrupt.clear()
+                    sink.play(reply, interrupt)
     finally:
         stop.set()
         source.close()

@@ -219,8 +219,27 @@ class Ping(Message):
     TYPE: ClassVar[str] = "ping"
 
 
+@dataclass(frozen=True)
+class Mute(Message):
+    """The microphone is muted (or unmuted): while muted no audio is sent, and whatever audio
+    still arrives is dropped undecoded; an utterance in progress is dropped too."""
+
+    TYPE: ClassVar[str] = "mute"
+    muted: bool = True
+
+
 DeviceMessage: TypeAlias = (
-    Hello | EndOfSpeech | Text | AskSlots | SignIn | Guest | Confirm | Cancel | SignOut | Ping
+    Hello
+    | EndOfSpeech
+    | Text
+    | AskSlots
+    | SignIn
+    | Guest
+    | Confirm
+    | Cancel
+    | SignOut
+    | Ping
+    | Mute
 )
 KIOSK_ONLY = (SignIn, Guest, Confirm, Cancel, SignOut)
 
@@ -371,6 +390,32 @@ class Pong(Message):
     TYPE: ClassVar[str] = "pong"
 
 
+ListenReason: TypeAlias = Literal[
+    "wake", "follow_up", "reply", "end_of_utterance", "window_closed", "muted"
+]
+
+
+@dataclass(frozen=True)
+class Listening(Message):
+    """A home device's listening indicator: on when the gateway heard the wake word
+    (``wake``) or a question waits for its answer (``follow_up``: for ``window_s`` seconds of
+    audio, no wake word needed); off when the utterance ended, no one spoke in time or the
+    device muted. Audio that arrives while it is off is never decoded."""
+
+    TYPE: ClassVar[str] = "listening"
+    listening: bool
+    reason: ListenReason
+    window_s: float | None = field(default=None, metadata=OMIT)
+
+
+@dataclass(frozen=True)
+class Muted(Message):
+    """The answer to ``mute``: whether the session now drops the device's audio."""
+
+    TYPE: ClassVar[str] = "muted"
+    muted: bool
+
+
 GatewayMessage: TypeAlias = (
     Ready
     | SpeechStarted
@@ -390,6 +435,8 @@ GatewayMessage: TypeAlias = (
     | SignedOut
     | Error
     | Pong
+    | Listening
+    | Muted
 )
 
 DEVICE_MESSAGES: dict[str, type[Message]] = {c.TYPE: c for c in typing.get_args(DeviceMessage)}

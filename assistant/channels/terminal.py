@@ -13,6 +13,7 @@ from assistant.events import (
     Event,
     IntentParsed,
     Listening,
+    ListeningChanged,
     PartialTranscript,
     ReplyReady,
     SpeechDone,
@@ -40,6 +41,8 @@ class TerminalDisplay:
     def __call__(self, event: Event) -> None:
         if isinstance(event, Listening):
             self._line("… listening")
+        elif isinstance(event, ListeningChanged):
+            self._line(listening_line(event))
         elif isinstance(event, PartialTranscript):
             if self.live:
                 self.out.write(f"\r\033[K  {event.text}")
@@ -61,6 +64,16 @@ class TerminalDisplay:
                 self._line("  (stopped speaking)")
         elif isinstance(event, ErrorRaised):
             self._line(f"! {event.message} [{event.code}]")
+
+
+def listening_line(event: ListeningChanged) -> str:
+    """The listening indicator as a line: on (why, for how long) or off."""
+    if event.listening:
+        window = f", {event.window_s:g} s" if event.window_s else ""
+        return f"● listening ({event.reason.replace('_', ' ')}{window})"
+    if event.reason == "muted":
+        return "✕ muted: not listening"
+    return "○ not listening"
 
 
 def keyboard_lines(session: ChatSession, prompt: str = "> ") -> Iterable[str]:

@@ -20,6 +20,8 @@ from audio.fakes import FixedWakeWord
 from audio.formats import split, write_wav
 from audio.settings import SpeechSetup
 from audio.wakeword import (
+    ListenChange,
+    ListenReason,
     MicroWakeWordDetector,
     WakeGate,
     WakeWordDetector,
@@ -149,6 +151,54 @@ def test_a_wake_word_in_the_first_chunk_passes_what_there_is() -> None:
     gate = WakeGate(FixedWakeWord(at_s=[0.1]), preroll_s=0.5)
     passed = gate.feed(ramp(0.2))
     assert [c.duration_s for c in passed] == [0.2]
+
+
+def test_once_open_speech_must_start_within_the_window_or_it_closes() -> None:
+    changes: list[ListenChange] = []
+    fake = FixedWakeWord(at_s=[1.0])
+    gate = WakeGate(fake, preroll_s=0.2, window_s=2.0, on_change=changes.append)
+    gate.feed_all(split(ramp(1.0), 20))
+    assert gate.awake
+    passed = gate.feed_all(split(ramp(3.0, start=16000), 20))  # no speech: 2 s, then shut
+    assert not gate.awake
+    assert sum(c.duration_s for c in passed) == pytest.approx(2.0 - 0.02, abs=0.021)
+    assert [(c.listening, c.reason) for c in changes] == [
+        (True, ListenReason.WAKE),
+        (False, ListenReason.WINDOW_CLOSED),
+    ]
+    gate.follow_up(1.0)  # a question: open without the wake word ...
+    gate.speech_started()  # ... and speech started in time: open until the turn ends
+    assert len(gate.feed_all(split(ramp(3.0), 20))) == 150
+    gate.close()
+    assert changes[-2:] == [
+        ListenChange(True, ListenReason.FOLLOW_UP, 1.0),
+        ListenChange(False, ListenReason.END_OF_UTTERANCE),
+    ]
+
+
+def test_a_follow_up_window_can_wait_for_the_question_to_be_played() -> None:
+    gate = WakeGate(FixedWakeWord(), window_s=6.0)
+    gate.follow_up(1.0, delay_s=2.0)  # 2 s of the question playing, then 1 s to answer
+    assert len(gate.feed_all(split(ramp(2.9), 20))) == 145
+    assert gate.awake
+    assert len(gate.feed_all(split(ramp(0.2), 20))) == 4  # then the window is over
+    assert not gate.awake
+
+
+def test_muted_the_gate_drops_everything_unheard() -> None:
+    fake = FixedWakeWord(at_s=[0.5])
+    gate = WakeGate(fake)
+    gate.mute()
+    assert gate.feed_all(split(ramp(1.0), 20)) == []
+    gate.follow_up(5.0)
+    assert not gate.awake  # no follow-up while muted
+    assert gate.wakes == []
+    gate.mute(False)
+    passed = gate.feed_all(split(ramp(1.0, start=16000), 20))
+    # the detector's clock counts only what it heard: the muted second never reached it
+    assert [w.t_s for w in gate.wakes] == [0.5]
+    heard = np.frombuffer(b"".join(c.data for c in passed), dtype="<i2")
+    assert heard[0] == 16000 + int(0.1 * RATE)  # the pre-roll comes from after the mute
 
 
 def test_what_is_said_before_the_wake_word_never_reaches_the_recogniser(

@@ -68,7 +68,7 @@ def test_serve_and_two_device_clients_hold_two_conversations_at_once(
         )  # fmt: skip
         tokens[customer] = json.loads(added.stdout)["token"]
     milk = tmp_path / "milk.wav"
-    spoken = synthetic.synthesize("add two pints of milk", "kal", tmp_path)
+    spoken = synthetic.synthesize("okay nabu, add two pints of milk", "kal", tmp_path)
     formats.write_wav(milk, formats.join([formats.silence(300), spoken, formats.silence(900)]))
     first = tmp_path / "first.wav"
     formats.write_wav(first, synthetic.synthesize("the first one", "kal", tmp_path))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,12 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from assistant.channels.device import DeviceClient, DeviceError
+from assistant.channels import protocol as p
+from assistant.channels.device import WAKE_LEAD_S, DeviceClient, DeviceError, MicrophoneStream
+from assistant.voice import paced
 from audio import formats, synthetic
 from audio.base import AudioChunk
+from audio.wakeword import MicroWakeWordDetector, WakeGate
 from tests.stack import GatewayServer, Shop, pickup_day
 
 # "tomorrow", unless every store is closed tomorrow (Christmas Day)
@@ -50,7 +54,7 @@ def test_two_devices_hold_two_independent_conversations_at_once(
     gateway: GatewayServer, shop: Shop, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     cache = tmp_path_factory.mktemp("speech")
-    milk = speech("add two litres of milk", cache)
+    milk = speech("okay nabu, add two litres of milk", cache)  # a home device: its wake word
     tokens = {"grace": gateway.add_device(home="grace"), "heidi": gateway.add_device(home="heidi")}
     before = {who: shop.basket(who)["item_count"] for who in tokens}
     results: dict[str, list[dict[str, Any]]] = {}
@@ -391,3 +395,111 @@ def test_a_kiosk_microphone_streaming_silence_and_pings_is_still_idle(
         assert {"type": "signed_out", "reason": "idle"} in events
     finally:
         kiosk.close()
+
+
+# --- a home device's wake word -----------------------------------------------------------------
+
+
+def basket_count(shop: Shop, who: str) -> int:
+    return int(shop.basket(who)["item_count"])
+
+
+def test_a_home_device_heard_without_its_wake_word_is_never_decoded_and_never_acts(
+    gateway: GatewayServer, shop: Shop, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A television in the room: commands, a yes, a checkout, all without the wake word."""
+    cache = tmp_path_factory.mktemp("speech")
+    tv = formats.join(
+        [
+            speech(text, cache)
+            for text in (
+                "add a dozen eggs to my basket",
+                "yes please",
+                "checkout and place my order",
+                "tonight on channel four, the news and then the weather",
+                "add two litres of milk",
+            )
+        ]
+    )
+    before = basket_count(shop, "dave")
+    client = DeviceClient(gateway.url, gateway.add_device(home="dave"))
+    try:
+        session = gateway.gateway.sessions[client.session_id]
+        client.send_audio(tv, real_time=False)
+        client.send_control({"type": "end_of_speech"})
+        events = list(client.events_until_turn_done())
+        assert events == [{"type": "turn_done", "intent": None, "nothing_heard": True}]
+        assert session.audio_received_s == pytest.approx(tv.duration_s, abs=0.1)  # all came
+        assert session.turns == []  # nothing reached the dialogue
+    finally:
+        client.close()
+    assert basket_count(shop, "dave") == before
+
+
+def test_the_device_sends_nothing_before_its_wake_word_and_nothing_while_muted(
+    gateway: GatewayServer, shop: Shop, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The reference device's microphone, fed in real time: the room's talk never leaves
+    it; the wake word and the command said with it do, and the gateway acts on them."""
+    cache = tmp_path_factory.mktemp("speech")
+    room = speech("the weather tomorrow will be cold and wet", cache)
+    command = speech("okay nabu, add a dozen eggs", cache)
+    before = basket_count(shop, "erin")
+    client = DeviceClient(gateway.url, gateway.add_device(home="erin"))
+    mic = MicrophoneStream(client, WakeGate(MicroWakeWordDetector(), preroll_s=WAKE_LEAD_S))
+    try:
+        events = hear(client, mic, formats.join([room, command]))
+        listening = [(e["listening"], e["reason"]) for e in of_type(events, "listening")]
+        assert listening[:2] == [(True, "wake"), (False, "end_of_utterance")]
+        heard = " ".join(e["text"] for e in of_type(events, "transcript")).lower()
+        assert "egg" in heard, events
+        assert "weather" not in heard
+        assert mic.sent_s < WAKE_LEAD_S + command.duration_s + 0.5  # the room never left
+        if of_type(events, "reply")[0]["response"] == "utter_product_choices":
+            events += turn(client, type="text", text="the first one")
+        assert basket_count(shop, "erin") > before
+
+        sent, count = mic.sent_s, basket_count(shop, "erin")
+        mic.mute(True)
+        answer = [client.next_event(30)]
+        while len(answer) < 4 and answer[-1] != {"type": "muted", "muted": True}:
+            answer.append(client.next_event(30))  # after a follow-up window's indicator
+        assert answer[-1] == {"type": "muted", "muted": True}, answer
+        assert hear(client, mic, command, until=None) == []
+        assert mic.sent_s == sent  # muted: nothing left the device
+        assert basket_count(shop, "erin") == count
+    finally:
+        client.close()
+
+
+def hear(
+    client: DeviceClient,
+    mic: MicrophoneStream,
+    audio: AudioChunk,
+    until: str | None = "turn_done",
+) -> list[dict[str, Any]]:
+    """Feed the device's microphone in real time while it follows the gateway's messages;
+    the messages, through ``until`` (or all that came while feeding and 3 s after)."""
+
+    def feed() -> None:
+        for chunk in paced(formats.split(audio, 20)):
+            mic.feed(chunk)
+
+    fed = threading.Thread(target=feed)
+    fed.start()
+    events: list[dict[str, Any]] = []
+    deadline = time.monotonic() + audio.duration_s + 60
+    try:
+        while time.monotonic() < deadline:
+            message = client.next_message(timeout_s=3 if not fed.is_alive() else 0.5)
+            if message is None:
+                if fed.is_alive() or until is not None:
+                    continue
+                break
+            mic.heard(message)
+            events.append(p.to_wire(message))
+            if until is not None and until == message.TYPE:
+                break
+    finally:
+        fed.join()
+    return events

@@ -28,6 +28,8 @@ DEVICE_EXAMPLES: list[p.Message] = [
     p.Cancel(),
     p.SignOut(),
     p.Ping(),
+    p.Mute(True),
+    p.Mute(False),
 ]
 GATEWAY_EXAMPLES: list[p.Message] = [
     p.Ready(1, "s-123", "kiosk", "riverside", "Riverside", None, p.AudioFormat()),
@@ -55,6 +57,10 @@ GATEWAY_EXAMPLES: list[p.Message] = [
     p.SignedOut("idle"),
     p.Error("frame-invalid", "audio frames are whole 16-bit samples"),
     p.Pong(),
+    p.Listening(True, "wake", 6.0),
+    p.Listening(True, "follow_up", 6.0),
+    p.Listening(False, "end_of_utterance"),
+    p.Muted(True),
 ]
 
 

@@ -286,6 +286,7 @@ def build_gateway(
 ) -> Gateway:
     """A gateway talking to the services ``settings`` names, speaking with ``speaker``."""
     from assistant import speech as factory
+    from audio.wakeword import MicroWakeWordDetector
 
     directory = DeviceDirectory(settings.commerce.base_url)
     dialogue = RasaDialogue.of(settings.dialogue, timeout_s=30.0)
@@ -306,7 +307,11 @@ def build_gateway(
         lambda: factory.build_endpointer(settings),
         speaker,
         close=transcriber.close,
+        wake_word_factory=lambda: MicroWakeWordDetector.from_settings(
+            settings.speech, settings.root
+        ),
     )
+    MicroWakeWordDetector.from_settings(settings.speech, settings.root)  # a missing model: now
     return Gateway(settings, directory, dialogue, speech, idle_timeout_s=idle_timeout_s)
 
 

@@ -15,6 +15,7 @@ import queue
 import secrets
 import threading
 import time
+import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,7 @@ from assistant.channels import protocol as p
 from assistant.channels.gateway.directory import DeviceDirectory
 from assistant.channels.gateway.kiosk import KioskScreen
 from assistant.channels.gateway.link import END_OF_STREAM, Control, DeviceLink
-from assistant.channels.gateway.speech import SpeechParts, stream_reply
+from assistant.channels.gateway.speech import Outgoing, SpeechParts, stream_reply
 from assistant.channels.protocol import GatewayError
 from assistant.chat import PIN_SHOWN, ChatSession, PinLine, pin_line, spoken_digits
 from assistant.dialogue import RasaDialogue
@@ -34,11 +35,16 @@ from assistant.settings import Settings
 from assistant.turns import UNAVAILABLE, UNAVAILABLE_TEXT, EventBus, Turn, TurnEngine
 from audio import formats, vad
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Expect, Transcript
+from audio.wakeword import ListenChange, ListenReason, WakeGate
 
 log = logging.getLogger(__name__)
 
 __all__ = ["UNAVAILABLE", "Session"]  # UNAVAILABLE: what the device hears when all is down
 _T = TypeVar("_T")
+# A follow-up window lasts while the device plays the question (its reply audio's length) and
+# then ``speech.follow_up_s``, in the audio the device sends and, for a device that sends none,
+# in wall time plus this margin.
+FOLLOW_UP_GRACE_S = 2.0
 
 
 @dataclass
@@ -88,6 +94,12 @@ class Session(DeviceLink):
         self.turns: list[dict[str, Any]] = []  # what each turn did (for tests and benches)
         self._endpointer: vad.Endpointer | None = None
         self._heard_since_end_of_speech = False
+        # home: the wake word gate (made on the worker); kiosks listen without a wake word
+        self._wake: WakeGate | None = None
+        self._window_until: float | None = None  # wall-clock end of a follow-up window
+        self.muted = False  # the device muted: its audio is dropped undecoded
+        self._reply_s = 0.0  # seconds of reply audio sent in this turn
+        self._reply_bytes_per_s = RATE * WIDTH  # of that audio (its audio_start says)
         if self.kind == "home":
             self._start_customer(device)
         self._thread = threading.Thread(target=self._run, name=f"session-{session_id[:6]}")
@@ -179,12 +191,14 @@ class Session(DeviceLink):
                 item = self.inbox.get(1.0)
             except queue.Empty:
                 self._check_idle()
+                self._check_window()
                 continue
             if item is END_OF_STREAM:
                 return
             self._check_idle()  # also while a kiosk's microphone keeps streaming
+            self._check_window()
             if isinstance(item, bytes):
-                yield AudioChunk(RATE, WIDTH, CHANNELS, item)
+                yield from self._heard_audio(AudioChunk(RATE, WIDTH, CHANNELS, item))
             elif isinstance(item, Control):
                 message = self._safely(p.decode_device, item.data)
                 if not isinstance(message, p.Ping):
@@ -200,14 +214,54 @@ class Session(DeviceLink):
                 elif message is not None:
                     self._safely(self._control, message)
 
+    def _heard_audio(self, chunk: AudioChunk) -> list[AudioChunk]:
+        """What of the device's audio may be decoded: nothing while muted; at home only what
+        the gateway's own wake word check lets through (a device that was fooled, or sends
+        without waking, puts nothing into the conversation); at a kiosk all of it."""
+        if self.muted:
+            return []
+        if self.kind != "home":
+            return [chunk]
+        if self._wake is None:
+            return []
+        return self._wake.feed(chunk)
+
+    def _listening(self, change: ListenChange) -> None:
+        """The gate opened or closed: the device's listening indicator."""
+        self._window_until = None
+        if not change.listening and self._endpointer is not None:
+            self._endpointer.reset()  # nothing heard while open is kept for the next one
+        reason = typing.cast(p.ListenReason, str(change.reason))
+        self.emit(p.Listening(change.listening, reason, change.window_s))
+
+    def _check_window(self) -> None:
+        if (
+            self._wake is not None
+            and self._window_until is not None
+            and time.monotonic() > self._window_until
+            and not (self._endpointer is not None and self._endpointer.in_speech)
+        ):
+            self._wake.close(ListenReason.WINDOW_CLOSED)
+
     def _run(self) -> None:
         try:
+            if self.kind == "home" and self.speech.wake_word_factory is not None:
+                speech = self.settings.speech
+                self._wake = WakeGate(
+                    self.speech.wake_word_factory(),
+                    preroll_s=speech.wake_word_preroll_ms / 1000,
+                    window_s=speech.follow_up_s,
+                    on_change=self._listening,
+                )
             endpointer = self._endpointer = self.speech.endpointer_factory()
             transcriber = self.speech.transcriber_factory()
             expect = lambda: Expect.PIN if self._private() else Expect.SPEECH  # noqa: E731
             for event in vad.listen(self._audio(), transcriber, endpointer, expect):
                 if isinstance(event, vad.SpeechStarted):
                     self.last_activity = time.monotonic()
+                    self._window_until = None
+                    if self._wake is not None:
+                        self._wake.speech_started()
                     if self.speaking.is_set():
                         self._barge.set()  # barge-in: stop sending the reply audio
                     self.emit(p.SpeechStarted())
@@ -215,6 +269,8 @@ class Session(DeviceLink):
                     if not self._private():
                         self.emit(p.Partial(event.text))
                 elif isinstance(event, vad.SpeechEnded):
+                    if self._wake is not None:  # deaf again until the next wake word
+                        self._wake.close(ListenReason.END_OF_UTTERANCE)
                     self._ended_at = time.perf_counter()
                     self._vad_wait_ms = (event.at_s - event.utterance.end_s) * 1000
                 elif isinstance(event, vad.UtteranceTranscribed):
@@ -271,6 +327,7 @@ class Session(DeviceLink):
         """One turn by the engine; what only a device session adds: sign-in first, a fresh
         home token, a spoken apology when the dialogue cannot answer, the kiosk's screens."""
         self.last_activity = time.monotonic()
+        self._reply_s = 0.0
         if self.engine is None:
             self.emit(p.Transcript(shown))
             self.emit(p.Error("sign-in-needed", "Sign in or choose guest first."))
@@ -297,6 +354,11 @@ class Session(DeviceLink):
             except CODED_ERRORS as err:  # the screen misses an update; the turn still ends
                 log.warning("session %s: kiosk views failed (%s)", self.session_id, err.code)
         self.emit(p.TurnDone(turn.intent, timings_ms=turn.timings_ms))
+        if turn.expects_answer and self._wake is not None and not self._wake.awake:
+            window_s = self.settings.speech.follow_up_s  # its answer needs no wake word
+            self._wake.follow_up(window_s, delay_s=self._reply_s)
+            if self._wake.awake:
+                self._window_until = time.monotonic() + self._reply_s + window_s + FOLLOW_UP_GRACE_S
         if turn.intent == "goodbye":
             self._sign_out("goodbye")
         elif self.conversation is not None and self.conversation.erased:
@@ -344,11 +406,19 @@ class Session(DeviceLink):
             return stream_reply(
                 speaker,
                 " ".join(texts),
-                self.emit,
+                self._reply_out,
                 lambda: self._barge.is_set() or self.closed.is_set(),
             )
         finally:
             self.speaking.clear()
+
+    def _reply_out(self, message: Outgoing) -> None:
+        """Reply audio to the device, its length counted (a follow-up window waits for it)."""
+        if isinstance(message, p.AudioStart):
+            self._reply_bytes_per_s = message.rate * message.width * message.channels
+        elif isinstance(message, bytes):
+            self._reply_s += len(message) / self._reply_bytes_per_s
+        self.emit(message)
 
     def _kiosk_views(self, payloads: list[dict[str, Any]]) -> None:
         token = self.customer.token if self.customer is not None else None
@@ -383,8 +453,19 @@ class Session(DeviceLink):
                 self.screen.send_slots(self.store_id, day)
             case p.Ping():
                 self.emit(p.Pong())
+            case p.Mute(muted):
+                self._mute(muted)
             case _:  # a second hello
                 raise GatewayError("message-unknown", f"unknown message type {message.TYPE!r}")
+
+    def _mute(self, muted: bool) -> None:
+        """Muted: the device's audio is dropped undecoded, an utterance in progress too."""
+        self.muted = muted
+        if self._wake is not None:
+            self._wake.mute(muted)
+        if muted and self._endpointer is not None:
+            self._endpointer.reset()
+        self.emit(p.Muted(muted))
 
     def _finish_sign_in(self, who: p.SignIn, spoken_pin: str) -> None:
         self.awaiting_pin_for = None

@@ -10,6 +10,7 @@ from assistant.channels import protocol as p
 from audio import vad
 from audio.base import Transcriber
 from audio.tts import QueueSpeaker
+from audio.wakeword import WakeWordDetector
 
 Outgoing = p.GatewayMessage | bytes  # what a session sends: messages, and reply audio frames
 FRAMES_PER_S = 5  # reply audio goes in 200 ms frames
@@ -23,6 +24,9 @@ class SpeechParts:
     endpointer_factory: Callable[[], vad.Endpointer]
     speaker: QueueSpeaker | None  # None: replies are text only (no reply audio)
     close: Callable[[], None] | None = None  # stops what the parts hold (worker processes)
+    # a home session's wake word check (the second stage after the device's own); without
+    # one a home session decodes nothing it hears (text turns only)
+    wake_word_factory: Callable[[], WakeWordDetector] | None = None
 
 
 def stream_reply(
