@@ -3,6 +3,7 @@ when product text changes (prices and stock are read live)."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import math
@@ -93,7 +94,7 @@ class CatalogSearch:
             with self._first_build:  # nothing to serve yet: the first search waits, once
                 if self._index is None:
                     version = self._current_version()
-                    built = self._build()
+                    built = self._build_quietly()
                     with self._lock:
                         self._index, self._version = built, version
                         self._checked_at = time.monotonic()
@@ -129,7 +130,7 @@ class CatalogSearch:
     def _rebuild(self) -> None:
         try:
             version = self._current_version()  # read first: a change after it rebuilds again
-            built = self._build()
+            built = self._build_quietly()
             if self.before_swap is not None:
                 self.before_swap(built)
             with self._lock:
@@ -166,6 +167,23 @@ class CatalogSearch:
             self._index = index
             if self._builder is None and self._version is not None and version == self._version + 1:
                 self._version = version  # our own change: the index already has it
+
+    def _build_quietly(self) -> SearchIndex:
+        """A full build without the cyclic garbage collector's pauses.
+
+        A build makes millions of small acyclic objects (reference counting frees them): the
+        collector would scan them over and over while it runs, and again in every full
+        collection for as long as the index serves, holding up searches on other threads.
+        It is off during the build, and what exists after it is moved out of its sight
+        (``gc.freeze``); an index that is replaced is still freed by reference counting.
+        """
+        gc.disable()
+        try:
+            built = self._build()
+            gc.freeze()
+        finally:
+            gc.enable()
+        return built
 
     def _build(self) -> SearchIndex:
         with self._db.session() as session:
