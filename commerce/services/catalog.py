@@ -64,8 +64,8 @@ class CatalogSearch:
     products this process changes are patched into the index in place (:meth:`refresh`), and
     a version bump by another process starts a rebuild on a background thread while the old
     index keeps answering; the new one replaces it in one assignment when it is done.
-    ``rebuilds`` counts full builds; ``before_swap`` (tests, benchmarks) runs on the builder
-    thread with the new index built but not yet serving.
+    ``rebuilds`` counts full builds and ``patches`` products patched in; ``before_swap``
+    (tests, benchmarks) runs on the builder thread with the new index built, not yet serving.
     """
 
     def __init__(self, db: Database) -> None:
