@@ -19,7 +19,14 @@ from commerce.models import BasketItem, OrderLine, Product, Stock
 from commerce.services.catalog import bump_version
 from commerce.services.common import get_product, get_store
 
-__all__ = ["add_product", "remove_product", "set_price", "set_stock", "update_product"]
+__all__ = [
+    "SEARCHED_FIELDS",
+    "add_product",
+    "remove_product",
+    "set_price",
+    "set_stock",
+    "update_product",
+]
 
 # The fields the search index reads; changing any other (price, aisle) bumps nothing.
 SEARCHED_FIELDS: Final = frozenset(

@@ -7,14 +7,17 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from commerce.api.app import create_app
 from commerce.db import Database
 from commerce.errors import CommerceError
 from commerce.models import CatalogState, OrderLine, Product
 from commerce.search import SearchIndex
 from commerce.services import products
 from commerce.services.catalog import CatalogSearch, bump_version, search_doc
+from tests.commerce.conftest import bearer
 
 STORE = "riverside"
 NEW = {
@@ -277,3 +280,72 @@ def test_bump_version_without_a_row_starts_at_one(any_db: Database) -> None:
     with any_db.session(write=True) as session:
         bump_version(session)
     assert version(any_db) == 1
+
+
+OPERATOR = "op_secret_for_the_catalog_tests"
+
+
+@pytest.fixture
+def operated(any_db: Database) -> Iterator[TestClient]:
+    with TestClient(
+        create_app(any_db, operator_token=OPERATOR), raise_server_exceptions=False
+    ) as test_client:
+        yield test_client
+
+
+def api_skus(client: TestClient, q: str, limit: int = 5) -> list[str]:
+    response = client.get("/v1/products/search", params={"q": q, "limit": limit})
+    assert response.status_code == 200, response.text
+    return [hit["sku"] for hit in response.json()["results"]]
+
+
+def test_the_operator_edits_the_catalog_and_search_follows_without_a_rebuild(
+    operated: TestClient,
+) -> None:
+    op = bearer(OPERATOR)
+    first = api_skus(operated, "semi skimmed milk")[0]  # the first search builds the index
+    search: CatalogSearch = operated.app.state.commerce.search  # type: ignore[attr-defined]
+    added = operated.post("/v1/operator/products", json=NEW, headers=op)
+    assert added.status_code == 201, added.text
+    assert api_skus(operated, "zorblax crunch bars")[0] == "SNA-90001"
+    again = operated.post("/v1/operator/products", json=NEW, headers=op)
+    assert again.json()["error"]["code"] == "sku-taken"
+
+    renamed = operated.patch(
+        "/v1/operator/products/SNA-90001", json={"name": "Quintessa Oat Squares"}, headers=op
+    )
+    assert renamed.json()["name"] == "Quintessa Oat Squares"
+    assert api_skus(operated, "quintessa oat squares")[0] == "SNA-90001"
+    assert "SNA-90001" not in api_skus(operated, "zorblax", 10)
+
+    priced = operated.patch(f"/v1/operator/products/{first}", json={"price_cents": 77}, headers=op)
+    assert priced.json()["price"] == 0.77
+    hit = operated.get("/v1/products/search", params={"q": "semi skimmed milk"}).json()
+    assert hit["results"][0]["price"] == 0.77
+
+    emptied = operated.put(
+        f"/v1/operator/stores/{STORE}/stock/{first}", json={"quantity": 0}, headers=op
+    )
+    assert emptied.json() == {"quantity": 0}
+    shelf = operated.get(
+        "/v1/products/search", params={"q": "semi skimmed milk", "store_id": STORE}
+    ).json()
+    assert next(r for r in shelf["results"] if r["sku"] == first)["in_stock"] is False
+
+    removed = operated.delete("/v1/operator/products/SNA-90001", headers=op)
+    assert removed.status_code == 204
+    assert "SNA-90001" not in api_skus(operated, "quintessa oat squares", 10)
+    assert operated.get("/v1/products/SNA-90001").status_code == 404
+    assert search.rebuilds == 1
+    assert search.patches == 3
+
+
+def test_catalog_edits_need_the_operator_token(operated: TestClient) -> None:
+    for response in (
+        operated.post("/v1/operator/products", json=NEW),
+        operated.patch("/v1/operator/products/SNA-90001", json={"price_cents": 1}),
+        operated.delete("/v1/operator/products/SNA-90001", headers=bearer("op_wrong")),
+        operated.put(f"/v1/operator/stores/{STORE}/stock/DAI-00001", json={"quantity": 1}),
+    ):
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "auth-invalid"
