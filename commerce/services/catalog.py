@@ -169,21 +169,18 @@ class CatalogSearch:
                 self._version = version  # our own change: the index already has it
 
     def _build_quietly(self) -> SearchIndex:
-        """A full build without the cyclic garbage collector's pauses.
+        """A full build with the cyclic garbage collector paused.
 
         A build makes millions of small acyclic objects (reference counting frees them): the
-        collector would scan them over and over while it runs, and again in every full
-        collection for as long as the index serves, holding up searches on other threads.
-        It is off during the build, and what exists after it is moved out of its sight
-        (``gc.freeze``); an index that is replaced is still freed by reference counting.
+        collector would scan the growing heap over and over while it runs, holding up searches
+        on other threads. (Freezing them out of its sight afterwards, ``gc.freeze``, would
+        also pin whatever cyclic garbage other threads had at that moment: it is not done.)
         """
         gc.disable()
         try:
-            built = self._build()
-            gc.freeze()
+            return self._build()
         finally:
             gc.enable()
-        return built
 
     def _build(self) -> SearchIndex:
         with self._db.session() as session:
