@@ -319,7 +319,8 @@ class RecipeIngredient(Base):
 
 
 class CatalogState(Base):
-    """One row: a version bumped whenever products change, so search indexes know to rebuild."""
+    """One row: a version bumped whenever product text changes (not prices or stock), so the
+    search indexes of other processes know to rebuild."""
 
     __tablename__ = "catalog_state"
 

@@ -25,16 +25,19 @@ guessed word, misspelt ("fuzzy") or sounding alike ("sound"). The surest evidenc
 skimmed milk" is a name match even if "milk" is only the category. A score cannot tell
 "butcher" (a brand word: Brackenhill Butchers) from "sourdough" (a name); the kind can.
 
-An index is immutable once built, so concurrent ``search`` calls need no locking.
+An index is immutable once built, so concurrent ``search`` calls need no locking; a catalog
+change makes a new index (:meth:`SearchIndex.patched`) that shares all the old one did not
+change, and the caller swaps it in.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import logging
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Final, Literal
 
@@ -115,7 +118,7 @@ COMMON_SHARE: Final = 0.1  # a query word in more than this share of products is
 
 @dataclass(frozen=True)
 class _DocInfo:
-    sku_rank: int
+    sku_rank: float  # position by SKU (a product patched in later sits between two)
     name_len: int
     cat_len: int
     head: str
@@ -133,17 +136,18 @@ class SearchIndex:
         docs: Iterable[SearchDoc],
         global_synonyms: Mapping[str, Sequence[str]] = _NO_SYNONYMS,
     ) -> None:
-        self._docs: tuple[SearchDoc, ...] = tuple(docs)
-        n = len(self._docs)
+        built: tuple[SearchDoc, ...] = tuple(docs)
+        self._docs: Sequence[SearchDoc | None] = built  # None: removed by a patch
+        n = len(built)
         doc_terms: list[dict[str, int]] = [{} for _ in range(n)]
         real: set[str] = set()  # words as written in the catalog (not two-word joins)
         surfaces: dict[str, str] = {}  # spelling seen -> index term, for fuzzy matching
         name_lists: list[list[str]] = []
         cat_lists: list[list[str]] = []
-        sku_rank = {sku: i for i, sku in enumerate(sorted({d.sku for d in self._docs}))}
+        sku_rank = {sku: i for i, sku in enumerate(sorted({d.sku for d in built}))}
         analysed: dict[str, tuple[list[str], list[str]]] = {}  # brands etc. repeat a lot
 
-        for i, doc in enumerate(self._docs):
+        for i, doc in enumerate(built):
             terms = doc_terms[i]
             name_terms: list[str] = []
             cat_terms: list[str] = []
@@ -183,7 +187,7 @@ class SearchIndex:
                 size=size_in_base_units(doc.size, doc.unit),
                 typical=typical[i],
             )
-            for i, doc in enumerate(self._docs)
+            for i, doc in enumerate(built)
         ]
 
         self._apply_global_synonyms(global_synonyms, doc_terms, real, surfaces)
@@ -198,10 +202,159 @@ class SearchIndex:
             t: math.log(1.0 + n / len(p)) for t, p in self._postings.items()
         }
         self._words = QueryWords(self._postings, self._idf, frozenset(real), surfaces)
-        self._infos: tuple[_DocInfo, ...] = tuple(infos)
+        self._infos: Sequence[_DocInfo] = tuple(infos)
+        # what a patch (:meth:`patched`) needs: where each product sits, the SKUs in order,
+        # each category's products and the global synonyms as index terms
+        self._slot: Mapping[int, int] = {d.product_id: i for i, d in enumerate(built)}
+        self._skus: Sequence[str] = sorted(sku_rank)
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i, cat in enumerate(cat_lists):
+            groups.setdefault(tuple(cat), []).append(i)
+        self._groups: Mapping[tuple[str, ...], Sequence[int]] = groups
+        self._global = _global_terms(global_synonyms)
+        self._live = n
 
     def __len__(self) -> int:
-        return len(self._docs)
+        return self._live
+
+    def _sku(self, slot: int) -> str:
+        doc = self._docs[slot]
+        return doc.sku if doc is not None else ""
+
+    def _product_id(self, slot: int) -> int:
+        doc = self._docs[slot]
+        return doc.product_id if doc is not None else -1
+
+    # -- patches -------------------------------------------------------------------------------
+
+    def patched(self, doc: SearchDoc | None, product_id: int | None = None) -> SearchIndex:
+        """A new index with one product added or replaced by ``doc``, or, with ``doc`` None,
+        ``product_id`` removed; this index is left as it was (searches running on it finish
+        on it).
+
+        Costs one product's words, not the catalog's: the new index shares every posting list
+        the product is not in. The IDF of the product's words and the typicality of its
+        category are brought up to date; other words keep the weights of the last full build
+        until the next one.
+        """
+        pid = doc.product_id if doc is not None else product_id
+        if pid is None:
+            raise ValueError("patched() needs a product: a doc or a product_id")
+        new = object.__new__(SearchIndex)
+        new.__dict__.update(self.__dict__)
+        docs = list(self._docs)
+        infos = list(self._infos)
+        postings = dict(self._postings)
+        slots = dict(self._slot)
+        groups = dict(self._groups)
+        touched: set[str] = set()
+        touched_groups: set[tuple[str, ...]] = set()
+        surfaces: dict[str, str] = {}
+        real: set[str] = set()
+        old_slot = slots.get(pid)
+        if old_slot is not None:  # take the old version out
+            old = docs[old_slot]
+            if old is not None:
+                terms, _, cats, _ = self._doc_terms(old, {})
+                for term in terms:
+                    found = dict(postings.get(term, {}))
+                    found.pop(old_slot, None)
+                    if found:
+                        postings[term] = found
+                    else:
+                        postings.pop(term, None)
+                    touched.add(term)
+                key = tuple(cats)
+                groups[key] = [i for i in groups.get(key, ()) if i != old_slot]
+                touched_groups.add(key)
+            docs[old_slot] = None
+            del slots[pid]
+            new._live = self._live - 1
+        if doc is not None:  # put the new version in, in a new slot
+            slot = len(docs)
+            docs.append(doc)
+            slots[pid] = slot
+            terms, names, cats, real = self._doc_terms(doc, surfaces)
+            for term, mask in terms.items():
+                found = dict(postings.get(term, {}))
+                found[slot] = mask
+                postings[term] = found
+                touched.add(term)
+            key = tuple(cats)
+            groups[key] = [*groups.get(key, ()), slot]
+            touched_groups.add(key)
+            infos.append(
+                _DocInfo(
+                    sku_rank=bisect.bisect_left(self._skus, doc.sku) - 0.5,
+                    name_len=max(1, len(names)),
+                    cat_len=max(1, len(cats)),
+                    head=names[-1] if names else "",
+                    cat_head=cats[-1] if cats else "",
+                    name_key=" ".join(names),
+                    size=size_in_base_units(doc.size, doc.unit),
+                    typical=1.0,
+                )
+            )
+            new._live = new._live + 1
+        for key in touched_groups:  # how ordinary each product of the category now is
+            members = groups[key]
+            if not members:
+                del groups[key]
+                continue
+            typical = _typicality(
+                [infos[i].name_key.split() for i in members], [key] * len(members)
+            )
+            for i, value in zip(members, typical, strict=True):
+                if infos[i].typical != value:
+                    infos[i] = replace(infos[i], typical=value)
+        idf = dict(self._idf)
+        for term in touched:
+            if term in postings:
+                idf[term] = math.log(1.0 + max(1, new._live) / len(postings[term]))
+            else:
+                idf.pop(term, None)
+        new._docs, new._infos, new._postings, new._idf = docs, infos, postings, idf
+        new._slot, new._groups = slots, groups
+        for term in touched:
+            surfaces.setdefault(term, term)  # every index term is its own spelling
+        gone = frozenset(t for t in touched if t not in postings)
+        new._words = self._words.patched(postings, idf, real, surfaces, gone)
+        return new
+
+    def _doc_terms(
+        self, doc: SearchDoc, surfaces: dict[str, str]
+    ) -> tuple[dict[str, int], list[str], list[str], set[str]]:
+        """One product's index terms with their field bits (global synonyms included), its
+        name words, its category words and its words as written (not joins), as a full build
+        finds them."""
+        terms: dict[str, int] = {}
+        real: set[str] = set()
+        name_terms: list[str] = []
+        cat_terms: list[str] = []
+        synonyms = (doc.synonyms,) if isinstance(doc.synonyms, str) else doc.synonyms
+        for bit, texts in (
+            (NAME, (doc.name,)),
+            (SYN, tuple(synonyms or ())),
+            (CAT, (doc.category,)),
+            (BRAND, (doc.brand,)),
+            (DEPT, (doc.department,)),
+        ):
+            for text in texts:
+                words, joins = analyse(str(text or ""), surfaces)
+                real.update(words)
+                for w in (*words, *joins):
+                    terms[w] = terms.get(w, 0) | bit
+                if bit == NAME:
+                    name_terms.extend(w for w in words if w not in name_terms)
+                elif bit == CAT:
+                    cat_terms.extend(w for w in words if w not in cat_terms)
+        before = dict(terms)  # a build matches global synonyms against the catalog's own words
+        for spoken, meaning in self._global:
+            if all(before.get(w, 0) & (NAME | SYN | CAT) for w in meaning):
+                bit = SYN | CAT if all(terms.get(w, 0) & CAT for w in meaning) else SYN
+                for w in spoken:
+                    terms[w] = terms.get(w, 0) | bit
+        return terms, name_terms, cat_terms, real
 
     # -- build helpers -------------------------------------------------------------------------
 
@@ -250,7 +403,7 @@ class SearchIndex:
             return []
 
     def _search(self, query: str, limit: int) -> list[SearchHit]:
-        if not isinstance(query, str) or limit <= 0 or not self._docs:
+        if not isinstance(query, str) or limit <= 0 or not self._live:
             return []
         text, hint = extract_size_hint(query[:MAX_QUERY_CHARS])
         slots = self._words.slots(text)
@@ -269,7 +422,7 @@ class SearchIndex:
         last_slot = next(slot for slot in reversed(slots) if slot.alts)
         last = {t: sim for terms, sim in last_slot.alts for t in terms}
         postings = self._postings
-        common = COMMON_SHARE * len(self._docs)
+        common = COMMON_SHARE * self._live
         # rare words first: a word most products share ("greenleaf", the own label) then only
         # adds to the products the rarer words found, instead of scoring half the catalog
         sized = sorted(
@@ -317,7 +470,7 @@ class SearchIndex:
         scale = 100.0 / (_W_TEXT + W_SIZE if hint is not None else _W_TEXT)
         infos = self._infos
         inv_total = 1.0 / total_weight
-        prelim: list[tuple[float, int, int]] = []
+        prelim: list[tuple[float, float, int]] = []
         for doc, value in cover.items():
             info = infos[doc]
             # the query names the product's category: how much of the query, times how much
@@ -351,13 +504,13 @@ class SearchIndex:
         for score, _, doc in top:
             similarity = fuzz.ratio(query_key, infos[doc].name_key) / 100.0
             final = round((score + W_FUZZ * similarity) * scale, 3)
-            ranked.append((final, self._docs[doc].sku, doc))
+            ranked.append((final, self._sku(doc), doc))
         ranked.sort(key=lambda r: (-r[0], r[1]))
         if not ranked:
             return []
         floor = ranked[0][0] * MIN_RELATIVE
         return [
-            SearchHit(self._docs[doc].product_id, sku, final, MATCH_KINDS[how[doc]])
+            SearchHit(self._product_id(doc), sku, final, MATCH_KINDS[how[doc]])
             for final, sku, doc in ranked[:limit]
             if final >= floor
         ]
@@ -406,6 +559,22 @@ class SearchIndex:
                     any(m & CAT for m in masks),
                     max(field[m] for m in masks),
                 )
+
+
+def _global_terms(
+    global_synonyms: Mapping[str, Sequence[str]],
+) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """The global synonyms as (spoken index terms, meaning words) pairs, in a build's order."""
+    pairs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    for spoken, meanings in global_synonyms.items():
+        key_words, key_joins = analyse(str(spoken or ""), {})
+        if not key_words:
+            continue
+        for meaning in (meanings,) if isinstance(meanings, str) else meanings:
+            words, _ = analyse(str(meaning or ""), {})
+            if words:
+                pairs.append(((*key_words, *key_joins), tuple(words)))
+    return tuple(pairs)
 
 
 def _typicality(names: Sequence[Sequence[str]], categories: Sequence[Sequence[str]]) -> list[float]:

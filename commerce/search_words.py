@@ -12,7 +12,7 @@ similar it is and, for the last two, that it was a guess (:data:`Guess`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -120,6 +120,35 @@ class QueryWords:
         }
         self._codes: tuple[str, ...] = tuple(sorted(by_code))
         self._spellings = spelling_variants(self._real)
+
+    def patched(
+        self,
+        postings: Mapping[str, Mapping[int, int]],
+        idf: Mapping[str, float],
+        real: Iterable[str],
+        surfaces: Mapping[str, str],
+        gone: frozenset[str],
+    ) -> QueryWords:
+        """This vocabulary over patched ``postings`` and ``idf``: with the ``real`` words and
+        ``surfaces`` of a product patched in, without the terms now in no product (``gone``).
+        Costs the changed words (and a sort of the spellings), not a rebuild."""
+        new = object.__new__(QueryWords)
+        new._postings, new._idf = postings, idf
+        new._mean_idf = (sum(idf.values()) / len(idf)) if idf else 1.0
+        new._real = (self._real | frozenset(real)) - gone
+        surface_term = {s: t for s, t in self._surface_term.items() if t not in gone}
+        added = {s: t for s, t in surfaces.items() if t in postings and s not in surface_term}
+        dropped = [s for s, t in self._surface_term.items() if t in gone]
+        surface_term.update(added)
+        new._surface_term = surface_term
+        new._choices = tuple(sorted(surface_term)) if added or dropped else self._choices
+        new._phonetic = _retabled(self._phonetic, added, dropped, _keys)
+        new._code_words = _retabled(self._code_words, added, dropped, _code)
+        new._codes = tuple(sorted(new._code_words)) if added or dropped else self._codes
+        new._spellings = (
+            spelling_variants(new._real) if new._real != self._real else self._spellings
+        )
+        return new
 
     def slots(self, text: str) -> list[Slot]:
         """The query's words without filler, each resolved against the index vocabulary."""
@@ -238,6 +267,41 @@ class QueryWords:
         ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
         top = ranked[0][1]
         return [(t, s, kinds[t]) for t, s in ranked[:MAX_ALTERNATIVES] if s >= top - 0.08]
+
+
+def _keys(surface: str) -> list[str]:
+    return list(phonetic_keys(surface))
+
+
+def _code(surface: str) -> list[str]:
+    code = metaphone(surface)
+    return [code] if len(code) >= 3 else []
+
+
+def _retabled(
+    table: Mapping[str, tuple[str, ...]],
+    added: Iterable[str],
+    dropped: Iterable[str],
+    keys: Callable[[str], list[str]],
+) -> Mapping[str, tuple[str, ...]]:
+    """A sound table (code -> surfaces) with these surfaces added and dropped; the entries
+    they do not touch are shared with ``table``."""
+    changed: dict[str, set[str]] = {}
+    for s in dropped:
+        for k in keys(s):
+            changed.setdefault(k, set(table.get(k, ()))).discard(s)
+    for s in added:
+        for k in keys(s):
+            changed.setdefault(k, set(table.get(k, ()))).add(s)
+    if not changed:
+        return table
+    out = dict(table)
+    for k, found in changed.items():
+        if found:
+            out[k] = tuple(sorted(found))
+        else:
+            out.pop(k, None)
+    return out
 
 
 def spelling_variants(words: Iterable[str]) -> Mapping[str, tuple[str, ...]]:

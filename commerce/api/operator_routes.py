@@ -8,13 +8,15 @@ import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from commerce.api import schemas
 from commerce.api.deps import State
 from commerce.errors import CommerceError
-from commerce.services import auth
+from commerce.models import Product
+from commerce.services import auth, products
+from commerce.services.common import product_dict
 
 operator_bearer = HTTPBearer(
     auto_error=False, scheme_name="OperatorToken", description="The service operator's token"
@@ -34,7 +36,7 @@ def operator(
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": schemas.ErrorResponse} for code in (401, 404, 422)
+    code: {"model": schemas.ErrorResponse} for code in (401, 404, 409, 422)
 }
 router = APIRouter(
     prefix="/v1/operator", tags=["operator"], dependencies=[Depends(operator)], responses=ERRORS
@@ -55,3 +57,50 @@ def customer_token(app: State, body: schemas.CustomerTokenRequest) -> dict[str, 
         "customer_token": token,
         "expires_at": expires_at.isoformat() if expires_at else None,
     }
+
+
+SkuPath = Annotated[str, Path(min_length=1, max_length=20)]
+StorePath = Annotated[str, Path(min_length=1, max_length=40)]
+
+# Catalog edits. Prices and stock are read live by every search; a change to a product's words
+# is patched into this process's search index after the commit (other service processes see
+# the catalog version move and rebuild in the background).
+
+
+@router.post("/products", response_model=schemas.ProductOut, status_code=201)
+def add_product(app: State, body: schemas.NewProduct) -> dict[str, Any]:
+    """A new product, found by search at once. `409 sku-taken`."""
+    with app.db.session(write=True) as session:
+        product_id = products.add_product(session, **body.model_dump()).id
+    with app.db.session() as session:
+        app.search.refresh(session, [product_id])
+        return product_dict(session.get_one(Product, product_id))
+
+
+@router.patch("/products/{sku}", response_model=schemas.ProductOut)
+def change_product(app: State, sku: SkuPath, body: schemas.ProductChange) -> dict[str, Any]:
+    """Change a product's price, aisle, words or pack size. `404 product-not-found`."""
+    changes = body.model_dump(exclude_none=True)
+    with app.db.session(write=True) as session:
+        product_id = products.update_product(session, sku, **changes).id
+    with app.db.session() as session:
+        if set(changes) & products.SEARCHED_FIELDS:
+            app.search.refresh(session, [product_id])
+        return product_dict(session.get_one(Product, product_id))
+
+
+@router.delete("/products/{sku}", status_code=204)
+def remove_product(app: State, sku: SkuPath) -> Response:
+    """Take a product off the catalog. `404 product-not-found`, `409 product-ordered`."""
+    with app.db.session(write=True) as session:
+        product_id = products.remove_product(session, sku)
+    with app.db.session() as session:
+        app.search.refresh(session, [product_id])
+    return Response(status_code=204)
+
+
+@router.put("/stores/{store_id}/stock/{sku}", response_model=schemas.StockLevel)
+def set_stock(app: State, store_id: StorePath, sku: SkuPath, body: schemas.StockLevel) -> Any:
+    """Units of a product on a store's shelf. `404 store-not-found`, `product-not-found`."""
+    with app.db.session(write=True) as session:
+        return {"quantity": products.set_stock(session, store_id, sku, body.quantity)}

@@ -97,6 +97,44 @@ class CustomerTokenRequest(Request):
     ttl_seconds: int | None = Field(default=None, ge=60, le=7 * 86400)
 
 
+ProductUnit = Literal["ml", "L", "g", "kg", "each"]
+
+
+class ProductChange(Request):
+    """Fields of a product to change; prices and aisles leave the search index alone."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    brand: str | None = Field(default=None, min_length=1, max_length=60)
+    department: str | None = Field(default=None, min_length=1, max_length=40)
+    aisle: str | None = Field(default=None, min_length=1, max_length=40)
+    category: str | None = Field(default=None, min_length=1, max_length=60)
+    size: float | None = Field(default=None, gt=0, le=100_000)
+    unit: ProductUnit | None = None
+    price_cents: int | None = Field(default=None, ge=1, le=10_000_000)
+    synonyms: list[Annotated[str, Field(min_length=1, max_length=60)]] | None = Field(
+        default=None, max_length=20
+    )
+
+
+class NewProduct(Request):
+    sku: str = Sku
+    name: str = Field(min_length=1, max_length=120)
+    brand: str = Field(min_length=1, max_length=60)
+    department: str = Field(min_length=1, max_length=40)
+    aisle: str = Field(min_length=1, max_length=40)
+    category: str = Field(min_length=1, max_length=60)
+    size: float = Field(gt=0, le=100_000)
+    unit: ProductUnit
+    price_cents: int = Field(ge=1, le=10_000_000)
+    synonyms: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
+        default=[], max_length=20
+    )
+
+
+class StockLevel(Request):
+    quantity: int = Field(ge=0, le=1_000_000, description="units on the shelf")
+
+
 class CustomerToken(BaseModel):
     customer_token: str
     expires_at: str | None

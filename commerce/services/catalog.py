@@ -1,12 +1,15 @@
-"""Product search and stock, backed by an in-memory index rebuilt when the catalog changes."""
+"""Product search and stock, backed by an in-memory index patched or rebuilt in the background
+when product text changes (prices and stock are read live)."""
 
 from __future__ import annotations
 
+import gc
 import itertools
+import logging
 import math
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any, Final
 
 from rapidfuzz import fuzz, process
@@ -25,9 +28,13 @@ from commerce.text import STOP_WORDS, tokenize
 VERSION_CHECK_SECONDS = 2.0
 MAX_STORE_QUERY_WORDS = 8
 
+_log = logging.getLogger(__name__)
+
 
 def bump_version(session: Session) -> None:
-    """Tell every process's search index that products changed."""
+    """Tell every process's search index that product text changed (names, brands,
+    categories, synonyms, sizes, products added or removed). Prices and stock are read live
+    with each search: changing them bumps nothing."""
     updated = session.execute(
         update(CatalogState).where(CatalogState.id == 1).values(version=CatalogState.version + 1)
     )
@@ -35,48 +42,149 @@ def bump_version(session: Session) -> None:
         session.add(CatalogState(id=1, version=1))
 
 
+def search_doc(product: Product) -> SearchDoc:
+    """What the search index knows of a product: its words and pack size, no price or stock."""
+    return SearchDoc(
+        product_id=product.id,
+        sku=product.sku,
+        name=product.name,
+        brand=product.brand,
+        department=product.department,
+        category=product.category,
+        size=product.size,
+        unit=product.unit,
+        synonyms=tuple(product.synonyms or ()),
+    )
+
+
 class CatalogSearch:
-    """One process's search index over the catalog, rebuilt lazily after catalog changes."""
+    """One process's search index over the catalog.
+
+    The first search builds it. After that a catalog change never makes a search wait:
+    products this process changes are patched into the index in place (:meth:`refresh`), and
+    a version bump by another process starts a rebuild on a background thread while the old
+    index keeps answering; the new one replaces it in one assignment when it is done.
+    ``rebuilds`` counts full builds and ``patches`` products patched in; ``before_swap``
+    (tests, benchmarks) runs on the builder thread with the new index built, not yet serving.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the fields below and every patch of the index
+        self._first_build = threading.Lock()
         self._index: SearchIndex | None = None
         self._version: int | None = None
         self._checked_at = 0.0
+        self._builder: threading.Thread | None = None
+        self._patched_during_build: dict[int, SearchDoc | None] = {}
+        self.rebuilds = 0
+        self.patches = 0
+        self.before_swap: Callable[[SearchIndex], None] | None = None
 
     def _current_version(self) -> int:
         with self._db.session() as session:
             return session.scalar(select(CatalogState.version).where(CatalogState.id == 1)) or 0
 
     def index(self) -> SearchIndex:
-        now = time.monotonic()
-        if self._index is not None and now - self._checked_at < VERSION_CHECK_SECONDS:
+        """The index to search now: the current one, or (rebuilding) the previous one."""
+        index = self._index
+        if index is not None and time.monotonic() - self._checked_at < VERSION_CHECK_SECONDS:
+            return index
+        if index is None:
+            with self._first_build:  # nothing to serve yet: the first search waits, once
+                if self._index is None:
+                    version = self._current_version()
+                    built = self._build_quietly()
+                    with self._lock:
+                        self._index, self._version = built, version
+                        self._checked_at = time.monotonic()
+                        self.rebuilds += 1
+            assert self._index is not None
             return self._index
+        version = self._current_version()
         with self._lock:
-            version = self._current_version()
             self._checked_at = time.monotonic()
-            if self._index is None or version != self._version:
-                self._index = self._build()
-                self._version = version
-            return self._index
+            if version != self._version and self._builder is None:
+                self._start_rebuild()
+            return self._index if self._index is not None else index
+
+    def rebuild_in_background(self) -> threading.Thread:
+        """Start a full rebuild now (unless one runs); the old index serves until it is done."""
+        with self._lock:
+            if self._builder is None:
+                self._start_rebuild()
+            assert self._builder is not None
+            return self._builder
+
+    def wait_for_rebuild(self, timeout: float | None = None) -> None:
+        """Wait until a running background rebuild (if any) has replaced the index."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+
+    def _start_rebuild(self) -> None:
+        self._patched_during_build = {}
+        self._builder = threading.Thread(target=self._rebuild, name="search-rebuild", daemon=True)
+        self._builder.start()
+
+    def _rebuild(self) -> None:
+        try:
+            version = self._current_version()  # read first: a change after it rebuilds again
+            built = self._build_quietly()
+            if self.before_swap is not None:
+                self.before_swap(built)
+            with self._lock:
+                # products patched in while this was building may be newer than what it read
+                for product_id, doc in self._patched_during_build.items():
+                    built = built.patched(doc, product_id)
+                self._index, self._version = built, version
+                self.rebuilds += 1
+        except Exception:
+            _log.exception("search index rebuild failed; the old index keeps serving")
+        finally:
+            with self._lock:
+                self._builder = None
+                self._patched_during_build = {}
+
+    def refresh(self, session: Session, product_ids: Collection[int]) -> None:
+        """Patch these products into the index as ``session`` sees them (added, renamed,
+        re-synonymed or, when gone, removed), without a rebuild. Call it after the change is
+        committed; other processes pick the change up from the version bump."""
+        rows = {
+            p.id: p for p in session.scalars(select(Product).where(Product.id.in_(product_ids)))
+        }
+        docs = {pid: (search_doc(rows[pid]) if pid in rows else None) for pid in product_ids}
+        version = self._current_version()
+        with self._lock:
+            if self._index is None:
+                return  # the first search builds it from the database
+            index = self._index
+            for product_id, doc in docs.items():
+                index = index.patched(doc, product_id)
+                self.patches += 1
+                if self._builder is not None:
+                    self._patched_during_build[product_id] = doc
+            self._index = index
+            if self._builder is None and self._version is not None and version == self._version + 1:
+                self._version = version  # our own change: the index already has it
+
+    def _build_quietly(self) -> SearchIndex:
+        """A full build with the cyclic garbage collector paused.
+
+        A build makes millions of small acyclic objects (reference counting frees them): the
+        collector would scan the growing heap over and over while it runs, holding up searches
+        on other threads. (Freezing them out of its sight afterwards, ``gc.freeze``, would
+        also pin whatever cyclic garbage other threads had at that moment: it is not done.)
+        """
+        gc.disable()
+        try:
+            return self._build()
+        finally:
+            gc.enable()
 
     def _build(self) -> SearchIndex:
         with self._db.session() as session:
-            docs = [
-                SearchDoc(
-                    product_id=p.id,
-                    sku=p.sku,
-                    name=p.name,
-                    brand=p.brand,
-                    department=p.department,
-                    category=p.category,
-                    size=p.size,
-                    unit=p.unit,
-                    synonyms=tuple(p.synonyms or ()),
-                )
-                for p in session.scalars(select(Product))
-            ]
+            docs = [search_doc(p) for p in session.scalars(select(Product))]
             synonyms: dict[str, list[str]] = {}
             for row in session.scalars(select(CatalogSynonym)):
                 synonyms.setdefault(row.word, []).append(row.means)
