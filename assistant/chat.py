@@ -285,18 +285,26 @@ def converse(session: ChatSession, lines: Iterable[str], out: IO[str]) -> None:
             out.flush()
 
 
+@contextlib.contextmanager
+def customer_conversation(
+    settings: Settings, customer: str, store: str | None
+) -> Iterator[ChatSession]:
+    """The stack running (started if need be) and one conversation of ``customer`` on it,
+    filed under their subject; its token is revoked and the client closed at the end."""
+    with running(settings) as stack, conversation_token(stack.settings, customer) as token:
+        dialogue = RasaDialogue.of(stack.settings.dialogue)
+        try:
+            subject = customer_subject(stack.settings, token)
+            yield ChatSession(stack.settings, dialogue, token, store, subject=subject)
+        finally:
+            dialogue.close()
+
+
 def chat(
     settings: Settings, customer: str, store: str | None, lines: Iterable[str], out: IO[str]
 ) -> None:
-    with running(settings) as stack, conversation_token(stack.settings, customer) as token:
-        d = stack.settings.dialogue
-        dialogue = RasaDialogue.of(d)
-        try:
-            subject = customer_subject(stack.settings, token)
-            session = ChatSession(stack.settings, dialogue, token, store, subject=subject)
-            converse(session, lines, out)
-        finally:
-            dialogue.close()
+    with customer_conversation(settings, customer, store) as session:
+        converse(session, lines, out)
 
 
 def parse(settings: Settings, texts: Iterable[str], out: IO[str]) -> None:

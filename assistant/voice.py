@@ -294,9 +294,7 @@ def chat_wav(
 ) -> None:
     """`chat --customer NAME --wav A.wav B.wav …`: one JSON line per file (turn)."""
     from assistant import speech as factory
-    from assistant.chat import ChatSession, conversation_token, customer_subject
-    from assistant.dialogue import RasaDialogue
-    from assistant.services import running
+    from assistant.chat import customer_conversation
     from audio.tts import CollectingSink
 
     missing = [str(p) for p in files if not p.is_file()]
@@ -315,24 +313,17 @@ def chat_wav(
 
         return speaker, take
 
-    with running(settings) as stack, conversation_token(stack.settings, customer) as token:
-        d = stack.settings.dialogue
-        dialogue = RasaDialogue.of(d)
-        try:
-            subject = customer_subject(stack.settings, token)
-            session = ChatSession(stack.settings, dialogue, token, store, subject=subject)
-            warm_up(transcriber, session)
-            for record in wav_conversation(
-                session,
-                transcriber,
-                lambda: factory.build_endpointer(stack.settings),
-                speaker_factory,
-                files,
-                bus,
-                reply_audio,
-                real_time,
-            ):
-                out.write(json.dumps(record) + "\n")
-                out.flush()
-        finally:
-            dialogue.close()
+    with customer_conversation(settings, customer, store) as session:
+        warm_up(transcriber, session)
+        for record in wav_conversation(
+            session,
+            transcriber,
+            lambda: factory.build_endpointer(session.settings),
+            speaker_factory,
+            files,
+            bus,
+            reply_audio,
+            real_time,
+        ):
+            out.write(json.dumps(record) + "\n")
+            out.flush()
