@@ -94,7 +94,7 @@ class SpeechSettings:
     # (okay_nabu, hey_jarvis, hey_mycroft, alexa) or the path of a microWakeWord model's .json
     wake_word_model: str = "okay_nabu"
     wake_word_threshold: float = 0.0  # score that wakes it, 0-1; 0 = the model's own cutoff
-    wake_word_preroll_ms: int = 400  # audio kept from just before the wake, for one breath
+    wake_word_preroll_ms: int = 150  # audio kept from just before the wake, for one breath
     # after a reply that asks a question, it listens this long without the wake word; 0 = never
     follow_up_s: float = 6.0
 

@@ -2,7 +2,7 @@
 audio through only once the wake word has been heard.
 
 detector = MicroWakeWordDetector.from_settings(settings.speech)   # okay_nabu unless configured
-gate = WakeGate(detector, preroll_s=0.4)
+gate = WakeGate(detector, preroll_s=0.15)
 for chunk in microphone:
     for audio in gate.feed(chunk):   # nothing until the wake word; then the pre-roll and after
         ...                          # endpoint, decode, send
@@ -224,7 +224,7 @@ class WakeGate:
     def __init__(
         self,
         detector: WakeWordDetector,
-        preroll_s: float = 0.4,
+        preroll_s: float = 0.15,
         window_s: float = 6.0,
         on_change: Callable[[ListenChange], None] | None = None,
     ) -> None:

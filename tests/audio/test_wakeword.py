@@ -187,7 +187,7 @@ def test_a_follow_up_window_can_wait_for_the_question_to_be_played() -> None:
 
 def test_muted_the_gate_drops_everything_unheard() -> None:
     fake = FixedWakeWord(at_s=[0.5])
-    gate = WakeGate(fake)
+    gate = WakeGate(fake, preroll_s=0.4)
     gate.mute()
     assert gate.feed_all(split(ramp(1.0), 20)) == []
     gate.follow_up(5.0)
