@@ -128,6 +128,18 @@ class _DocInfo:
     typical: float  # 0..1, see _typicality
 
 
+def doc_fields(doc: SearchDoc) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """A product's texts by the field bit each is indexed under (a full build and a patch)."""
+    synonyms = (doc.synonyms,) if isinstance(doc.synonyms, str) else doc.synonyms
+    return (
+        (NAME, (doc.name,)),
+        (SYN, tuple(synonyms or ())),
+        (CAT, (doc.category,)),
+        (BRAND, (doc.brand,)),
+        (DEPT, (doc.department,)),
+    )
+
+
 class SearchIndex:
     """Immutable search index over a catalog; ``search`` is safe to call from many threads."""
 
@@ -151,14 +163,7 @@ class SearchIndex:
             terms = doc_terms[i]
             name_terms: list[str] = []
             cat_terms: list[str] = []
-            synonyms = (doc.synonyms,) if isinstance(doc.synonyms, str) else doc.synonyms
-            for bit, texts in (
-                (NAME, (doc.name,)),
-                (SYN, tuple(synonyms or ())),
-                (CAT, (doc.category,)),
-                (BRAND, (doc.brand,)),
-                (DEPT, (doc.department,)),
-            ):
+            for bit, texts in doc_fields(doc):
                 for text in texts:
                     key = str(text or "")
                     if key not in analysed:
@@ -331,14 +336,7 @@ class SearchIndex:
         real: set[str] = set()
         name_terms: list[str] = []
         cat_terms: list[str] = []
-        synonyms = (doc.synonyms,) if isinstance(doc.synonyms, str) else doc.synonyms
-        for bit, texts in (
-            (NAME, (doc.name,)),
-            (SYN, tuple(synonyms or ())),
-            (CAT, (doc.category,)),
-            (BRAND, (doc.brand,)),
-            (DEPT, (doc.department,)),
-        ):
+        for bit, texts in doc_fields(doc):
             for text in texts:
                 words, joins = analyse(str(text or ""), surfaces)
                 real.update(words)
