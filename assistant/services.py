@@ -108,6 +108,17 @@ class Stack:
 
     settings: Settings
     started: list[ManagedProcess] = field(default_factory=list)
+    # More environment for every process it starts (on top of this process's own); a
+    # PYTHONPATH here comes after the project root that the servers in Rasa's environment need.
+    environment: dict[str, str] = field(default_factory=dict)
+
+    def _env(self, own: dict[str, str]) -> dict[str, str]:
+        """The environment of a process it starts: ``environment``, then the process's own."""
+        env = {**self.environment, **own}
+        extra = self.environment.get("PYTHONPATH")
+        if extra and "PYTHONPATH" in own:
+            env["PYTHONPATH"] = os.pathsep.join((own["PYTHONPATH"], extra))
+        return env
 
     @property
     def rasa_bin(self) -> Path:
@@ -147,10 +158,12 @@ class Stack:
             f"{c.base_url}/v1/health",
             self._logs("commerce"),
             # In the environment, not argv: a PostgreSQL URL may carry a password.
-            env={
-                "DATABASE_URL": self.settings.resolve_database_url(),
-                "COMMERCE_OPERATOR_TOKEN": self._operator_token(),
-            },
+            env=self._env(
+                {
+                    "DATABASE_URL": self.settings.resolve_database_url(),
+                    "COMMERCE_OPERATOR_TOKEN": self._operator_token(),
+                }
+            ),
             cwd=self.settings.root,
         )
 
@@ -190,11 +203,13 @@ class Stack:
             self._launcher("actions", d.action_url),
             f"{d.action_url}/health",
             self._logs("actions"),
-            env={
-                "ACTION_SERVER_TOKEN": self._action_token(),
-                "COMMERCE_URL": self.settings.commerce.base_url,
-                "PYTHONPATH": str(self.settings.root),
-            },
+            env=self._env(
+                {
+                    "ACTION_SERVER_TOKEN": self._action_token(),
+                    "COMMERCE_URL": self.settings.commerce.base_url,
+                    "PYTHONPATH": str(self.settings.root),
+                }
+            ),
             cwd=self.settings.root,
         )
 
@@ -238,11 +253,13 @@ class Stack:
             f"{d.rasa_url}/",
             self._logs("rasa"),
             # Secrets in the environment, never in argv (which any local user can read).
-            env={
-                "RASA_AUTH_TOKEN": self.settings.dialogue.auth_token or "",
-                "ACTION_SERVER_TOKEN": self._action_token(),
-                "PYTHONPATH": str(self.settings.root),
-            },
+            env=self._env(
+                {
+                    "RASA_AUTH_TOKEN": self.settings.dialogue.auth_token or "",
+                    "ACTION_SERVER_TOKEN": self._action_token(),
+                    "PYTHONPATH": str(self.settings.root),
+                }
+            ),
             cwd=self.settings.root,
         )
 
@@ -310,8 +327,16 @@ def isolated(settings: Settings, workdir: Path, database_url: str) -> Settings:
 
 
 @contextlib.contextmanager
-def running(settings: Settings, *, commerce: bool = True, actions: bool = True) -> Iterator[Stack]:
-    stack = Stack(settings)
+def running(
+    settings: Settings,
+    *,
+    commerce: bool = True,
+    actions: bool = True,
+    environment: dict[str, str] | None = None,
+) -> Iterator[Stack]:
+    """The stack, started where not running (``environment``: more for the processes it starts),
+    stopped again after the block."""
+    stack = Stack(settings, environment=dict(environment or {}))
     try:
         stack.ensure(commerce=commerce, actions=actions)
         yield stack

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from commerce.db import Database
 from commerce.migrate import upgrade
 from commerce.seed import seeder
+from tests.clock.fixed_clock import FixedClock
 
 # The whole-stack fixtures (stack, dialogue, start_chat, shop) live in tests/stack.py.
 pytest_plugins = ["tests.stack"]
@@ -32,17 +32,19 @@ def service_missing(what: str, err: Exception) -> None:
     pytest.skip(f"{message}; set REQUIRE_SERVICES=1 to make this a failure")
 
 
-def in_rasa_env(code: str) -> subprocess.CompletedProcess[str]:
+def in_rasa_env(code: str, clock: FixedClock | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``code`` with Rasa's environment's Python in the project folder (what runs inside
-    Rasa, such as its tracker store), failing on a non-zero exit."""
+    Rasa, such as its tracker store), on ``clock`` when given, failing on a non-zero exit."""
     root = Path(__file__).resolve().parents[1]
     python = root / ".venv-rasa" / "bin" / "python"
     if not python.exists():
         service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(python)))
+    timed = clock.environment() if clock else {}
+    path = os.pathsep.join(p for p in (str(root), timed.get("PYTHONPATH")) if p)
     return subprocess.run(
         [str(python), "-W", "ignore", "-c", code],
         cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
+        env={**os.environ, **timed, "PYTHONPATH": path},
         capture_output=True,
         text=True,
         timeout=300,
@@ -50,15 +52,19 @@ def in_rasa_env(code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="session")
-def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated and seeded SQLite file, built once; tests work on copies of it."""
-    path = tmp_path_factory.mktemp("template") / "commerce.db"
+def seed_sqlite(path: Path) -> Path:
+    """A migrated SQLite file at ``path``, seeded with ten customers at this process's now."""
     db = Database.connect(f"sqlite:///{path}")
     upgrade(db)
     seeder.seed(db, customers=10)
     db.dispose()  # closing the last connection checkpoints the WAL into the file
     return path
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated and seeded SQLite file, built once; tests work on copies of it."""
+    return seed_sqlite(tmp_path_factory.mktemp("template") / "commerce.db")
 
 
 @pytest.fixture
@@ -144,7 +150,3 @@ def any_db(request: pytest.FixtureRequest) -> Database:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_db")
     return request.getfixturevalue("pg_db")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

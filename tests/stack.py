@@ -1,7 +1,11 @@
 """Fixtures of the whole stack for end-to-end tests (a pytest plugin of tests/conftest.py):
 the real commerce service (on a copy of the seeded SQLite database), the real action server
 (skills/) and the real Rasa server with the trained model, each on a free port of 127.0.0.1;
-started once per test session, only when a test asks for it."""
+started once per test session, only when a test asks for it.
+
+The stack runs on a fixed, ticking clock (``stack_clock``, tests/clock/): its servers from
+interpreter start, and the test process while a test uses the stack; its database is seeded on
+the clock's day; so "today", "tomorrow" and "open now" never depend on when the tests run."""
 
 from __future__ import annotations
 
@@ -18,9 +22,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 import uvicorn
 
 from assistant import speech as factory
@@ -36,36 +40,70 @@ from commerce.db import Database
 from commerce.services import auth, devices
 from commerce.services import basket as basket_service
 from commerce.services.pickups import closed_on
-from tests.conftest import service_missing
+from tests.clock.fixed_clock import FixedClock
+from tests.conftest import seed_sqlite, service_missing
+
+# When the stack's clock starts: a Wednesday morning in Wrenford (Europe/London, and Port Wren on
+# Jersey keeps the same time), every store open, neither tomorrow nor the days after a holiday.
+STACK_START = datetime.fromisoformat("2027-06-16T10:15:00+01:00")
 
 
 def pickup_day(today: date | None = None) -> str:
-    """How end-to-end tests say the next day a pickup can be booked: "tomorrow", or "the day
-    after tomorrow" when every store is closed tomorrow (Christmas Day), so they pass on any
-    day."""
-    today = today or datetime.now(ZoneInfo("Europe/London")).date()
+    """How end-to-end tests say the next day a pickup can be booked after ``today`` (default: the
+    stack's): "tomorrow", or "the day after tomorrow" when every store is closed tomorrow
+    (Christmas Day)."""
+    today = today or STACK_START.date()
     return "the day after tomorrow" if closed_on(today + timedelta(days=1)) else "tomorrow"
 
 
+@pytest.fixture(scope="session")
+def stack_clock() -> FixedClock:
+    """The clock of the stack, ticking from ``STACK_START`` as the first test asks for it; a
+    module with a stack of its own may give it another clock (a fixture of the same name)."""
+    return FixedClock(STACK_START)
+
+
+@pytest.fixture(scope="session")
+def stack_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeded SQLite file of the stacks: its slots and order history seeded on a Wednesday
+    morning (``STACK_START``), not on the machine's day."""
+    with time_machine.travel(STACK_START, tick=False):
+        return seed_sqlite(tmp_path_factory.mktemp("stack-template") / "commerce.db")
+
+
+@pytest.fixture(autouse=True)
+def on_the_stack_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that uses a stack runs on its clock too: what it writes to the database (devices,
+    customers), the gateway it serves and the dates it expects agree with the servers'."""
+    if "stack" not in request.fixturenames:
+        yield
+        return
+    clock: FixedClock = request.getfixturevalue("stack_clock")
+    with clock.travel():
+        yield
+
+
 @contextlib.contextmanager
-def private_stack(seeded_sqlite_template: Path, work: Path) -> Iterator[Stack]:
-    """The whole stack on its own copy of the seeded database, in ``work``."""
+def private_stack(template: Path, work: Path, clock: FixedClock) -> Iterator[Stack]:
+    """The whole stack on its own copy of the seeded database (``stack_template``), in ``work``,
+    its servers on ``clock`` from their start."""
     rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
     if not rasa.exists():
         service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(rasa)))
     database = work / "commerce.db"
-    shutil.copy(seeded_sqlite_template, database)
+    shutil.copy(template, database)
     settings = isolated(load_settings(environ={}), work, f"sqlite:///{database}")
     train(settings)  # quick when the model is up to date
-    with running(settings) as started:
+    with running(settings, environment=clock.environment()) as started:
         yield started
 
 
 @pytest.fixture(scope="session")
 def stack(
-    seeded_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+    stack_template: Path, stack_clock: FixedClock, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    with private_stack(seeded_sqlite_template, tmp_path_factory.mktemp("dialogue")) as started:
+    work = tmp_path_factory.mktemp("dialogue")
+    with private_stack(stack_template, work, stack_clock) as started:
         yield started
 
 
@@ -80,10 +118,12 @@ def rasa_client(stack: Stack) -> Iterator[RasaDialogue]:
 
 
 def command_env(stack: Stack) -> dict[str, str]:
-    """The environment in which ``run_assistant.py`` commands use the running stack."""
+    """The environment in which ``run_assistant.py`` commands use the running stack (on its
+    clock)."""
     s = stack.settings
     return {
         **os.environ,
+        **stack.environment,
         "DATABASE_URL": s.resolve_database_url(),
         "COMMERCE_PORT": str(s.commerce.port),
         "RASA_URL": s.dialogue.rasa_url,

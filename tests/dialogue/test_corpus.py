@@ -34,12 +34,10 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -52,7 +50,15 @@ from assistant.settings import ROOT
 from commerce.db import Database
 from commerce.seed import seeder
 from commerce.services.pickups import closed_on
-from tests.stack import Shop, pickup_day, private_stack, rasa_client, shop_reader
+
+# The corpus gets a stack and database of its own: its 313 conversations take stock, slots and
+# orders that the other end-to-end tests' scripts count on, and their state would change its.
+from tests.own_stack import own_dialogue, own_shop, own_stack  # noqa: F401 - fixtures
+from tests.stack import (
+    STACK_START,
+    Shop,
+    pickup_day,
+)
 
 CORPUS = ROOT / "tests" / "conversations" / "corpus"
 # Where to write the summary, when set (bench/bench_corpus.py): a plain test run writes nothing.
@@ -95,7 +101,7 @@ def weekday_ahead(today: date) -> str:
     return day.strftime("%A").lower()
 
 
-WEEKDAY = weekday_ahead(datetime.now(ZoneInfo("Europe/London")).date())
+WEEKDAY = weekday_ahead(STACK_START.date())  # the stack's clock: "friday"
 # "tomorrow" in a turn, unless every store is closed tomorrow: then "the day after tomorrow"
 TOMORROW = pickup_day()
 
@@ -323,28 +329,6 @@ def play(corpus: Corpus, dialogue: RasaDialogue, script: Script) -> Outcome:
 
 
 SCRIPTS = load_scripts()
-
-
-# The corpus gets a stack and database of its own: its 313 conversations take stock, slots and
-# orders that the other end-to-end tests' scripts count on, and their state would change its.
-@pytest.fixture(scope="module")
-def stack(
-    seeded_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    with private_stack(seeded_sqlite_template, tmp_path_factory.mktemp("corpus")) as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def dialogue(stack: Stack) -> Iterator[RasaDialogue]:
-    with rasa_client(stack) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def shop(stack: Stack) -> Iterator[Shop]:
-    with shop_reader(stack) as reader:
-        yield reader
 
 
 def test_the_corpus_holds_enough_conversations() -> None:

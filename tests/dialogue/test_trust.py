@@ -45,20 +45,19 @@ def test_a_named_store_is_the_one_answered_for(start_chat: Start, shop: Shop) ->
     assert "Riverside" in stock["replies"][0], stock
 
     hours = chat.turn("when does river side shut tonight")
-    assert hours["responses"] in (["utter_store_hours"], ["utter_store_closed"]), hours
+    assert hours["responses"] == ["utter_store_hours"], hours  # a Wednesday: open
     assert "Greenleaf Riverside" in hours["replies"][0], hours
 
+    # The stack's clock reads a Wednesday morning: within the harbour store's hours for the day
+    # (as the database holds them), so the answer is that it is open.
     opening = shop.rows("SELECT opening_hours FROM stores WHERE id = 'harbour'")[0][0]
     if isinstance(opening, str):
         opening = json.loads(opening)
-    now = datetime.now(ZoneInfo("Europe/Jersey"))
-    today = opening.get(WEEKDAYS[now.weekday()])
-    is_open = bool(today) and time.fromisoformat(today[0]) <= now.time() < time.fromisoformat(
-        today[1]
-    )
+    now = datetime.now(ZoneInfo("Europe/Jersey"))  # the stack's clock (tests/stack.py)
+    opens, closes = (time.fromisoformat(t) for t in opening[WEEKDAYS[now.weekday()]])
+    assert opens <= now.time() < closes, (now, opening)
     asked = chat.turn("is the harbour store open now")
-    expected = "utter_store_open_now" if is_open else "utter_store_closed_now"
-    assert asked["responses"] == [expected], (now, asked)
+    assert asked["responses"] == ["utter_store_open_now"], (now, asked)
     assert "Greenleaf Harbour" in asked["replies"][0]
     assert shop.lines("frank") == {}, "questions change nothing"
 

@@ -10,6 +10,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,8 @@ def open_kiosk(
         browsers.append(browser)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(60_000)
+        # the page's clock is the stack's (this test runs on it): its "today" and "tomorrow"
+        page.clock.set_system_time(datetime.now(UTC))
         kiosk = KioskPage(page)
         page.on("pageerror", lambda err: kiosk.errors.append(str(err)))
         page.on("request", lambda req: kiosk.urls.append(req.url))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -116,7 +118,9 @@ def test_a_rasa_server_killed_while_the_order_is_confirmed(scaled: Scaled) -> No
     quote's idempotency key), and the next turn is answered as usual."""
     client = scaled.connect(scaled.add_device("alice"))
     add(client, "add a litre of whole milk")
-    booked = responses(turn(client, f"book a pickup {pickup_day()} at 5 pm"))
+    # the scaled stack (``deploy``) runs on the machine's clock: its tomorrow is the machine's
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    booked = responses(turn(client, f"book a pickup {pickup_day(today)} at 5 pm"))
     assert booked == ["utter_pickup_booked"], booked
     assert responses(turn(client, "checkout")) == ["utter_quote_readback"]
     assert orders_of(scaled, "alice") == []
