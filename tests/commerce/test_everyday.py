@@ -4,10 +4,11 @@ store is closed."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
+from time_machine import TimeMachineFixture
 
 from commerce.db import Database
 from commerce.diet import read_wishes, suits
@@ -269,10 +270,13 @@ def test_christmas_day_is_closed_everywhere():
     assert closed_dates(date(2027, 12, 1), 30) == [{"date": "2027-12-25", "name": "Christmas Day"}]
 
 
-def test_stores_say_their_closed_days_ahead(client: TestClient):
+def test_stores_say_their_closed_days_ahead(client: TestClient, time_machine: TimeMachineFixture):
+    # 00:30 on 26 October in Wrenford (British Summer Time), still the 25th in UTC: the sixty
+    # days ahead of the store's own day reach Christmas Day, those of UTC's would not
+    time_machine.move_to("2027-10-25T23:30:00+00:00", tick=True)
     store = client.get("/v1/stores/riverside").json()
-    today = datetime.now(UTC).date()
-    assert store["closed_dates"] == closed_dates(today)
+    assert store["closed_dates"] == closed_dates(date(2027, 10, 26))
+    assert {"date": "2027-12-25", "name": "Christmas Day"} in store["closed_dates"]
 
 
 def test_no_pickup_slots_on_christmas_day():

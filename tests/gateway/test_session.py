@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 import pytest
+from time_machine import TimeMachineFixture
 
 from assistant.channels import protocol as p
 from assistant.channels.gateway.directory import DeviceDirectory
@@ -21,6 +22,8 @@ from assistant.settings import load_settings
 from audio.fakes import FixedTranscriber
 from audio.vad import Endpointer
 
+# When the kiosk test runs: a Wednesday morning, not the machine's day and hour.
+KIOSK_NOW = datetime.fromisoformat("2027-06-16T10:15:00+01:00")
 SLOT = {"slot_id": 7, "store_id": "riverside", "start": "11:00", "end": "11:30"}
 # What the skills' replies ask of a kiosk's screen, in their custom payload.
 PAYLOADS: dict[str, dict[str, Any]] = {
@@ -130,7 +133,11 @@ def said(session: Session, out: queue.Queue[Outgoing], **control: Any) -> list[p
             return got
 
 
-def test_a_kiosk_customer_signs_in_by_pin_and_sees_confirm_and_slots(wire: Any) -> None:
+def test_a_kiosk_customer_signs_in_by_pin_and_sees_confirm_and_slots(
+    wire: Any, time_machine: TimeMachineFixture
+) -> None:
+    time_machine.move_to(KIOSK_NOW, tick=True)  # the kiosk's "today" is the one expected here
+    today = KIOSK_NOW.date()
     directory, dialogue, open_session = wire
     kiosk, out = open_session("kiosk")
     assert kiosk.hello() == p.Ready(
@@ -164,8 +171,8 @@ def test_a_kiosk_customer_signs_in_by_pin_and_sees_confirm_and_slots(wire: Any) 
     asked = said(kiosk, out, type="text", text="say utter_ask_pickup_time")
     tomorrow = p.PickupSlot(7, "riverside", "11:00", "11:30", 6, 2)
     assert [m for m in asked if isinstance(m, p.Slots)] == [
-        p.Slots(date.today(), []),
-        p.Slots(date.fromordinal(date.today().toordinal() + 1), [tomorrow]),
+        p.Slots(today, []),
+        p.Slots(today + timedelta(days=1), [tomorrow]),
     ]
     that_day = said(kiosk, out, type="text", text="say utter_slots_that_day")
     assert [m for m in that_day if isinstance(m, p.Slots)] == [

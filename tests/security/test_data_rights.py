@@ -22,6 +22,7 @@ from assistant.chat import customer_token
 from assistant.services import Stack
 from assistant.settings import ROOT
 from commerce.seed.seeder import customer_identity
+from tests.clock.fixed_clock import FixedClock
 from tests.conftest import _create_database, _drop_database, in_rasa_env
 from tests.stack import Shop, command_env, run_chat_command
 
@@ -132,12 +133,11 @@ def test_the_tracker_store_purges_old_conversations_when_rasa_opens_it(tmp_path:
     engine = sa.create_engine(f"sqlite:///{database}")
     fill(engine)
     engine.dispose()
-    age = (datetime.now(UTC) - NOW).days  # NOW is in the past on later days: keep the ages
     opened = (
         "from assistant.tracker_store import PrivateSQLTrackerStore\n"
-        f"PrivateSQLTrackerStore(dialect='sqlite', db={str(database)!r}, keep_days={30 + age})\n"
+        f"PrivateSQLTrackerStore(dialect='sqlite', db={str(database)!r}, keep_days=30)\n"
     )
-    in_rasa_env(opened)
+    in_rasa_env(opened, clock=FixedClock(NOW))  # Rasa's process on the day of the events
     with sqlite3.connect(database) as conn:
         left = [row[0] for row in conn.execute("SELECT sender_id FROM events ORDER BY id")]
     assert left == [f"{SUBJECT_A}.home-2"] * 3 + [f"{SUBJECT_B}.kiosk-3"]
