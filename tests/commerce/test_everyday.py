@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from commerce.db import Database
 from commerce.diet import read_wishes, suits
 from commerce.seed.catalog import generate_products
-from commerce.services.catalog import distance_km
+from commerce.services.stores import distance_km
 from commerce.services.common import price_per_unit
 from commerce.services.pickups import closed_dates, closed_on
 from tests.commerce.conftest import bearer, token_for
