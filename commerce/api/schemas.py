@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from commerce.search import Match
+from commerce.search_fields import Match
 
 Quantity = Field(ge=1, le=99, description="Packs of the product, 1 to 99")
 Sku = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9-]+$")

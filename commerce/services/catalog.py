@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from commerce import diet
 from commerce.db import Database
 from commerce.models import CatalogState, CatalogSynonym, Product, Stock
-from commerce.search import SearchDoc, SearchIndex
+from commerce.search import SearchIndex
+from commerce.search_fields import SearchDoc
 from commerce.services.common import any_store_stock, get_store, product_dict
 
 VERSION_CHECK_SECONDS = 2.0
