@@ -210,26 +210,10 @@ def _matches(
     mask_weight, field = _MASK_WEIGHT, _FIELD_RANK
     if len(terms) == 1:
         found = postings[terms[0]]
-        if within is None:
-            for doc, mask in found.items():
-                yield (
-                    doc,
-                    mask_weight[mask],
-                    bool(mask & _NAMEISH),
-                    bool(mask & CAT),
-                    field[mask],
-                )
-        else:
-            for doc in within:
-                mask = found.get(doc, 0)
-                if mask:
-                    yield (
-                        doc,
-                        mask_weight[mask],
-                        bool(mask & _NAMEISH),
-                        bool(mask & CAT),
-                        field[mask],
-                    )
+        pairs = found.items() if within is None else ((d, found.get(d, 0)) for d in within)
+        for doc, mask in pairs:
+            if mask:
+                yield doc, mask_weight[mask], bool(mask & _NAMEISH), bool(mask & CAT), field[mask]
         return
     # all of several words ("tea" and "bag" for "tea bags"): judged by the weakest field
     lists = sorted((postings[t] for t in terms), key=len)
