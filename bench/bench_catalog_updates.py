@@ -71,16 +71,9 @@ def catalog(tmp: Path, size: int) -> Database:
             for p in base[: size - len(base) - len(rows)]:
                 rows.append(
                     {
+                        **seeder.product_row(p),
                         "sku": f"{p.sku}-{copy}",
-                        "name": p.name,
                         "brand": f"{line} {p.brand}",
-                        "department": p.department,
-                        "aisle": p.aisle,
-                        "category": p.category,
-                        "size": p.size,
-                        "unit": p.unit,
-                        "price_cents": p.price_cents,
-                        "synonyms": list(p.synonyms or ()),
                     }
                 )
         if rows:
