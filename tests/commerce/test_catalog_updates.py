@@ -4,7 +4,7 @@ edits patch it in place, and a rebuild runs in the background while the old inde
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -252,6 +252,17 @@ def rename(search: CatalogSearch, sku: str, name: str) -> None:
         products.update_product(session, sku, name=name)
 
 
+def rename_while(search: CatalogSearch, sku: str, name: str, meanwhile: Callable[[], None]) -> None:
+    """Rename ``sku``; ``meanwhile`` runs once, between the rename's commit and its patch."""
+
+    def once() -> None:
+        search.after_commit = None
+        meanwhile()
+
+    search.after_commit = once
+    rename(search, sku, name)
+
+
 def milk_skus(db: Database, n: int) -> list[str]:
     with db.session() as session:
         query = select(Product.sku).where(Product.category == "milk").order_by(Product.id)
@@ -271,9 +282,8 @@ def test_a_search_between_an_edits_commit_and_its_patch_starts_no_rebuild(
         seen.append((version(any_db), sku in skus(any_db, search, "moonbeam dairy", 10)))
         search.wait_for_rebuild(30)
 
-    search.after_commit = search_in_the_window
     before = version(any_db)
-    rename(search, sku, "Moonbeam Dairy Milk")
+    rename_while(search, sku, "Moonbeam Dairy Milk", search_in_the_window)
     assert seen == [(before + 1, False)]  # committed, not yet patched in
     stale(search)
     assert sku in skus(any_db, search, "moonbeam dairy", 10)
@@ -288,13 +298,11 @@ def test_own_edits_committed_in_one_order_and_patched_in_the_other_start_no_rebu
     first, second = milk_skus(any_db, 2)
 
     def another_edit_meanwhile() -> None:
-        search.after_commit = None
         rename(search, second, "Stardust Dairy Milk")  # commits and is patched in first
         stale(search)
         assert skus(any_db, search, "stardust dairy", 10)[0] == second
 
-    search.after_commit = another_edit_meanwhile
-    rename(search, first, "Moonbeam Dairy Milk")
+    rename_while(search, first, "Moonbeam Dairy Milk", another_edit_meanwhile)
     stale(search)
     assert skus(any_db, search, "moonbeam dairy", 10)[0] == first
     search.wait_for_rebuild(30)
@@ -308,12 +316,10 @@ def test_another_processs_change_during_an_own_edit_still_rebuilds(
     first, second = milk_skus(any_db, 2)
 
     def another_process_renames() -> None:
-        search.after_commit = None
         with any_db.session(write=True) as session:  # not through this index: foreign
             products.update_product(session, second, name="Stardust Dairy Milk")
 
-    search.after_commit = another_process_renames
-    rename(search, first, "Moonbeam Dairy Milk")
+    rename_while(search, first, "Moonbeam Dairy Milk", another_process_renames)
     search.wait_for_rebuild(30)  # started when the edit saw a bump it could not account for
     assert search.rebuilds == 2
     assert skus(any_db, search, "stardust dairy", 10)[0] == second
