@@ -6,24 +6,8 @@ filler words and pack sizes (:func:`commerce.text.extract_size_hint`), each rema
 resolved against the index vocabulary (:mod:`commerce.search_words`: exactly, as a plural/lemma
 variant, as two spoken halves of one catalog word, split in two, misspelt or by sound), and
 every product containing a resolved word is scored in one pass over the postings. Only the few
-best candidates get the final rapidfuzz re-rank against their names.
-
-Scores combine (weights ``W_*`` below): how much of the query the product covers (weighted by
-where each word matched: name > synonyms > category > brand > department, and by how surely a
-guessed word was recognised), how much of it the *name* covers, whether the query names the
-product's category (strongest when the query's last word, its head noun, does) together with
-how ordinary the product is in that category (a popularity prior from the catalog's range:
-plain cow's milk before oat milk for "milk"), how much of the name the query covers (short
-names that fully match beat long ones), whether the head noun of the name or category was
-asked for, closeness to a requested pack size, and the rapidfuzz similarity of name and query.
-Ties are broken by SKU.
-
-Each hit also says how the query found it (``SearchHit.match``, :data:`MATCH_KINDS`): by a
-word of its name, of its synonyms, of its category, of its brand or of its department as
-said (plurals, spelling variants and split or joined words count as said), or only by a
-guessed word, misspelt ("fuzzy") or sounding alike ("sound"). The surest evidence wins: "semi
-skimmed milk" is a name match even if "milk" is only the category. A score cannot tell
-"butcher" (a brand word: Brackenhill Butchers) from "sourdough" (a name); the kind can.
+best candidates get the final rapidfuzz re-rank against their names
+(:mod:`commerce.search_ranking`; the products' fields: :mod:`commerce.search_fields`).
 
 An index is immutable once built, so concurrent ``search`` calls need no locking; a catalog
 change makes a new index (:meth:`SearchIndex.patched`) that shares all the old one did not
@@ -33,111 +17,24 @@ change, and the caller swaps it in.
 from __future__ import annotations
 
 import bisect
-import heapq
 import logging
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Final
 
-from rapidfuzz import fuzz
-
+from commerce.search_fields import CAT, NAME, SYN, SearchDoc, SearchHit, doc_fields
+from commerce.search_ranking import DocInfo, rank, typicality
 from commerce.search_words import QueryWords, analyse
-from commerce.text import SizeHint, extract_size_hint, size_closeness, size_in_base_units
+from commerce.text import size_in_base_units
 
-__all__ = ["MATCH_KINDS", "Match", "SearchDoc", "SearchHit", "SearchIndex"]
+__all__ = ["SearchIndex"]
 
 _log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class SearchDoc:
-    product_id: int
-    sku: str
-    name: str
-    brand: str
-    department: str
-    category: str
-    size: float
-    unit: str  # "ml", "L", "g", "kg", "each"
-    synonyms: tuple[str, ...] = ()
-
-
-Match = Literal["name", "synonym", "category", "brand", "department", "fuzzy", "sound"]
-# How a query found a product, surest first (a hit's ``match`` is the surest it has).
-MATCH_KINDS: Final[tuple[Match, ...]] = (
-    "name", "synonym", "category", "brand", "department", "fuzzy", "sound"
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    product_id: int
-    sku: str
-    score: float  # higher is better, 0..100
-    match: Match = "name"  # how the query found it: MATCH_KINDS
-
-
 _NO_SYNONYMS: Final[Mapping[str, Sequence[str]]] = MappingProxyType({})
-
-# Field bits of a posting and the weight of a match in each field.
-NAME: Final = 1
-SYN: Final = 2
-CAT: Final = 4
-BRAND: Final = 8
-DEPT: Final = 16
-_FIELD_WEIGHT: Final = ((NAME, 1.0), (SYN, 0.95), (CAT, 0.9), (BRAND, 0.8), (DEPT, 0.4))
-_MASK_WEIGHT: Final = tuple(
-    max((w for bit, w in _FIELD_WEIGHT if mask & bit), default=0.0) for mask in range(32)
-)
-_NAMEISH: Final = NAME | SYN
-# The surest field of a posting's field bits, as a rank into MATCH_KINDS (0 = name).
-_FIELD_RANK: Final = tuple(
-    next((rank for rank, bit in enumerate((NAME, SYN, CAT, BRAND, DEPT)) if mask & bit), 4)
-    for mask in range(32)
-)
-_GUESS_RANK: Final = {kind: MATCH_KINDS.index(kind) for kind in ("fuzzy", "sound")}
-
-# Score weights; the total is rescaled so that a perfect match scores 100, with or without size.
-W_COVER: Final = 0.40  # query words matched anywhere, field-weighted
-W_NAME: Final = 0.10  # query words matched in the name (or product synonyms)
-W_CAT: Final = 0.12  # query words naming the product's category, times its share of it
-W_PREC: Final = 0.04  # share of the name's words the query asked for
-W_HEAD: Final = 0.08  # the head noun of the name or of the category was asked for
-W_TYPICAL: Final = 0.15  # how ordinary the product is in the category asked for (cow's milk)
-W_FUZZ: Final = 0.03  # rapidfuzz similarity of query and name (re-rank of the best few)
-W_SIZE: Final = 0.10  # closeness to the pack size asked for
-_W_TEXT: Final = W_COVER + W_NAME + W_CAT + W_PREC + W_HEAD + W_TYPICAL + W_FUZZ
-
-MAX_QUERY_CHARS: Final = 300  # a spoken request is short; a 10 KB "query" is noise
-RERANK: Final = 120  # candidates that get the rapidfuzz re-rank
-MIN_RELATIVE: Final = 0.35  # drop hits scoring below this share of the best hit
-COMMON_SHARE: Final = 0.1  # a query word in more than this share of products is "common"
-
-
-@dataclass(frozen=True)
-class _DocInfo:
-    sku_rank: float  # position by SKU (a product patched in later sits between two)
-    name_len: int
-    cat_len: int
-    head: str
-    cat_head: str
-    name_key: str  # canonical name terms joined by spaces, for the rapidfuzz re-rank
-    size: SizeHint | None
-    typical: float  # 0..1, see _typicality
-
-
-def doc_fields(doc: SearchDoc) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """A product's texts by the field bit each is indexed under (a full build and a patch)."""
-    synonyms = (doc.synonyms,) if isinstance(doc.synonyms, str) else doc.synonyms
-    return (
-        (NAME, (doc.name,)),
-        (SYN, tuple(synonyms or ())),
-        (CAT, (doc.category,)),
-        (BRAND, (doc.brand,)),
-        (DEPT, (doc.department,)),
-    )
 
 
 class SearchIndex:
@@ -180,9 +77,9 @@ class SearchIndex:
                         cat_terms.extend(w for w in words if w not in cat_terms)
             name_lists.append(name_terms)
             cat_lists.append(cat_terms)
-        typical = _typicality(name_lists, cat_lists)
+        typical = typicality(name_lists, cat_lists)
         infos = [
-            _DocInfo(
+            DocInfo(
                 sku_rank=sku_rank[doc.sku],
                 name_len=max(1, len(name_lists[i])),
                 cat_len=max(1, len(cat_lists[i])),
@@ -207,7 +104,7 @@ class SearchIndex:
             t: math.log(1.0 + n / len(p)) for t, p in self._postings.items()
         }
         self._words = QueryWords(self._postings, self._idf, frozenset(real), surfaces)
-        self._infos: Sequence[_DocInfo] = tuple(infos)
+        self._infos: Sequence[DocInfo] = tuple(infos)
         # what a patch (:meth:`patched`) needs: where each product sits, the SKUs in order,
         # each category's products and the global synonyms as index terms
         self._slot: Mapping[int, int] = {d.product_id: i for i, d in enumerate(built)}
@@ -221,14 +118,6 @@ class SearchIndex:
 
     def __len__(self) -> int:
         return self._live
-
-    def _sku(self, slot: int) -> str:
-        doc = self._docs[slot]
-        return doc.sku if doc is not None else ""
-
-    def _product_id(self, slot: int) -> int:
-        doc = self._docs[slot]
-        return doc.product_id if doc is not None else -1
 
     # -- patches -------------------------------------------------------------------------------
 
@@ -289,7 +178,7 @@ class SearchIndex:
             groups[key] = [*groups.get(key, ()), slot]
             touched_groups.add(key)
             infos.append(
-                _DocInfo(
+                DocInfo(
                     sku_rank=bisect.bisect_left(self._skus, doc.sku) - 0.5,
                     name_len=max(1, len(names)),
                     cat_len=max(1, len(cats)),
@@ -306,9 +195,7 @@ class SearchIndex:
             if not members:
                 del groups[key]
                 continue
-            typical = _typicality(
-                [infos[i].name_key.split() for i in members], [key] * len(members)
-            )
+            typical = typicality([infos[i].name_key.split() for i in members], [key] * len(members))
             for i, value in zip(members, typical, strict=True):
                 if infos[i].typical != value:
                     infos[i] = replace(infos[i], typical=value)
@@ -395,168 +282,12 @@ class SearchIndex:
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         """Products for a spoken request, best first; ``[]`` when nothing fits."""
         try:
-            return self._search(query, limit)
+            return rank(
+                query, limit, self._words, self._postings, self._infos, self._docs, self._live
+            )
         except Exception:  # a search box must never fail on input; an empty answer is honest
             _log.exception("product search failed for %r", str(query)[:80])
             return []
-
-    def _search(self, query: str, limit: int) -> list[SearchHit]:
-        if not isinstance(query, str) or limit <= 0 or not self._live:
-            return []
-        text, hint = extract_size_hint(query[:MAX_QUERY_CHARS])
-        slots = self._words.slots(text)
-        if not any(slot.alts for slot in slots):
-            return []
-        total_weight = sum(slot.weight for slot in slots)
-
-        cover: dict[int, float] = {}
-        name_cover: dict[int, float] = {}
-        name_hits: dict[int, int] = {}
-        cat_cover: dict[int, float] = {}
-        cat_hits: dict[int, int] = {}
-        term_sim: dict[str, float] = {}
-        how: dict[int, int] = {}  # product -> the surest match rank into MATCH_KINDS
-        # the last word of a request is usually its head noun ("rice pudding" is a pudding)
-        last_slot = next(slot for slot in reversed(slots) if slot.alts)
-        last = {t: sim for terms, sim in last_slot.alts for t in terms}
-        postings = self._postings
-        common = COMMON_SHARE * self._live
-        # rare words first: a word most products share ("greenleaf", the own label) then only
-        # adds to the products the rarer words found, instead of scoring half the catalog
-        sized = sorted(
-            (
-                (sum(min(len(postings[t]) for t in terms) for terms, _ in slot.alts), slot)
-                for slot in slots
-                if slot.alts
-            ),
-            key=lambda pair: pair[0],
-        )
-        for size, slot in sized:
-            best: dict[int, float] = {}
-            best_name: dict[int, tuple[float, int]] = {}
-            best_cat: dict[int, float] = {}
-            within = cover if size > common and cover else None
-            for a, (terms, sim) in enumerate(slot.alts):
-                for term in terms:
-                    if sim > term_sim.get(term, 0.0):
-                        term_sim[term] = sim
-                guess = slot.guess(a)
-                guessed = None if guess is None else _GUESS_RANK[guess]
-                for doc, weight, in_name, in_cat, field in self._matches(terms, within):
-                    rank = field if guessed is None else guessed
-                    if rank < how.get(doc, len(MATCH_KINDS)):
-                        how[doc] = rank
-                    value = sim * weight
-                    if value > best.get(doc, 0.0):
-                        best[doc] = value
-                    if in_name and sim > best_name.get(doc, (0.0, 0))[0]:
-                        best_name[doc] = (sim, len(terms))
-                    if in_cat and sim > best_cat.get(doc, 0.0):
-                        best_cat[doc] = sim
-            w = slot.weight
-            for doc, value in best.items():
-                cover[doc] = cover.get(doc, 0.0) + w * value
-            for doc, (value, count) in best_name.items():
-                name_cover[doc] = name_cover.get(doc, 0.0) + w * value
-                name_hits[doc] = name_hits.get(doc, 0) + count
-            # a category named by a modifier ("rice" of "rice pudding") counts a quarter
-            cat_w = w if slot is last_slot else 0.25 * w
-            for doc, value in best_cat.items():
-                cat_cover[doc] = cat_cover.get(doc, 0.0) + cat_w * value
-                cat_hits[doc] = cat_hits.get(doc, 0) + 1
-
-        scale = 100.0 / (_W_TEXT + W_SIZE if hint is not None else _W_TEXT)
-        infos = self._infos
-        inv_total = 1.0 / total_weight
-        prelim: list[tuple[float, float, int]] = []
-        for doc, value in cover.items():
-            info = infos[doc]
-            # the query names the product's category: how much of the query, times how much
-            # of the category ("milk" is half of "coconut milk")
-            in_category = (
-                cat_cover.get(doc, 0.0) * inv_total * min(1.0, cat_hits.get(doc, 0) / info.cat_len)
-            )
-            precision = min(1.0, name_hits.get(doc, 0) / info.name_len)
-            # asked for by its whole name, a product is what was meant, however unusual
-            typical = 1.0 if precision >= 1.0 else info.typical
-            head = max(
-                last.get(info.head, 0.0),
-                last.get(info.cat_head, 0.0),
-                0.5 * term_sim.get(info.head, 0.0),
-                0.5 * term_sim.get(info.cat_head, 0.0),
-            )
-            score = (
-                W_COVER * value * inv_total
-                + W_NAME * name_cover.get(doc, 0.0) * inv_total
-                + (W_CAT + W_TYPICAL * typical) * in_category
-                + W_PREC * precision
-                + W_HEAD * head
-            )
-            if hint is not None:
-                score += W_SIZE * size_closeness(hint, info.size)
-            prelim.append((score, -info.sku_rank, doc))
-
-        top = heapq.nlargest(max(RERANK, 2 * limit), prelim)
-        query_key = " ".join(" ".join(max(s.alts, key=lambda a: a[1])[0]) for s in slots if s.alts)
-        ranked: list[tuple[float, str, int]] = []
-        for score, _, doc in top:
-            similarity = fuzz.ratio(query_key, infos[doc].name_key) / 100.0
-            final = round((score + W_FUZZ * similarity) * scale, 3)
-            ranked.append((final, self._sku(doc), doc))
-        ranked.sort(key=lambda r: (-r[0], r[1]))
-        if not ranked:
-            return []
-        floor = ranked[0][0] * MIN_RELATIVE
-        return [
-            SearchHit(self._product_id(doc), sku, final, MATCH_KINDS[how[doc]])
-            for final, sku, doc in ranked[:limit]
-            if final >= floor
-        ]
-
-    def _matches(
-        self, terms: tuple[str, ...], within: Mapping[int, float] | None
-    ) -> Iterator[tuple[int, float, bool, bool, int]]:
-        """(product, field weight, in its name, in its category, the surest field's rank into
-        MATCH_KINDS) of products with all ``terms``.
-
-        With ``within``, only those products are looked at (a common word, see ``_search``).
-        """
-        mask_weight, field = _MASK_WEIGHT, _FIELD_RANK
-        if len(terms) == 1:
-            found = self._postings[terms[0]]
-            if within is None:
-                for doc, mask in found.items():
-                    yield (
-                        doc,
-                        mask_weight[mask],
-                        bool(mask & _NAMEISH),
-                        bool(mask & CAT),
-                        field[mask],
-                    )
-            else:
-                for doc in within:
-                    mask = found.get(doc, 0)
-                    if mask:
-                        yield (
-                            doc,
-                            mask_weight[mask],
-                            bool(mask & _NAMEISH),
-                            bool(mask & CAT),
-                            field[mask],
-                        )
-            return
-        # all of several words ("tea" and "bag" for "tea bags"): judged by the weakest field
-        lists = sorted((self._postings[t] for t in terms), key=len)
-        for doc in lists[0] if within is None else within:
-            masks = [found.get(doc, 0) for found in lists]
-            if all(masks):
-                yield (
-                    doc,
-                    min(mask_weight[m] for m in masks),
-                    all(m & _NAMEISH for m in masks),
-                    any(m & CAT for m in masks),
-                    max(field[m] for m in masks),
-                )
 
 
 def _global_terms(
@@ -573,32 +304,3 @@ def _global_terms(
             if words:
                 pairs.append(((*key_words, *key_joins), tuple(words)))
     return tuple(pairs)
-
-
-def _typicality(names: Sequence[Sequence[str]], categories: Sequence[Sequence[str]]) -> list[float]:
-    """How ordinary each product is within its category, 0..1: a popularity prior.
-
-    A retailer stocks its everyday lines in more sizes and brands than its niche ones. A name
-    word weighs the share of the category's products whose names use it; a product is as
-    ordinary as the mean weight of its name words (other than the category's own), relative to
-    the most ordinary product of the category. Cow's milk fills most of "milk" (whole,
-    semi-skimmed, skimmed in every size), oat milk a corner, so a bare "milk" lists cow's milk
-    first; a category of equals ("cheese": one pack of each) stays level.
-    """
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for i, cat in enumerate(categories):
-        groups.setdefault(tuple(cat), []).append(i)
-    out = [1.0] * len(names)
-    for cat, members in groups.items():
-        counts: dict[str, int] = {}
-        for i in members:
-            for w in names[i]:
-                counts[w] = counts.get(w, 0) + 1
-        raw: dict[int, float] = {}
-        for i in members:
-            shares = [counts[w] / len(members) for w in names[i] if w not in cat]
-            raw[i] = sum(shares) / len(shares) if shares else 1.0
-        top = max(raw.values())
-        for i, value in raw.items():
-            out[i] = value / top if top > 0 else 1.0
-    return out

@@ -29,6 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.encoder import DIMENSION, Encoded, get_encoder
+from nlu.stored import StoredComponent
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def sentence_embedding(message: Message) -> np.ndarray | None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class EmbeddingOutOfScope(GraphComponent, IntentClassifier):
+class EmbeddingOutOfScope(StoredComponent, IntentClassifier):
     """Out-of-scope by meaning: far from every in-scope training example → ``out_of_scope``."""
 
     @classmethod
@@ -144,16 +145,6 @@ class EmbeddingOutOfScope(GraphComponent, IntentClassifier):
         self.in_scope = in_scope if in_scope is not None else np.zeros((0, DIMENSION))
         self.out_of_scope = out_of_scope if out_of_scope is not None else np.zeros((0, DIMENSION))
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EmbeddingOutOfScope:
-        return cls(config, model_storage, resource)
-
     def train(self, training_data: TrainingData) -> Resource:
         inside: list[np.ndarray] = []
         outside: list[np.ndarray] = []
@@ -171,25 +162,16 @@ class EmbeddingOutOfScope(GraphComponent, IntentClassifier):
         return self._resource
 
     @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> EmbeddingOutOfScope:
+    def read_learned(cls, model_storage: ModelStorage, resource: Resource) -> tuple[Any, ...]:
         try:
             with (
                 model_storage.read_from(resource) as folder,
                 np.load(folder / "examples.npz") as saved,
             ):
-                return cls(
-                    config, model_storage, resource, saved["in_scope"], saved["out_of_scope"]
-                )
+                return saved["in_scope"], saved["out_of_scope"]
         except (ValueError, FileNotFoundError):
             logger.warning("EmbeddingOutOfScope: no stored examples; it will not reject anything")
-            return cls(config, model_storage, resource)
+            return ()
 
     def scores(self, vector: np.ndarray) -> tuple[float, float]:
         """Mean similarity to the ``k`` nearest in-scope and out-of-scope examples."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -41,6 +40,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
 from nlu.numbers import Number, is_only_numbers, name_spans, numbered_names, read_numbers
+from nlu.stored import StoredComponent
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ ARTICLES = {"a": "1", "an": "1"}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class QuantityReader(GraphComponent, EntityExtractorMixin):
+class QuantityReader(StoredComponent, EntityExtractorMixin):
     """Numbers said are quantities, never products (see the module's docstring)."""
 
     @staticmethod
@@ -79,27 +79,10 @@ class QuantityReader(GraphComponent, EntityExtractorMixin):
         self.names = names
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> QuantityReader:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> QuantityReader:
+    def read_learned(cls, model_storage: ModelStorage, resource: Resource) -> tuple[Any, ...]:
         with model_storage.read_from(resource) as path:
             names = read_json_file(path / NAMES_FILE)
-        return cls(config, model_storage, resource, tuple(tuple(n) for n in names))
+        return (tuple(tuple(n) for n in names),)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Keep the lookup tables' names that begin with a number ("four cheese pizza")."""

@@ -5,6 +5,14 @@ Two implementations: ``skills.client.CommerceClient`` (HTTP, the real service) a
 ``skills.twin.InMemoryCommerce`` (unit tests). ``tests/skills/test_contract.py`` runs the same
 scenarios against both, so the twin cannot drift from the service. Both raise
 ``CommerceRefused`` (a 4xx, with the service's ``code``) and ``CommerceUnavailable``.
+
+Copies by design: the ``TypedDict`` shapes mirror the service's response models
+(``commerce/api/schemas/``) field for field, and both implementations restate the
+``Commerce`` methods' signatures. The skills run in Rasa's Python 3.10 environment, where
+``commerce/`` (pydantic, SQLAlchemy, FastAPI) is neither installed nor allowed to be imported:
+the service is reached over HTTP only. Drift cannot go unseen: ``tests/skills/test_contract.py``
+checks the real service's answers against these shapes, and mypy checks ``CommerceClient``
+and the twin against the ``Protocol`` (that test's ``shop`` returns either as a ``Commerce``).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 from skills import contract as c
 from skills.client import JSON, CommerceRefused, CommerceUncertain
-from skills.twin_catalog import TwinCatalog
+from skills.twin_catalog import RECIPE_BOOK, TwinCatalog, recipe_summary
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -179,15 +179,7 @@ class InMemoryCommerce(TwinCatalog):
         for sku, quantity in lines.items():
             self.basket_lines[sku] = self.basket_lines.get(sku, 0) + quantity
         return {
-            "recipe": {
-                "recipe_id": 1,
-                "slug": "pancakes",
-                "name": "Pancakes",
-                "servings": 4,
-                "meal": "breakfast",
-                "minutes": 20,
-                "tags": [],
-            },
+            "recipe": deepcopy(recipe_summary(RECIPE_BOOK[0])),  # pancakes
             "servings": servings,
             "store_id": store_id,
             "added": [

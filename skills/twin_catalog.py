@@ -153,6 +153,11 @@ RECIPE_BOOK: list[JSON] = [
 ]  # fmt: skip
 
 
+def recipe_summary(recipe: JSON) -> c.RecipeSummary:
+    """A recipe of the book without its ingredients, as the service lists it."""
+    return cast(c.RecipeSummary, {k: v for k, v in recipe.items() if k != "ingredients"})
+
+
 class TwinCatalog:
     """The shop as every customer sees it; ``fail`` makes every call raise Unavailable."""
 
@@ -353,7 +358,7 @@ class TwinCatalog:
                 continue
             if words and not {w.rstrip("s") for w in words} & named:
                 continue
-            found.append({k: v for k, v in recipe.items() if k != "ingredients"})
+            found.append(recipe_summary(recipe))
         found.sort(key=lambda r: r["minutes"])
         return cast(list[c.RecipeSummary], deepcopy(found[:limit]))
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from commerce.api import schemas
 from commerce.api.deps import State
-from commerce.services import catalog, pickups, recipes
+from commerce.services import pickups, recipes, stores
 from commerce.services.common import get_product, get_store, product_dict
 from commerce.services.resolve import resolve
 from commerce.services.vocabulary import catalog_vocabulary
@@ -95,20 +95,20 @@ def list_stores(
     point that is not one)."""
     with app.db.session() as session:
         if near is not None:
-            return {"stores": catalog.stores_near(session, catalog.parse_point(near))}
-        return {"stores": catalog.stores(session, q)}
+            return {"stores": stores.stores_near(session, stores.parse_point(near))}
+        return {"stores": stores.stores(session, q)}
 
 
 @router.get("/stores/{store_id}", response_model=schemas.StoreOut, tags=["stores"])
 def one_store(app: State, store_id: StorePath) -> dict[str, Any]:
     with app.db.session() as session:
-        return catalog.store_dict(get_store(session, store_id))
+        return stores.store_dict(get_store(session, store_id))
 
 
 @router.get("/stores/{store_id}/stock/{sku}", response_model=schemas.StockResponse, tags=["stores"])
 def stock(app: State, store_id: StorePath, sku: SkuPath) -> dict[str, Any]:
     with app.db.session() as session:
-        return catalog.stock_of(session, store_id, sku)
+        return stores.stock_of(session, store_id, sku)
 
 
 @router.get(

@@ -13,7 +13,7 @@ from commerce.api import schemas
 from commerce.api.catalog_routes import DietQuery, LimitQuery, MealQuery, QuickQuery, RecipeQuery
 from commerce.api.deps import CustomerId, PinVerified, State, bearer
 from commerce.models import Customer
-from commerce.services import auth, basket, catalog, orders, pickups, recipes, reorder
+from commerce.services import auth, basket, orders, pickups, recipes, reorder, stores
 from commerce.services.common import product_dict
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -139,7 +139,7 @@ def my_nearest_stores(app: State, customer_id: CustomerId) -> Any:
     """Every store by distance from the customer's home, nearest first (from the home store
     when the account has no home address); the home point itself is never sent."""
     with app.db.session() as session:
-        return catalog.stores_near_customer(session, _me(session, customer_id))
+        return stores.stores_near_customer(session, _me(session, customer_id))
 
 
 @router.get("/usual", response_model=schemas.UsualResponse)

@@ -63,17 +63,16 @@ SkuPath = Annotated[str, Path(min_length=1, max_length=20)]
 StorePath = Annotated[str, Path(min_length=1, max_length=40)]
 
 # Catalog edits. Prices and stock are read live by every search; a change to a product's words
-# is patched into this process's search index after the commit (other service processes see
-# the catalog version move and rebuild in the background).
+# is patched into this process's search index after the commit (``editing``: other service
+# processes see the catalog version move and rebuild in the background).
 
 
 @router.post("/products", response_model=schemas.ProductOut, status_code=201)
 def add_product(app: State, body: schemas.NewProduct) -> dict[str, Any]:
     """A new product, found by search at once. `409 sku-taken`."""
-    with app.db.session(write=True) as session:
+    with app.search.editing() as session:
         product_id = products.add_product(session, **body.model_dump()).id
     with app.db.session() as session:
-        app.search.refresh(session, [product_id])
         return product_dict(session.get_one(Product, product_id))
 
 
@@ -81,21 +80,17 @@ def add_product(app: State, body: schemas.NewProduct) -> dict[str, Any]:
 def change_product(app: State, sku: SkuPath, body: schemas.ProductChange) -> dict[str, Any]:
     """Change a product's price, aisle, words or pack size. `404 product-not-found`."""
     changes = body.model_dump(exclude_none=True)
-    with app.db.session(write=True) as session:
+    with app.search.editing() as session:
         product_id = products.update_product(session, sku, **changes).id
     with app.db.session() as session:
-        if set(changes) & products.SEARCHED_FIELDS:
-            app.search.refresh(session, [product_id])
         return product_dict(session.get_one(Product, product_id))
 
 
 @router.delete("/products/{sku}", status_code=204)
 def remove_product(app: State, sku: SkuPath) -> Response:
     """Take a product off the catalog. `404 product-not-found`, `409 product-ordered`."""
-    with app.db.session(write=True) as session:
-        product_id = products.remove_product(session, sku)
-    with app.db.session() as session:
-        app.search.refresh(session, [product_id])
+    with app.search.editing() as session:
+        products.remove_product(session, sku)
     return Response(status_code=204)
 
 

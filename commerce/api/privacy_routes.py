@@ -69,7 +69,7 @@ def export_me(
     and when each sign-in token was made (never a token). A customer with a PIN sends a ticket
     from `POST /v1/me/pin/verify` as `Pin-Ticket` (`403 pin-required` without it); their
     conversations are kept by the assistant, filed under `profile.subject`."""
-    return privacy.export(app.db, customer_id, pin_ticket, pin_verified)
+    return privacy.export(app.db, privacy.Proof(customer_id, pin_ticket, pin_verified))
 
 
 @router.delete("", response_model=Erased)
@@ -80,4 +80,4 @@ def erase_me(
     deleted, upcoming pickups cancelled, home devices unbound; orders kept as anonymous
     accounting records. `409 erase-open-orders` while an order waits for pickup; the PIN as
     for the export. The answer's `subject` is the key of the conversations to erase."""
-    return privacy.erase(app.db, customer_id, pin_ticket, pin_verified)
+    return privacy.erase(app.db, privacy.Proof(customer_id, pin_ticket, pin_verified))

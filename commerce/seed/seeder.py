@@ -124,26 +124,20 @@ def reset(db: Database) -> None:
             session.execute(delete(table))
 
 
+PRODUCT_FIELDS = (
+    "sku", "name", "brand", "department", "aisle", "category", "size", "unit", "price_cents"
+)  # fmt: skip
+
+
+def product_row(product: Any) -> dict[str, Any]:
+    """A product's row to insert, from anything with a product's fields (a spec, a Product)."""
+    row = {field: getattr(product, field) for field in PRODUCT_FIELDS}
+    return {**row, "synonyms": list(product.synonyms or ())}
+
+
 def _seed_catalog(session: Session, count: int | None) -> None:
     specs = generate_products(count, seed=SEED)
-    session.execute(
-        insert(Product),
-        [
-            {
-                "sku": p.sku,
-                "name": p.name,
-                "brand": p.brand,
-                "department": p.department,
-                "aisle": p.aisle,
-                "category": p.category,
-                "size": p.size,
-                "unit": p.unit,
-                "price_cents": p.price_cents,
-                "synonyms": list(p.synonyms),
-            }
-            for p in specs
-        ],
-    )
+    session.execute(insert(Product), [product_row(p) for p in specs])
     rows = [
         {"word": word, "means": means}
         for word, meanings in sorted(GLOBAL_SYNONYMS.items())

@@ -4,42 +4,59 @@ when product text changes (prices and stock are read live)."""
 from __future__ import annotations
 
 import gc
-import itertools
 import logging
-import math
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Final
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from commerce import diet
 from commerce.db import Database
-from commerce.errors import CommerceError
-from commerce.models import CatalogState, CatalogSynonym, Customer, Product, Stock, Store
-from commerce.search import SearchDoc, SearchIndex
-from commerce.services.common import any_store_stock, get_product, get_store, product_dict
-from commerce.services.pickups import closed_dates, local_today
-from commerce.text import STOP_WORDS, tokenize
+from commerce.models import CatalogState, CatalogSynonym, Product, Stock
+from commerce.search import SearchIndex
+from commerce.search_fields import SearchDoc
+from commerce.services.common import any_store_stock, get_store, product_dict
 
 VERSION_CHECK_SECONDS = 2.0
-MAX_STORE_QUERY_WORDS = 8
 
 _log = logging.getLogger(__name__)
 
 
-def bump_version(session: Session) -> None:
+@dataclass
+class CatalogChanges:
+    """What one transaction changed of what search reads: the catalog versions it bumped to
+    and the products it touched (kept in ``session.info`` until the commit)."""
+
+    versions: list[int] = field(default_factory=list)
+    product_ids: set[int] = field(default_factory=set)
+
+
+CHANGES_KEY: Final = "catalog_changes"
+
+
+def bump_version(session: Session, product_ids: Collection[int] = ()) -> int:
     """Tell every process's search index that product text changed (names, brands,
-    categories, synonyms, sizes, products added or removed). Prices and stock are read live
-    with each search: changing them bumps nothing."""
-    updated = session.execute(
-        update(CatalogState).where(CatalogState.id == 1).values(version=CatalogState.version + 1)
-    )
-    if updated.rowcount == 0:  # type: ignore[attr-defined]
+    categories, synonyms, sizes, products added or removed); the new version. Prices and
+    stock are read live with each search: changing them bumps nothing. ``product_ids`` are
+    the products changed: :meth:`CatalogSearch.editing` patches them in after the commit."""
+    version = session.execute(
+        update(CatalogState)
+        .where(CatalogState.id == 1)
+        .values(version=CatalogState.version + 1)
+        .returning(CatalogState.version)
+    ).scalar_one_or_none()
+    if version is None:
         session.add(CatalogState(id=1, version=1))
+        version = 1
+    changes = session.info.setdefault(CHANGES_KEY, CatalogChanges())
+    changes.versions.append(version)
+    changes.product_ids.update(product_ids)
+    return version
 
 
 def search_doc(product: Product) -> SearchDoc:
@@ -61,11 +78,17 @@ class CatalogSearch:
     """One process's search index over the catalog.
 
     The first search builds it. After that a catalog change never makes a search wait:
-    products this process changes are patched into the index in place (:meth:`refresh`), and
-    a version bump by another process starts a rebuild on a background thread while the old
-    index keeps answering; the new one replaces it in one assignment when it is done.
-    ``rebuilds`` counts full builds and ``patches`` products patched in; ``before_swap``
-    (tests, benchmarks) runs on the builder thread with the new index built, not yet serving.
+    products this process changes (in :meth:`editing`) are patched into the index in place,
+    and a version bump by another process starts a rebuild on a background thread while the
+    old index keeps answering; the new one replaces it in one assignment when it is done.
+
+    The index knows which versions are its own: an edit counts as in flight from before its
+    commit until its products are patched in, and a version bump that in-flight edits can
+    account for starts no rebuild (a search on another thread may read the version between
+    an edit's commit and its patch). ``rebuilds`` counts full builds and ``patches`` products
+    patched in; ``before_swap`` (tests, benchmarks) runs on the builder thread with the new
+    index built, not yet serving; ``after_commit`` (tests) runs between an edit's commit and
+    its patch.
     """
 
     def __init__(self, db: Database) -> None:
@@ -73,13 +96,16 @@ class CatalogSearch:
         self._lock = threading.Lock()  # guards the fields below and every patch of the index
         self._first_build = threading.Lock()
         self._index: SearchIndex | None = None
-        self._version: int | None = None
+        self._version: int | None = None  # the catalog version the serving index has
+        self._own: set[int] = set()  # later versions this process made, already patched in
+        self._in_flight = 0  # edits by this process begun and not yet patched in
         self._checked_at = 0.0
         self._builder: threading.Thread | None = None
         self._patched_during_build: dict[int, SearchDoc | None] = {}
         self.rebuilds = 0
         self.patches = 0
         self.before_swap: Callable[[SearchIndex], None] | None = None
+        self.after_commit: Callable[[], None] | None = None
 
     def _current_version(self) -> int:
         with self._db.session() as session:
@@ -101,12 +127,36 @@ class CatalogSearch:
                         self.rebuilds += 1
             assert self._index is not None
             return self._index
-        version = self._current_version()
+        self._check(self._current_version())
+        return self._index if self._index is not None else index
+
+    def _check(self, version: int) -> None:
+        """Start a background rebuild if ``version`` holds changes from another process."""
         with self._lock:
             self._checked_at = time.monotonic()
-            if version != self._version and self._builder is None:
+            if self._builder is None and self._foreign(version):
                 self._start_rebuild()
-            return self._index if self._index is not None else index
+
+    def _foreign(self, version: int) -> bool:
+        """Whether the catalog at ``version`` has changes this index lacks and that no edit of
+        this process in flight can account for (the lock held)."""
+        if self._version is None or version == self._version:
+            return False
+        gap = version - self._version
+        if gap < 0 or gap > len(self._own) + self._in_flight:
+            return True
+        unknown = sum(1 for v in range(self._version + 1, version + 1) if v not in self._own)
+        return unknown > self._in_flight
+
+    def _take_own(self, versions: Collection[int]) -> None:
+        """Record versions this process made (patched in) and move the index's version up
+        over them (the lock held)."""
+        self._own.update(versions)
+        if self._version is None:
+            return
+        while self._version + 1 in self._own:
+            self._version += 1
+        self._own = {v for v in self._own if v > self._version}
 
     def rebuild_in_background(self) -> threading.Thread:
         """Start a full rebuild now (unless one runs); the old index serves until it is done."""
@@ -137,7 +187,10 @@ class CatalogSearch:
                 # products patched in while this was building may be newer than what it read
                 for product_id, doc in self._patched_during_build.items():
                     built = built.patched(doc, product_id)
-                self._index, self._version = built, version
+                # own edits patched in meanwhile may have moved the version past what it read
+                self._index = built
+                self._version = max(version, self._version or 0)
+                self._take_own(())
                 self.rebuilds += 1
         except Exception:
             _log.exception("search index rebuild failed; the old index keeps serving")
@@ -146,15 +199,38 @@ class CatalogSearch:
                 self._builder = None
                 self._patched_during_build = {}
 
-    def refresh(self, session: Session, product_ids: Collection[int]) -> None:
-        """Patch these products into the index as ``session`` sees them (added, renamed,
-        re-synonymed or, when gone, removed), without a rebuild. Call it after the change is
-        committed; other processes pick the change up from the version bump."""
-        rows = {
-            p.id: p for p in session.scalars(select(Product).where(Product.id.in_(product_ids)))
-        }
-        docs = {pid: (search_doc(rows[pid]) if pid in rows else None) for pid in product_ids}
-        version = self._current_version()
+    @contextmanager
+    def editing(self) -> Iterator[Session]:
+        """A write session for catalog edits (``commerce.services.products``) whose changes
+        this index takes in as its own: after the commit the products changed are patched in
+        (added, renamed, re-synonymed or, when gone, removed) without a rebuild, and no search
+        meanwhile takes the version bump for another process's. Other processes pick the
+        change up from the bump."""
+        with self._lock:
+            self._in_flight += 1  # announced before the commit
+        try:
+            with self._db.session(write=True) as session:
+                yield session
+                changes: CatalogChanges | None = session.info.pop(CHANGES_KEY, None)
+            if changes is not None:
+                if self.after_commit is not None:
+                    self.after_commit()
+                self._patch(changes)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+        if changes is not None:
+            self._check(self._current_version())  # another process's change meanwhile
+
+    def _patch(self, changes: CatalogChanges) -> None:
+        with self._db.session() as session:
+            rows = {
+                p.id: p
+                for p in session.scalars(select(Product).where(Product.id.in_(changes.product_ids)))
+            }
+            docs = {
+                pid: search_doc(rows[pid]) if pid in rows else None for pid in changes.product_ids
+            }
         with self._lock:
             if self._index is None:
                 return  # the first search builds it from the database
@@ -165,8 +241,7 @@ class CatalogSearch:
                 if self._builder is not None:
                     self._patched_during_build[product_id] = doc
             self._index = index
-            if self._builder is None and self._version is not None and version == self._version + 1:
-                self._version = version  # our own change: the index already has it
+            self._take_own(changes.versions)
 
     def _build_quietly(self) -> SearchIndex:
         """A full build with the cyclic garbage collector paused.
@@ -257,154 +332,3 @@ def wished(
         ranked.append((tier, -score, position, {**hit, "score": round(score, 2)}))
     ranked.sort(key=lambda r: r[:3])
     return [r[3] for r in ranked]
-
-
-def store_dict(store: Store) -> dict[str, Any]:
-    return {
-        "store_id": store.id,
-        "name": store.name,
-        "address": store.address,
-        "timezone": store.timezone,
-        "opening_hours": store.opening_hours,
-        # the days ahead it is closed whatever its weekly hours (Christmas Day)
-        "closed_dates": closed_dates(local_today(store)),
-        "latitude": store.latitude,
-        "longitude": store.longitude,
-    }
-
-
-EARTH_RADIUS_KM: Final = 6371.0088
-
-
-def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle (haversine) distance between two (latitude, longitude) points in degrees."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
-
-
-def stores_near(session: Session, point: tuple[float, float]) -> list[dict[str, Any]]:
-    """Every store with its ``distance_km`` from ``point``, nearest first (stores without a
-    place last, without a distance)."""
-    placed, unplaced = [], []
-    for store in session.scalars(select(Store).order_by(Store.name)):
-        if store.latitude is None or store.longitude is None:
-            unplaced.append({**store_dict(store), "distance_km": None})
-            continue
-        km = distance_km(point, (store.latitude, store.longitude))
-        placed.append({**store_dict(store), "distance_km": round(km, 2)})
-    placed.sort(key=lambda s: s["distance_km"])
-    return placed + unplaced
-
-
-def parse_point(text: str) -> tuple[float, float]:
-    """ "52.2,-1.7" -> (52.2, -1.7); ``invalid-request`` (422) for anything else."""
-    try:
-        latitude, longitude = (float(part) for part in text.split(","))
-    except ValueError:
-        latitude = longitude = math.nan
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):  # NaN fails both
-        raise CommerceError("invalid-request", "near must be 'latitude,longitude' in degrees.", 422)
-    return latitude, longitude
-
-
-def stores_near_customer(session: Session, customer: Customer) -> dict[str, Any]:
-    """Stores by distance from the customer's home ("home"), or, without a home point, from
-    their home store ("home store")."""
-    if customer.home_latitude is not None and customer.home_longitude is not None:
-        return {
-            "measured_from": "home",
-            "stores": stores_near(session, (customer.home_latitude, customer.home_longitude)),
-        }
-    home = get_store(session, customer.home_store_id)
-    if home.latitude is None or home.longitude is None:
-        return {"measured_from": "nowhere", "stores": stores(session)}
-    return {
-        "measured_from": "home store",
-        "stores": stores_near(session, (home.latitude, home.longitude)),
-    }
-
-
-def stores(session: Session, q: str | None = None) -> list[dict[str, Any]]:
-    """All stores by name, or with ``q`` only those it names, best first."""
-    found = list(session.scalars(select(Store).order_by(Store.name)))
-    if q is not None:
-        found = match_stores(found, q)
-    return [store_dict(s) for s in found]
-
-
-# Words that say "a store" without saying which one.
-_STORE_WORDS: Final = frozenset(
-    ("store", "stores", "shop", "shops", "branch", "supermarket", "greenleaf", "one", "local")
-)
-STORE_MATCH_CUTOFF: Final = 80.0  # mean similarity of the query's words to a store's words
-_WORD_KNOWN: Final = 60.0  # a query word this far from every store's words names none
-
-
-def _words(text: str) -> list[str]:
-    """Words that may name a store (not "the", "shop" or a house number)."""
-    return [
-        w for w in tokenize(text) if w.isalpha() and w not in STOP_WORDS and w not in _STORE_WORDS
-    ]
-
-
-def _store_words(store: Store) -> set[str]:
-    words = _words(f"{store.id.replace('-', ' ')} {store.name} {store.address}")
-    named = _words(store.name)
-    return {*words, *("".join(pair) for pair in itertools.pairwise(named))}
-
-
-def _similarity(word: str, choices: Collection[str]) -> float:
-    """rapidfuzz similarity 0..100 of ``word`` to the closest of ``choices``."""
-    found = process.extractOne(word, choices, scorer=fuzz.ratio)
-    return float(found[1]) if found else 0.0
-
-
-def match_stores(candidates: list[Store], q: str) -> list[Store]:
-    """The stores a spoken name fits ("the old town store", "harbor", "riverside"), best first.
-
-    Each query word (or two words the recogniser split, "river side") is scored by rapidfuzz
-    against the words of each store's id, name and address; a store's score is the mean over
-    the query words. Words that fit no store at all ("the big riverside store") are left out,
-    unless nothing else is left: "the moon" matches nothing.
-    """
-    words = _words(q)[:MAX_STORE_QUERY_WORDS]
-    vocab = {store.id: _store_words(store) for store in candidates}
-    known = set().union(*vocab.values())
-    slots: list[str] = []
-    i = 0
-    while i < len(words):
-        pair = words[i : i + 2]
-        joined = "".join(pair)
-        if len(pair) == 2 and _similarity(joined, known) > max(_similarity(w, known) for w in pair):
-            slots.append(joined)
-            i += 2
-        else:
-            slots.append(words[i])
-            i += 1
-    slots = [w for w in slots if _similarity(w, known) >= _WORD_KNOWN]
-    if not slots:
-        return []
-    scored = []
-    for position, store in enumerate(candidates):
-        score = sum(_similarity(w, vocab[store.id]) for w in slots) / len(slots)
-        if score >= STORE_MATCH_CUTOFF:
-            scored.append((-score, position, store))
-    return [store for _, _, store in sorted(scored, key=lambda t: t[:2])]
-
-
-def stock_of(session: Session, store_id: str, sku: str) -> dict[str, Any]:
-    store = get_store(session, store_id)
-    product = get_product(session, sku)
-    row = session.get(Stock, (store.id, product.id))
-    quantity = row.quantity if row else 0
-    return {
-        "store_id": store.id,
-        "sku": product.sku,
-        "quantity": quantity,
-        "in_stock": quantity > 0,
-        "product": product_dict(product),
-    }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,30 +56,32 @@ def _active(customer: Customer) -> None:
         raise CommerceError("customer-erased", "This account has been erased.", 410)
 
 
+@dataclass(frozen=True)
+class Proof:
+    """Who asks for their own data and how they proved it is them: a PIN ticket, or a token
+    issued after a PIN sign-in (``pin_verified``)."""
+
+    customer_id: int
+    pin_ticket: str | None = None
+    pin_verified: bool = False
+
+
 @contextmanager
-def _proven(
-    db: Database, customer_id: int, pin_ticket: str | None, pin_verified: bool, now: datetime
-) -> Iterator[tuple[Session, Customer]]:
+def _proven(db: Database, who: Proof, now: datetime) -> Iterator[tuple[Session, Customer]]:
     """A write session on a customer still there who proved it is them (one transaction: a
     refusal after this leaves even the ticket unused)."""
     with db.session(write=True) as session:
-        customer = session.get_one(Customer, customer_id)
+        customer = session.get_one(Customer, who.customer_id)
         _active(customer)
-        if not pin_verified:
-            _prove(session, customer, pin_ticket, now)
+        if not who.pin_verified:
+            _prove(session, customer, who.pin_ticket, now)
         yield session, customer
 
 
-def export(
-    db: Database,
-    customer_id: int,
-    pin_ticket: str | None,
-    pin_verified: bool = False,
-    now: datetime | None = None,
-) -> dict[str, Any]:
+def export(db: Database, who: Proof, now: datetime | None = None) -> dict[str, Any]:
     """Everything kept about the customer, in one document (the ticket is used up)."""
     now = now or datetime.now(UTC)
-    with _proven(db, customer_id, pin_ticket, pin_verified, now) as (session, customer):
+    with _proven(db, who, now) as (session, customer):
         history = session.scalars(
             select(Order).where(Order.customer_id == customer.id).order_by(Order.created_at)
         )
@@ -127,16 +130,10 @@ def export(
         }
 
 
-def erase(
-    db: Database,
-    customer_id: int,
-    pin_ticket: str | None,
-    pin_verified: bool = False,
-    now: datetime | None = None,
-) -> dict[str, Any]:
+def erase(db: Database, who: Proof, now: datetime | None = None) -> dict[str, Any]:
     """Erase the customer (see the module's text); one transaction: all of it or nothing."""
     now = now or datetime.now(UTC)
-    with _proven(db, customer_id, pin_ticket, pin_verified, now) as (session, customer):
+    with _proven(db, who, now) as (session, customer):
         waiting = session.scalars(
             select(Order.id).where(Order.customer_id == customer.id, Order.status == "placed")
         ).all()

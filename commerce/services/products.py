@@ -2,9 +2,9 @@
 
 Prices and stock are read live with every search, so changing them leaves the search index
 alone. A change to a product's words (name, brand, category, department, synonyms) or pack
-size bumps the catalog version; after the commit, the process that made it patches the
-product into its index (``CatalogSearch.refresh``) and every other process rebuilds in the
-background while its old index keeps answering.
+size bumps the catalog version; made in ``CatalogSearch.editing``, the edit is patched into
+that process's index after the commit, and every other process rebuilds in the background
+while its old index keeps answering.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def add_product(session: Session, **fields: Any) -> Product:
     product = Product(**{"synonyms": [], **fields})
     session.add(product)
     session.flush()
-    bump_version(session)
+    bump_version(session, [product.id])
     return product
 
 
@@ -84,7 +84,7 @@ def update_product(session: Session, sku: str, **changes: Any) -> Product:
             setattr(product, field, value)
             searched = searched or field in SEARCHED_FIELDS
     if searched:
-        bump_version(session)
+        bump_version(session, [product.id])
     return product
 
 
@@ -99,5 +99,5 @@ def remove_product(session: Session, sku: str) -> int:
     session.execute(delete(Stock).where(Stock.product_id == product.id))
     session.execute(delete(BasketItem).where(BasketItem.product_id == product.id))
     session.delete(product)
-    bump_version(session)
+    bump_version(session, [product.id])
     return product.id

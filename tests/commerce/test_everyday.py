@@ -13,9 +13,9 @@ from time_machine import TimeMachineFixture
 from commerce.db import Database
 from commerce.diet import read_wishes, suits
 from commerce.seed.catalog import generate_products
-from commerce.services.catalog import distance_km
 from commerce.services.common import price_per_unit
 from commerce.services.pickups import closed_dates, closed_on
+from commerce.services.stores import distance_km
 from tests.commerce.conftest import bearer, token_for
 
 CATALOG = {(p.name, p.brand, p.size, p.unit): p for p in generate_products()}

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commerce.search import MATCH_KINDS, SearchDoc, SearchHit, SearchIndex
+from commerce.search import SearchIndex
+from commerce.search_fields import MATCH_KINDS, SearchDoc, SearchHit
 from commerce.seed.catalog import GLOBAL_SYNONYMS as CATALOG_SYNONYMS
 from commerce.seed.catalog import generate_products
 from commerce.seed.specs import ProductSpec
