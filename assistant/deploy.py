@@ -282,6 +282,8 @@ class Deployment:
             "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}",
             # sessions resumable on any gateway: their state in Redis (gateway/resumable.py)
             "GATEWAY_SESSIONS_URL": self.redis_url,
+            "GATEWAY_SESSIONS_PREFIX": self.settings.gateway.sessions_prefix,
+            "GATEWAY_SESSION_TTL_S": str(self.settings.gateway.session_ttl_s),
             **secrets,
         }
         if "SPEECH_DECODE_PROCESSES" not in os.environ:  # several gateways share the cores

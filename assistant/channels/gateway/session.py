@@ -1,12 +1,10 @@
 """One device's session: endpointing, speech-to-text, the dialogue (its own Rasa conversation
 and customer token) and text-to-speech, all on a worker thread of its own.
 
-The worker reads a bounded inbox (at most ``INBOX_SECONDS`` of audio; a device that sends
-faster than real time or than its session works waits while its connection stops reading, so
-TCP slows it down) and writes typed messages (``channels/protocol.py``) and reply audio to the
-connection's bounded outbox (a device that reads slowly slows its own session down, nobody
-else's). What of the audio is heard is ``listening.py``'s, a kiosk's screen ``kiosk.py``'s; what
-the session needs to resume on another gateway process is kept by ``resumable.py``.
+The worker reads a bounded inbox (``link.py``: a device that sends too fast waits, its
+connection unread) and writes typed messages and reply audio to the connection's bounded
+outbox (a device that reads slowly slows its own session only). What is heard is
+``listening.py``'s, a kiosk's screen ``kiosk.py``'s, the state to resume ``resumable.py``'s.
 """
 
 from __future__ import annotations
@@ -31,7 +29,7 @@ from assistant.channels.gateway.speech import ReplyVoice, SpeechParts, device_me
 from assistant.channels.protocol import GatewayError
 from assistant.chat import PIN_SHOWN, ChatSession, PinLine, pin_line, spoken_digits
 from assistant.dialogue import RasaDialogue
-from assistant.errors import CODED_ERRORS, CommerceError
+from assistant.errors import CODED_ERRORS, CommerceError, SpeechToTextError
 from assistant.events import Event
 from assistant.settings import Settings
 from assistant.turns import UNAVAILABLE, UNAVAILABLE_TEXT, EventBus, Turn, TurnEngine
@@ -239,34 +237,42 @@ class Session(DeviceLink):
             self._endpointer.reset()
 
     def _run(self) -> None:
+        expect = lambda: Expect.PIN if self._private() else Expect.SPEECH  # noqa: E731
         try:
             self.save()
             if self.kind == "home" and self.speech.wake_word_factory is not None:
                 self.listener.start(self.speech.wake_word_factory(), self.settings)
             endpointer = self._endpointer = self.speech.endpointer_factory()
             transcriber = self.speech.transcriber_factory()
-            expect = lambda: Expect.PIN if self._private() else Expect.SPEECH  # noqa: E731
-            for event in vad.listen(self._audio(), transcriber, endpointer, expect):
-                if isinstance(event, vad.SpeechStarted):
-                    self.last_activity = time.monotonic()
-                    self.listener.speech_started()
-                    self.voice.barge_in()
-                    self.emit(p.SpeechStarted())
-                elif isinstance(event, vad.PartialTranscript):
-                    if not self._private():
-                        self.emit(p.Partial(event.text))
-                elif isinstance(event, vad.SpeechEnded):
-                    self.listener.utterance_ended()
-                    self._ended_at = time.perf_counter()
-                    self._vad_wait_ms = (event.at_s - event.utterance.end_s) * 1000
-                elif isinstance(event, vad.UtteranceTranscribed):
-                    self._heard_since_end_of_speech = True
-                    self._safely(self._heard, event.transcript)
+            while True:
+                try:
+                    return self._listen(vad.listen(self._audio(), transcriber, endpointer, expect))
+                except SpeechToTextError as err:  # a recogniser worker died: that utterance
+                    log.warning("session %s: %s; it goes on", self.session_id, err.code)
+                    self._apologise(err.code)  # is lost, said so; a new worker takes the next
         except Exception:  # the session ends; the device is told, nothing leaks
             log.exception("session %s failed", self.session_id)
             self.emit(p.Error("session-failed", "Session ended."))
         finally:
             self.closed.set()
+
+    def _listen(self, events: Iterator[vad.ListenEvent]) -> None:
+        for event in events:
+            if isinstance(event, vad.SpeechStarted):
+                self.last_activity = time.monotonic()
+                self.listener.speech_started()
+                self.voice.barge_in()
+                self.emit(p.SpeechStarted())
+            elif isinstance(event, vad.PartialTranscript):
+                if not self._private():
+                    self.emit(p.Partial(event.text))
+            elif isinstance(event, vad.SpeechEnded):
+                self.listener.utterance_ended()
+                self._ended_at = time.perf_counter()
+                self._vad_wait_ms = (event.at_s - event.utterance.end_s) * 1000
+            elif isinstance(event, vad.UtteranceTranscribed):
+                self._heard_since_end_of_speech = True
+                self._safely(self._heard, event.transcript)
 
     def _safely(self, handler: Callable[[Any], _T], arg: Any) -> _T | None:
         """``handler(arg)``; a coded error goes to the device instead (None)."""
