@@ -3,9 +3,10 @@ commerce processes, 1 action server behind HAProxy, PostgreSQL and Redis): one p
 kind is killed (SIGKILL: no goodbye) in the middle of a customer's conversation, and the
 conversation goes on — after a reconnect, or after a spoken apology and the customer saying it
 again — with every basket change made exactly once and no order placed twice, as the commerce
-database (PostgreSQL) shows. The killed replicas stay dead (the action server, of which
-there is one, is started again): each test kills a different kind, so the stack still has one
-of each for the next."""
+database (PostgreSQL) shows; also a recogniser worker killed mid-utterance, and two gateways
+booking a slot's last place at once. The killed replicas stay dead (a gateway and the action
+server are started again): each test kills a different kind, so the stack still has one of
+each for the next. Redis and PostgreSQL restarted: ``test_chaos_services.py``."""
 
 from __future__ import annotations
 
