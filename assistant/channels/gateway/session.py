@@ -80,6 +80,7 @@ class Session(DeviceLink):
         self.idle_timeout_s = idle_timeout_s
         self.keeper = keeper or Keeper()
         self.moved = False  # another gateway process resumed it: it goes, without ending
+        self._ended = False  # over for good: its state is not written again
         self.replay_due = False  # resumed from another process: its screen is to be shown
         self._saved_at = 0.0
         self.customer: Customer | None = None
@@ -119,7 +120,7 @@ class Session(DeviceLink):
         """Write the state; when another process has resumed the session it goes from here
         (its connection, if any, is closed) without ending."""
         self._saved_at = time.monotonic()
-        if self.moved or self.keeper.save(snapshot(self)):
+        if self.moved or self._ended or self.keeper.save(snapshot(self)):
             return
         log.info("session %s resumed on another gateway process", self.session_id)
         self.moved = True
@@ -174,6 +175,7 @@ class Session(DeviceLink):
         another gateway process resumed is not over: it only goes from here."""
         if self.moved:
             return
+        self._ended = True
         self.keeper.drop(self.session_id)
         if self.kind == "home" and self.customer is not None:
             try:
