@@ -23,10 +23,12 @@ from assistant.channels.gateway.resumable import (
     RedisStore,
     SessionState,
     SessionStore,
+    build_store,
 )
 from assistant.channels.gateway.session import Session
 from assistant.channels.gateway.speech import Outgoing, SpeechParts
 from assistant.dialogue import RasaDialogue
+from assistant.errors import ConfigError
 from assistant.services import free_port
 from assistant.settings import load_settings
 from audio.fakes import FixedTranscriber
@@ -137,6 +139,19 @@ def test_a_state_expires_its_ttl_after_its_last_write(stores: Callable[[float], 
     kept.wait(0.6)
     assert kept.store.claim("s1", 7, "gateway-a") is None, "gone after its TTL"
     assert kept.store.save(state(), "gateway-b"), "an expired state is anyone's to write"
+
+
+def test_the_states_are_in_redis_only_when_a_url_says_so() -> None:
+    assert isinstance(build_store(load_settings(environ={}).gateway), MemoryStore)
+    told = {"GATEWAY_SESSIONS_URL": REDIS_URL, "GATEWAY_SESSION_TTL_S": "60"}
+    store = build_store(load_settings(environ=told).gateway)
+    assert isinstance(store, RedisStore)
+    assert store.ttl_s == 60
+    store.close()
+    with pytest.raises(ConfigError):
+        load_settings(environ={"GATEWAY_SESSIONS_URL": "http://127.0.0.1:6379"})
+    with pytest.raises(ConfigError):
+        load_settings(environ={"GATEWAY_SESSION_TTL_S": "1"})
 
 
 def test_redis_not_answering_costs_a_session_nothing_but_its_resume() -> None:
