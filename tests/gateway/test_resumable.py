@@ -234,3 +234,22 @@ def test_a_session_resumes_on_another_process_from_its_state_and_keeps_no_secret
     assert directory.signed_out == ["tok-second"]
     assert second_keeper.claim("s1", 7) is None, "an ended session's state is gone"
     second.close()
+
+
+def test_a_pin_awaited_stays_awaited_and_another_customer_gets_a_new_conversation() -> None:
+    """The state says the next line is a PIN: on the new process it is still (checked with
+    the service, never sent to the dialogue). A device bound to someone else since resumes
+    nobody's conversation."""
+    directory, dialogue = FakeDirectory(), SenderDialogue()
+    left = state(customer="grace", conversation="subject.home-7-abc", expecting_pin=True)
+    resumed, _ = home_session(Keeper(), directory, dialogue, "tok-new", restored=left)
+    assert resumed.conversation is not None
+    assert resumed.conversation.sender == "subject.home-7-abc"
+    assert resumed.conversation.expecting_pin
+    resumed.close()
+    rebound = state(customer="heidi", conversation="other.home-7-def", expecting_pin=True)
+    fresh, _ = home_session(Keeper(), directory, dialogue, "tok-new", restored=rebound)
+    assert fresh.conversation is not None
+    assert fresh.conversation.sender != "other.home-7-def"
+    assert not fresh.conversation.expecting_pin
+    fresh.close()
