@@ -94,7 +94,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     deploy.add_argument(
         "--tracker-url", help="Rasa's tracker store, PostgreSQL (default: DB_tracker beside it)"
     )
-    deploy.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="lock store")
+    deploy.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/0", help="lock store, gateway sessions"
+    )
     deploy.add_argument("--work", type=Path, default=Path("var/deploy"), help="config and logs")
 
     device = commands.add_parser("device", help="the reference device client of the gateway")

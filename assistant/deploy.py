@@ -2,9 +2,10 @@
 
 HAProxy (``deploy/haproxy.cfg.template``) in front of N gateways and K commerce service
 processes (one PostgreSQL database) and M Rasa servers (conversations in PostgreSQL, locks in
-Redis: ``endpoints.scale.yml``), with one action server. One action server, because a turn's
-handover (the customer's token, ``PUT /handover``) and Rasa's call for that turn must reach
-the same one; the action server keeps nothing else, so it is restarted, not replicated.
+Redis: ``endpoints.scale.yml``), with one action server; the gateways keep their sessions'
+state in the same Redis, so that a device resumes on any of them. One action server, because
+a turn's handover (the customer's token, ``PUT /handover``) and Rasa's call for that turn must
+reach the same one; the action server keeps nothing else, so it is restarted, not replicated.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ class Deployment:
     shape: Shape
     database_url: str  # the commerce service's PostgreSQL database
     tracker_url: str  # Rasa's tracker store (PostgreSQL)
-    redis_url: str  # Rasa's lock store, redis://HOST:PORT/DB
+    redis_url: str  # Rasa's lock store and the gateways' sessions, redis://HOST:PORT/DB
     work: Path  # the balancer's configuration and every process's log
     fronts: Fronts = field(default_factory=Fronts)
     gateways: list[ManagedProcess] = field(default_factory=list)
@@ -279,6 +280,10 @@ class Deployment:
             "COMMERCE_PORT": str(self.fronts.commerce),
             "RASA_URL": self.rasa_url,
             "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}",
+            # sessions resumable on any gateway: their state in Redis (gateway/resumable.py)
+            "GATEWAY_SESSIONS_URL": self.redis_url,
+            "GATEWAY_SESSIONS_PREFIX": self.settings.gateway.sessions_prefix,
+            "GATEWAY_SESSION_TTL_S": str(self.settings.gateway.session_ttl_s),
             **secrets,
         }
         if "SPEECH_DECODE_PROCESSES" not in os.environ:  # several gateways share the cores

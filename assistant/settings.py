@@ -18,6 +18,7 @@ from commerce.settings import CommerceSettings, resolve_sqlite_path
 __all__ = [
     "CommerceSettings",
     "DialogueSettings",
+    "GatewaySettings",
     "Settings",
     "SpeechSettings",
     "load_settings",
@@ -55,10 +56,27 @@ class DialogueSettings:
 
 
 @dataclass(frozen=True)
+class GatewaySettings:
+    """Where the voice gateway keeps what a session needs to resume (``gateway/resumable.py``)."""
+
+    sessions_url: str | None = None  # redis://HOST:PORT/DB; None: this process's memory
+    sessions_prefix: str = "gateway:session:"  # Redis keys: PREFIX + session id
+    # A session's state outlives its last write this long: the 2-minute resume window plus
+    # the 30 s between a live session's rewrites, plus slack (see resumable.py)
+    session_ttl_s: int = 180
+
+    def __post_init__(self) -> None:
+        _check_range("gateway.session_ttl_s", self.session_ttl_s, 10, 86400)
+        if self.sessions_url and not self.sessions_url.startswith(("redis://", "rediss://")):
+            raise ConfigError("config-invalid", "gateway.sessions_url must be a redis:// URL")
+
+
+@dataclass(frozen=True)
 class Settings:
     commerce: CommerceSettings = field(default_factory=CommerceSettings)
     dialogue: DialogueSettings = field(default_factory=DialogueSettings)
     speech: SpeechSettings = field(default_factory=SpeechSettings)
+    gateway: GatewaySettings = field(default_factory=GatewaySettings)
     root: Path = ROOT
 
     def path(self, value: str) -> Path:
@@ -115,6 +133,9 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "WAKE_WORD_MODEL": ("speech", "wake_word_model", str),
     "WAKE_WORD_THRESHOLD": ("speech", "wake_word_threshold", float),
     "FOLLOW_UP_S": ("speech", "follow_up_s", float),
+    "GATEWAY_SESSIONS_URL": ("gateway", "sessions_url", str),
+    "GATEWAY_SESSIONS_PREFIX": ("gateway", "sessions_prefix", str),
+    "GATEWAY_SESSION_TTL_S": ("gateway", "session_ttl_s", int),
 }
 
 
@@ -140,11 +161,12 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         commerce = CommerceSettings(**sections.get("commerce", {}))
         dialogue = DialogueSettings(**sections.get("dialogue", {}))
         speech = SpeechSettings(**sections.get("speech", {}))
+        gateway = GatewaySettings(**sections.get("gateway", {}))
     except TypeError as err:
         raise ConfigError("config-invalid", f"unknown setting in {path}: {err}") from err
     except (AudioError, CommerceError) as err:  # the speech and service sections' own checks
         raise ConfigError(err.code, err.message) from err
-    return Settings(commerce=commerce, dialogue=dialogue, speech=speech)
+    return Settings(commerce=commerce, dialogue=dialogue, speech=speech, gateway=gateway)
 
 
 def with_database_url(settings: Settings, url: str | None) -> Settings:

@@ -28,6 +28,8 @@ import time_machine
 import uvicorn
 
 from assistant import speech as factory
+from assistant.channels import protocol as p
+from assistant.channels.device import DeviceClient
 from assistant.channels.gateway.admission import Gateway
 from assistant.channels.gateway.server import build_gateway, close_gateway, create_app
 from assistant.chat import ChatSession, customer_subject, customer_token
@@ -239,15 +241,7 @@ class GatewayServer:
 
     def add_device(self, home: str | None = None, kiosk: str | None = None) -> str:
         """Register a device in the commerce database; its token."""
-        db = Database.connect(self.settings.resolve_database_url())
-        try:
-            with db.session(write=True) as session:
-                customer = auth.find_customer(session, home) if home else None
-                kind = "home" if home else "kiosk"
-                _, token = devices.add_device(session, kind, customer=customer, store_id=kiosk)
-        finally:
-            db.dispose()
-        return token
+        return add_device(self.settings.resolve_database_url(), home, kiosk)
 
     def end_sessions(self, session_ids: list[str], timeout_s: float = 10.0) -> None:
         """Sign out and drop sessions whose devices have disconnected (as the resume window
@@ -261,6 +255,39 @@ class GatewayServer:
             ):
                 time.sleep(0.05)
             self.gateway._end_detached(session_id)
+
+
+def add_device(database_url: str, home: str | None = None, kiosk: str | None = None) -> str:
+    """Register a home device bound to the customer ``home``, or a kiosk of the store
+    ``kiosk``, in the commerce database at ``database_url``; its token."""
+    db = Database.connect(database_url)
+    try:
+        with db.session(write=True) as session:
+            customer = auth.find_customer(session, home) if home else None
+            kind = "home" if home else "kiosk"
+            _, token = devices.add_device(session, kind, customer=customer, store_id=kiosk)
+    finally:
+        db.dispose()
+    return token
+
+
+def turn(client: DeviceClient, text: str) -> list[dict[str, Any]]:
+    """One typed turn of a device: its events through ``turn_done``."""
+    client.send(p.Text(text))
+    return list(client.events_until_turn_done(timeout_s=60))
+
+
+def responses(events: list[dict[str, Any]]) -> list[str]:
+    return [e["response"] for e in events if e["type"] == "reply"]
+
+
+def add(client: DeviceClient, text: str) -> list[str]:
+    """Ask to add something; when a menu of close fits comes back, take the first one."""
+    keys = responses(turn(client, text))
+    if keys == ["utter_product_choices"]:
+        keys = responses(turn(client, "the first one"))
+    assert keys[:1] == ["utter_added_items"], keys
+    return keys
 
 
 @contextlib.contextmanager

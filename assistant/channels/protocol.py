@@ -10,8 +10,8 @@ again and refuse anything else with the coded errors devices already know (``mal
 The gateway (``channels/gateway/``) and the device client (``channels/device.py``) both use
 this module. ``protocol_schema.py`` makes a JSON schema of it (checked in as
 ``protocol.schema.json``), which the kiosk page's traffic is checked against in the tests;
-``wire.py`` does the conversions, by the dataclasses' type hints. A field with
-``metadata=OMIT`` is left out of the JSON while it is None.
+``wire.py`` converts (a field with ``metadata=OMIT`` is left out while None); the base class,
+shared parts and ``GatewayError`` are ``message_parts.py``'s (re-exported here).
 """
 
 from __future__ import annotations
@@ -22,69 +22,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Literal, Self, TypeAlias
 
+from assistant.channels import message_parts as parts
 from assistant.channels import wire
+from assistant.channels.message_parts import hello_expected
 from assistant.channels.wire import OMIT
-from assistant.errors import AssistantError
 from audio.base import CHANNELS, RATE, WIDTH
+
+# the parts every message is made of, here for whoever speaks the protocol
+AudioFormat = parts.AudioFormat
+BasketLine = parts.BasketLine
+CustomerView = parts.CustomerView
+GatewayError = parts.GatewayError
+Message = parts.Message
+PickupSlot = parts.PickupSlot
+parse_object = parts.parse_object
 
 PROTOCOL = 1
 MAX_TEXT = 500  # characters of a typed turn kept
-
-
-class GatewayError(AssistantError):
-    """A device did something the protocol does not allow (codes are sent to it)."""
-
-    def __init__(self, code: str, message: str, close: int | None = None) -> None:
-        super().__init__(code, message)
-        self.close = close  # WebSocket close code when the connection must end
-
-
-# -- parts of messages --------------------------------------------------------------------
-@dataclass(frozen=True)
-class AudioFormat:
-    rate: int = RATE
-    width: int = WIDTH  # bytes per sample
-    channels: int = CHANNELS
-
-
-@dataclass(frozen=True)
-class CustomerView:
-    handle: str
-    name: str
-
-
-@dataclass(frozen=True)
-class BasketLine:
-    sku: str
-    name: str
-    quantity: int
-    line_total: float
-
-
-@dataclass(frozen=True)
-class PickupSlot:
-    """A pickup slot as the commerce service lists it (``SlotOut``)."""
-
-    slot_id: int
-    store_id: str
-    start: str
-    end: str
-    capacity: int
-    available: int
-
-
-class Message:
-    """A JSON text frame: ``{"type": TYPE, **fields}``."""
-
-    TYPE: ClassVar[str]
-
-    @classmethod
-    def from_wire(cls, data: dict[str, Any]) -> Self:
-        """From a decoded JSON object; every field checked against its type."""
-        try:
-            return wire.build(cls, data, f"a {cls.TYPE!r} message")
-        except wire.WireError as err:
-            raise GatewayError("message-invalid", str(err)) from err
 
 
 # -- from the device ----------------------------------------------------------------------
@@ -100,7 +54,7 @@ class Hello(Message):
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> Self:
         if data.get("type") != cls.TYPE or not data.get("token"):
-            raise _hello_expected()
+            raise hello_expected()
         audio = data.get("audio") or {"rate": RATE, "width": WIDTH, "channels": CHANNELS}
         if not isinstance(audio, dict):  # "audio": "pcm"
             raise GatewayError(
@@ -113,7 +67,7 @@ class Hello(Message):
             try:
                 bits = 8 * int(audio.get("width") or 0)
             except (TypeError, ValueError) as err:
-                raise _hello_expected() from err
+                raise hello_expected() from err
             raise GatewayError(
                 "audio-format",
                 f"stream 16000 Hz, 16-bit, mono PCM; got {got[0]} Hz, {bits}-bit, "
@@ -454,25 +408,14 @@ def encode(message: Message) -> str:
 
 
 # -- decoding -----------------------------------------------------------------------------
-def parse_object(text: str) -> dict[str, Any]:
-    """A text frame's JSON object, or ``malformed-json``."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise GatewayError("malformed-json", "Send JSON objects.")
-    return data
-
-
 def decode_hello(text: str) -> Hello:
     """The first frame of a connection (``hello-expected`` for anything but a hello)."""
     try:
         data = json.loads(text)
     except ValueError as err:
-        raise _hello_expected() from err
+        raise hello_expected() from err
     if not isinstance(data, dict):
-        raise _hello_expected()
+        raise hello_expected()
     return Hello.from_wire(data)
 
 
@@ -493,7 +436,3 @@ def decode_gateway(text: str) -> GatewayMessage:
     if cls is None:
         raise GatewayError("message-unknown", f"unknown message type {kind!r}")
     return typing.cast(GatewayMessage, cls.from_wire(data))
-
-
-def _hello_expected() -> GatewayError:
-    return GatewayError("hello-expected", "First send {type: hello, token: ...}.", 4400)

@@ -19,8 +19,10 @@ from assistant.channels.gateway.link import Control
 from assistant.channels.gateway.session import Session
 from assistant.channels.gateway.speech import Outgoing, SpeechParts
 from assistant.dialogue import RasaDialogue
+from assistant.errors import SpeechToTextError
 from assistant.events import IntentParsed, Reply, ReplyReady
 from assistant.settings import load_settings
+from assistant.turns import UNAVAILABLE, UNAVAILABLE_TEXT
 from audio.base import AudioChunk
 from audio.fakes import FixedTranscriber
 from audio.formats import join, silence, split
@@ -166,3 +168,24 @@ def test_a_kiosk_needs_no_wake_word(kiosk: Any, say: Any) -> None:
     got = messages(out)
     assert dialogue.turns == ["add milk"]
     assert indicator(got) == []
+
+
+def test_an_utterance_the_recogniser_fails_is_an_apology_and_the_session_goes_on(
+    kiosk: Any, say: Any
+) -> None:
+    """A recogniser worker that dies fails the utterance it held (``stt-failed``): the
+    customer hears the apology, the session goes on, and the next utterance is heard."""
+    session, out, transcriber, dialogue = kiosk
+    session.offer(Control({"type": "guest"}))
+    assert isinstance(messages(out)[0], p.SignedIn)
+    transcriber._fail_with = SpeechToTextError("stt-failed", "the recogniser worker died")
+    stream(session, say("add eggs"))
+    got = messages(out)
+    assert p.Reply(UNAVAILABLE_TEXT, UNAVAILABLE) in got, got
+    assert p.TurnDone(None, error="stt-failed") in got, got
+    assert dialogue.turns == []
+    transcriber._fail_with = None
+    stream(session, say("add eggs"))
+    messages(out)
+    assert dialogue.turns == ["add milk"]
+    assert not session.closed.is_set()

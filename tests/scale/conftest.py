@@ -5,29 +5,30 @@ PostgreSQL, Redis, HAProxy and Rasa's environment are required where REQUIRE_SER
 
 from __future__ import annotations
 
+import contextlib
 import random
 import shutil
 import socket
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from assistant.channels import protocol as p
 from assistant.channels.device import DeviceClient, DeviceError
 from assistant.deploy import Deployment, Fronts, Shape
 from assistant.services import ManagedProcess
-from assistant.settings import ROOT, load_settings, with_database_url
+from assistant.settings import ROOT, Settings, load_settings, with_database_url
 from assistant.training import train
-from commerce.db import Database
-from commerce.services import auth, devices
 from tests.conftest import _create_database, _drop_database, _with_database, service_missing
-from tests.stack import Shop
+from tests.scale.private import PrivatePostgres, PrivateRedis
+from tests.stack import Shop, add, add_device, responses, turn
+
+__all__ = ["Scaled", "add", "machine_today", "responses", "turn"]  # the chaos tests' helpers
 
 REDIS = ("127.0.0.1", 6379)
 
@@ -51,14 +52,7 @@ class Scaled:
 
     def add_device(self, customer: str) -> str:
         """A home speaker bound to ``customer``; its token."""
-        db = Database.connect(self.database_url)
-        try:
-            with db.session(write=True) as session:
-                who = auth.find_customer(session, customer)
-                _, token = devices.add_device(session, "home", customer=who)
-        finally:
-            db.dispose()
-        return token
+        return add_device(self.database_url, home=customer)
 
     def sessions(self) -> list[int]:
         """Each gateway's session count (-1: it does not answer)."""
@@ -94,23 +88,48 @@ class Scaled:
         return client, self.deployment.gateways[grew[0]]
 
 
-def turn(client: DeviceClient, text: str) -> list[dict[str, Any]]:
-    """One typed turn: its events through ``turn_done``."""
-    client.send(p.Text(text))
-    return list(client.events_until_turn_done(timeout_s=60))
+def scaled_settings(name: str) -> Settings:
+    """The deployment's settings: the gateways' sessions under a Redis key prefix of the
+    stack's own, with a 30 s TTL (rewritten every 10 s: a Redis restarted empty has them back
+    within a test's patience)."""
+    settings = load_settings(environ={})
+    train(settings)  # quick when the model is up to date
+    gateway = replace(settings.gateway, sessions_prefix=f"{name}:session:", session_ttl_s=30)
+    return replace(settings, gateway=gateway)
 
 
-def responses(events: list[dict[str, Any]]) -> list[str]:
-    return [e["response"] for e in events if e["type"] == "reply"]
+def forget_sessions(redis_url: str, prefix: str) -> None:
+    """Remove the gateway sessions' keys a stack left in Redis."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for key in client.scan_iter(prefix + "*"):
+            client.delete(key)
+    except redis.RedisError:
+        pass  # a private Redis already stopped
+    finally:
+        client.close()
 
 
-def add(client: DeviceClient, text: str) -> list[str]:
-    """Ask to add something; when a menu of close fits comes back, take the first one."""
-    keys = responses(turn(client, text))
-    if keys == ["utter_product_choices"]:
-        keys = responses(turn(client, "the first one"))
-    assert keys[:1] == ["utter_added_items"], keys
-    return keys
+def check_tools() -> None:
+    if shutil.which("haproxy") is None:
+        service_missing("HAProxy (apt-get install -y haproxy)", FileNotFoundError("haproxy"))
+    if not (ROOT / ".venv-rasa" / "bin" / "python").exists():
+        service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(".venv-rasa"))
+
+
+@contextlib.contextmanager
+def running_scaled(deployment: Deployment, url: str) -> Iterator[Scaled]:
+    """``deployment`` started, and stopped afterwards (its sessions' keys removed)."""
+    shop = Shop(with_database_url(deployment.settings, url))
+    try:
+        deployment.start()
+        yield Scaled(deployment, shop, url)
+    finally:
+        deployment.stop()
+        shop.db.dispose()
+        forget_sessions(deployment.redis_url, deployment.settings.gateway.sessions_prefix)
 
 
 @pytest.fixture(scope="module")
@@ -118,32 +137,67 @@ def scaled(
     pg_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Scaled]:
     redis_answers()
-    if shutil.which("haproxy") is None:
-        service_missing("HAProxy (apt-get install -y haproxy)", FileNotFoundError("haproxy"))
-    if not (ROOT / ".venv-rasa" / "bin" / "python").exists():
-        service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(".venv-rasa"))
+    check_tools()
     name = f"vca_scale_{uuid.uuid4().hex[:10]}"
     _create_database(pg_url, name, template=pg_template)
     url = _with_database(pg_url, name)
-    settings = load_settings(environ={})
-    train(settings)  # quick when the model is up to date
-    work: Path = tmp_path_factory.mktemp("scaled")
     deployment = Deployment(
-        settings,
+        scaled_settings(name),
         Shape(gateways=2, rasa=2, commerce=2),
         database_url=url,
         tracker_url=_with_database(pg_url, f"{name}_tracker"),
         # a Redis database of its own: conversation ids are random, this only keeps it tidy
         redis_url=f"redis://{REDIS[0]}:{REDIS[1]}/{random.randint(8, 15)}",
-        work=work,
+        work=tmp_path_factory.mktemp("scaled"),
         fronts=Fronts.free(),
     )
-    shop = Shop(with_database_url(settings, url))
     try:
-        deployment.start()
-        yield Scaled(deployment, shop, url)
+        with running_scaled(deployment, url) as started:
+            yield started
     finally:
-        deployment.stop()
-        shop.db.dispose()
         _drop_database(pg_url, name)
         _drop_database(pg_url, f"{name}_tracker")
+
+
+@dataclass
+class Restartable:
+    """A scaled stack on a Redis and a PostgreSQL of its own, which the tests restart."""
+
+    scaled: Scaled
+    redis: PrivateRedis
+    postgres: PrivatePostgres
+
+
+@pytest.fixture(scope="module")
+def restartable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Restartable]:
+    """2 gateways, 1 Rasa server, 1 commerce process and the action server (the restarted
+    services are the point here, not the replicas) on a private redis-server and PostgreSQL
+    (``deploy`` makes, migrates and seeds the databases there)."""
+    check_tools()
+    work = tmp_path_factory.mktemp("restartable")
+    redis = PrivateRedis(work)
+    postgres = PrivatePostgres()
+    try:
+        redis.start()
+        postgres.start()
+        name = f"vca_restart_{uuid.uuid4().hex[:10]}"
+        deployment = Deployment(
+            scaled_settings(name),
+            Shape(gateways=2, rasa=1, commerce=1),
+            database_url=postgres.url(name),
+            tracker_url=postgres.url(f"{name}_tracker"),
+            redis_url=redis.url,
+            work=work,
+            fronts=Fronts.free(),
+        )
+        with running_scaled(deployment, postgres.url(name)) as started:
+            yield Restartable(started, redis, postgres)
+    finally:
+        redis.stop()
+        postgres.stop()
+
+
+def machine_today() -> date:
+    """The scaled stack (``deploy``) runs on the machine's clock, not the fixed one of
+    ``tests.stack``: its today (for "tomorrow" and the day after) is the machine's."""
+    return datetime.now(ZoneInfo("Europe/London")).date()

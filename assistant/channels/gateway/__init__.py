@@ -7,6 +7,8 @@ Each connection authenticates with a device token (checked by the commerce servi
 - ``server.py``: the ASGI app (kiosk page, ``/v1/stream``), TLS and start-up (``serve``)
 - ``admission.py``: who gets a session (places, resumes, failed hellos per address)
 - ``session.py``: one device's session on its worker thread: listening, turns, sign-in
+- ``listening.py``: what of a device's audio is heard (wake word, follow-up window, mute)
+- ``resumable.py``: the state a session resumes from on another gateway process (Redis)
 - ``link.py``: a session's side of its connection (bounded inbox, pacing, resume)
 - ``kiosk.py``: kiosk screen rules (basket, Confirm / Cancel, pickup slots)
 - ``speech.py``: the speech parts sessions share; reply audio streamed to a device

@@ -2,8 +2,9 @@
 
 A device holds at most ``max_per_device`` sessions, ``kiosk_seats`` places are kept for
 kiosks, and a full gateway first ends the session that has waited longest for its device to
-come back. Hellos that fail (no hello, a bad token) are counted per source address and refused
-``rate-limited`` past ``HELLO_FAILURES`` a minute.
+come back. A resume finds the session in this process, or its state in the ``Keeper``'s store
+(another gateway process had it: ``resumable.py``). Hellos that fail (no hello, a bad token)
+are counted per source address and refused ``rate-limited`` past ``HELLO_FAILURES`` a minute.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.channels.gateway.directory import DeviceDirectory
+from assistant.channels.gateway.resumable import Claimed, Keeper
 from assistant.channels.gateway.session import Session
 from assistant.channels.gateway.speech import Outgoing, SpeechParts
 from assistant.channels.protocol import GatewayError
@@ -81,6 +83,7 @@ class Gateway:
     kiosk_seats: int = KIOSK_SEATS
     sessions: dict[str, Session] = field(default_factory=dict)
     hello_limit: HelloLimit = field(default_factory=HelloLimit)
+    keeper: Keeper = field(default_factory=Keeper)  # the sessions' states, for resumes
     _detached_at: dict[str, float] = field(default_factory=dict)
     _admission: threading.Lock = field(default_factory=threading.Lock)
 
@@ -91,14 +94,21 @@ class Gateway:
         device = self.directory.session(device_token)
         ended: list[Session] = []
         unused = device.get("customer_token")  # issued for a session that may not be new
+        claimed = self.keeper.claim(resume, device["device_id"]) if resume else None
         try:
             with self._admission:
                 ended += self._reap()
                 old = self.sessions.get(resume) if resume else None
-                if old and old.device_id == device["device_id"] and not old.closed.is_set():
+                mine = old and old.device_id == device["device_id"] and not old.closed.is_set()
+                if old and mine and not self._stale(old, claimed):
                     self._detached_at.pop(old.session_id, None)
                     old.kick()  # its connection, if still open, is closed: this one takes over
                     return old
+                if old and claimed:  # another process had it since, or it failed: the state
+                    self._drop(old.session_id)  # goes on in a new session of the same id
+                    old.moved = True
+                    old.close()
+                    old.kick()
                 while (refused := self._refusal(device)) and (
                     victim := self._victim(device, refused)
                 ):
@@ -106,7 +116,7 @@ class Gateway:
                 if refused:
                     raise refused
                 session = Session(
-                    secrets.token_urlsafe(12),
+                    claimed.state.session_id if claimed else secrets.token_urlsafe(12),
                     device,
                     device_token,
                     self.settings,
@@ -114,6 +124,8 @@ class Gateway:
                     self.dialogue,
                     self.speech,
                     self.idle_timeout_s,
+                    self.keeper,
+                    claimed.state if claimed else None,
                 )
                 self.sessions[session.session_id] = session
                 unused = None
@@ -125,6 +137,11 @@ class Gateway:
             for gone in ended:
                 gone.end("disconnected")
                 gone.close()
+
+    def _stale(self, old: Session, claimed: Claimed | None) -> bool:
+        """``old`` is this process's, but another one resumed it since (or it has gone)."""
+        moved = claimed is not None and claimed.previous_owner != self.keeper.owner
+        return moved or old.moved
 
     def _refusal(self, device: dict[str, Any]) -> GatewayError | None:
         """Why ``device`` cannot be admitted now (None: it can)."""
@@ -170,6 +187,10 @@ class Gateway:
                 self._detached_at[session.session_id] = time.monotonic()
 
     def _reap(self) -> list[Session]:
+        """Sessions whose device did not come back in time (to end); those another process
+        resumed go without ending."""
+        for sid in [sid for sid, s in self.sessions.items() if s.moved]:
+            self._drop(sid)
         now = time.monotonic()
         expired = [sid for sid, at in self._detached_at.items() if now - at > self.resume_window_s]
         return [self._drop(sid) for sid in expired]
@@ -197,3 +218,4 @@ class Gateway:
             session.kick()
         for session in sessions:
             session.end("gateway-stopped")
+        self.keeper.store.close()

@@ -4,7 +4,8 @@ The basket after every turn; then what the skills' replies ask the screen to sho
 custom payload (as a PIN prompt comes with ``expect: pin``): ``{"show": "confirm"}`` for the
 Confirm / Cancel buttons, ``{"show": "slots"}`` for pickup slots to tap (``"day"``,
 YYYY-MM-DD, for one day's; without it today's and the next day's with free slots). The slots are
-always the kiosk's own store's: a tapped time is booked there.
+always the kiosk's own store's: a tapped time is booked there. What the screen shows beside the
+basket (``shown``) is part of the session's state, and shown again when it resumes.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class KioskScreen:
     def __init__(self, directory: DeviceDirectory, emit: Callable[[p.GatewayMessage], None]):
         self.directory = directory
         self.emit = emit
+        # beside the basket: the Confirm / Cancel buttons, a day's slots ("": the next days')
+        self.shown: dict[str, Any] = {"confirm": False, "slots": None}
 
     def after_turn(
         self, customer_token: str | None, store_id: str, payloads: Iterable[Mapping[str, Any]]
@@ -67,15 +70,27 @@ class KioskScreen:
         if customer_token is not None:
             self.emit(basket_view(self.directory.basket(customer_token)))
         shows = {str(payload.get("show")): payload for payload in payloads if "show" in payload}
+        self.shown = {"confirm": "confirm" in shows, "slots": None}
         if "confirm" in shows:
             self.emit(p.ConfirmNeeded())
         if "slots" in shows:
             day = shows["slots"].get("day")
             self.send_slots(store_id, date.fromisoformat(day) if day else None)
 
+    def replay(self, customer_token: str | None, store_id: str) -> None:
+        """What the screen showed, again (a session resumed on another gateway process)."""
+        if customer_token is not None:
+            self.emit(basket_view(self.directory.basket(customer_token)))
+            if self.shown.get("confirm"):
+                self.emit(p.ConfirmNeeded())
+        day = self.shown.get("slots")
+        if day is not None:
+            self.send_slots(store_id, date.fromisoformat(day) if day else None)
+
     def send_slots(self, store_id: str, day: date | None = None) -> None:
         """The free slots of ``day``, or of today and of the next day that has any (tomorrow,
         unless the store is closed then: Christmas Day)."""
+        self.shown["slots"] = day.isoformat() if day else ""
         if day is not None:
             self._emit_slots(day, self._free_slots(store_id, day))
             return

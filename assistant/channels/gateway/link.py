@@ -33,6 +33,7 @@ class Control:
 
 
 END_OF_STREAM = object()
+REPLAY = object()  # after the ready of a session resumed from another process: its screen again
 
 
 class Inbox:

@@ -24,7 +24,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from assistant.channels import protocol
 from assistant.channels.gateway.admission import MAX_SESSIONS, Gateway
 from assistant.channels.gateway.directory import DeviceDirectory
-from assistant.channels.gateway.link import Control
+from assistant.channels.gateway.link import REPLAY, Control
+from assistant.channels.gateway.resumable import Keeper, build_store
 from assistant.channels.gateway.session import Session
 from assistant.channels.gateway.speech import Outgoing, SpeechParts
 from assistant.channels.protocol import GatewayError
@@ -88,6 +89,9 @@ def create_app(gateway: Gateway) -> FastAPI:
         writer = asyncio.create_task(_write(ws, outbox))
         try:
             await ws.send_text(protocol.encode(session.hello()))
+            if session.replay_due:  # resumed from another gateway process
+                session.replay_due = False
+                await _put(session, REPLAY)
             await _read(ws, session, connection)
         finally:
             gateway.detached(session, connection)
@@ -312,7 +316,10 @@ def build_gateway(
         ),
     )
     MicroWakeWordDetector.from_settings(settings.speech, settings.root)  # a missing model: now
-    return Gateway(settings, directory, dialogue, speech, idle_timeout_s=idle_timeout_s)
+    keeper = Keeper(build_store(settings.gateway))  # Redis when sessions_url names one
+    return Gateway(
+        settings, directory, dialogue, speech, idle_timeout_s=idle_timeout_s, keeper=keeper
+    )
 
 
 def close_gateway(gateway: Gateway) -> None:

@@ -1,11 +1,10 @@
 """One device's session: endpointing, speech-to-text, the dialogue (its own Rasa conversation
 and customer token) and text-to-speech, all on a worker thread of its own.
 
-The worker reads a bounded inbox (at most ``INBOX_SECONDS`` of audio; a device that sends
-faster than real time or than its session works waits while its connection stops reading, so
-TCP slows it down) and writes typed messages (``channels/protocol.py``) and reply audio to the
-connection's bounded outbox (a device that reads slowly slows its own session down, nobody
-else's). A kiosk's screen updates are ``kiosk.py``'s.
+The worker reads a bounded inbox (``link.py``: a device that sends too fast waits, its
+connection unread) and writes typed messages and reply audio to the connection's bounded
+outbox (a device that reads slowly slows its own session only). What is heard is
+``listening.py``'s, a kiosk's screen ``kiosk.py``'s, the state to resume ``resumable.py``'s.
 """
 
 from __future__ import annotations
@@ -15,36 +14,32 @@ import queue
 import secrets
 import threading
 import time
-import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from assistant.channels import protocol as p
 from assistant.channels.gateway.directory import DeviceDirectory
 from assistant.channels.gateway.kiosk import KioskScreen
-from assistant.channels.gateway.link import END_OF_STREAM, Control, DeviceLink
-from assistant.channels.gateway.speech import Outgoing, SpeechParts, stream_reply
+from assistant.channels.gateway.link import END_OF_STREAM, REPLAY, Control, DeviceLink
+from assistant.channels.gateway.listening import Listener
+from assistant.channels.gateway.resumable import Keeper, SessionState, restore, snapshot
+from assistant.channels.gateway.speech import ReplyVoice, SpeechParts, device_messages
 from assistant.channels.protocol import GatewayError
 from assistant.chat import PIN_SHOWN, ChatSession, PinLine, pin_line, spoken_digits
 from assistant.dialogue import RasaDialogue
-from assistant.errors import CODED_ERRORS, CommerceError
-from assistant.events import Event, IntentParsed, ReplyReady, TranscriptReady
+from assistant.errors import CODED_ERRORS, CommerceError, SpeechToTextError
+from assistant.events import Event
 from assistant.settings import Settings
 from assistant.turns import UNAVAILABLE, UNAVAILABLE_TEXT, EventBus, Turn, TurnEngine
 from audio import formats, vad
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Expect, Transcript
-from audio.wakeword import ListenChange, ListenReason, WakeGate
 
 log = logging.getLogger(__name__)
 
 __all__ = ["UNAVAILABLE", "Session"]  # UNAVAILABLE: what the device hears when all is down
 _T = TypeVar("_T")
-# A follow-up window lasts while the device plays the question (its reply audio's length) and
-# then ``speech.follow_up_s``, in the audio the device sends and, for a device that sends none,
-# in wall time plus this margin.
-FOLLOW_UP_GRACE_S = 2.0
 
 
 @dataclass
@@ -68,6 +63,8 @@ class Session(DeviceLink):
         dialogue: RasaDialogue,
         speech: SpeechParts,
         idle_timeout_s: float,
+        keeper: Keeper | None = None,
+        restored: SessionState | None = None,  # resumed from another gateway process
     ) -> None:
         super().__init__()
         self.session_id = session_id
@@ -81,6 +78,11 @@ class Session(DeviceLink):
         self.dialogue = dialogue
         self.speech = speech
         self.idle_timeout_s = idle_timeout_s
+        self.keeper = keeper or Keeper()
+        self.moved = False  # another gateway process resumed it: it goes, without ending
+        self._ended = False  # over for good: its state is not written again
+        self.replay_due = False  # resumed from another process: its screen is to be shown
+        self._saved_at = 0.0
         self.customer: Customer | None = None
         self.conversation: ChatSession | None = None
         self.engine: TurnEngine | None = None  # the signed-in customer's turns
@@ -88,20 +90,16 @@ class Session(DeviceLink):
         self.bus.subscribe(self._publish)
         self.awaiting_pin_for: p.SignIn | None = None  # kiosk sign-in by voice PIN
         self.screen = KioskScreen(directory, self.emit)  # a home device may ask for slots too
-        self.speaking = threading.Event()
-        self._barge = threading.Event()
         self.last_activity = time.monotonic()
         self.turns: list[dict[str, Any]] = []  # what each turn did (for tests and benches)
         self._endpointer: vad.Endpointer | None = None
         self._heard_since_end_of_speech = False
-        # home: the wake word gate (made on the worker); kiosks listen without a wake word
-        self._wake: WakeGate | None = None
-        self._window_until: float | None = None  # wall-clock end of a follow-up window
-        self.muted = False  # the device muted: its audio is dropped undecoded
-        self._reply_s = 0.0  # seconds of reply audio sent in this turn
-        self._reply_bytes_per_s = RATE * WIDTH  # of that audio (its audio_start says)
-        if self.kind == "home":
-            self._start_customer(device)
+        self.voice = ReplyVoice(speech.speaker, self.emit, self.closed)
+        self.listener = Listener(self.kind == "home", self.emit, self._forget_heard)
+        if restored is not None:
+            restore(self, restored, device)
+        elif self.kind == "home":
+            self.start_customer(device)
         self._thread = threading.Thread(target=self._run, name=f"session-{session_id[:6]}")
         self._thread.daemon = True
         self._thread.start()
@@ -113,17 +111,30 @@ class Session(DeviceLink):
             "kiosk" if self.kind == "kiosk" else "home",
             self.store_id,
             self.device.get("store_name"),
-            self._customer_view(),
+            p.CustomerView(self.customer.handle, self.customer.name) if self.customer else None,
             p.AudioFormat(),
         )
 
-    # -- customers ------------------------------------------------------------------------
-    def _customer_view(self) -> p.CustomerView | None:
-        if self.customer is None:
-            return None
-        return p.CustomerView(self.customer.handle, self.customer.name)
+    # -- resuming on another gateway process ------------------------------------------------
+    def save(self) -> None:
+        """Write the state; when another process has resumed the session it goes from here
+        (its connection, if any, is closed) without ending."""
+        self._saved_at = time.monotonic()
+        if self.moved or self._ended or self.keeper.save(snapshot(self)):
+            return
+        log.info("session %s resumed on another gateway process", self.session_id)
+        self.moved = True
+        self.close()
+        self.kick()
 
-    def _start_customer(self, issued: dict[str, Any]) -> Customer:
+    def _replay(self, _: None) -> None:
+        """After a resume from another process: the listening indicator, the kiosk's screen."""
+        self.listener.announce()
+        if self.kind == "kiosk":
+            self.screen.replay(self.customer.token if self.customer else None, self.store_id)
+
+    # -- customers ------------------------------------------------------------------------
+    def start_customer(self, issued: dict[str, Any], sender: str | None = None) -> Customer:
         customer = self.customer = Customer(
             issued["customer"]["handle"],
             issued["customer"]["name"],
@@ -139,7 +150,9 @@ class Session(DeviceLink):
             sender=f"{self.kind}-{self.device_id}-{secrets.token_hex(6)}",
             subject=issued["customer"].get("subject"),
         )
-        self.engine = TurnEngine(self.conversation, bus=self.bus, voice=self._voice)
+        if sender is not None:  # the conversation resumed: Rasa's tracker has its past
+            self.conversation.sender = sender
+        self.engine = TurnEngine(self.conversation, bus=self.bus, voice=self.voice)
         if self.kind == "kiosk":
             # Orders at a kiosk need a touch: a spoken yes is answered "press Confirm".
             self.conversation.metadata["confirm_by"] = "touch"
@@ -158,7 +171,12 @@ class Session(DeviceLink):
 
     def end(self, reason: str) -> None:
         """The session is over for good: a kiosk forgets its customer; a home device's customer
-        token (issued for this session) is revoked rather than left to expire."""
+        token (issued for this session) is revoked rather than left to expire. A session that
+        another gateway process resumed is not over: it only goes from here."""
+        if self.moved:
+            return
+        self._ended = True
+        self.keeper.drop(self.session_id)
         if self.kind == "home" and self.customer is not None:
             try:
                 self.directory.sign_out(self._device_token, self.customer.token)
@@ -191,14 +209,14 @@ class Session(DeviceLink):
                 item = self.inbox.get(1.0)
             except queue.Empty:
                 self._check_idle()
-                self._check_window()
                 continue
             if item is END_OF_STREAM:
                 return
             self._check_idle()  # also while a kiosk's microphone keeps streaming
-            self._check_window()
             if isinstance(item, bytes):
-                yield from self._heard_audio(AudioChunk(RATE, WIDTH, CHANNELS, item))
+                yield from self.listener.hear(AudioChunk(RATE, WIDTH, CHANNELS, item))
+            elif item is REPLAY:
+                self._safely(self._replay, None)
             elif isinstance(item, Control):
                 message = self._safely(p.decode_device, item.data)
                 if not isinstance(message, p.Ping):
@@ -213,74 +231,50 @@ class Session(DeviceLink):
                     self._heard_since_end_of_speech = False
                 elif message is not None:
                     self._safely(self._control, message)
+                    self.save()
 
-    def _heard_audio(self, chunk: AudioChunk) -> list[AudioChunk]:
-        """What of the device's audio may be decoded: nothing while muted; at home only what
-        the gateway's own wake word check lets through (a device that was fooled, or sends
-        without waking, puts nothing into the conversation); at a kiosk all of it."""
-        if self.muted:
-            return []
-        if self.kind != "home":
-            return [chunk]
-        if self._wake is None:
-            return []
-        return self._wake.feed(chunk)
-
-    def _listening(self, change: ListenChange) -> None:
-        """The gate opened or closed: the device's listening indicator."""
-        self._window_until = None
-        if not change.listening and self._endpointer is not None:
-            self._endpointer.reset()  # nothing heard while open is kept for the next one
-        reason = typing.cast(p.ListenReason, str(change.reason))
-        self.emit(p.Listening(change.listening, reason, change.window_s))
-
-    def _check_window(self) -> None:
-        if (
-            self._wake is not None
-            and self._window_until is not None
-            and time.monotonic() > self._window_until
-            and not (self._endpointer is not None and self._endpointer.in_speech)
-        ):
-            self._wake.close(ListenReason.WINDOW_CLOSED)
+    def _forget_heard(self) -> None:
+        """The gate closed: nothing heard while it was open is kept for the next utterance."""
+        if self._endpointer is not None:
+            self._endpointer.reset()
 
     def _run(self) -> None:
+        expect = lambda: Expect.PIN if self._private() else Expect.SPEECH  # noqa: E731
         try:
+            self.save()
             if self.kind == "home" and self.speech.wake_word_factory is not None:
-                speech = self.settings.speech
-                self._wake = WakeGate(
-                    self.speech.wake_word_factory(),
-                    preroll_s=speech.wake_word_preroll_ms / 1000,
-                    window_s=speech.follow_up_s,
-                    on_change=self._listening,
-                )
+                self.listener.start(self.speech.wake_word_factory(), self.settings)
             endpointer = self._endpointer = self.speech.endpointer_factory()
             transcriber = self.speech.transcriber_factory()
-            expect = lambda: Expect.PIN if self._private() else Expect.SPEECH  # noqa: E731
-            for event in vad.listen(self._audio(), transcriber, endpointer, expect):
-                if isinstance(event, vad.SpeechStarted):
-                    self.last_activity = time.monotonic()
-                    self._window_until = None
-                    if self._wake is not None:
-                        self._wake.speech_started()
-                    if self.speaking.is_set():
-                        self._barge.set()  # barge-in: stop sending the reply audio
-                    self.emit(p.SpeechStarted())
-                elif isinstance(event, vad.PartialTranscript):
-                    if not self._private():
-                        self.emit(p.Partial(event.text))
-                elif isinstance(event, vad.SpeechEnded):
-                    if self._wake is not None:  # deaf again until the next wake word
-                        self._wake.close(ListenReason.END_OF_UTTERANCE)
-                    self._ended_at = time.perf_counter()
-                    self._vad_wait_ms = (event.at_s - event.utterance.end_s) * 1000
-                elif isinstance(event, vad.UtteranceTranscribed):
-                    self._heard_since_end_of_speech = True
-                    self._safely(self._heard, event.transcript)
+            while True:
+                try:
+                    return self._listen(vad.listen(self._audio(), transcriber, endpointer, expect))
+                except SpeechToTextError as err:  # a recogniser worker died: that utterance
+                    log.warning("session %s: %s; it goes on", self.session_id, err.code)
+                    self._apologise(err.code)  # is lost, said so; a new worker takes the next
         except Exception:  # the session ends; the device is told, nothing leaks
             log.exception("session %s failed", self.session_id)
             self.emit(p.Error("session-failed", "Session ended."))
         finally:
             self.closed.set()
+
+    def _listen(self, events: Iterator[vad.ListenEvent]) -> None:
+        for event in events:
+            if isinstance(event, vad.SpeechStarted):
+                self.last_activity = time.monotonic()
+                self.listener.speech_started()
+                self.voice.barge_in()
+                self.emit(p.SpeechStarted())
+            elif isinstance(event, vad.PartialTranscript):
+                if not self._private():
+                    self.emit(p.Partial(event.text))
+            elif isinstance(event, vad.SpeechEnded):
+                self.listener.utterance_ended()
+                self._ended_at = time.perf_counter()
+                self._vad_wait_ms = (event.at_s - event.utterance.end_s) * 1000
+            elif isinstance(event, vad.UtteranceTranscribed):
+                self._heard_since_end_of_speech = True
+                self._safely(self._heard, event.transcript)
 
     def _safely(self, handler: Callable[[Any], _T], arg: Any) -> _T | None:
         """``handler(arg)``; a coded error goes to the device instead (None)."""
@@ -300,6 +294,12 @@ class Session(DeviceLink):
         return PIN_SHOWN if self._private() and pin_line(text) != PinLine.WORDS else text
 
     def _check_idle(self) -> None:
+        """A kiosk's idle customer is signed out; a follow-up window that ran out closes; the
+        state is written again when a heartbeat is due."""
+        in_speech = self._endpointer is not None and self._endpointer.in_speech
+        self.listener.check_window(in_speech)
+        if time.monotonic() - self._saved_at > self.keeper.heartbeat_s:
+            self.save()
         if (
             self.kind == "kiosk"
             and self.customer is not None
@@ -327,7 +327,7 @@ class Session(DeviceLink):
         """One turn by the engine; what only a device session adds: sign-in first, a fresh
         home token, a spoken apology when the dialogue cannot answer, the kiosk's screens."""
         self.last_activity = time.monotonic()
-        self._reply_s = 0.0
+        self.voice.reply_s = 0.0
         if self.engine is None:
             self.emit(p.Transcript(shown))
             self.emit(p.Error("sign-in-needed", "Sign in or choose guest first."))
@@ -354,15 +354,13 @@ class Session(DeviceLink):
             except CODED_ERRORS as err:  # the screen misses an update; the turn still ends
                 log.warning("session %s: kiosk views failed (%s)", self.session_id, err.code)
         self.emit(p.TurnDone(turn.intent, timings_ms=turn.timings_ms))
-        if turn.expects_answer and self._wake is not None and not self._wake.awake:
-            window_s = self.settings.speech.follow_up_s  # its answer needs no wake word
-            self._wake.follow_up(window_s, delay_s=self._reply_s)
-            if self._wake.awake:
-                self._window_until = time.monotonic() + self._reply_s + window_s + FOLLOW_UP_GRACE_S
+        if turn.expects_answer:  # its answer needs no wake word
+            self.listener.follow_up(self.settings.speech.follow_up_s, self.voice.reply_s)
         if turn.intent == "goodbye":
             self._sign_out("goodbye")
         elif self.conversation is not None and self.conversation.erased:
             self._account_erased()
+        self.save()
 
     def _account_erased(self) -> None:
         """The customer erased their account: a kiosk forgets them; a home device was unbound
@@ -376,49 +374,16 @@ class Session(DeviceLink):
         self.emit(p.Error("account-erased", "This device's account was erased."))
 
     def _publish(self, event: Event) -> None:
-        """The engine's events as the device's messages (reply audio goes by ``_voice``)."""
-        if isinstance(event, TranscriptReady):
-            self.emit(p.Transcript(event.text))
-        elif isinstance(event, IntentParsed):
-            self.emit(p.Intent(event.intent, event.confidence))
-        elif isinstance(event, ReplyReady):
-            for reply in event.replies:  # the skill's payload may ask for a PIN
-                expect: Literal["pin"] | None = (
-                    "pin" if reply.custom.get("expect") == "pin" else None
-                )
-                self.emit(p.Reply(reply.text, reply.response, expect))
+        """The engine's events as the device's messages (reply audio goes by ``voice``)."""
+        for message in device_messages(event):
+            self.emit(message)
 
     def _apologise(self, code: str) -> None:
         """The dialogue could not answer: say so aloud and end the turn (never silence)."""
         self.emit(p.Reply(UNAVAILABLE_TEXT, UNAVAILABLE))
-        self._voice([UNAVAILABLE_TEXT])
+        self.voice([UNAVAILABLE_TEXT])
         self.turns.append({"intent": None, "responses": [UNAVAILABLE], "error": code})
         self.emit(p.TurnDone(None, error=code))
-
-    def _voice(self, texts: list[str]) -> float | None:
-        """Stream the replies' audio to the device; when the first audio went out."""
-        speaker = self.speech.speaker
-        if not texts or speaker is None:
-            return None
-        self._barge.clear()
-        self.speaking.set()
-        try:
-            return stream_reply(
-                speaker,
-                " ".join(texts),
-                self._reply_out,
-                lambda: self._barge.is_set() or self.closed.is_set(),
-            )
-        finally:
-            self.speaking.clear()
-
-    def _reply_out(self, message: Outgoing) -> None:
-        """Reply audio to the device, its length counted (a follow-up window waits for it)."""
-        if isinstance(message, p.AudioStart):
-            self._reply_bytes_per_s = message.rate * message.width * message.channels
-        elif isinstance(message, bytes):
-            self._reply_s += len(message) / self._reply_bytes_per_s
-        self.emit(message)
 
     def _kiosk_views(self, payloads: list[dict[str, Any]]) -> None:
         token = self.customer.token if self.customer is not None else None
@@ -460,11 +425,9 @@ class Session(DeviceLink):
 
     def _mute(self, muted: bool) -> None:
         """Muted: the device's audio is dropped undecoded, an utterance in progress too."""
-        self.muted = muted
-        if self._wake is not None:
-            self._wake.mute(muted)
-        if muted and self._endpointer is not None:
-            self._endpointer.reset()
+        self.listener.mute(muted)
+        if muted:
+            self._forget_heard()
         self.emit(p.Muted(muted))
 
     def _finish_sign_in(self, who: p.SignIn, spoken_pin: str) -> None:
@@ -482,6 +445,6 @@ class Session(DeviceLink):
         self._signed_in(issued)
 
     def _signed_in(self, issued: dict[str, Any]) -> None:
-        customer = self._start_customer(issued)
+        customer = self.start_customer(issued)
         self.emit(p.SignedIn(p.CustomerView(customer.handle, customer.name)))
         self._kiosk_views([])

@@ -1,14 +1,18 @@
-"""The speech parts sessions use, and a reply's audio streamed to a device."""
+"""The speech parts sessions use, a reply's audio streamed to a device, and the turn engine's
+events as the device's messages."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from assistant.channels import protocol as p
+from assistant.events import Event, IntentParsed, ReplyReady, TranscriptReady
 from audio import vad
-from audio.base import Transcriber
+from audio.base import RATE, WIDTH, Transcriber
 from audio.tts import QueueSpeaker
 from audio.wakeword import WakeWordDetector
 
@@ -52,3 +56,66 @@ def stream_reply(
     if first is not None:
         emit(p.AudioEnd(interrupted=False))
     return first
+
+
+class ReplyVoice:
+    """A session's spoken replies: streamed to its device (``emit``) until barge-in or the
+    session's end (``closed``), their length counted (a follow-up window waits for it)."""
+
+    def __init__(
+        self,
+        speaker: QueueSpeaker | None,
+        emit: Callable[[Outgoing], None],
+        closed: threading.Event,
+    ) -> None:
+        self.speaker = speaker
+        self._emit = emit
+        self._closed = closed
+        self.speaking = threading.Event()
+        self._barge = threading.Event()
+        self.reply_s = 0.0  # seconds of reply audio sent in this turn
+        self._bytes_per_s = RATE * WIDTH  # of that audio (its audio_start says)
+
+    def barge_in(self) -> None:
+        """The customer speaks over the reply: stop sending its audio."""
+        if self.speaking.is_set():
+            self._barge.set()
+
+    def __call__(self, texts: list[str]) -> float | None:
+        """Stream the replies' audio to the device; when the first audio went out."""
+        if not texts or self.speaker is None:
+            return None
+        self._barge.clear()
+        self.speaking.set()
+        try:
+            return stream_reply(
+                self.speaker,
+                " ".join(texts),
+                self._out,
+                lambda: self._barge.is_set() or self._closed.is_set(),
+            )
+        finally:
+            self.speaking.clear()
+
+    def _out(self, message: Outgoing) -> None:
+        if isinstance(message, p.AudioStart):
+            self._bytes_per_s = message.rate * message.width * message.channels
+        elif isinstance(message, bytes):
+            self.reply_s += len(message) / self._bytes_per_s
+        self._emit(message)
+
+
+def device_messages(event: Event) -> list[p.GatewayMessage]:
+    """What the device is sent of one of the turn engine's events."""
+    if isinstance(event, TranscriptReady):
+        return [p.Transcript(event.text)]
+    if isinstance(event, IntentParsed):
+        return [p.Intent(event.intent, event.confidence)]
+    if isinstance(event, ReplyReady):
+        return [p.Reply(r.text, r.response, _expect(r.custom)) for r in event.replies]
+    return []
+
+
+def _expect(custom: dict[str, Any]) -> Literal["pin"] | None:
+    """A skill's payload may ask for a PIN next."""
+    return "pin" if custom.get("expect") == "pin" else None
