@@ -114,7 +114,9 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "AUDIO_OUTPUT_DEVICE": ("speech", "output_device", str),
     "WAKE_WORD_MODEL": ("speech", "wake_word_model", str),
     "WAKE_WORD_THRESHOLD": ("speech", "wake_word_threshold", float),
+    "WAKE_WORD_DENOISED_THRESHOLD": ("speech", "wake_word_denoised_threshold", float),
     "FOLLOW_UP_S": ("speech", "follow_up_s", float),
+    "EARCONS": ("speech", "earcons", _bool),
 }
 
 

@@ -228,6 +228,14 @@ class Mute(Message):
     muted: bool = True
 
 
+@dataclass(frozen=True)
+class Stopped(Message):
+    """The device stopped playing the reply (a spoken "stop"): what the reply asked waits for
+    the wake word again (no follow-up window)."""
+
+    TYPE: ClassVar[str] = "stopped"
+
+
 DeviceMessage: TypeAlias = (
     Hello
     | EndOfSpeech
@@ -240,6 +248,7 @@ DeviceMessage: TypeAlias = (
     | SignOut
     | Ping
     | Mute
+    | Stopped
 )
 KIOSK_ONLY = (SignIn, Guest, Confirm, Cancel, SignOut)
 
