@@ -100,7 +100,7 @@ class SpeechSettings:
     # bench/bench_wakeword.py on half of its wake utterances
     wake_word_threshold: float = 0.4
     wake_word_denoised_threshold: float = 0.5
-    wake_word_window: int = 2  # scores averaged (the model's 30 ms steps); 0 = the model's own
+    wake_word_window: int = 3  # scores averaged (the model's 30 ms steps); 0 = the model's own
     wake_word_preroll_ms: int = 150  # audio kept from just before the wake, for one breath
     # after a reply that asks a question, it listens this long without the wake word; 0 = never
     follow_up_s: float = 6.0

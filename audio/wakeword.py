@@ -16,7 +16,7 @@ so a command said in the same breath ("okay nabu add milk") reaches the recognis
 As configured (``from_settings``) the model listens twice to the same stream, and either wakes
 it: once after WebRTC's automatic gain (a quiet or far voice is brought up to speech level),
 once after WebRTC's noise suppression and gain (speech in a noisy room); each averages its last
-two scores (the package's models average five: a short "okay nabu" run on into a command
+three scores (the package's models average five: a short "okay nabu" run on into a command
 peaks too briefly for that). ``bench/bench_wakeword.py`` chose the thresholds on half of its
 wake utterances (README, "Wake word").
 """

@@ -302,7 +302,7 @@ def test_a_missing_or_unknown_model_is_a_coded_error_naming_the_fix(tmp_path: Pa
 def test_wake_word_settings_defaults_environment_and_ranges(tmp_path: Path) -> None:
     speech = load_settings(tmp_path / "none.yml", environ={}).speech
     assert (speech.wake_word_model, speech.wake_word_threshold) == ("okay_nabu", 0.4)
-    assert (speech.wake_word_denoised_threshold, speech.wake_word_window) == (0.5, 2)
+    assert (speech.wake_word_denoised_threshold, speech.wake_word_window) == (0.5, 3)
     both = MicroWakeWordDetector.from_settings(speech)
     assert isinstance(both, EitherDetector)  # after gain, and after noise suppression + gain
     assert [cast(MicroWakeWordDetector, d).threshold for d in both.detectors] == [0.4, 0.5]
