@@ -39,7 +39,7 @@ from assistant.settings import Settings  # noqa: E402
 from assistant.turns import EventBus, TurnEngine  # noqa: E402
 from assistant.voice import microphone_loop  # noqa: E402
 from audio.base import AudioChunk  # noqa: E402
-from audio.fakes import ListAudioSource  # noqa: E402
+from audio.fakes import ListAudioSource, RecordingSpeaker  # noqa: E402
 from audio.formats import join, silence, split  # noqa: E402
 from audio.synthetic import mix_noise, synthesize  # noqa: E402
 from commerce.db import Database  # noqa: E402
@@ -122,19 +122,6 @@ class BasketWatch:
         self.db.dispose()
 
 
-class Silent:
-    """No loudspeaker: replies are done as soon as they are given."""
-
-    def speak(self, text: str) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-    def wait(self, timeout_s: float | None = None) -> bool:
-        return True
-
-
 def living_room(
     settings: Settings, session: ChatSession, customer: str, audio: AudioChunk
 ) -> dict[str, Any]:
@@ -149,7 +136,8 @@ def living_room(
         )
     )
     transcriber = factory.build_transcriber(settings)
-    engine = TurnEngine(session, Silent(), bus, transcriber=transcriber)
+    # no loudspeaker: a reply is over as soon as it is given
+    engine = TurnEngine(session, RecordingSpeaker(), bus, transcriber=transcriber)
     started = time.perf_counter()
     try:
         microphone_loop(
