@@ -112,6 +112,14 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     device.add_argument(
         "--mute", action="store_true", help="microphone: start muted ('m' + Enter toggles)"
     )
+    device.add_argument(
+        "--no-earcons", action="store_true", help="microphone: no chime when it starts or stops"
+    )
+    device.add_argument(
+        "--no-stop-word",
+        action="store_true",
+        help="microphone: do not listen for a bare 'stop' while a reply plays (no echo cancelling)",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -192,16 +200,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 client.run_texts(connection, args.text, sys.stdout)
             else:
                 from assistant import speech as factory
+                from audio.devices import MicrophoneSource, SoundDeviceSink
+                from audio.earcon import Chimes
+                from audio.stopword import StopWordSpotter
 
                 speech = settings.speech
                 gate = factory.build_wake_gate(settings, preroll_s=client.WAKE_LEAD_S)
+                sink = SoundDeviceSink(speech.output_device)
+                spotter = None if args.no_stop_word else StopWordSpotter()
                 client.run_microphone(
                     connection,
                     gate,
-                    speech.input_device,
-                    speech.output_device,
+                    MicrophoneSource(speech.input_device),
+                    client.ReplyPlayer(sink, spotter),
                     muted=args.mute,
                     keys=sys.stdin,
+                    chimes=Chimes(sink, enabled=speech.earcons and not args.no_earcons),
                 )
         finally:
             connection.close()

@@ -25,6 +25,7 @@ from assistant.turns import EventBus, SpeechClock, TurnEngine
 from assistant.voice import microphone_loop, warm_up
 from audio import devices
 from audio.base import Speaker
+from audio.earcon import Chimes
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", help="a kiosk's store id (default: the customer's home store)")
     parser.add_argument(
         "--no-barge-in", action="store_true", help="do not stop speaking when the customer talks"
+    )
+    parser.add_argument(
+        "--no-earcons", action="store_true", help="no chime when it starts or stops listening"
     )
 
 
@@ -96,12 +100,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 wake = factory.build_wake_gate(stack.settings)
                 phrase = wake.detector.model.replace("_", " ")
                 say(f"Say '{phrase}', then something like 'add two litres of milk'. Ctrl-C ends.")
+                chimes = Chimes(
+                    devices.SoundDeviceSink(settings.speech.output_device),
+                    enabled=speaker is not None and settings.speech.earcons and not args.no_earcons,
+                )
                 microphone_loop(
                     engine,
                     devices.MicrophoneSource(settings.speech.input_device),
                     factory.build_endpointer(stack.settings),
                     wake,
                     barge_in=not args.no_barge_in,
+                    chimes=chimes,
                 )
         finally:
             dialogue.close()

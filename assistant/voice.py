@@ -27,6 +27,7 @@ from audio.base import (
     Transcriber,
     Transcript,
 )
+from audio.earcon import Chimes
 from audio.wakeword import ListenChange, ListenReason, WakeGate
 
 log = logging.getLogger(__name__)
@@ -87,10 +88,11 @@ def microphone_loop(
     endpointer: vad.Endpointer,
     wake: WakeGate,
     barge_in: bool = True,
+    chimes: Chimes | None = None,
 ) -> None:
     """Listen for the wake word, answer, repeat, until the customer says goodbye (or Ctrl-C).
     ``barge_in``: listen for "stop" while a reply plays (off for a speaker the microphone hears
-    without echo cancellation).
+    without echo cancellation); ``chimes``: an earcon when listening starts and stops.
 
     Nothing of the microphone reaches the recogniser until ``wake`` opens: on the wake word
     (with the moment before it, so "okay nabu add milk" in one breath works), for a follow-up
@@ -106,6 +108,8 @@ def microphone_loop(
 
     def on_change(change: ListenChange) -> None:
         engine.bus.emit(ListeningChanged(change.listening, str(change.reason), change.window_s))
+        if chimes is not None:
+            chimes.listening(change.listening, change.reason)
 
     wake.on_change = on_change
 

@@ -63,7 +63,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "--model", help="okay_nabu, hey_jarvis, hey_mycroft, alexa or a model's .json path"
     )
     wake.add_argument(
-        "--threshold", type=float, help="score that wakes it, 0-1 (default: the settings)"
+        "--threshold",
+        type=float,
+        help="score that wakes it, 0-1, one listener (default: the settings' two)",
     )
 
 
@@ -133,7 +135,9 @@ def _wakeword(args: argparse.Namespace, settings: SpeechSetup) -> int:
     if args.model:
         speech = replace(speech, wake_word_model=args.model)
     if args.threshold is not None:
-        speech = replace(speech, wake_word_threshold=args.threshold)  # range-checked
+        speech = replace(  # range-checked; one listener, at this threshold
+            speech, wake_word_threshold=args.threshold, wake_word_denoised_threshold=0.0
+        )
     MicroWakeWordDetector.from_settings(speech, settings.root)  # a missing model fails here
     failures = 0
     for path in args.files:

@@ -59,10 +59,11 @@ def snr_db(audio: bytes) -> float:
 class NoiseSuppressor:
     """WebRTC noise suppression over a stream (any chunk sizes; 10 ms frames inside)."""
 
-    def __init__(self, level: int = LEVEL) -> None:
+    def __init__(self, level: int = LEVEL, gain_dbfs: int = 0) -> None:
+        """``gain_dbfs``: WebRTC's automatic gain as well (0: off, suppression only)."""
         from webrtc_noise_gain import AudioProcessor
 
-        self._processor = AudioProcessor(0, level)  # no automatic gain, suppression only
+        self._processor = AudioProcessor(gain_dbfs, level)
         self._carry = b""
 
     def process(self, data: bytes) -> bytes:

@@ -6,15 +6,21 @@
 Measures, with voices this machine can synthesise (festival kal and slt; espeak-ng en-us,
 en-gb, en-us+f3, en-us+m3):
 
-- misses: 312 wake utterances (the wake phrase alone, and followed by a command after a short
-  pause or run on), each after 3 s of the room, clean and in 20 dB and 10 dB pink noise, at
-  several thresholds;
-- false wakes per hour: public-domain texts (the Gettysburg Address, Lincoln's second
+- the raw okay_nabu scores of 312 wake utterances (the wake phrase alone, and followed by a
+  command after a short pause or run on), each after 3 s of the room, clean and in 20 dB and
+  10 dB pink noise, through three front ends (as heard; WebRTC automatic gain; WebRTC noise
+  suppression and gain);
+- the same scores over public-domain texts (the Gettysburg Address, Lincoln's second
   inaugural, the Declaration of Independence) read by the same voices, clean and in noise,
   slowed and sped up round after round until ``--hours`` of audio, plus real people reading
   Austen (LibriVox, Debian's pocketsphinx test data) where installed;
-- CPU per always-listening stream (CPU seconds per audio second, fed in 30 ms chunks) and the
-  time from the end of the wake phrase to the wake.
+- from those, misses and false wakes per hour of listeners (front end, scores averaged,
+  threshold; one or two at once): the package's default, the best on the development half
+  of the wake utterances within 0.5 false wakes per hour (``bench/wakeword_tuning.py``), and
+  the configured one, each on the development half, the held-out half and all, per
+  condition, voice and kind;
+- CPU per always-listening stream of the configured listeners, and the time from the end of
+  the wake phrase to the wake.
 
 Writes ``bench/results/wakeword.json`` and ``wakeword.png``.
 """
@@ -29,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,15 +47,24 @@ sys.path.insert(0, str(REPO))
 
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk  # noqa: E402  (repo root on the path)
 from audio.formats import load_wav, read_wav, split, write_wav  # noqa: E402
+from audio.settings import SpeechSettings  # noqa: E402
 from audio.synthetic import mix_noise, synthesize  # noqa: E402
-from audio.wakeword import MicroWakeWordDetector, WakeTrigger  # noqa: E402
+from audio.wakeword import MicroWakeWordDetector  # noqa: E402
 from bench.common import percentile  # noqa: E402
+from bench.wakeword_tuning import (  # noqa: E402
+    FRONT_ENDS,
+    MAX_FALSE_PER_HOUR,
+    Listener,
+    Scores,
+    fires,
+    half,
+    smooth,
+)
 
 RESULTS = REPO / "bench" / "results"
 CACHE = REPO / "var" / "bench-cache" / "wakeword"
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 MODEL = "okay_nabu"
-THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 CONDITIONS: dict[str, float | None] = {"clean": None, "20dB": 20.0, "10dB": 10.0}
 # the project's synthetic voices, and espeak-ng variants it does not name
 PROJECT_VOICES = ("kal", "slt", "espeak-us", "espeak-f3")
@@ -107,15 +121,19 @@ def condition(audio: AudioChunk, name: str, seed: int) -> AudioChunk:
     return audio if snr is None else mix_noise(audio, snr, seed)
 
 
-def scores(audio: AudioChunk, chunk_ms: int = 30) -> list[tuple[float, float]]:
-    """The detector's scores over ``audio`` fed as a device would, from a fresh detector."""
-    detector = MicroWakeWordDetector(MODEL)
+def scores(audio: AudioChunk, front: str, chunk_ms: int = 30) -> list[tuple[float, float]]:
+    """The detector's raw scores (one per 30 ms, none averaged) over ``audio`` fed as a
+    device would, through front end ``front``, from a fresh detector."""
+    gain, suppression = FRONT_ENDS[front]
+    detector = MicroWakeWordDetector(MODEL, window=1, gain_dbfs=gain, suppression=suppression)
     return [s for piece in split(audio, chunk_ms) for s in detector.scores(piece)]
 
 
-def wakes(series: list[tuple[float, float]], threshold: float) -> list[float]:
-    trigger = WakeTrigger(threshold)
-    return [t for t, score in series if trigger.update(score)]
+def all_scores(audio: AudioChunk) -> tuple[list[float], dict[str, list[float]]]:
+    """The step times and each front end's raw scores."""
+    series = {front: scores(audio, front) for front in FRONT_ENDS}
+    times = [t for t, _ in series["plain"]]
+    return times, {f: [round(v, 4) for _, v in s] for f, s in series.items()}
 
 
 def speech_end(audio: AudioChunk) -> float:
@@ -124,63 +142,57 @@ def speech_end(audio: AudioChunk) -> float:
     return float(loud[-1] + 1) / RATE
 
 
-def wake_utterances() -> Iterator[tuple[str, str, str]]:
-    """(voice, kind, text): per voice the phrase alone, then before each command."""
+def wake_utterances() -> Iterator[tuple[str, str, str, str]]:
+    """(voice, kind, text, half): per voice the phrase alone, then before each command."""
     for voice in VOICES:
-        for text in WAKE_ALONE:
-            yield voice, "alone", text
-        for command in COMMANDS:
-            yield voice, "paused", f"okay nabu, {command}"
-            yield voice, "run-on", f"okay nabu {command}"
+        for n, text in enumerate(WAKE_ALONE):
+            yield voice, "alone", text, half(n)
+        for n, command in enumerate(COMMANDS):
+            yield voice, "paused", f"okay nabu, {command}", half(n)
+            yield voice, "run-on", f"okay nabu {command}", half(n)
 
 
-def bench_misses() -> dict[str, Any]:
+def record_trials() -> list[dict[str, Any]]:
+    """Every wake utterance in every condition, with its raw scores per front end."""
     trials: list[dict[str, Any]] = []
-    latencies: list[float] = []
-    default = MicroWakeWordDetector(MODEL).threshold
-    for i, (voice, kind, text) in enumerate(wake_utterances()):
+    for i, (voice, kind, text, part) in enumerate(wake_utterances()):
         clip = join(silence(LEAD_S), speak(text, voice), silence(0.5))
         end = speech_end(clip) if kind == "alone" else None
         for name in CONDITIONS:
-            series = scores(condition(clip, name, seed=i))
-            best = max((s for _, s in series), default=0.0)
-            trials.append({"voice": voice, "kind": kind, "condition": name, "max_score": best})
-            if end is not None and name == "clean" and (hit := wakes(series, default)):
-                latencies.append(hit[0] - end)
-    utterances = len(trials) // len(CONDITIONS)
-    table: dict[str, Any] = {}
-    for name in CONDITIONS:
-        rows = [t for t in trials if t["condition"] == name]
-        table[name] = {
-            f"{th:g}": {
-                "missed": sum(t["max_score"] <= th for t in rows),
-                "of": len(rows),
-                "miss_rate": round(sum(t["max_score"] <= th for t in rows) / len(rows), 4),
-                "by_kind": _rates(rows, "kind", th),
-                "by_voice": _rates(rows, "voice", th),
-            }
-            for th in THRESHOLDS
-        }
+            times, series = all_scores(condition(clip, name, seed=i))
+            trials.append(
+                {
+                    "voice": voice,
+                    "kind": kind,
+                    "condition": name,
+                    "half": part,
+                    "scores": series,
+                    "times": times,
+                    "speech_end": end,
+                }
+            )
+    return trials
+
+
+def wake_latency(trials: list[dict[str, Any]], listeners: tuple[Listener, ...]) -> dict[str, Any]:
+    """From the end of the phrase alone (clean) to the first wake of ``listeners``."""
+    latencies = []
+    for t in trials:
+        if t["speech_end"] is None or t["condition"] != "clean":
+            continue
+        steps = [
+            step
+            for front, window, threshold in listeners
+            for step in fires(smooth(t["scores"][front], window), threshold)
+        ]
+        if steps:
+            latencies.append(t["times"][min(steps)] - t["speech_end"])
     return {
-        "utterances": utterances,
-        "voices": list(VOICES),
-        "kinds": {"alone": len(WAKE_ALONE), "paused": len(COMMANDS), "run-on": len(COMMANDS)},
-        "default_threshold": default,
-        "misses": table,
-        "wake_latency_s": {
-            "what": "end of the phrase 'okay nabu' (clean) to the wake, default threshold",
-            "n": len(latencies),
-            "p50": round(percentile(latencies, 50), 3),
-            "p95": round(percentile(latencies, 95), 3),
-        },
+        "what": "end of the phrase 'okay nabu' (clean) to the wake",
+        "n": len(latencies),
+        "p50": round(percentile(latencies, 50), 3),
+        "p95": round(percentile(latencies, 95), 3),
     }
-
-
-def _rates(rows: list[dict[str, Any]], key: str, threshold: float) -> dict[str, float]:
-    groups: dict[str, list[float]] = defaultdict(list)
-    for row in rows:
-        groups[row[key]].append(row["max_score"])
-    return {k: round(sum(s <= threshold for s in v) / len(v), 4) for k, v in groups.items()}
 
 
 def long_streams(hours: float) -> Iterator[tuple[str, str, AudioChunk]]:
@@ -209,41 +221,32 @@ def long_streams(hours: float) -> Iterator[tuple[str, str, AudioChunk]]:
                 )
 
 
-def bench_false_wakes(hours: float) -> dict[str, Any]:
-    audio_s = cpu_s = wall_s = 0.0
-    found: dict[float, list[dict[str, Any]]] = {th: [] for th in THRESHOLDS}
-    seconds_by_condition: dict[str, float] = defaultdict(float)
+def record_streams(hours: float) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The other speech with its raw scores per front end; the CPU the configured
+    listeners (gain, and noise suppression + gain) cost on it."""
+    streams: list[dict[str, Any]] = []
+    audio_s = cpu_s = 0.0
     for source, name, audio in long_streams(hours):
-        cpu, wall = time.process_time(), time.perf_counter()
-        series = scores(audio)
-        cpu_s += time.process_time() - cpu
-        wall_s += time.perf_counter() - wall
+        cpu = time.process_time()
+        _, series = all_scores(audio)
+        cpu_s += (time.process_time() - cpu) * 2 / len(FRONT_ENDS)  # two of the front ends
         audio_s += audio.duration_s
-        seconds_by_condition[name] += audio.duration_s
-        for th in THRESHOLDS:
-            found[th] += [
-                {"source": source, "condition": name, "t_s": t} for t in wakes(series, th)
-            ]
+        streams.append(
+            {"source": source, "condition": name, "seconds": audio.duration_s, "scores": series}
+        )
         print(f"  {source} {name}: {audio.duration_s / 60:.1f} min", file=sys.stderr)
-    per_hour = 3600 / audio_s
-    return {
-        "hours": round(audio_s / 3600, 3),
-        "hours_by_condition": {k: round(v / 3600, 3) for k, v in seconds_by_condition.items()},
-        "false_wakes": {
-            f"{th:g}": {
-                "count": len(found[th]),
-                "per_hour": round(len(found[th]) * per_hour, 3),
-                "where": found[th][:20],
-            }
-            for th in THRESHOLDS
-        },
-        "cpu": {
-            "what": "one always-listening stream, 30 ms chunks, this process's CPU time",
-            "cpu_s_per_audio_s": round(cpu_s / audio_s, 5),
-            "wall_s_per_audio_s": round(wall_s / audio_s, 5),
-            "streams_per_core": int(audio_s / cpu_s) if cpu_s else None,
-        },
+    return streams, {
+        "what": "the configured listeners on one stream, 30 ms chunks, this process's CPU "
+        "time (the three front ends' time x 2/3)",
+        "cpu_s_per_audio_s": round(cpu_s / audio_s, 5),
+        "streams_per_core": int(audio_s / cpu_s) if cpu_s else None,
     }
+
+
+def by_condition(hours: dict[str, float], streams: list[dict[str, Any]]) -> dict[str, float]:
+    for s in streams:
+        hours[s["condition"]] = hours.get(s["condition"], 0.0) + s["seconds"] / 3600
+    return {k: round(v, 3) for k, v in hours.items()}
 
 
 def plot(report: dict[str, Any], path: Path) -> None:
@@ -252,18 +255,25 @@ def plot(report: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    keys = [f"{th:g}" for th in THRESHOLDS]
-    for name in CONDITIONS:
-        rates = [100 * report["misses"][name][k]["miss_rate"] for k in keys]
-        left.plot(THRESHOLDS, rates, marker="o", label=name)
-    left.axvline(report["default_threshold"], color="grey", linestyle=":", label="default")
-    left.set(xlabel="threshold", ylabel="wake utterances missed (%)")
-    left.set_title(f"misses, {report['utterances']} utterances x {len(VOICES)} voices")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.4))
+    names = list(report["configurations"])
+    width = 0.8 / len(CONDITIONS)
+    for n, name in enumerate(CONDITIONS):
+        rates = [
+            100 * report["configurations"][c]["misses"]["test"][name]["miss_rate"] for c in names
+        ]
+        left.bar(np.arange(len(names)) + n * width, rates, width, label=name)
+    left.set_xticks(np.arange(len(names)) + width, names, fontsize=8)
+    left.axhline(2, color="grey", linestyle=":")
+    left.axhline(5, color="grey", linestyle="--")
+    left.set(ylabel="held-out wake utterances missed (%)")
+    left.set_title(f"misses, held-out half ({report['utterances'] // 2} x 3 conditions)")
     left.legend()
-    per_hour = [report["false_wakes"][k]["per_hour"] for k in keys]
-    right.bar([str(th) for th in THRESHOLDS], per_hour, color="tab:red")
-    right.set(xlabel="threshold", ylabel="false wakes per hour")
+    per_hour = [report["configurations"][c]["false_wakes"]["per_hour"] for c in names]
+    right.bar(names, per_hour, color="tab:red")
+    right.axhline(MAX_FALSE_PER_HOUR, color="grey", linestyle=":")
+    right.set(ylabel="false wakes per hour")
+    right.tick_params(axis="x", labelsize=8)
     right.set_title(f"false wakes, {report['hours']} h of other speech")
     fig.suptitle(f"wake word {MODEL} (pymicro-wakeword)")
     fig.tight_layout()
@@ -277,35 +287,53 @@ def main() -> int:
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    print("misses ...", file=sys.stderr)
+    print("wake utterances ...", file=sys.stderr)
+    trials = record_trials()
+    print("other speech ...", file=sys.stderr)
+    streams, cpu = record_streams(args.hours)
+    recorded = Scores(trials, streams)
+    chosen, tried = recorded.choose()
+    configured = SpeechSettings()
+    listeners = {
+        "package default": (("plain", 5, 0.85),),
+        "package, 0.5": (("plain", 5, 0.5),),
+        "chosen on dev": chosen,
+        "configured": (
+            ("gain", configured.wake_word_window, configured.wake_word_threshold),
+            ("denoised", configured.wake_word_window, configured.wake_word_denoised_threshold),
+        ),
+    }
     report: dict[str, Any] = {
         "date": datetime.date.today().isoformat(),
         "model": MODEL,
         "command": "python bench/bench_wakeword.py " + " ".join(sys.argv[1:]),
+        "utterances": len(trials) // len(CONDITIONS),
+        "voices": list(VOICES),
+        "kinds": {"alone": len(WAKE_ALONE), "paused": len(COMMANDS), "run-on": len(COMMANDS)},
+        "halves": "by text: wake_alone and commands at even positions of data/wakeword.yml are "
+        "the development half (listeners chosen on it), odd positions held out",
+        "hours": round(recorded.hours, 3),
+        "hours_by_condition": by_condition({}, streams),
+        "front_ends": {k: {"gain_dbfs": g, "suppression": n} for k, (g, n) in FRONT_ENDS.items()},
+        "candidates_tried": tried,
+        "configurations": {name: recorded.report(lst) for name, lst in listeners.items()},
+        "wake_latency_s": wake_latency(trials, listeners["configured"]),
+        "cpu": cpu,
     }
-    report.update(bench_misses())
-    print("false wakes ...", file=sys.stderr)
-    report.update(bench_false_wakes(args.hours))
     report["run_s"] = round(time.perf_counter() - started, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     plot(report, args.output.with_suffix(".png"))
     summary = {
-        name: report["misses"][name][f"{report['default_threshold']:g}"]["miss_rate"]
-        for name in CONDITIONS
+        name: {
+            part: [c["misses"][part][cond]["miss_rate"] for cond in CONDITIONS]
+            for part in ("dev", "test", "all")
+        }
+        | {"false_wakes_per_hour": c["false_wakes"]["per_hour"], "listeners": c["listeners"]}
+        for name, c in report["configurations"].items()
     }
-    default = f"{report['default_threshold']:g}"
-    print(
-        json.dumps(
-            {
-                "miss_rate": summary,
-                "false_wakes_per_hour": report["false_wakes"][default]["per_hour"],
-                "hours": report["hours"],
-                "cpu": report["cpu"],
-                "wake_latency_s": report["wake_latency_s"],
-            }
-        )
-    )
+    print(json.dumps({"hours": report["hours"], "misses": summary, "cpu": cpu}, indent=1))
+    print(json.dumps({"wake_latency_s": report["wake_latency_s"]}))
     return 0
 
 

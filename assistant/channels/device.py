@@ -6,7 +6,9 @@
 - with ``--text "LINE" …``: typed turns;
 - with neither: the microphone and speaker (sounddevice), listening for the wake word on the
   device (``MicrophoneStream``): nothing leaves it before the wake word or while muted
-  (``--mute``, or "m" and Enter).
+  (``--mute``, or "m" and Enter); a chime when it starts and stops listening
+  (``--no-earcons``); while a reply plays, a bare spoken "stop" stops it (``ReplyPlayer``,
+  ``--no-stop-word``).
 
 Messages both ways are the typed ones of ``protocol.py``, the gateway's own.
 """
@@ -28,6 +30,9 @@ from assistant.channels import protocol as p
 from assistant.errors import AssistantError
 from audio import formats
 from audio.base import AudioChunk
+from audio.earcon import Chimes
+from audio.stopword import StopWordSpotter
+from audio.tts import AudioSink
 from audio.wakeword import ListenChange, ListenReason, WakeGate
 
 FRAME_MS = 50
@@ -188,13 +193,29 @@ class MicrophoneStream:
     checks again), while the gateway says it listens (an utterance, a follow-up window after
     a question), and none at all while muted. ``sent_s`` counts the audio that left."""
 
-    def __init__(self, client: DeviceClient, gate: WakeGate, muted: bool = False) -> None:
+    def __init__(
+        self,
+        client: DeviceClient,
+        gate: WakeGate,
+        muted: bool = False,
+        chimes: Chimes | None = None,
+    ) -> None:
         self.client = client
         self.gate = gate
         self.gate.window_s = CONFIRM_S
         self.sent_s = 0.0
         self._lock = threading.Lock()
         self.muted = False
+        self._stopped = False  # the customer stopped the reply: its question needs the wake word
+        if chimes is not None:  # a chime on every opening and closing the customer should hear
+            heard = gate.on_change
+
+            def chime(change: ListenChange) -> None:
+                chimes.listening(change.listening, change.reason)
+                if heard is not None:
+                    heard(change)
+
+            gate.on_change = chime
         if muted:
             self.mute(True)
 
@@ -218,12 +239,64 @@ class MicrophoneStream:
         if not isinstance(message, p.Listening):
             return
         with self._lock:
-            if message.listening and message.reason == "follow_up" and not self.gate.awake:
+            if message.listening and message.reason == "follow_up" and self._stopped:
+                self._stopped = False  # the gateway closes that window too (``stopped``)
+            elif message.listening and message.reason == "follow_up" and not self.gate.awake:
                 self.gate.follow_up((message.window_s or 0) + WINDOW_MARGIN_S)
             elif message.listening:
                 self.gate.speech_started()  # the gateway confirmed it: no deadline here
             else:
                 self.gate.close(ListenReason(message.reason))
+
+    def reply_stopped(self) -> None:
+        """The customer said "stop" over the reply: the gateway is told, and the follow-up
+        window the reply would have opened stays shut (the wake word is needed again)."""
+        with self._lock:
+            self._stopped = True
+            if self.gate.awake:
+                self.gate.close(ListenReason.END_OF_UTTERANCE)
+        self.client.send(p.Stopped())
+
+
+class ReplyPlayer:
+    """Plays the reply audio on the device's speaker. While it plays, the microphone's blocks
+    (``hear``) also go to a stop-word spotter: a bare "stop" / "cancel" stops the reply (the
+    wake word does too: ``interrupt``). No audio leaves the device for it."""
+
+    def __init__(self, sink: AudioSink, spotter: StopWordSpotter | None = None) -> None:
+        self.sink = sink
+        self.spotter = spotter
+        self.interrupt = threading.Event()
+        self.playing = threading.Event()
+        self.heard_stop: str | None = None
+        self._lock = threading.Lock()
+
+    def hear(self, chunk: AudioChunk) -> None:
+        """A block of the microphone; listened to only while a reply plays."""
+        if self.spotter is None or not self.playing.is_set():
+            return
+        with self._lock:
+            said = self.spotter.process(chunk) if self.playing.is_set() else None
+        if said:
+            self.heard_stop = said
+            self.interrupt.set()
+
+    def play(self, reply: AudioChunk) -> bool:
+        """Play ``reply`` until it ends or is interrupted; whether a spoken stop ended it."""
+        self.heard_stop = None
+        self.interrupt.clear()
+        if self.spotter is not None:
+            with self._lock:
+                self.spotter.start()
+        self.playing.set()
+        try:
+            self.sink.play(reply, self.interrupt)
+        finally:
+            self.playing.clear()
+            if self.spotter is not None:
+                with self._lock:
+                    self.spotter.stop()
+        return self.heard_stop is not None
 
 
 def indicator(message: p.GatewayMessage) -> str | None:
@@ -241,32 +314,30 @@ def indicator(message: p.GatewayMessage) -> str | None:
 def run_microphone(
     client: DeviceClient,
     gate: WakeGate,
-    input_device: Any,
-    output_device: Any,
+    source: Any,
+    player: ReplyPlayer,
     muted: bool = False,
     keys: IO[str] | None = None,
+    chimes: Chimes | None = None,
 ) -> None:
-    """Microphone to the gateway once woken, reply audio to the speaker (the wake word stops
-    it), events and the listening indicator to the terminal; a line "m" on ``keys`` mutes /
-    unmutes."""
-    from audio.devices import MicrophoneSource, SoundDeviceSink
-
-    source = MicrophoneSource(input_device)
-    sink = SoundDeviceSink(output_device)
+    """Microphone to the gateway once woken, reply audio to the speaker (the wake word or a
+    bare "stop" stops it), events and the listening indicator to the terminal, a chime when
+    listening starts and stops; a line "m" on ``keys`` mutes / unmutes. ``source``: an
+    ``AudioSource`` with ``close()`` (``MicrophoneSource``)."""
     stop = threading.Event()
-    interrupt = threading.Event()  # the wake word while a reply plays stops it
 
     def on_change(change: ListenChange) -> None:
         if change.listening and change.reason == ListenReason.WAKE:
-            interrupt.set()
+            player.interrupt.set()  # the wake word while a reply plays stops it
 
     gate.on_change = on_change
-    mic = MicrophoneStream(client, gate, muted)
+    mic = MicrophoneStream(client, gate, muted, chimes)
 
     def listen() -> None:
         for chunk in source.chunks():
             if stop.is_set():
                 return
+            player.hear(chunk)
             mic.feed(chunk)
 
     def keyboard() -> None:
@@ -290,9 +361,11 @@ def run_microphone(
                 print(p.encode(event), flush=True)
             if isinstance(event, p.AudioEnd):
                 reply = client.reply_audio()
-                if reply is not None:
-                    interrupt.clear()
-                    sink.play(reply, interrupt)
+                if reply is not None and player.play(reply):
+                    print(f"■ stopped ({player.heard_stop!r} heard)", flush=True)
+                    mic.reply_stopped()
     finally:
         stop.set()
         source.close()
+        if chimes is not None:
+            chimes.close()

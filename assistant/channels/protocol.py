@@ -182,6 +182,14 @@ class Mute(Message):
     muted: bool = True
 
 
+@dataclass(frozen=True)
+class Stopped(Message):
+    """The device stopped playing the reply (a spoken "stop"): what the reply asked waits for
+    the wake word again (no follow-up window)."""
+
+    TYPE: ClassVar[str] = "stopped"
+
+
 DeviceMessage: TypeAlias = (
     Hello
     | EndOfSpeech
@@ -194,6 +202,7 @@ DeviceMessage: TypeAlias = (
     | SignOut
     | Ping
     | Mute
+    | Stopped
 )
 KIOSK_ONLY = (SignIn, Guest, Confirm, Cancel, SignOut)
 

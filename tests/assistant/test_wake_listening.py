@@ -16,11 +16,13 @@ from assistant.events import Event, IntentParsed, ListeningChanged, Reply, Reply
 from assistant.turns import EventBus, TurnEngine
 from assistant.voice import is_stop, microphone_loop
 from audio.base import AudioChunk, Expect, Recognition, SpeakerState, Transcriber, Transcript
+from audio.earcon import Chimes, Earcon, tone
 from audio.factory import build_transcriber
 from audio.fakes import ListAudioSource
 from audio.formats import join, silence, split
 from audio.settings import SpeechSettings, SpeechSetup
 from audio.synthetic import synthesize
+from audio.tts import CollectingSink
 from audio.vad import Endpointer
 from audio.wakeword import MicroWakeWordDetector, WakeGate
 
@@ -116,7 +118,7 @@ def say(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def run(
-    stream: AudioChunk, transcriber: Transcriber, speaker: Any = None
+    stream: AudioChunk, transcriber: Transcriber, speaker: Any = None, chimes: Chimes | None = None
 ) -> tuple[Asking, Counting, list[Event]]:
     conversation, counting = Asking(), Counting(transcriber)
     bus = EventBus()
@@ -124,7 +126,8 @@ def run(
     bus.subscribe(events.append)
     engine = TurnEngine(conversation, speaker, bus, transcriber=counting)
     gate = WakeGate(MicroWakeWordDetector("okay_nabu"), preroll_s=0.4, window_s=6.0)
-    microphone_loop(engine, ListAudioSource(split(stream, 20)), Endpointer(), gate)
+    source = ListAudioSource(split(stream, 20))
+    microphone_loop(engine, source, Endpointer(), gate, chimes=chimes)
     return conversation, counting, events
 
 
@@ -167,6 +170,31 @@ def test_a_questions_answer_needs_no_wake_word_but_after_a_plain_answer_it_does(
     assert len(counting.decoded) == 2  # the eggs were never decoded
     assert (True, "follow_up") in indicator(events)
     assert indicator(events)[-1][0] is False
+
+
+def test_a_chime_when_it_wakes_and_when_it_stops_listening(
+    say: Any, transcriber: Transcriber
+) -> None:
+    """On a fake output device: up on the wake word, down at the end of the utterance, up
+    for the question's window and down when it closes unanswered."""
+    output = CollectingSink()
+    chimes = Chimes(output)
+    stream = join([silence(300), say(WAKE + "add some milk"), silence(7500)])
+    _, _, events = run(stream, transcriber, chimes=chimes)
+    chimes.flush()
+    sounds = {tone(e).data: e for e in Earcon}
+    assert [sounds[c.data] for c in output.chunks] == [
+        Earcon.LISTENING,
+        Earcon.DONE,
+        Earcon.LISTENING,
+        Earcon.DONE,
+    ]
+    assert indicator(events) == [
+        (True, "wake"),
+        (False, "end_of_utterance"),
+        (True, "follow_up"),
+        (False, "window_closed"),
+    ]
 
 
 def test_the_follow_up_window_closes_after_its_seconds(say: Any, transcriber: Transcriber) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from audio.fakes import FixedWakeWord
 from audio.formats import split, write_wav
 from audio.settings import SpeechSetup
 from audio.wakeword import (
+    EitherDetector,
     ListenChange,
     ListenReason,
     MicroWakeWordDetector,
@@ -216,8 +218,12 @@ def test_what_is_said_before_the_wake_word_never_reaches_the_recogniser(
         assert len(gate.wakes) == 1
         start = 0.5 + room.duration_s + 0.6
         assert start < gate.wakes[0].t_s < start + command.duration_s
-        heard = transcriber.transcribe(join(*passed))
-        assert heard.text == "add milk to my basket", voice
+        heard = transcriber.transcribe(join(*passed)).text
+        # the whole command; the configured listeners may decide a little before the phrase
+        # ends, so the end of "nabu" can lead it ("we'll add milk to my basket")
+        assert heard.endswith("add milk to my basket"), (voice, heard)
+        assert "weather" not in heard
+        assert "egg" not in heard
 
 
 def test_the_gate_does_not_open_on_a_stream_of_other_speech(speak: Speak) -> None:
@@ -252,7 +258,7 @@ def test_the_cli_prints_one_json_line_per_file(
     assert set(hit) == {"t_s", "model", "score"}
     assert hit["model"] == "okay_nabu"
     assert 1.0 < hit["t_s"] < 2.5
-    assert 0.85 < hit["score"] <= 1
+    assert 0.4 < hit["score"] <= 1  # the configured threshold (after gain)
 
     assert run_assistant.main(["wakeword", "--model", "hey_jarvis", str(woke)]) == 0
     assert json.loads(capsys.readouterr().out)["detections"] == []
@@ -295,13 +301,20 @@ def test_a_missing_or_unknown_model_is_a_coded_error_naming_the_fix(tmp_path: Pa
 
 def test_wake_word_settings_defaults_environment_and_ranges(tmp_path: Path) -> None:
     speech = load_settings(tmp_path / "none.yml", environ={}).speech
-    assert (speech.wake_word_model, speech.wake_word_threshold) == ("okay_nabu", 0.0)
-    assert MicroWakeWordDetector.from_settings(speech).threshold == 0.85  # the model's own
-    env = {"WAKE_WORD_MODEL": "hey_jarvis", "WAKE_WORD_THRESHOLD": "0.6"}
+    assert (speech.wake_word_model, speech.wake_word_threshold) == ("okay_nabu", 0.4)
+    assert (speech.wake_word_denoised_threshold, speech.wake_word_window) == (0.5, 3)
+    both = MicroWakeWordDetector.from_settings(speech)
+    assert isinstance(both, EitherDetector)  # after gain, and after noise suppression + gain
+    assert [cast(MicroWakeWordDetector, d).threshold for d in both.detectors] == [0.4, 0.5]
+    env = {
+        "WAKE_WORD_MODEL": "hey_jarvis",
+        "WAKE_WORD_THRESHOLD": "0",  # the model's own cutoff
+        "WAKE_WORD_DENOISED_THRESHOLD": "0",  # one listener
+    }
     speech = load_settings(tmp_path / "none.yml", environ=env).speech
-    assert (speech.wake_word_model, speech.wake_word_threshold) == ("hey_jarvis", 0.6)
     detector = MicroWakeWordDetector.from_settings(speech)
-    assert (detector.model, detector.threshold) == ("hey_jarvis", 0.6)
+    assert isinstance(detector, MicroWakeWordDetector)
+    assert (detector.model, detector.threshold) == ("hey_jarvis", 0.97)
     for bad in ({"wake_word_threshold": 1.5}, {"wake_word_preroll_ms": 5000}):
         with pytest.raises(SpeechConfigError, match=r"speech\.wake_word"):
             SpeechSettings(**bad)

@@ -30,6 +30,7 @@ DEVICE_EXAMPLES: list[p.Message] = [
     p.Ping(),
     p.Mute(True),
     p.Mute(False),
+    p.Stopped(),
 ]
 GATEWAY_EXAMPLES: list[p.Message] = [
     p.Ready(1, "s-123", "kiosk", "riverside", "Riverside", None, p.AudioFormat()),

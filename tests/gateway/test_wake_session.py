@@ -146,6 +146,20 @@ def test_the_wake_word_opens_one_utterance_then_it_is_deaf_again(home: Any, say:
     assert len(transcriber.expected) == 2
 
 
+def test_a_reply_the_device_stopped_opens_no_follow_up_window(home: Any, say: Any) -> None:
+    """The customer said "stop" over the question on the device: the device says so
+    (``stopped``), and the answer then needs the wake word again."""
+    session, out, transcriber, dialogue = home
+    stream(session, say("okay nabu, add a dozen eggs"))
+    assert indicator(messages(out))[-1] == (True, "follow_up")  # "which one?"
+    session.offer(Control({"type": "stopped"}))
+    assert indicator(messages(out)) == [(False, "end_of_utterance")]
+    stream(session, say("the first one"))
+    messages(out)
+    assert dialogue.turns == ["add milk"]
+    assert len(transcriber.expected) == 1  # the answer was never decoded
+
+
 def test_muted_nothing_is_decoded_even_after_the_wake_word(home: Any, say: Any) -> None:
     session, out, transcriber, dialogue = home
     session.offer(Control({"type": "mute", "muted": True}))

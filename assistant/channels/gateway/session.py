@@ -420,6 +420,10 @@ class Session(DeviceLink):
                 self.emit(p.Pong())
             case p.Mute(muted):
                 self._mute(muted)
+            case p.Stopped():  # a spoken "stop" on the device: what the reply asked waits
+                self._barge.set()
+                if self._wake is not None and self._wake.awake:
+                    self._wake.close(ListenReason.END_OF_UTTERANCE)
             case _:  # a second hello
                 raise GatewayError("message-unknown", f"unknown message type {message.TYPE!r}")
 

@@ -5,6 +5,8 @@
  * Microphone: getUserMedia -> AudioWorklet (capture-worklet.js) -> 16 kHz mono 16-bit PCM in
  * 50 ms binary frames, only while the Talk button is on (or a spoken PIN is awaited).
  * Replies: binary frames between audio_start and audio_end, played through Web Audio.
+ * Listening indicator: on while the microphone streams (Talk, a spoken PIN) and as the
+ * gateway's `listening` messages say (a wake word, a follow-up window), off when either ends.
  */
 "use strict";
 
@@ -59,6 +61,7 @@
   const $ = (id) => document.getElementById(id);
   const ui = {
     storeName: $("store-name"), connection: $("connection"), alert: $("alert"),
+    listening: $("listening"),
     who: $("who"), customerName: $("customer-name"), signOut: $("sign-out"),
     welcome: $("welcome"), signInForm: $("sign-in-form"), account: $("account"), pin: $("pin"),
     sayPin: $("say-pin"), signInStatus: $("sign-in-status"), guest: $("guest"),
@@ -160,6 +163,9 @@
         setConnection(m.kind === "kiosk" ? "Ready" : "Connected (this token is not a kiosk's)");
         if (m.customer) signedIn(m.customer);
         else forgetCustomer();
+        break;
+      case "listening":
+        showListening(m.listening, m.reason);
         break;
       case "speech_started":
         state.heardSpeech = true;
@@ -612,6 +618,17 @@
     document.body.dataset.listening = on ? "true" : "false";
     ui.micLabel.textContent = on ? "Listening… tap to stop" : "Talk";
     ui.level.style.width = "0";
+    showListening(on, "talk");
+  }
+
+  const LISTENING_WHY = { follow_up: " for your answer", wake: "", talk: "", reply: "" };
+
+  function showListening(on, reason) {
+    ui.listening.dataset.on = on ? "true" : "false";
+    ui.listening.dataset.reason = reason || "";
+    ui.listening.textContent = on
+      ? `● Listening${LISTENING_WHY[reason] || ""}`
+      : (reason === "muted" ? "✕ Microphone muted" : "○ Not listening");
   }
 
   // -- audio: the spoken replies ---------------------------------------------------------
