@@ -84,6 +84,11 @@ class Listener:
         if self.wake is not None:  # deaf again until the next wake word
             self.wake.close(ListenReason.END_OF_UTTERANCE)
 
+    def reply_stopped(self) -> None:
+        """The device's spoken "stop": a follow-up window the reply opened closes with it."""
+        if self.wake is not None and self.wake.awake:
+            self.wake.close(ListenReason.END_OF_UTTERANCE)
+
     def follow_up(self, window_s: float, reply_s: float) -> None:
         """A question was asked: its answer needs no wake word, for ``window_s`` after the
         ``reply_s`` seconds of the question's audio."""

@@ -421,9 +421,8 @@ class Session(DeviceLink):
             case p.Mute(muted):
                 self._mute(muted)
             case p.Stopped():  # a spoken "stop" on the device: what the reply asked waits
-                self._barge.set()
-                if self._wake is not None and self._wake.awake:
-                    self._wake.close(ListenReason.END_OF_UTTERANCE)
+                self.voice.barge_in()
+                self.listener.reply_stopped()
             case _:  # a second hello
                 raise GatewayError("message-unknown", f"unknown message type {message.TYPE!r}")
 
