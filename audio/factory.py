@@ -112,7 +112,8 @@ def _whisper(settings: SpeechSetup, use_shop: bool, threads: int | None) -> Tran
     """The Whisper engine per the settings, loaded once per process and shared."""
     import os
 
-    from audio.stt_whisper import WhisperTranscriber, model_dir
+    from audio.stt_whisper import WhisperTranscriber
+    from audio.whisper_models import model_dir
 
     speech = settings.speech
     cores = len(os.sched_getaffinity(0))

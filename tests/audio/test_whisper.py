@@ -17,7 +17,8 @@ from audio import factory
 from audio.base import CHANNELS, RATE, WIDTH, AudioChunk, Expect
 from audio.formats import split, write_wav
 from audio.settings import SpeechSetup
-from audio.stt_whisper import WhisperTranscriber, model_dir
+from audio.stt_whisper import WhisperTranscriber
+from audio.whisper_models import model_dir
 
 Speak = Callable[[str, str], AudioChunk]
 RealPin = Callable[..., AudioChunk]
