@@ -52,11 +52,14 @@ def digit_segments(pcm: bytes) -> list[tuple[int, int]]:
 
 
 def pick_pin(readings: Sequence[tuple[str, float]], digits_said: int) -> str | None:
-    """Of (digits, confidence) readings, the most confident with ``digits_said`` digits; with
-    none that long, None (the caller reads the digits one by one). When the count is no PIN's
-    length, the most confident reading of a PIN's length (or of any length)."""
-    if PIN_DIGITS[0] <= digits_said <= PIN_DIGITS[1]:
-        fitting = [r for r in readings if len(r[0]) == digits_said]
-        return max(fitting, key=lambda r: r[1])[0] if fitting else None
-    pins = [r for r in readings if PIN_DIGITS[0] <= len(r[0]) <= PIN_DIGITS[1]] or list(readings)
-    return max(pins, key=lambda r: r[1])[0] if pins else ""
+    """Of (digits, confidence) readings, the most confident with ``digits_said`` digits, else
+    the most confident of a PIN's length. None when no reading is a PIN's length but the pauses
+    counted one: the caller then reads the digits one by one."""
+    counted = PIN_DIGITS[0] <= digits_said <= PIN_DIGITS[1]
+    fitting = [r for r in readings if len(r[0]) == digits_said] if counted else []
+    pins = [r for r in readings if PIN_DIGITS[0] <= len(r[0]) <= PIN_DIGITS[1]]
+    if fitting or pins:
+        return max(fitting or pins, key=lambda r: r[1])[0]
+    if counted:
+        return None
+    return max(readings, key=lambda r: r[1])[0] if readings else ""

@@ -87,7 +87,8 @@ class WhisperTranscriber:
         early_decode_ms: silence after speech that starts a decode before the utterance is
             over (0 = decode only when it is over).
         partial_interval_ms: speech between decodes for a partial transcript (0 = none).
-        noisy_readings: noisy speech also read through ``suppressor_level`` and a spectral gate.
+        noisy_below_db: speech whose SNR estimate is below this is also read through WebRTC's
+            suppressor at ``suppressor_level`` and a spectral gate (0 = never).
     """
 
     def __init__(
@@ -100,7 +101,7 @@ class WhisperTranscriber:
         beam: int = 1,
         early_decode_ms: int = 150,
         partial_interval_ms: int = 1000,
-        noisy_readings: bool = True,
+        noisy_below_db: float = NOISY_SNR_DB,
         suppressor_level: int = LEVEL,
     ) -> None:
         from faster_whisper import WhisperModel
@@ -117,7 +118,7 @@ class WhisperTranscriber:
         self.name = f"whisper-{name}"
         self.window_s = min(MAX_WINDOW_S, window_s)
         self.beam = beam
-        self.noisy_readings = noisy_readings
+        self.noisy_below_db = noisy_below_db
         self.suppressor_level = suppressor_level
         self.early_decode_bytes = RATE * WIDTH * early_decode_ms // 1000
         self.partial_bytes = RATE * WIDTH * partial_interval_ms // 1000
@@ -142,7 +143,8 @@ class WhisperTranscriber:
     def decode(self, pcm: bytes, expect: Expect = Expect.SPEECH) -> Decoded:
         """Recognise 16 kHz mono 16-bit ``pcm``: the text and the model's confidence in it."""
         pin = expect is Expect.PIN
-        if snr_db(pcm) >= NOISY_SNR_DB or not (pin or self.noisy_readings):
+        snr = snr_db(pcm)
+        if snr >= (NOISY_SNR_DB if pin else self.noisy_below_db):
             return self._decode([pcm], expect)[0]
         started = time.perf_counter()
         level = PIN_SUPPRESSOR_LEVEL if pin else self.suppressor_level
