@@ -143,10 +143,13 @@ class WhisperTranscriber:
     def decode(self, pcm: bytes, expect: Expect = Expect.SPEECH) -> Decoded:
         """Recognise 16 kHz mono 16-bit ``pcm``: the text and the model's confidence in it."""
         pin = expect is Expect.PIN
-        snr = snr_db(pcm)
-        if snr >= (NOISY_SNR_DB if pin else self.noisy_below_db):
-            return self._decode([pcm], expect)[0]
         started = time.perf_counter()
+        if snr_db(pcm) >= (NOISY_SNR_DB if pin else self.noisy_below_db):
+            heard = self._decode([pcm], expect)[0]
+            if not pin:
+                return heard
+            text = self._pin_of(pcm, [heard])  # a clean PIN read short: digit by digit
+            return Decoded(text, heard.confidence, time.perf_counter() - started)
         level = PIN_SUPPRESSOR_LEVEL if pin else self.suppressor_level
         heard, *others = readings = self._decode(
             [pcm, NoiseSuppressor(level).process(pcm), spectral_gate(pcm)], expect
