@@ -8,9 +8,9 @@ Engine settings: Whisper tiny.en as the assistant runs it (15 s window, the shop
 normaliser, catalog correction) and its variants (30 s / 10 s window, no prompt, on every
 ``--variants-every``-th sentence), Whisper base (every ``--base-every``-th), pocketsphinx with
 the shop LM (+ catalog correction) and its general model (every ``--general-every``-th), vosk
-where a model is installed. pocketsphinx's noisy clips have three readings (WebRTC-suppressed
-audio, and two spectral gates'); the one Rasa is surest of is scored, as the assistant answers
-it ("one reading": the suppressed one). Whisper hears the audio as it is.
+where a model is installed. Noisy clips have several readings (pocketsphinx: WebRTC-suppressed
+audio and two spectral gates'; Whisper: as heard, suppressed, and one gate's); the one Rasa is
+surest of is scored, as the assistant answers it ("one reading": the first one alone).
 Reported per setting and condition: WER, decode latency p50/p95, and intent accuracy — the
 intent Rasa gives the transcript against the intent it gives the reference text
 (``run_assistant.py parse --jsonl``). Also TTS time-to-first-audio, and the latency a customer
@@ -106,15 +106,15 @@ def main() -> int:
     # speech settings changed)
     every = args.variants_every
     setups: list[tuple[str, str, bool, bool, bool, int, dict[str, Any]]] = [
-        ("whisper-tiny.en", "whisper", True, True, False, 1, {}),
+        ("whisper-tiny.en", "whisper", True, True, True, 1, {}),
         ("whisper-tiny.en (30 s window)", "whisper", True, True, False, every,
          {"whisper_window_s": 30.0}),
         ("whisper-tiny.en (10 s window)", "whisper", True, True, False, every,
          {"whisper_window_s": 10.0}),
         ("whisper-tiny.en (no shop prompt)", "whisper", False, True, False, every, {}),
-        ("whisper-tiny.en (suppressor level 1)", "whisper", True, True, False, DEV_EVERY,
+        ("whisper-tiny.en (suppressor level 1)", "whisper", True, True, True, DEV_EVERY,
          {"whisper_noise_suppression": 1}),
-        ("whisper-tiny.en (one reading)", "whisper", True, True, False, 1, {}),
+        ("whisper-tiny.en (one reading)", "whisper", True, True, True, 1, {}),
         ("whisper-base", "whisper", True, True, False, args.base_every, {"whisper_model": "base"}),
         ("pocketsphinx+shop-lm", "pocketsphinx", True, True, True, 1, {}),
         ("pocketsphinx+shop-lm (no correction)", "pocketsphinx", True, False, True, 1, {}),
