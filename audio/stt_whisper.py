@@ -26,8 +26,9 @@ What this module does beyond calling the model:
   utterance's own SNR estimate below 30 dB) is read three times in one batch — as heard,
   through WebRTC's suppressor at its gentlest level, and through a spectral gate — and the
   pauses between its digits tell how many were said (``audio.pin_digits``): the most confident
-  reading with that many digits wins, and if none has, each digit's stretch of audio is read on
-  its own. On the development take at 10 dB that took exact PINs from 53 to 55 of 60 (what was
+  reading with that many digits wins, else the most confident of a PIN's length, and if no
+  reading is a PIN's length each digit's stretch of audio is read on its own (a clean PIN
+  too). On the development take at 10 dB that took exact PINs from 53 to 55 of 60 (what was
   tried and measured is in the README's benchmarks).
 * **Noisy speech.** Ordinary speech in noise is read the same three ways; the suppressed and
   gated readings go with the transcript as alternatives, and the dialogue answers the reading
@@ -164,8 +165,8 @@ class WhisperTranscriber:
         )
 
     def _pin_of(self, pcm: bytes, readings: list[Decoded]) -> str:
-        """The noisy PIN's digits: the likeliest reading with as many digits as pauses tell,
-        or else each digit's stretch of audio read on its own."""
+        """The PIN's digits: the likeliest reading with as many digits as pauses tell (or of a
+        PIN's length), else each digit's stretch of audio read on its own."""
         segments = digit_segments(pcm)
         chosen = pick_pin([(r.text, r.confidence) for r in readings], len(segments))
         if chosen is not None:
