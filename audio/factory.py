@@ -72,8 +72,9 @@ def build_transcriber(
     ``threads``: Whisper's CPU threads per decode (the gateway's workers take one each).
 
     Every engine's transcripts go through the one normaliser (``audio.normalizer``), then the
-    catalog correction. Noise suppression's extra readings are pocketsphinx's remedy for
-    noise; Whisper, trained on noisy speech, hears the audio as it is.
+    catalog correction. Noisy utterances get extra readings (noise-suppressed and spectrally
+    gated audio) for the dialogue to choose from: pocketsphinx's and vosk's through
+    ``audio.denoise``, Whisper's from the engine itself (one batch of three).
 
     Raises:
         SpeechToTextError: ``stt-model-missing`` when the chosen engine's model is missing
@@ -87,7 +88,9 @@ def build_transcriber(
     shop = shop_model(settings) if (use_shop or use_correction) else None
     below = speech.denoise_below_snr_db
     if engine == "whisper":
-        inner = _whisper(settings, use_shop, threads)
+        # noisy speech: Whisper's own extra readings (the suppressed and gated audio)
+        noisy_below = (below or 30.0) if (below > 0 if denoise is None else denoise) else 0.0
+        inner = _whisper(settings, use_shop, threads, noisy_below)
         denoise = False
     else:
         inner = _engine(settings, engine, shop if use_shop else None, sessions)
@@ -108,11 +111,14 @@ def build_transcriber(
     return inner
 
 
-def _whisper(settings: SpeechSetup, use_shop: bool, threads: int | None) -> Transcriber:
+def _whisper(
+    settings: SpeechSetup, use_shop: bool, threads: int | None, noisy_below_db: float
+) -> Transcriber:
     """The Whisper engine per the settings, loaded once per process and shared."""
     import os
 
-    from audio.stt_whisper import WhisperTranscriber, model_dir
+    from audio.stt_whisper import WhisperTranscriber
+    from audio.whisper_models import model_dir
 
     speech = settings.speech
     cores = len(os.sched_getaffinity(0))
@@ -123,7 +129,8 @@ def _whisper(settings: SpeechSetup, use_shop: bool, threads: int | None) -> Tran
     prompt = whisper_prompt(settings.sentences, _terms(settings)) if use_shop else ""
     key = (folder, speech.whisper_model, prompt, speech.whisper_window_s, threads,
            speech.whisper_beam, speech.whisper_early_decode_ms,
-           speech.whisper_partial_interval_ms)  # fmt: skip
+           speech.whisper_partial_interval_ms, noisy_below_db,
+           speech.whisper_noise_suppression)  # fmt: skip
     with _WHISPER_LOCK:
         if key not in _WHISPER:
             _WHISPER[key] = WhisperTranscriber(
@@ -135,6 +142,8 @@ def _whisper(settings: SpeechSetup, use_shop: bool, threads: int | None) -> Tran
                 beam=speech.whisper_beam,
                 early_decode_ms=speech.whisper_early_decode_ms,
                 partial_interval_ms=speech.whisper_partial_interval_ms,
+                noisy_below_db=noisy_below_db,
+                suppressor_level=speech.whisper_noise_suppression,
             )
         return _WHISPER[key]
 

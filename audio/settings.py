@@ -27,6 +27,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "whisper_beam": (1, 10),
     "whisper_early_decode_ms": (0, 2000),
     "whisper_partial_interval_ms": (0, 10_000),
+    "whisper_noise_suppression": (0, 4),
     "decode_processes": (0, 64),
     "vad_aggressiveness": (0, 3),
     "vad_silence_ms": (90, 3000),
@@ -67,6 +68,9 @@ class SpeechSettings:
     whisper_early_decode_ms: int = 150
     # speech between decodes for a live partial transcript (a kiosk's screen); 0 = none
     whisper_partial_interval_ms: int = 1000
+    # noisy speech (below denoise_below_snr_db) is also read through WebRTC's suppressor at
+    # this level (1 gentlest .. 4 strongest) and a spectral gate: alternatives for the NLU
+    whisper_noise_suppression: int = 3
     vosk_model: str = "models/vosk/vosk-model-small-en-us-0.15"
     vosk_model_url: str | None = None  # a mirror for `models download` (the registry's otherwise)
     shop_lm: bool = True  # restrict/bias the recogniser to the shop's sentences and catalog

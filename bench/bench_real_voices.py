@@ -1,6 +1,8 @@
 """Real people's voices: the recognisers side by side on spoken PINs and real sentences.
 
     .venv/bin/python bench/bench_real_voices.py [--pins 120] [--engines whisper-tiny.en,...]
+    .venv/bin/python bench/bench_real_voices.py --takes 18 --pins 60 --conditions snr10 \
+        --engines whisper-tiny.en --no-sentences     # the development take (choosing settings)
 
 PINs of four digits are joined from recordings of three real speakers
 (``../shared/eval/real-digits``: one recording per digit, 250 ms apart, converted to 16 kHz),
@@ -48,7 +50,6 @@ RECORDINGS = ROOT.parent / "shared" / "eval" / "real-digits"
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")  # Debian's pocketsphinx-testdata
 RESULTS = ROOT / "bench" / "results"
 SPEAKERS = ("george", "jackson", "lucas")
-TAKES = range(18)  # 18 was the development take, 19 ships with the tests
 CONDITIONS = {"clean": None, "snr10": 10.0}
 # name -> (engine, speech setting overrides, shop LM)
 ENGINES: dict[str, tuple[str, dict[str, Any], bool]] = {
@@ -79,7 +80,13 @@ def real_sentences() -> list[tuple[Path, str]]:
     return out
 
 
-def _run_engine(name: str, items: list[tuple[str, str, int]]) -> dict[str, Any]:
+def _run_engine(
+    name: str,
+    items: list[tuple[str, str, int]],
+    takes: list[int],
+    conditions: list[str],
+    sentences: bool = True,
+) -> dict[str, Any]:
     """In its own process: build the engine, hear every PIN in every condition."""
     from assistant.speech import build_transcriber
 
@@ -91,12 +98,13 @@ def _run_engine(name: str, items: list[tuple[str, str, int]]) -> dict[str, Any]:
     transcriber = build_transcriber(settings, engine=engine, shop_lm=shop_lm, correction=False)
     load_s = time.perf_counter() - loaded
     out: dict[str, Any] = {"load_s": round(load_s, 2), "conditions": {}}
-    for condition, snr in CONDITIONS.items():
+    for condition in conditions:
+        snr = CONDITIONS[condition]
         right, cpu, audio_s = 0, 0.0, 0.0
         times: list[float] = []
         wrong: list[dict[str, str]] = []
         for n, (digits, speaker, seed) in enumerate(items):
-            audio = spoken_pin(RECORDINGS, digits, speaker, TAKES, random.Random(seed))
+            audio = spoken_pin(RECORDINGS, digits, speaker, takes, random.Random(seed))
             if snr is not None:
                 audio = mix_noise(audio, snr, seed=n)
             wall, cpu0 = time.perf_counter(), time.process_time()
@@ -117,18 +125,19 @@ def _run_engine(name: str, items: list[tuple[str, str, int]]) -> dict[str, Any]:
             "examples_wrong": wrong,
         }
         print(f"{name} {condition}: {right}/{len(items)}", file=sys.stderr, flush=True)
-    errors = words = 0
-    heard_sentences = []
-    for path, reference in real_sentences():
-        heard = transcriber.transcribe(load_wav(path)).text
-        errors += word_errors(reference, heard)
-        words += len(normalize(reference).split())
-        heard_sentences.append({"said": reference, "heard": heard})
-    out["real_sentences"] = {
-        "utterances": len(heard_sentences),
-        "wer": round(errors / words, 4) if words else None,
-        "heard": heard_sentences,
-    }
+    if sentences:
+        errors = words = 0
+        heard_sentences = []
+        for path, reference in real_sentences():
+            heard = transcriber.transcribe(load_wav(path)).text
+            errors += word_errors(reference, heard)
+            words += len(normalize(reference).split())
+            heard_sentences.append({"said": reference, "heard": heard})
+        out["real_sentences"] = {
+            "utterances": len(heard_sentences),
+            "wer": round(errors / words, 4) if words else None,
+            "heard": heard_sentences,
+        }
     out["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["model_memory_mb"] = round(out["peak_memory_mb"] - before_kb / 1024, 1)
     return out
@@ -138,7 +147,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pins", type=int, default=120)
     parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated names")
+    parser.add_argument("--takes", default="0-17", help="recordings' takes: 0-17 (held out), 18")
+    parser.add_argument("--conditions", default=",".join(CONDITIONS), help="clean,snr10")
+    parser.add_argument("--no-sentences", action="store_true", help="PINs only")
+    parser.add_argument("--out", default="real_voices", help="results' name in bench/results/")
     args = parser.parse_args()
+    first, _, last = args.takes.partition("-")
+    takes = list(range(int(first), int(last or first) + 1))
+    conditions = args.conditions.split(",")
     if not RECORDINGS.is_dir():
         raise SystemExit(f"the real recordings are not at {RECORDINGS}")
     if not real_sentences():
@@ -147,34 +163,37 @@ def main() -> int:
     report: dict[str, Any] = {
         "pins": len(items),
         "speakers": list(SPEAKERS),
-        "takes": f"{TAKES.start}-{TAKES.stop - 1}",
-        "conditions": list(CONDITIONS),
+        "takes": args.takes,
+        "conditions": conditions,
         "engines": {},
     }
     ctx = multiprocessing.get_context("spawn")
     started = time.time()
     for name in args.engines.split(","):
         with ctx.Pool(1) as pool:  # a fresh process: its memory is the engine's own
-            report["engines"][name] = pool.apply(_run_engine, (name, items))
+            report["engines"][name] = pool.apply(
+                _run_engine, (name, items, takes, conditions, not args.no_sentences)
+            )
     report["seconds"] = round(time.time() - started, 1)
     report["median_pin_seconds"] = round(
         statistics.median(
-            spoken_pin(RECORDINGS, d, s, TAKES, random.Random(seed)).duration_s
+            spoken_pin(RECORDINGS, d, s, takes, random.Random(seed)).duration_s
             for d, s, seed in items[:20]
         ),
         2,
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "real_voices.json").write_text(json.dumps(report, indent=2) + "\n")
-    plot(report, RESULTS / "real_voices.png")
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(report, indent=2) + "\n")
+    if set(conditions) == set(CONDITIONS):
+        plot(report, RESULTS / f"{args.out}.png")
     for name, r in report["engines"].items():
-        c = r["conditions"]
-        print(
-            f"{name:24} clean {c['clean']['exact']}/{len(items)}  10 dB {c['snr10']['exact']}/"
-            f"{len(items)}  decode p50 {c['clean']['decode_ms_p50']} ms  "
-            f"CPU {c['clean']['cpu_s_per_audio_s']} s/s  {r['peak_memory_mb']} MB  "
-            f"real sentences WER {r['real_sentences']['wer']}"
+        pins_heard = "  ".join(
+            f"{condition} {c['exact']}/{len(items)} (decode p50 {c['decode_ms_p50']} ms, "
+            f"CPU {c['cpu_s_per_audio_s']} s/s)"
+            for condition, c in r["conditions"].items()
         )
+        sentences = r.get("real_sentences", {}).get("wer")
+        print(f"{name:24} {pins_heard}  {r['peak_memory_mb']} MB  real sentences WER {sentences}")
     return 0
 
 

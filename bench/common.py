@@ -99,3 +99,35 @@ def seeded_settings(work: Path, customers: int) -> Settings:
     settings = isolated(load_settings(environ={}), work, url)
     train(settings)
     return settings
+
+
+# one spelling for words written either way (joined or apart, US or UK), on both sides of a WER
+_SPELLING_VARIANTS = {
+    "pick up": "pickup", "check out": "checkout", "log in": "login", "sign in": "signin",
+    "ok": "okay", "mom": "mum", "whole meal": "wholemeal", "favorite": "favourite",
+    "color": "colour", "gray": "grey", "canceled": "cancelled",
+}  # fmt: skip
+
+
+def scoring_form(text: str) -> str:
+    """``text`` as a word error rate compares it, the reference and the transcript alike:
+    the assistant's normaliser (``audio.normalizer.spoken_form``: digits, units, times,
+    punctuation, casing, British spellings), then one spelling for words written either way
+    ("pick up" / "pickup"), as Whisper's own evaluations normalise both sides."""
+    import re
+
+    from audio.normalizer import spoken_form
+
+    text = f" {spoken_form(text)} "
+    for variant, form in _SPELLING_VARIANTS.items():
+        text = re.sub(rf" {variant} ", f" {form} ", text)
+        text = re.sub(rf" {variant} ", f" {form} ", text)  # overlapping matches
+    return " ".join(text.split())
+
+
+def scored_word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
+    """(word errors, reference words) between the two in ``scoring_form``."""
+    from rapidfuzz.distance import Levenshtein
+
+    ref, hyp = scoring_form(reference).split(), scoring_form(hypothesis).split()
+    return int(Levenshtein.distance(ref, hyp)), len(ref)
