@@ -17,7 +17,15 @@ from dataclasses import dataclass, replace
 import jellyfish
 from rapidfuzz import fuzz, process
 
-from audio.base import AudioChunk, Expect, Recognition, SpeakerState, Transcriber, Transcript
+from audio.base import (
+    AudioChunk,
+    Expect,
+    Recognition,
+    SpeakerState,
+    Transcriber,
+    Transcript,
+    settled_words,
+)
 from audio.text import normalize
 
 NUMBER_HOMOPHONES = {"to": "two", "too": "two", "for": "four", "won": "one", "ate": "eight"}
@@ -162,6 +170,9 @@ class CorrectingRecognition:
 
     def accept(self, chunk: AudioChunk) -> str | None:
         return self._inner.accept(chunk)
+
+    def settled(self) -> tuple[str, int] | None:
+        return settled_words(self._inner)
 
     def finish(self) -> Transcript:
         return self._corrector.correct_transcript(self._inner.finish())

@@ -16,7 +16,15 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from audio.base import AudioChunk, Expect, Recognition, SpeakerState, Transcriber, Transcript
+from audio.base import (
+    AudioChunk,
+    Expect,
+    Recognition,
+    SpeakerState,
+    Transcriber,
+    Transcript,
+    settled_words,
+)
 from audio.text import normalize
 
 # written forms Whisper uses -> the forms the shop's sentences use
@@ -62,6 +70,10 @@ class NormalizingRecognition:
     def accept(self, chunk: AudioChunk) -> str | None:
         partial = self._inner.accept(chunk)
         return spoken_form(partial) if partial else partial
+
+    def settled(self) -> tuple[str, int] | None:
+        words = settled_words(self._inner)
+        return (spoken_form(words[0]), words[1]) if words is not None else None
 
     def finish(self) -> Transcript:
         return normalized(self._inner.finish())

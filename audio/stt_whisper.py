@@ -422,6 +422,14 @@ class WhisperRecognition:
                 break
         return None
 
+    def settled(self) -> tuple[str, int] | None:
+        """The words up to the last speech if a decode of them is done (the endpointer's cue
+        at a pause), with the audio heard so far (bytes); None while none is."""
+        done = [d for end, d in self._decodes if end == self._voiced_end and d.done()]
+        if not done or done[-1].exception() is not None:
+            return None
+        return done[-1].result().text, len(self._audio)
+
     def _submit(self) -> None:
         decode = self._owner.submit(bytes(self._audio), self._expect)
         self._decodes = [*self._decodes[-2:], (self._voiced_end, decode)]
