@@ -71,13 +71,14 @@ class Recognition(Protocol):
         ...
 
 
-def settled_words(recognition: Recognition) -> tuple[str, int] | None:
+def settled_words(recognition: Recognition) -> tuple[str | None, int] | None:
     """What a recognition has of the words up to the pause in progress, and how much audio
     (bytes) it had heard when it knew: the endpointer's cue (``audio/vad.py``). An engine that
-    can say defines ``settled()`` (Whisper's early decode, pocketsphinx's and vosk's partial);
-    wrappers pass it on; None when it has nothing (yet)."""
+    can say defines ``settled()`` (Whisper's early decode, pocketsphinx's partial); wrappers
+    pass it on. The words are None while a decode of them runs; the whole is None when
+    nothing is coming."""
     settled = getattr(recognition, "settled", None)
-    words: tuple[str, int] | None = settled() if settled is not None else None
+    words: tuple[str | None, int] | None = settled() if settled is not None else None
     return words
 
 

@@ -23,6 +23,7 @@ from enum import StrEnum
 class Completeness(StrEnum):
     COMPLETE = "complete"
     INCOMPLETE = "incomplete"
+    PENDING = "pending"  # the recogniser is decoding the words (the endpointer waits for them)
     UNKNOWN = "unknown"
 
 

@@ -171,7 +171,7 @@ class CorrectingRecognition:
     def accept(self, chunk: AudioChunk) -> str | None:
         return self._inner.accept(chunk)
 
-    def settled(self) -> tuple[str, int] | None:
+    def settled(self) -> tuple[str | None, int] | None:
         return settled_words(self._inner)
 
     def finish(self) -> Transcript:

@@ -121,7 +121,7 @@ class DenoisingRecognition:
                 self._clean = snr_db(bytes(self._audio)) >= self._owner.snr_threshold_db + 10
         return partial  # partials come from the audio as heard (the choice is made at the end)
 
-    def settled(self) -> tuple[str, int] | None:
+    def settled(self) -> tuple[str | None, int] | None:
         return settled_words(self._heard)
 
     def finish(self) -> Transcript:

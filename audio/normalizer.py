@@ -71,9 +71,11 @@ class NormalizingRecognition:
         partial = self._inner.accept(chunk)
         return spoken_form(partial) if partial else partial
 
-    def settled(self) -> tuple[str, int] | None:
+    def settled(self) -> tuple[str | None, int] | None:
         words = settled_words(self._inner)
-        return (spoken_form(words[0]), words[1]) if words is not None else None
+        if words is None or words[0] is None:
+            return words
+        return spoken_form(words[0]), words[1]
 
     def finish(self) -> Transcript:
         return normalized(self._inner.finish())

@@ -125,7 +125,8 @@ class _Pending:
 
     done: threading.Event = field(default_factory=threading.Event)
     partial: str = ""
-    settled: tuple[str, int] | None = None  # the words before a pause, audio heard (bytes)
+    # the words before a pause (None while decoded) and the audio heard then (bytes)
+    settled: tuple[str | None, int] | None = None
     result: Transcript | None = None
     speaker: dict[str, str] = field(default_factory=dict)  # the state after the utterance
     error: tuple[str, str] | None = None
@@ -282,7 +283,7 @@ class ProcessRecognition:
             return partial
         return None
 
-    def settled(self) -> tuple[str, int] | None:
+    def settled(self) -> tuple[str | None, int] | None:
         """The worker's last word on the words before a pause (``WhisperRecognition.settled``);
         the endpointer checks that it heard the pause in progress."""
         return self._pending.settled

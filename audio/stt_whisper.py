@@ -422,13 +422,13 @@ class WhisperRecognition:
                 break
         return None
 
-    def settled(self) -> tuple[str, int] | None:
-        """The words up to the last speech if a decode of them is done (the endpointer's cue
-        at a pause), with the audio heard so far (bytes); None while none is."""
-        done = [d for end, d in self._decodes if end == self._voiced_end and d.done()]
-        if not done or done[-1].exception() is not None:
+    def settled(self) -> tuple[str | None, int] | None:
+        """The words up to the last speech (None while their decode runs; the endpointer's
+        cue at a pause), with the audio heard so far (bytes); None without such a decode."""
+        ready = [d for end, d in self._decodes if end == self._voiced_end]
+        if not ready or (ready[-1].done() and ready[-1].exception() is not None):
             return None
-        return done[-1].result().text, len(self._audio)
+        return (ready[-1].result().text if ready[-1].done() else None), len(self._audio)
 
     def _submit(self) -> None:
         decode = self._owner.submit(bytes(self._audio), self._expect)

@@ -11,7 +11,9 @@ With ``complete_silence_ms`` / ``incomplete_silence_ms`` set, the silence waited
 what was said (``audio/completeness.py``): ``listen`` hands the endpointer, at each pause, the
 recogniser's transcript of the words up to it (Whisper's early decode, pocketsphinx's partial),
 and a whole request ("add milk") ends after the short wait, an unfinished one ("add, um…") after
-the long one; until such a transcript is there, ``silence_ms`` holds.
+the long one; while the recogniser is still decoding them it waits for its answer (as long as
+for an unfinished request at most: that decode is the transcript, so ending sooner would not
+answer sooner); with nothing coming (no early decode, a PIN, vosk), ``silence_ms`` holds.
 
     endpointer = Endpointer.from_settings(settings.speech)
     for event in listen(source.chunks(), transcriber, endpointer):
@@ -119,6 +121,8 @@ class Endpointer:
         self._waits = {
             Completeness.COMPLETE: _frames(complete_silence_ms, self.silence_frames),
             Completeness.INCOMPLETE: _frames(incomplete_silence_ms, self.silence_frames),
+            # the words are being decoded: wait for them, as long as for unfinished ones at most
+            Completeness.PENDING: _frames(incomplete_silence_ms, self.silence_frames),
             Completeness.UNKNOWN: self.silence_frames,
         }
         self.judges = complete_silence_ms is not None or incomplete_silence_ms is not None
@@ -164,10 +168,10 @@ class Endpointer:
             return None
         return (len(self._speech) - self._trailing) * FRAME_BYTES
 
-    def words_so_far(self, text: str) -> Completeness:
-        """The transcript of the words before the pause in progress: wait for the silence
-        that what they are calls for (until speech resumes)."""
-        self.heard = judge(text)
+    def words_so_far(self, text: str | None) -> Completeness:
+        """The transcript of the words before the pause in progress (None: being decoded):
+        wait for the silence that what they are calls for (until speech resumes)."""
+        self.heard = judge(text) if text is not None else Completeness.PENDING
         self._wait = self._waits[self.heard]
         return self.heard
 

@@ -101,3 +101,20 @@ def test_speech_after_the_pause_forgets_the_words(speak: Speak) -> None:
             told = True
     assert len(ended) == 1
     assert ended[0].at_s - ended[0].utterance.end_s == pytest.approx(0.42, abs=0.05)
+
+
+def test_words_being_decoded_are_waited_for(speak: Speak) -> None:
+    """The recogniser is still decoding at the fixed silence: the endpointer waits for its
+    words, then ends at once if they are a whole request."""
+    stream = join([silence(300), speak("add milk", "kal"), silence(2000)])
+    endpointer = Endpointer(silence_ms=400, complete_silence_ms=210, incomplete_silence_ms=800)
+    ended: list[SpeechEnded] = []
+    for block in split(stream, 20):
+        ended += [e for e in endpointer.feed(block) if isinstance(e, SpeechEnded)]
+        pause = endpointer.pause_start()
+        if pause is not None and not ended:
+            waited = len(endpointer.current_audio()) - pause
+            endpointer.words_so_far("add milk" if waited >= 16 * 2 * 600 else None)
+    assert len(ended) == 1
+    assert ended[0].at_s - ended[0].utterance.end_s == pytest.approx(0.6, abs=0.05)
+    assert ended[0].utterance.words is Completeness.COMPLETE
