@@ -54,7 +54,6 @@ BEFORE, AFTER = "fixed 400 ms (before)", "judged: 210 ms complete / 800 ms incom
 SETTINGS: dict[str, dict[str, Any]] = {
     BEFORE: {"vad_judge": False},
     AFTER: {},
-    "judged: 250 / 700 ms": {"vad_complete_silence_ms": 250, "vad_incomplete_silence_ms": 700},
 }
 LATENCY_SETTINGS = (
     "fixed 400 ms (before)",
@@ -182,8 +181,8 @@ def latency(settings: Settings, texts: list[str], work: Path) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--every", type=int, default=11, help="every n-th sentence")
-    parser.add_argument("--skip-latency", action="store_true")
-    parser.add_argument("--skip-cuts", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true", help="keep the last run's")
+    parser.add_argument("--skip-cuts", action="store_true", help="keep the last run's")
     args = parser.parse_args()
     texts = sentences(args.every)
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -201,6 +200,13 @@ def main() -> int:
         if not args.skip_cuts:
             report["cut_offs"] = cut_offs(settings, paused_clips(texts))
     RESULTS.mkdir(parents=True, exist_ok=True)
+    earlier = RESULTS / "endpointing.json"
+    if earlier.exists():  # a part skipped keeps its figures from the last run, with its date
+        last = json.loads(earlier.read_text())
+        for part in ("latency", "cut_offs"):
+            if part not in report and part in last:
+                report[part] = last[part]
+                report[f"{part}_when"] = last.get(f"{part}_when", last["when"])
     (RESULTS / "endpointing.json").write_text(json.dumps(report, indent=2) + "\n")
     plot(report, RESULTS / "endpointing.png")
     brief = {
