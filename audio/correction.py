@@ -17,15 +17,8 @@ from dataclasses import dataclass, replace
 import jellyfish
 from rapidfuzz import fuzz, process
 
-from audio.base import (
-    AudioChunk,
-    Expect,
-    Recognition,
-    SpeakerState,
-    Transcriber,
-    Transcript,
-    settled_words,
-)
+from audio import base
+from audio.base import AudioChunk, Expect, Recognition, SpeakerState, Transcriber, Transcript
 from audio.text import normalize
 
 NUMBER_HOMOPHONES = {"to": "two", "too": "two", "for": "four", "won": "one", "ate": "eight"}
@@ -172,7 +165,7 @@ class CorrectingRecognition:
         return self._inner.accept(chunk)
 
     def settled(self) -> tuple[str | None, int] | None:
-        return settled_words(self._inner)
+        return base.settled_words(self._inner)
 
     def finish(self) -> Transcript:
         return self._corrector.correct_transcript(self._inner.finish())

@@ -16,15 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from audio.base import (
-    AudioChunk,
-    Expect,
-    Recognition,
-    SpeakerState,
-    Transcriber,
-    Transcript,
-    settled_words,
-)
+from audio import base
+from audio.base import AudioChunk, Expect, Recognition, SpeakerState, Transcriber, Transcript
 from audio.text import normalize
 
 # written forms Whisper uses -> the forms the shop's sentences use
@@ -72,7 +65,7 @@ class NormalizingRecognition:
         return spoken_form(partial) if partial else partial
 
     def settled(self) -> tuple[str | None, int] | None:
-        words = settled_words(self._inner)
+        words = base.settled_words(self._inner)
         if words is None or words[0] is None:
             return words
         return spoken_form(words[0]), words[1]
