@@ -71,6 +71,17 @@ class Recognition(Protocol):
         ...
 
 
+def settled_words(recognition: Recognition) -> tuple[str | None, int] | None:
+    """What a recognition has of the words up to the pause in progress, and how much audio
+    (bytes) it had heard when it knew: the endpointer's cue (``audio/vad.py``). An engine that
+    can say defines ``settled()`` (Whisper's early decode, pocketsphinx's partial); wrappers
+    pass it on. The words are None while a decode of them runs; the whole is None when
+    nothing is coming."""
+    settled = getattr(recognition, "settled", None)
+    words: tuple[str | None, int] | None = settled() if settled is not None else None
+    return words
+
+
 class Transcriber(Protocol):
     """A speech-to-text engine (vosk, pocketsphinx, or a fake in tests)."""
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import jellyfish
 from rapidfuzz import fuzz, process
 
+from audio import base
 from audio.base import AudioChunk, Expect, Recognition, SpeakerState, Transcriber, Transcript
 from audio.text import normalize
 
@@ -162,6 +163,9 @@ class CorrectingRecognition:
 
     def accept(self, chunk: AudioChunk) -> str | None:
         return self._inner.accept(chunk)
+
+    def settled(self) -> tuple[str | None, int] | None:
+        return base.settled_words(self._inner)
 
     def finish(self) -> Transcript:
         return self._corrector.correct_transcript(self._inner.finish())

@@ -33,6 +33,7 @@ from audio.base import (
     SpeakerState,
     Transcriber,
     Transcript,
+    settled_words,
 )
 from audio.formats import require_engine_format
 
@@ -120,6 +121,9 @@ class DenoisingRecognition:
                 self._looked = True  # clearly clean: spare the second decoder the rest
                 self._clean = snr_db(bytes(self._audio)) >= self._owner.snr_threshold_db + 10
         return partial  # partials come from the audio as heard (the choice is made at the end)
+
+    def settled(self) -> tuple[str | None, int] | None:
+        return settled_words(self._heard)
 
     def finish(self) -> Transcript:
         heard = self._heard.finish()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from audio import base
 from audio.base import AudioChunk, Expect, Recognition, SpeakerState, Transcriber, Transcript
 from audio.text import normalize
 
@@ -62,6 +63,12 @@ class NormalizingRecognition:
     def accept(self, chunk: AudioChunk) -> str | None:
         partial = self._inner.accept(chunk)
         return spoken_form(partial) if partial else partial
+
+    def settled(self) -> tuple[str | None, int] | None:
+        words = base.settled_words(self._inner)
+        if words is None or words[0] is None:
+            return words
+        return spoken_form(words[0]), words[1]
 
     def finish(self) -> Transcript:
         return normalized(self._inner.finish())

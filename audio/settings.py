@@ -32,6 +32,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "vad_aggressiveness": (0, 3),
     "vad_silence_ms": (90, 3000),
     "vad_min_speech_ms": (0, 2000),
+    "vad_complete_silence_ms": (90, 3000),
+    "vad_incomplete_silence_ms": (90, 5000),
     "max_utterance_s": (1, 120),
     "language_weight": (1, 30),
     "correction_threshold": (50, 100),
@@ -89,6 +91,12 @@ class SpeechSettings:
     decode_processes: int = 0
     vad_aggressiveness: int = 2  # webrtcvad mode 0 (lenient) .. 3 (strict)
     vad_silence_ms: int = 400  # this much silence after speech ends the utterance
+    # judge the words at a pause (audio/completeness.py): a whole request ("add milk") ends
+    # after vad_complete_silence_ms, an unfinished one ("add, um…") after
+    # vad_incomplete_silence_ms; vad_silence_ms until the recogniser has the words; off = fixed
+    vad_judge: bool = True
+    vad_complete_silence_ms: int = 210
+    vad_incomplete_silence_ms: int = 800
     vad_min_speech_ms: int = 120  # shorter bursts are noise, not an utterance
     max_utterance_s: float = 15.0  # an utterance is cut here even without silence
     tts_voice: str = "en-us"  # an espeak-ng voice name

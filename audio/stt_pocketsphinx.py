@@ -53,6 +53,7 @@ class PocketsphinxRecognition:
         self._decoder: Any | None = decoder
         self._speaker = speaker
         self._partial = ""
+        self._heard = 0  # bytes fed
         self._decode_s = 0.0
         self._floor = NoiseFloor(owner.noise_floor_rms)
         if speaker is not None and owner.state_key in speaker.values:
@@ -71,11 +72,16 @@ class PocketsphinxRecognition:
             self._release()
             raise SpeechToTextError("stt-failed", f"pocketsphinx: {err}") from err
         self._decode_s += time.perf_counter() - started
+        self._heard += len(chunk.data)
         text = hyp.hypstr if hyp is not None else ""
         if text and text != self._partial:
             self._partial = text
             return text
         return None
+
+    def settled(self) -> tuple[str, int] | None:
+        """The partial: pocketsphinx decodes as it is fed, so it covers all the audio."""
+        return (self._partial, self._heard) if self._partial else None
 
     def finish(self) -> Transcript:
         decoder = self._active()

@@ -56,8 +56,8 @@ def _worker_main(conn: Connection, settings: SpeechSetup, sessions: int) -> None
 
     Requests: ("start", id, speaker state values, expect) ("accept", id, pcm) ("finish", id)
     ("cancel", id) ("transcribe", id, pcm, expect) ("stop",). Replies: ("ready", engine name) or
-    ("failed", code, message) once; then ("partial", id, text) ("done", id, Transcript,
-    speaker state values) ("error", id, code, message).
+    ("failed", code, message) once; then ("partial", id, text) ("settled", id, text, bytes)
+    ("done", id, Transcript, speaker state values) ("error", id, code, message).
     """
     from audio import factory
 
@@ -94,6 +94,10 @@ def _worker_main(conn: Connection, settings: SpeechSetup, sessions: int) -> None
                 partial = recognition.accept(AudioChunk(RATE, WIDTH, CHANNELS, request[2]))
                 if partial:
                     conn.send(("partial", rid, partial))
+                settled = getattr(recognition, "settled", None)
+                words = settled() if settled is not None else None
+                if words is not None:  # the endpointer's cue at a pause (audio/vad.py)
+                    conn.send(("settled", rid, *words))
             elif kind == "finish":
                 recognition = recognitions.pop(rid, None)
                 if recognition is not None:
@@ -121,6 +125,8 @@ class _Pending:
 
     done: threading.Event = field(default_factory=threading.Event)
     partial: str = ""
+    # the words before a pause (None while decoded) and the audio heard then (bytes)
+    settled: tuple[str | None, int] | None = None
     result: Transcript | None = None
     speaker: dict[str, str] = field(default_factory=dict)  # the state after the utterance
     error: tuple[str, str] | None = None
@@ -202,6 +208,8 @@ class _Worker:
                 continue
             if kind == "partial":
                 pending.partial = reply[2]
+            elif kind == "settled":
+                pending.settled = (reply[2], reply[3])
             elif kind == "done":
                 pending.result, pending.speaker = reply[2], reply[3]
                 pending.done.set()
@@ -274,6 +282,11 @@ class ProcessRecognition:
             self._shown = partial
             return partial
         return None
+
+    def settled(self) -> tuple[str | None, int] | None:
+        """The worker's last word on the words before a pause (``WhisperRecognition.settled``);
+        the endpointer checks that it heard the pause in progress."""
+        return self._pending.settled
 
     def finish(self) -> Transcript:
         if self._finished:

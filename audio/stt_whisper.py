@@ -327,6 +327,14 @@ class WhisperRecognition:
                 break
         return None
 
+    def settled(self) -> tuple[str | None, int] | None:
+        """The words up to the last speech (None while their decode runs; the endpointer's
+        cue at a pause), with the audio heard so far (bytes); None without such a decode."""
+        ready = [d for end, d in self._decodes if end == self._voiced_end]
+        if not ready or (ready[-1].done() and ready[-1].exception() is not None):
+            return None
+        return (ready[-1].result().text if ready[-1].done() else None), len(self._audio)
+
     def _submit(self) -> None:
         decode = self._owner.submit(bytes(self._audio), self._expect)
         self._decodes = [*self._decodes[-2:], (self._voiced_end, decode)]

@@ -97,6 +97,18 @@ def synthesize(text: str, voice: str = "kal", cache: Path | None = None) -> Audi
     return audio
 
 
+def trimmed(chunk: AudioChunk, level: int = 500, margin_ms: int = 0) -> AudioChunk:
+    """The clip (16 kHz mono) without the synthesiser's own leading and trailing silence
+    (``margin_ms`` of it kept each side)."""
+    samples = np.frombuffer(chunk.data, dtype="<i2")
+    loud = np.flatnonzero(np.abs(samples) > level)
+    if not loud.size:
+        return AudioChunk(chunk.rate, chunk.width, chunk.channels, b"")
+    margin = 16 * margin_ms
+    start, end = max(0, loud[0] - margin), min(samples.size, loud[-1] + 1 + margin)
+    return AudioChunk(16_000, 2, 1, samples[start:end].tobytes())
+
+
 def pink_noise(seconds: float, seed: int = 0) -> AudioChunk:
     """Pink noise from sox (16 kHz mono 16-bit)."""
     sox = shutil.which("sox")

@@ -7,6 +7,14 @@ frames are speech (a few hundred ms before it are kept, so the first phoneme is 
 ends after ``silence_ms`` of non-speech (400 ms by default, configurable), or at
 ``max_utterance_s``. Bursts shorter than ``min_speech_ms`` are dropped as noise.
 
+With ``complete_silence_ms`` / ``incomplete_silence_ms`` set, the silence waited for depends on
+what was said (``audio/completeness.py``): ``listen`` hands the endpointer, at each pause, the
+recogniser's transcript of the words up to it (Whisper's early decode, pocketsphinx's partial),
+and a whole request ("add milk") ends after the short wait, an unfinished one ("add, um…") after
+the long one; while the recogniser is still decoding them it waits for its answer (as long as
+for an unfinished request at most: that decode is the transcript, so ending sooner would not
+answer sooner); with nothing coming (no early decode, a PIN, vosk), ``silence_ms`` holds.
+
     endpointer = Endpointer.from_settings(settings.speech)
     for event in listen(source.chunks(), transcriber, endpointer):
         ...  # SpeechStarted, PartialTranscript, SpeechEnded, UtteranceTranscribed
@@ -32,7 +40,9 @@ from audio.base import (
     SpeakerState,
     Transcriber,
     Transcript,
+    settled_words,
 )
+from audio.completeness import Completeness, judge
 from audio.formats import StreamConverter, is_engine_format
 
 if TYPE_CHECKING:
@@ -41,6 +51,10 @@ if TYPE_CHECKING:
 FRAME_MS = 30
 FRAME_BYTES = RATE * FRAME_MS // 1000 * WIDTH
 START_WINDOW, START_VOICED = 5, 3
+
+
+def _frames(ms: int | None, default: int) -> int:
+    return default if ms is None else max(1, -(-ms // FRAME_MS))
 
 
 class ListenEventType(StrEnum):
@@ -56,6 +70,7 @@ class Utterance:
     start_s: float  # stream time of the first speech frame
     end_s: float  # stream time of the last speech frame's end
     reason: str  # "silence", "max-length" or "end-of-stream"
+    words: Completeness = Completeness.UNKNOWN  # what the words before the end were judged
 
 
 @dataclass(frozen=True)
@@ -98,8 +113,21 @@ class Endpointer:
         min_speech_ms: int = 120,
         max_utterance_s: float = 15.0,
         pre_roll_ms: int = 300,
+        complete_silence_ms: int | None = None,
+        incomplete_silence_ms: int | None = None,
     ) -> None:
         self.silence_frames = max(1, -(-silence_ms // FRAME_MS))
+        # the silence to wait for, by what the words so far are (None: the fixed silence)
+        self._waits = {
+            Completeness.COMPLETE: _frames(complete_silence_ms, self.silence_frames),
+            Completeness.INCOMPLETE: _frames(incomplete_silence_ms, self.silence_frames),
+            # the words are being decoded: wait for them, as long as for unfinished ones at most
+            Completeness.PENDING: _frames(incomplete_silence_ms, self.silence_frames),
+            Completeness.UNKNOWN: self.silence_frames,
+        }
+        self.judges = complete_silence_ms is not None or incomplete_silence_ms is not None
+        self._wait = self.silence_frames  # for the pause in progress
+        self.heard = Completeness.UNKNOWN  # what the words before the pause in progress are
         self.min_speech_frames = max(1, min_speech_ms // FRAME_MS)
         self.max_frames = max(1, int(max_utterance_s * 1000) // FRAME_MS)
         self._vad = webrtcvad.Vad(aggressiveness)
@@ -122,6 +150,8 @@ class Endpointer:
             aggressiveness=speech.vad_aggressiveness,
             min_speech_ms=speech.vad_min_speech_ms,
             max_utterance_s=speech.max_utterance_s,
+            complete_silence_ms=speech.vad_complete_silence_ms if speech.vad_judge else None,
+            incomplete_silence_ms=speech.vad_incomplete_silence_ms if speech.vad_judge else None,
         )
 
     @property
@@ -131,6 +161,19 @@ class Endpointer:
     def current_audio(self) -> bytes:
         """The audio of the utterance in progress so far (pre-roll included); empty if none."""
         return b"".join(self._speech) if self._speech is not None else b""
+
+    def pause_start(self) -> int | None:
+        """Bytes of the utterance's audio before the pause in progress; None while speaking."""
+        if self._speech is None or self._trailing == 0:
+            return None
+        return (len(self._speech) - self._trailing) * FRAME_BYTES
+
+    def words_so_far(self, text: str | None) -> Completeness:
+        """The transcript of the words before the pause in progress (None: being decoded):
+        wait for the silence that what they are calls for (until speech resumes)."""
+        self.heard = judge(text) if text is not None else Completeness.PENDING
+        self._wait = self._waits[self.heard]
+        return self.heard
 
     def _seconds(self, frames: int) -> float:
         return frames * FRAME_MS / 1000
@@ -167,7 +210,9 @@ class Endpointer:
         self._speech.append(frame)
         self._voiced += voiced
         self._trailing = 0 if voiced else self._trailing + 1
-        if self._trailing >= self.silence_frames:
+        if voiced:
+            self._wait, self.heard = self.silence_frames, Completeness.UNKNOWN
+        if self._trailing >= self._wait:
             return self._end("silence")
         if len(self._speech) >= self.max_frames:
             return self._end("max-length")
@@ -176,6 +221,8 @@ class Endpointer:
     def _end(self, reason: str) -> list[EndpointEvent]:
         frames = self._speech or []
         self._speech = None
+        words, self.heard = self.heard, Completeness.UNKNOWN
+        self._wait = self.silence_frames
         keep = len(frames) - self._trailing + min(self._trailing, 3)  # keep ~90 ms of tail
         end_frame = self._frames_seen - self._trailing
         self._trailing = 0
@@ -183,7 +230,7 @@ class Endpointer:
             return []
         audio = AudioChunk(RATE, WIDTH, CHANNELS, b"".join(frames[:keep]))
         utterance = Utterance(
-            audio, self._seconds(self._start_frame), self._seconds(end_frame), reason
+            audio, self._seconds(self._start_frame), self._seconds(end_frame), reason, words
         )
         return [SpeechEnded(utterance, self._seconds(self._frames_seen))]
 
@@ -196,6 +243,7 @@ class Endpointer:
         self._speech = None
         self._trailing = 0
         self._voiced = 0
+        self._wait, self.heard = self.silence_frames, Completeness.UNKNOWN
 
     def flush(self) -> list[EndpointEvent]:
         """End of stream: close an utterance in progress."""
@@ -233,16 +281,16 @@ def listen(
     """
     recognition: Recognition | None = None
     fed = 0  # bytes of the current utterance already given to the recogniser
+    private = False  # a PIN is awaited: its digits are not judged
     speaker = SpeakerState()  # this stream's voice and room, carried between its utterances
 
     def drain(events: list[EndpointEvent]) -> Iterator[ListenEvent]:
-        nonlocal recognition, fed
+        nonlocal recognition, fed, private
         for event in events:
             if isinstance(event, SpeechStarted):
-                recognition = transcriber.start(
-                    speaker, expect() if expect is not None else Expect.SPEECH
-                )
-                fed = 0
+                wanted = expect() if expect is not None else Expect.SPEECH
+                recognition = transcriber.start(speaker, wanted)
+                fed, private = 0, wanted is Expect.PIN
                 yield event
             else:
                 yield event
@@ -260,6 +308,11 @@ def listen(
                 partial = recognition.accept(AudioChunk(RATE, WIDTH, CHANNELS, new))
                 if partial:
                     yield PartialTranscript(partial)
+            pause = endpointer.pause_start()
+            if endpointer.judges and not private and pause is not None:
+                words = settled_words(recognition)
+                if words is not None and words[1] >= pause:  # the decode heard the pause
+                    endpointer.words_so_far(words[0])
 
     for chunk in chunks:
         yield from drain(endpointer.feed(chunk))

@@ -133,7 +133,10 @@ def run_level(
         devs.append(Device(i, customers[i], token, item, noun, words, VOICES[i % len(VOICES)]))
     busy0, total0 = cpu_busy()
     gw0 = process_cpu_s(gateway_pid)
-    with RssSampler(gateway_pid, name="gateway") as memory:
+    with (
+        RssSampler(gateway_pid, name="gateway") as memory,
+        RssSampler(name=None, names={gateway_pid: "gateway"}) as stack,  # the whole of `serve`
+    ):
         started = time.perf_counter()
         threads = [
             threading.Thread(
@@ -192,6 +195,12 @@ def run_level(
         "gateway_rss_mb": {
             "peak_total": round(memory.total_peak, 1),
             **{k: round(v, 1) for k, v in sorted(memory.peak.items())},
+        },
+        # every process of the stack (gateway, its recogniser workers, Rasa, action server,
+        # commerce service), not the benchmark's own simulated devices
+        "stack_rss_mb": {
+            "peak_total": round(stack.total_peak, 1),
+            **{k: round(v, 1) for k, v in sorted(stack.peak.items())},
         },
         "seconds": round(wall, 1),
         "real_time": not failures and p95 <= TARGET_P95_MS,

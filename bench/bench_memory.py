@@ -9,7 +9,8 @@ Rasa it starts — on a private stack (free ports, a freshly seeded SQLite datab
 ``chat --wav``: spoken turns (festival kal) from "add six bananas" to "what's in my basket".
 Every 200 ms the resident memory (RSS) of each process is sampled; the figures are each
 process's peak and the peak of their sum (target: 1.5 GB). Writes bench/results/memory.json and
-bench/results/memory.png. (The gateway's memory with 8 devices is in gateway_load.json.)
+bench/results/memory.png. (`serve` with devices talking: every process of its stack per load level
+is in `stack_rss_mb` of bench_gateway_load.py's results, e.g. gateway_load_whisper16.json.)
 """
 
 from __future__ import annotations

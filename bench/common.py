@@ -31,6 +31,7 @@ def role(process: psutil.Process) -> str:
         ("rasa_servers rasa", "rasa"),
         ("rasa_servers actions", "action server"),
         ("catalog serve", "commerce service"),
+        ("resource_tracker", "multiprocessing's resource tracker"),
         ("multiprocessing", "speech worker"),
     ):
         if needle in line:
@@ -40,13 +41,22 @@ def role(process: psutil.Process) -> str:
 
 class RssSampler:
     """Samples the resident memory of process ``pid`` (this one by default) and every process
-    under it, every ``every_s`` seconds until stopped: each role's peak and the total's."""
+    under it, every ``every_s`` seconds until stopped: each role's peak and the total's.
+    ``names``: roles of given processes by pid (and of the processes under them); the root
+    is left out of the figures when ``name`` is None (a benchmark's own process)."""
 
-    def __init__(self, pid: int | None = None, name: str = "assistant", every_s: float = 0.2):
+    def __init__(
+        self,
+        pid: int | None = None,
+        name: str | None = "assistant",
+        every_s: float = 0.2,
+        names: dict[int, str] | None = None,
+    ):
         import psutil
 
         self.root = psutil.Process(pid or os.getpid())
         self.name = name
+        self.names = names or {}
         self.every_s = every_s
         self.peak: dict[str, float] = {}
         self.total_peak = 0.0
@@ -70,7 +80,9 @@ class RssSampler:
             by_role: dict[str, float] = {}
             for process in [self.root, *self.root.children(recursive=True)]:
                 try:
-                    name = self.name if process.pid == self.root.pid else role(process)
+                    name = self._role(process)
+                    if name is None:
+                        continue
                     by_role[name] = by_role.get(name, 0.0) + process.memory_info().rss / MB
                 except psutil.Error:
                     continue  # a process that ended in between
@@ -79,6 +91,16 @@ class RssSampler:
             total = sum(by_role.values())
             self.total_peak = max(self.total_peak, total)
             self.series.append((time.perf_counter() - self._started, total))
+
+    def _role(self, process: psutil.Process) -> str | None:
+        if process.pid == self.root.pid:
+            return self.name
+        if process.pid in self.names:
+            return self.names[process.pid]
+        parent = process.ppid()
+        if parent in self.names:  # a named process's workers
+            return f"{self.names[parent]}'s {role(process)}"
+        return role(process)
 
 
 def seeded_settings(work: Path, customers: int) -> Settings:

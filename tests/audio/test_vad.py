@@ -10,7 +10,7 @@ from audio.base import AudioChunk
 from audio.fakes import FixedTranscriber
 from audio.formats import join, silence, split
 from audio.shop_lm import ShopModel
-from audio.synthetic import mix_noise
+from audio.synthetic import mix_noise, trimmed
 from audio.vad import (
     Endpointer,
     PartialTranscript,
@@ -54,15 +54,6 @@ def test_a_longer_silence_setting_waits_longer(speak: Speak) -> None:
         ]
         ends.append(ended[0].at_s)
     assert ends[1] - ends[0] == pytest.approx(0.6, abs=0.07)
-
-
-def trimmed(chunk: AudioChunk) -> AudioChunk:
-    """The clip without the synthesiser's own leading and trailing silence."""
-    import numpy as np
-
-    samples = np.frombuffer(chunk.data, dtype="<i2")
-    loud = np.flatnonzero(np.abs(samples) > 500)
-    return AudioChunk(16_000, 2, 1, samples[loud[0] : loud[-1] + 1].tobytes())
 
 
 def test_two_utterances_and_a_pause_inside_one(speak: Speak) -> None:
