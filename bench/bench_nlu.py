@@ -37,12 +37,10 @@ measuring only: never copy them into ``nlu_data/``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -52,12 +50,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.common import percentile  # noqa: E402
 from bench.nlu_runs import (  # noqa: E402
     component_seconds,
     dev_eval,
     held_out,
     last_train_cpu_seconds,
+    latency_side_by_side,
     load_agent,
     load_nlu,
     load_time,
@@ -194,6 +192,17 @@ def _pipeline_name(config: Path) -> str:
     return "config" if config.resolve() == (REPO / "config.yml").resolve() else config.stem
 
 
+def _log_scores(name: str, what: str, scores: dict[str, Any]) -> None:
+    log.info(
+        "%s: %s intent accuracy %.3f (in scope %.3f, OOS rejected %s)",
+        name,
+        what,
+        scores["intent_accuracy"],
+        scores["in_scope_accuracy"],
+        scores["oos_recall"],
+    )
+
+
 def train_and_evaluate(args: argparse.Namespace, config: Path, work: Path) -> dict[str, Any]:
     """Everything but latency for one pipeline: held-out split, full train, load, public eval."""
     name = _pipeline_name(config)
@@ -206,14 +215,8 @@ def train_and_evaluate(args: argparse.Namespace, config: Path, work: Path) -> di
     }
     if not args.skip_held_out:
         result["held_out"] = held_out(args, config, work)
-        log.info(
-            "%s: held-out intent accuracy %.3f (in scope %.3f, OOS rejected %s), entity F1 %.3f",
-            name,
-            result["held_out"]["intent_accuracy"],
-            result["held_out"]["in_scope_accuracy"],
-            result["held_out"]["oos_recall"],
-            result["held_out"]["entity_micro"]["f1"],
-        )
+        _log_scores(name, "held-out", result["held_out"])
+        log.info("%s: held-out entity F1 %.3f", name, result["held_out"]["entity_micro"]["f1"])
     # Training time depends on what else runs on the machine: record how busy it was.
     result["load_average_before_full_train"] = round(os.getloadavg()[0], 2)
     model = args.models_dir / f"nlu-{name}.tar.gz"
@@ -260,42 +263,6 @@ def train_and_evaluate(args: argparse.Namespace, config: Path, work: Path) -> di
     )
     result["_model"] = model
     return result
-
-
-def latency_side_by_side(
-    agents: dict[str, Any], texts: list[str], parses: int, warmup: int = 10
-) -> dict[str, dict[str, Any]]:
-    """Parse times of every loaded pipeline, interleaved text by text, so that whatever else the
-    shared machine runs meanwhile falls on all of them alike."""
-    chosen = [texts[i % len(texts)] for i in range(parses)]
-
-    # CPU time of this process per parse as well: unlike wall time, it hardly grows with what
-    # else the shared machine runs (the encoder and Rasa each use one thread here).
-    async def run() -> dict[str, tuple[list[float], list[float]]]:
-        times: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in agents}
-        for text in chosen[:warmup]:
-            for agent in agents.values():
-                await agent.parse_message(text)
-        for text in chosen:
-            for name, agent in agents.items():
-                started, cpu = time.perf_counter(), time.process_time()
-                await agent.parse_message(text)
-                times[name][0].append((time.perf_counter() - started) * 1000)
-                times[name][1].append((time.process_time() - cpu) * 1000)
-        return times
-
-    out = {}
-    for name, (wall, cpu) in asyncio.run(run()).items():
-        times = sorted(wall)
-        out[name] = {
-            "parses": len(times),
-            "p50_ms": round(statistics.median(times), 2),
-            "p95_ms": round(percentile(times, 95), 2),
-            "max_ms": round(times[-1], 2),
-            "cpu_p50_ms": round(statistics.median(cpu), 2),
-            "load_average": round(os.getloadavg()[0], 2),
-        }
-    return out
 
 
 def _meets(result: dict[str, Any]) -> dict[str, bool | None]:
@@ -406,13 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, result in results["pipelines"].items():
             agents[name] = load_agent(result.pop("_model"))
             result["dev"] = dev_eval(agents[name], args.dev)
-            log.info(
-                "%s: dev set accuracy %.3f (in scope %.3f, OOS rejected %.3f)",
-                name,
-                result["dev"]["intent_accuracy"],
-                result["dev"]["in_scope_accuracy"],
-                result["dev"]["oos_recall"],
-            )
+            _log_scores(name, "dev set", result["dev"])
             if args.skip_public_eval:
                 continue
             _, ambiguity = _fallback_settings(REPO / result["config"])

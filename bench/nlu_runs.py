@@ -12,11 +12,14 @@ import logging
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.common import percentile
 
 REPO = Path(__file__).resolve().parent.parent
 FALLBACK_INTENTS = ("out_of_scope", "nlu_fallback")
@@ -379,3 +382,42 @@ def load_time(model: Path, runs: int = 2) -> dict[str, Any]:
             best = measured
     assert best is not None
     return {k: round(v, 2) for k, v in best.items()}
+
+
+# --------------------------------------------------------------------------- parse latency
+
+
+def latency_side_by_side(
+    agents: dict[str, Any], texts: list[str], parses: int, warmup: int = 10
+) -> dict[str, dict[str, Any]]:
+    """Parse times of every loaded pipeline, interleaved text by text, so that whatever else the
+    shared machine runs meanwhile falls on all of them alike."""
+    chosen = [texts[i % len(texts)] for i in range(parses)]
+
+    # CPU time of this process per parse as well: unlike wall time, it hardly grows with what
+    # else the shared machine runs (the encoder and Rasa each use one thread here).
+    async def run() -> dict[str, tuple[list[float], list[float]]]:
+        times: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in agents}
+        for text in chosen[:warmup]:
+            for agent in agents.values():
+                await agent.parse_message(text)
+        for text in chosen:
+            for name, agent in agents.items():
+                started, cpu = time.perf_counter(), time.process_time()
+                await agent.parse_message(text)
+                times[name][0].append((time.perf_counter() - started) * 1000)
+                times[name][1].append((time.process_time() - cpu) * 1000)
+        return times
+
+    out = {}
+    for name, (wall, cpu) in asyncio.run(run()).items():
+        times = sorted(wall)
+        out[name] = {
+            "parses": len(times),
+            "p50_ms": round(statistics.median(times), 2),
+            "p95_ms": round(percentile(times, 95), 2),
+            "max_ms": round(times[-1], 2),
+            "cpu_p50_ms": round(statistics.median(cpu), 2),
+            "load_average": round(os.getloadavg()[0], 2),
+        }
+    return out
