@@ -14,17 +14,20 @@ DIET, short training). spaCy is not among them (see ``SPACY_NOTE``). For each pi
    reports intent accuracy (also in scope / out-of-scope rejected separately) and entity
    precision / recall / F1 (exact span and type; micro over all types, and per type) on the
    other 20 %. This split is for development; the public eval is for reporting only.
-2. Public eval: trains the full model (``rasa train`` as a developer runs it, timed) and
-   evaluates ``<repo>/../shared/eval/*.jsonl``: a line is right when the predicted intent is in
-   its ``accept`` list; out-of-scope lines (``source_intent == "oos"``) are right when the model
-   predicts ``out_of_scope`` or ``nlu_fallback``. Errors are reported by category only (counts
-   of predicted intents per source intent), never as sentences. A sweep of the
-   FallbackClassifier threshold is computed from the same parses.
-3. Model load: ``Agent.load`` in a fresh process (best of two), and that process's whole start.
-4. Parse latency: p50 / p95 of ``await agent.parse_message(text)`` on the loaded models,
+2. Development set: trains the full model (``rasa train`` as a developer runs it, timed) and
+   scores it on ``bench/dev/nlu_dev.yml`` (our own sentences written for it, not training data):
+   accuracy, per intent, confusions and the sentences it got wrong. With held-out, this is what
+   choices are made on (``--skip-public-eval`` for development runs).
+3. Public eval: the same full model on ``<repo>/../shared/eval/*.jsonl``: a line is right
+   when the predicted intent is in its ``accept`` list; out-of-scope lines (``source_intent ==
+   "oos"``) are right when the model predicts ``out_of_scope`` or ``nlu_fallback``. Errors are
+   reported by category only (counts of predicted intents per source intent), never as
+   sentences. A sweep of the FallbackClassifier threshold is computed from the same parses.
+4. Model load: ``Agent.load`` in a fresh process (best of two), and that process's whole start.
+5. Parse latency: p50 / p95 of ``await agent.parse_message(text)`` on the loaded models,
    interleaved text by text across the pipelines (the machine is shared: whatever else runs
    falls on all of them alike).
-5. Training wall time of the full ``rasa train`` (and of the split model), with the CPU time
+6. Training wall time of the full ``rasa train`` (and of the split model), with the CPU time
    it used.
 
 Writes ``bench/results/nlu.json`` and ``bench/results/nlu.png``. The eval sentences are for
@@ -34,12 +37,10 @@ measuring only: never copy them into ``nlu_data/``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -49,11 +50,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.common import percentile  # noqa: E402
 from bench.nlu_runs import (  # noqa: E402
     component_seconds,
+    dev_eval,
     held_out,
     last_train_cpu_seconds,
+    latency_side_by_side,
     load_agent,
     load_nlu,
     load_time,
@@ -62,6 +64,7 @@ from bench.nlu_runs import (  # noqa: E402
 )
 
 DEFAULT_EVAL_DIR = REPO.parent / "shared" / "eval"
+DEFAULT_DEV = REPO / "bench" / "dev" / "nlu_dev.yml"
 # Issue 12's targets.
 TARGETS = {
     "eval_in_scope_accuracy": 0.96,
@@ -99,8 +102,10 @@ def plot(results: dict[str, Any], path: Path) -> None:
     metrics = [
         ("held-out accuracy", lambda r: (r.get("held_out") or {}).get("intent_accuracy")),
         ("held-out OOS rejected", lambda r: (r.get("held_out") or {}).get("oos_recall")),
-        ("public eval in scope", lambda r: r["public_eval"]["in_scope_accuracy"]),
-        ("public eval OOS rejected", lambda r: r["public_eval"]["oos_recall"]),
+        ("dev set in scope", lambda r: (r.get("dev") or {}).get("in_scope_accuracy")),
+        ("dev set OOS rejected", lambda r: (r.get("dev") or {}).get("oos_recall")),
+        ("public eval in scope", lambda r: (r.get("public_eval") or {}).get("in_scope_accuracy")),
+        ("public eval OOS rejected", lambda r: (r.get("public_eval") or {}).get("oos_recall")),
     ]
     width = 0.8 / len(names)
     for i, name in enumerate(names):
@@ -187,6 +192,17 @@ def _pipeline_name(config: Path) -> str:
     return "config" if config.resolve() == (REPO / "config.yml").resolve() else config.stem
 
 
+def _log_scores(name: str, what: str, scores: dict[str, Any]) -> None:
+    log.info(
+        "%s: %s intent accuracy %.3f (in scope %.3f, OOS rejected %s)",
+        name,
+        what,
+        scores["intent_accuracy"],
+        scores["in_scope_accuracy"],
+        scores["oos_recall"],
+    )
+
+
 def train_and_evaluate(args: argparse.Namespace, config: Path, work: Path) -> dict[str, Any]:
     """Everything but latency for one pipeline: held-out split, full train, load, public eval."""
     name = _pipeline_name(config)
@@ -199,14 +215,8 @@ def train_and_evaluate(args: argparse.Namespace, config: Path, work: Path) -> di
     }
     if not args.skip_held_out:
         result["held_out"] = held_out(args, config, work)
-        log.info(
-            "%s: held-out intent accuracy %.3f (in scope %.3f, OOS rejected %s), entity F1 %.3f",
-            name,
-            result["held_out"]["intent_accuracy"],
-            result["held_out"]["in_scope_accuracy"],
-            result["held_out"]["oos_recall"],
-            result["held_out"]["entity_micro"]["f1"],
-        )
+        _log_scores(name, "held-out", result["held_out"])
+        log.info("%s: held-out entity F1 %.3f", name, result["held_out"]["entity_micro"]["f1"])
     # Training time depends on what else runs on the machine: record how busy it was.
     result["load_average_before_full_train"] = round(os.getloadavg()[0], 2)
     model = args.models_dir / f"nlu-{name}.tar.gz"
@@ -255,47 +265,13 @@ def train_and_evaluate(args: argparse.Namespace, config: Path, work: Path) -> di
     return result
 
 
-def latency_side_by_side(
-    agents: dict[str, Any], texts: list[str], parses: int, warmup: int = 10
-) -> dict[str, dict[str, Any]]:
-    """Parse times of every loaded pipeline, interleaved text by text, so that whatever else the
-    shared machine runs meanwhile falls on all of them alike."""
-    chosen = [texts[i % len(texts)] for i in range(parses)]
-
-    # CPU time of this process per parse as well: unlike wall time, it hardly grows with what
-    # else the shared machine runs (the encoder and Rasa each use one thread here).
-    async def run() -> dict[str, tuple[list[float], list[float]]]:
-        times: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in agents}
-        for text in chosen[:warmup]:
-            for agent in agents.values():
-                await agent.parse_message(text)
-        for text in chosen:
-            for name, agent in agents.items():
-                started, cpu = time.perf_counter(), time.process_time()
-                await agent.parse_message(text)
-                times[name][0].append((time.perf_counter() - started) * 1000)
-                times[name][1].append((time.process_time() - cpu) * 1000)
-        return times
-
-    out = {}
-    for name, (wall, cpu) in asyncio.run(run()).items():
-        times = sorted(wall)
-        out[name] = {
-            "parses": len(times),
-            "p50_ms": round(statistics.median(times), 2),
-            "p95_ms": round(percentile(times, 95), 2),
-            "max_ms": round(times[-1], 2),
-            "cpu_p50_ms": round(statistics.median(cpu), 2),
-            "load_average": round(os.getloadavg()[0], 2),
-        }
-    return out
-
-
 def _meets(result: dict[str, Any]) -> dict[str, bool | None]:
-    ev, lat = result["public_eval"], result["latency"]
+    ev, lat = result.get("public_eval"), result["latency"]
     return {
-        "eval_in_scope_accuracy": ev["in_scope_accuracy"] >= TARGETS["eval_in_scope_accuracy"],
-        "eval_oos_recall": ev["oos_recall"] >= TARGETS["eval_oos_recall"],
+        "eval_in_scope_accuracy": (
+            None if ev is None else ev["in_scope_accuracy"] >= TARGETS["eval_in_scope_accuracy"]
+        ),
+        "eval_oos_recall": None if ev is None else ev["oos_recall"] >= TARGETS["eval_oos_recall"],
         "parse_p50_ms": lat["p50_ms"] <= TARGETS["parse_p50_ms"],
         "train_seconds": (
             None
@@ -325,6 +301,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--domain", type=Path, default=REPO / "domain")
     parser.add_argument("--data", type=Path, default=REPO / "nlu_data")
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    parser.add_argument("--dev", type=Path, default=DEFAULT_DEV, help="development set (YAML)")
+    parser.add_argument(
+        "--skip-public-eval",
+        action="store_true",
+        help="development run: held-out split and dev set only (the public eval is for reporting)",
+    )
     parser.add_argument("--results-dir", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--models-dir", type=Path, default=REPO / "models")
     parser.add_argument("--train-frac", type=float, default=0.8)
@@ -338,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--name", default="nlu", help="results file stem (default nlu)")
     args = parser.parse_args(argv)
-    for name in ("domain", "data", "eval_dir"):
+    for name in ("domain", "data", "eval_dir", "dev"):
         setattr(args, name, getattr(args, name).resolve())
     args.configs = [c.resolve() for c in args.configs]
 
@@ -390,6 +372,10 @@ def main(argv: list[str] | None = None) -> int:
         agents = {}
         for name, result in results["pipelines"].items():
             agents[name] = load_agent(result.pop("_model"))
+            result["dev"] = dev_eval(agents[name], args.dev)
+            _log_scores(name, "dev set", result["dev"])
+            if args.skip_public_eval:
+                continue
             _, ambiguity = _fallback_settings(REPO / result["config"])
             result["public_eval"] = public_eval(agents[name], args.eval_dir, ambiguity)
             log.info(
@@ -406,14 +392,17 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = {}
     for name, r in results["pipelines"].items():
-        held = r.get("held_out") or {}
+        held, dev, ev = r.get("held_out") or {}, r["dev"], r.get("public_eval") or {}
         summary[name] = {
             "held_out_intent_accuracy": held.get("intent_accuracy"),
             "held_out_in_scope_accuracy": held.get("in_scope_accuracy"),
             "held_out_oos_recall": held.get("oos_recall"),
             "held_out_entity_f1": (held.get("entity_micro") or {}).get("f1"),
-            "eval_in_scope_accuracy": r["public_eval"]["in_scope_accuracy"],
-            "eval_oos_recall": r["public_eval"]["oos_recall"],
+            "dev_intent_accuracy": dev["intent_accuracy"],
+            "dev_in_scope_accuracy": dev["in_scope_accuracy"],
+            "dev_oos_recall": dev["oos_recall"],
+            "eval_in_scope_accuracy": ev.get("in_scope_accuracy"),
+            "eval_oos_recall": ev.get("oos_recall"),
             "train_seconds": r["train_seconds"],
             "train_cpu_seconds": r["train_cpu_seconds"],
             "load_seconds": r["load"]["load_s"],

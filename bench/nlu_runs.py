@@ -12,11 +12,14 @@ import logging
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.common import percentile
 
 REPO = Path(__file__).resolve().parent.parent
 FALLBACK_INTENTS = ("out_of_scope", "nlu_fallback")
@@ -152,6 +155,43 @@ def load_nlu(data_dir: Path) -> Any:
     return TrainingData().merge(*(load_data(f) for f in files))
 
 
+def _intent_scores(examples: list[Any], parses: list[dict[str, Any]]) -> dict[str, Any]:
+    """Intent accuracy of ``parses`` against the examples' labelled intents (our own sentences,
+    never the public eval's): overall, in scope, out of scope rejected (``out_of_scope`` or
+    ``nlu_fallback``), per intent, confusions and the sentences that went wrong."""
+    per_intent: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+    right_without_fallback = 0
+    confusions: collections.Counter[tuple[str, str]] = collections.Counter()
+    wrong = []
+    for ex, parse in zip(examples, parses, strict=True):
+        gold = ex.get("intent")
+        predicted = parse["intent"]["name"]
+        right = predicted == gold or (gold == "out_of_scope" and predicted in FALLBACK_INTENTS)
+        per_intent[gold][0] += int(right)
+        per_intent[gold][1] += 1
+        right_without_fallback += int(_classifier_top(parse)[0] == gold)
+        if not right:
+            confusions[(gold, predicted)] += 1
+            wrong.append({"text": ex.get("text"), "gold": gold, "predicted": predicted})
+    right = sum(r for r, _ in per_intent.values())
+    total = sum(n for _, n in per_intent.values())
+    in_right = sum(r for k, (r, _) in per_intent.items() if k != "out_of_scope")
+    in_total = sum(n for k, (_, n) in per_intent.items() if k != "out_of_scope")
+    oos_right, oos_total = per_intent.get("out_of_scope", [0, 0])
+    return {
+        "test_examples": total,
+        "intent_accuracy": round(right / total, 4),
+        "in_scope_accuracy": round(in_right / in_total, 4) if in_total else None,
+        "oos_recall": round(oos_right / oos_total, 4) if oos_total else None,
+        "intent_accuracy_without_fallback": round(right_without_fallback / total, 4),
+        "per_intent_accuracy": {k: round(r / n, 4) for k, (r, n) in sorted(per_intent.items())},
+        "confusions": [
+            {"gold": g, "predicted": p, "count": n} for (g, p), n in confusions.most_common(25)
+        ],
+        "wrong": wrong,
+    }
+
+
 def held_out(args: argparse.Namespace, config: Path, work: Path) -> dict[str, Any]:
     """Train on a stratified 80 % split and evaluate on the remaining 20 %."""
     data = load_nlu(args.data)
@@ -185,19 +225,9 @@ def held_out(args: argparse.Namespace, config: Path, work: Path) -> dict[str, An
     examples = test.intent_examples
     parses = _parse_all(agent, [ex.get("text") for ex in examples])
 
-    per_intent: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
-    right_without_fallback = 0
-    confusions: collections.Counter[tuple[str, str]] = collections.Counter()
+    intents = _intent_scores(examples, parses)
     counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])  # tp fp fn
     for ex, parse in zip(examples, parses, strict=True):
-        gold = ex.get("intent")
-        predicted = parse["intent"]["name"]
-        right = predicted == gold or (gold == "out_of_scope" and predicted in FALLBACK_INTENTS)
-        per_intent[gold][0] += int(right)
-        right_without_fallback += int(_classifier_top(parse)[0] == gold)
-        per_intent[gold][1] += 1
-        if not right:
-            confusions[(gold, predicted)] += 1
         gold_spans = _entity_spans(ex.get("entities") or [])
         pred_spans = _entity_spans(parse.get("entities") or [])
         for entity, *_ in gold_spans & pred_spans:
@@ -206,30 +236,30 @@ def held_out(args: argparse.Namespace, config: Path, work: Path) -> dict[str, An
             counts[entity][1] += 1
         for entity, *_ in gold_spans - pred_spans:
             counts[entity][2] += 1
-
-    right = sum(r for r, _ in per_intent.values())
-    total = sum(n for _, n in per_intent.values())
-    in_right = sum(r for k, (r, _) in per_intent.items() if k != "out_of_scope")
-    in_total = sum(n for k, (_, n) in per_intent.items() if k != "out_of_scope")
-    oos_right, oos_total = per_intent.get("out_of_scope", [0, 0])
     tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
     del agent
     return {
         "train_examples": len(train.intent_examples),
-        "test_examples": total,
         "train_seconds": round(seconds, 1),
         "train_cpu_seconds": round(_last_train_cpu_seconds, 1),
-        "intent_accuracy": round(right / total, 4),
-        "in_scope_accuracy": round(in_right / in_total, 4) if in_total else None,
-        "oos_recall": round(oos_right / oos_total, 4) if oos_total else None,
-        "intent_accuracy_without_fallback": round(right_without_fallback / total, 4),
-        "per_intent_accuracy": {k: round(r / n, 4) for k, (r, n) in sorted(per_intent.items())},
+        **intents,
         "entity_micro": _prf(tp, fp, fn),
         "entity_by_type": {k: _prf(*c) for k, c in sorted(counts.items())},
-        "confusions": [
-            {"gold": g, "predicted": p, "count": n} for (g, p), n in confusions.most_common(20)
-        ],
     }
+
+
+# --------------------------------------------------------------------------- development set
+
+
+def dev_eval(agent: Any, path: Path) -> dict[str, Any]:
+    """Intent accuracy of the full model on the development set (``bench/dev/nlu_dev.yml``:
+    sentences written for it, in no training file). Unlike the public eval's, these sentences
+    are ours to read and learn from."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = load_data(str(path)).intent_examples
+    parses = _parse_all(agent, [ex.get("text") for ex in examples])
+    return _intent_scores(examples, parses)
 
 
 # --------------------------------------------------------------------------- public eval
@@ -352,3 +382,42 @@ def load_time(model: Path, runs: int = 2) -> dict[str, Any]:
             best = measured
     assert best is not None
     return {k: round(v, 2) for k, v in best.items()}
+
+
+# --------------------------------------------------------------------------- parse latency
+
+
+def latency_side_by_side(
+    agents: dict[str, Any], texts: list[str], parses: int, warmup: int = 10
+) -> dict[str, dict[str, Any]]:
+    """Parse times of every loaded pipeline, interleaved text by text, so that whatever else the
+    shared machine runs meanwhile falls on all of them alike."""
+    chosen = [texts[i % len(texts)] for i in range(parses)]
+
+    # CPU time of this process per parse as well: unlike wall time, it hardly grows with what
+    # else the shared machine runs (the encoder and Rasa each use one thread here).
+    async def run() -> dict[str, tuple[list[float], list[float]]]:
+        times: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in agents}
+        for text in chosen[:warmup]:
+            for agent in agents.values():
+                await agent.parse_message(text)
+        for text in chosen:
+            for name, agent in agents.items():
+                started, cpu = time.perf_counter(), time.process_time()
+                await agent.parse_message(text)
+                times[name][0].append((time.perf_counter() - started) * 1000)
+                times[name][1].append((time.process_time() - cpu) * 1000)
+        return times
+
+    out = {}
+    for name, (wall, cpu) in asyncio.run(run()).items():
+        times = sorted(wall)
+        out[name] = {
+            "parses": len(times),
+            "p50_ms": round(statistics.median(times), 2),
+            "p95_ms": round(percentile(times, 95), 2),
+            "max_ms": round(times[-1], 2),
+            "cpu_p50_ms": round(statistics.median(cpu), 2),
+            "load_average": round(os.getloadavg()[0], 2),
+        }
+    return out

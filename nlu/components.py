@@ -29,6 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.encoder import DIMENSION, Encoded, get_encoder
+from nlu.numbers import is_only_numbers
 from nlu.stored import StoredComponent
 
 logger = logging.getLogger(__name__)
@@ -193,6 +194,10 @@ class EmbeddingOutOfScope(StoredComponent, IntentClassifier):
             intent = message.get(INTENT)
             vector = sentence_embedding(message)
             if vector is None or not intent or intent.get("name") == OUT_OF_SCOPE:
+                continue
+            # Numbers alone ("4321", "twelve") mean something at a prompt (a PIN, a quantity, an
+            # option, a time) that their embedding cannot show: the dialogue decides, not this.
+            if is_only_numbers(message.get(TEXT) or ""):
                 continue
             inside, outside = self.scores(vector)
             if inside >= self.config["threshold"] and outside - inside < self.config["margin"]:

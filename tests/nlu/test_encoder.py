@@ -164,13 +164,17 @@ def test_out_of_scope_by_meaning(tmp_path: Path) -> None:
     detector.train(training)
     loaded = EmbeddingOutOfScope.load(config, storage, resource, _context("oos"))
 
-    queries = _messages(["what is the weather like in paris", "could you add some butter"])
+    queries = _messages(
+        ["what is the weather like in paris", "could you add some butter", "4321", "twelve"]
+    )
     featurizer.process(queries)
     for query in queries:  # what an intent classifier before it would have said
         query.set("intent", {"name": "add_to_basket", "confidence": 0.6}, add_to_output=True)
         query.set("intent_ranking", [{"name": "add_to_basket", "confidence": 0.6}])
     loaded.process(queries)
-    weather, butter = queries
+    weather, butter, pin, number = queries
     assert weather.get("intent")["name"] == "out_of_scope"
     assert weather.get("intent_ranking")[0]["name"] == "out_of_scope"
     assert butter.get("intent")["name"] == "add_to_basket"
+    # Numbers alone are left to the dialogue (a PIN, a quantity, an option at a prompt).
+    assert pin.get("intent")["name"] == number.get("intent")["name"] == "add_to_basket"

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import string
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 NLU_DIR = REPO / "nlu_data"
 DOMAIN_DIR = REPO / "domain"
 EVAL_DIR = Path(os.environ.get("EVAL_DIR", REPO.parent / "shared" / "eval"))
+DEV_SET = REPO / "bench" / "dev" / "nlu_dev.yml"
 
 CANONICAL_INTENTS = (
     "greet",
@@ -131,23 +131,47 @@ def test_no_example_is_labelled_with_two_intents() -> None:
     assert not clashes
 
 
-def test_no_eval_sentence_is_in_training_data() -> None:
+def _eval_texts() -> set[str]:
     eval_files = sorted(EVAL_DIR.glob("*.jsonl"))
     if not eval_files:
         pytest.skip(f"the public eval sentences are not here ({EVAL_DIR}): nothing to compare")
-    eval_texts = {
+    return {
         normalise(json.loads(line)["text"])
         for path in eval_files
         for line in path.read_text().splitlines()
         if line.strip()
     }
-    training = Counter(
+
+
+def _training_texts() -> set[str]:
+    return {
         normalise(_plain(example))
         for examples in _intent_examples().values()
         for example in examples
-    )
-    leaked = sorted(set(training) & eval_texts)
+    }
+
+
+def _dev_examples() -> dict[str, list[str]]:
+    doc = yaml.safe_load(DEV_SET.read_text()) or {}
+    return {item["intent"]: _examples(item) for item in doc.get("nlu") or []}
+
+
+def test_no_eval_sentence_is_in_training_data() -> None:
+    leaked = sorted(_training_texts() & _eval_texts())
     assert not leaked, f"eval sentences copied into nlu_data: {leaked[:10]}"
+
+
+def test_dev_set_is_its_own() -> None:
+    """The development set (bench/dev/nlu_dev.yml) measures phrasings the model has not seen:
+    none of its sentences is training data or a public eval sentence, and its intents exist."""
+    dev = _dev_examples()
+    assert set(dev) == set(_intent_examples()), "the dev set's intents are not the training data's"
+    texts = {normalise(_plain(example)) for examples in dev.values() for example in examples}
+    assert len(texts) >= 250
+    in_training = sorted(texts & _training_texts())
+    assert not in_training, f"dev sentences that are also training data: {in_training[:10]}"
+    leaked = sorted(texts & _eval_texts())
+    assert not leaked, f"eval sentences copied into the dev set: {len(leaked)}"
 
 
 def test_intents_in_data_and_domain_match() -> None:
