@@ -49,15 +49,25 @@ class ReplyUnlessTime(SkillAction):
             return answered
         if correction_for_the_basket(turn):
             return change_quantity(turn)
-        turn.say(self.reply)
+        turn.say(self.reply_to(turn))
         return []
+
+    def reply_to(self, turn: Turn) -> str:
+        return self.reply
 
 
 class ActionOutOfScope(ReplyUnlessTime):
-    """Something the assistant does not do."""
+    """Something the assistant does not do. While a yes or no is awaited it is an unclear
+    answer ("4321", "!!!???" at the read-back): the question is asked again and stays open."""
 
     action_name = "action_out_of_scope"
     reply = "utter_out_of_scope"
+
+    def reply_to(self, turn: Turn) -> str:
+        follow = follow_up(turn.slot("pending"))
+        if follow.yes is not None and not follow.any_answer:
+            return "utter_yes_unclear"
+        return self.reply
 
 
 class ActionRephrase(ReplyUnlessTime):

@@ -6,7 +6,7 @@ import pytest
 
 from skills.basket import ActionAddToBasket, ActionRemoveFromBasket
 from skills.checkout import ActionCancelOrder, ActionCheckout, ActionOrderStatus, ActionProvidePin
-from skills.core import ActionAffirm, ActionChooseOption, ActionDeny
+from skills.core import ActionAffirm, ActionChooseOption, ActionDeny, ActionOutOfScope
 from skills.pickup import ActionReschedulePickup
 from tests.skills.conftest import entity, responses, run, slots_set, tracker
 
@@ -156,6 +156,26 @@ def test_a_reply_that_is_not_a_yes_places_nothing_and_asks_again(shop, text, int
     assert shop.basket_lines == {"DAI-1": 1, "BAK-1": 2}
     messages, _ = run(ActionAffirm(), tracker("yes please", "affirm", slots=slots))
     assert responses(messages) == ["utter_order_placed"]
+
+
+@pytest.mark.parametrize("text", ["4321", "!!!???", "what's the weather"])
+def test_out_of_scope_at_the_read_back_asks_again_and_the_question_stays_open(shop, text):
+    """The sentence-embedding NLU files numbers and noise under out_of_scope: at a read-back
+    that is an unclear answer, not "I can't help with that"; a yes after it still orders."""
+    slots = ready_to_check_out(shop)
+    messages, events = run(ActionOutOfScope(), tracker(text, "out_of_scope", slots=slots))
+    assert responses(messages) == ["utter_yes_unclear"]
+    assert events == [], "the question is still open"
+    assert shop.orders_list == []
+    messages, _ = run(ActionAffirm(), tracker("yes please", "affirm", slots=slots))
+    assert responses(messages) == ["utter_order_placed"]
+    assert len(shop.orders_list) == 1
+
+
+def test_out_of_scope_with_nothing_awaited_says_what_the_assistant_does(shop):
+    messages, events = run(ActionOutOfScope(), tracker("what's the weather", "out_of_scope"))
+    assert responses(messages) == ["utter_out_of_scope"]
+    assert events == []
 
 
 def test_a_hesitation_read_as_deny_places_nothing(shop):
