@@ -27,6 +27,7 @@ from skills import client as commerce
 from skills import handover
 from skills.client import CommerceRefused, CommerceUnavailable, CommerceUncertain
 from skills.contract import Commerce, Store
+from skills.yesno import Answer, decide
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +191,25 @@ def on_chosen(kind: str, chosen: Callable[[Turn, str | None, dict[str, Any]], Ev
     CHOSEN[kind] = chosen
 
 
+# Below this confidence an intent other than an answer is not taken at an open yes/no question.
+UNSURE_AT_A_QUESTION = 0.6
+
+
+def unsure_at_a_yes_or_no(turn: Turn) -> bool:
+    """A yes or no is awaited, the words are neither nor a new quantity ("make it one": the
+    skills read those themselves), and the classifier is unsure of them."""
+    from skills.corrections import is_correction  # it imports this module
+
+    follow = follow_up(turn.slot("pending"))
+    return (
+        follow.yes is not None
+        and not follow.any_answer
+        and turn.confidence < UNSURE_AT_A_QUESTION
+        and decide(turn.text) == Answer.UNCLEAR
+        and not is_correction(turn)
+    )
+
+
 def follow_up(pending: str | None) -> FollowUp:
     """What a yes and a no do to ``pending`` (nothing registered: the defaults)."""
     return FOLLOW_UPS.get(pending or "", NO_FOLLOW_UP)
@@ -251,6 +271,10 @@ class SkillAction(Action, metaclass=ABCMeta):
     such as this one under the name ""."""
 
     at_prompt = AtPrompt.LEAVE
+    # While a yes or no is awaited, a guess of this action the classifier is unsure of ("12"
+    # as book_pickup, "wait" as repeat) is an unclear answer: asked again, nothing done. False
+    # for the actions that read an answer's words themselves (yes, no, cancel, a choice, a PIN).
+    reasks_when_unsure = True
 
     @property
     @abstractmethod
@@ -268,6 +292,9 @@ class SkillAction(Action, metaclass=ABCMeta):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         turn = Turn(dispatcher, tracker, domain)
+        if self.reasks_when_unsure and unsure_at_a_yes_or_no(turn):
+            dispatcher.utter_message(response="utter_yes_unclear")
+            return []
         try:
             events = await asyncio.to_thread(self.handle, turn)
             if turn.touched:

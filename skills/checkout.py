@@ -165,6 +165,7 @@ class ActionProvidePin(SkillAction):
 
     action_name = "action_provide_pin"
     at_prompt = AtPrompt.ANSWER
+    reasks_when_unsure = False
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         if turn.slot("pending") != "pin":

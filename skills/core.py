@@ -41,6 +41,7 @@ class ReplyUnlessTime(SkillAction):
     of them, the words are not)."""
 
     at_prompt = AtPrompt.ANSWER
+    reasks_when_unsure = False
     reply = ""
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
@@ -82,6 +83,7 @@ class ActionChooseOption(SkillAction):
 
     action_name = "action_choose_option"
     at_prompt = AtPrompt.ANSWER
+    reasks_when_unsure = False
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         answered = time_answer(turn)  # "in two hours" at "when would you like to pick up?"
@@ -117,6 +119,7 @@ def deny(turn: Turn, pending: str | None) -> list[dict[str, Any]]:
 class ActionAffirm(SkillAction):
     action_name = "action_affirm"
     at_prompt = AtPrompt.ANSWER
+    reasks_when_unsure = False
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         pending = turn.slot("pending")
@@ -149,6 +152,7 @@ class ActionAffirm(SkillAction):
 class ActionDeny(SkillAction):
     action_name = "action_deny"
     at_prompt = AtPrompt.ANSWER
+    reasks_when_unsure = False
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         pending = turn.slot("pending")
@@ -163,6 +167,7 @@ class ActionDeny(SkillAction):
 class ActionCancel(SkillAction):
     action_name = "action_cancel"
     at_prompt = AtPrompt.ANSWER
+    reasks_when_unsure = False
 
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         turn.say("utter_cancelled")

@@ -38,6 +38,8 @@ NEW_QUANTITY = (
     # "6 not 12", "just 6 then", "only 6 please"
     re.compile(r"^\d+ (?:not|instead of|rather than) \d+\b"),
     re.compile(r"^(?:just|only) \d+(?:\s+(?:please|then|thanks|instead))?\s*[.!]?$"),
+    # "I only want 6 bananas", "just need 2"
+    re.compile(r"^(?:i )?(?:only|just) (?:want|need) \d+\b"),
 )
 
 

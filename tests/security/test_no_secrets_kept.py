@@ -37,9 +37,10 @@ ORDERS = (
 
 
 def digits_pattern(digits: str) -> re.Pattern[str]:
-    """``digits`` written any way: "2857", "2 8 5 7", "28-57", but not inside a longer number."""
+    """``digits`` written any way: "2857", "2 8 5 7", "28-57", but not inside a longer number
+    or an identifier (a message id's hex, "...be9146f7", holds any 4 digits by chance)."""
     spaced = r"[\s().+-]*".join(digits)
-    return re.compile(rf"(?<![\d.]){spaced}(?![\d.])")
+    return re.compile(rf"(?<![\w.-]){spaced}(?![\w.-])")
 
 
 def secrets_in(text: str, pins: list[str], words: list[str], phones: list[str]) -> list[str]:

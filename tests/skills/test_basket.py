@@ -254,6 +254,8 @@ def test_emptying_an_empty_basket_says_so(shop):
         ("six not twelve", 6),
         ("just six then", 6),
         ("sorry, six", 6),
+        ("I only want six bananas", 6),
+        ("just need 2", 2),
     ],
 )
 def test_the_new_quantity_is_the_one_asked_for_not_the_one_replaced(text, quantity):

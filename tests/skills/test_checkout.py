@@ -172,6 +172,29 @@ def test_out_of_scope_at_the_read_back_asks_again_and_the_question_stays_open(sh
     assert len(shop.orders_list) == 1
 
 
+@pytest.mark.parametrize("text", ["12", "wait"])
+def test_an_unsure_guess_at_the_read_back_asks_again_and_changes_nothing(shop, text):
+    """ "12" read as a request at 0.54: at an open yes/no an unsure guess is not acted on."""
+    slots = ready_to_check_out(shop)
+    messages, events = run(
+        ActionAddToBasket(), tracker(text, "add_to_basket", slots=slots, confidence=0.54)
+    )
+    assert responses(messages) == ["utter_yes_unclear"]
+    assert events == [], "the question is still open"
+    assert shop.basket_lines == {"DAI-1": 1, "BAK-1": 2}
+    assert shop.orders_list == []
+
+
+def test_an_unsure_correction_at_the_read_back_is_still_a_correction(shop):
+    slots = ready_to_check_out(shop)
+    messages, _ = run(
+        ActionAddToBasket(), tracker("make it one", "add_to_basket", slots=slots, confidence=0.57)
+    )
+    # a correction, not an unclear answer: with two lines in the basket it asks which one
+    assert responses(messages) == ["utter_ask_change"]
+    assert shop.orders_list == []
+
+
 def test_out_of_scope_with_nothing_awaited_says_what_the_assistant_does(shop):
     messages, events = run(ActionOutOfScope(), tracker("what's the weather", "out_of_scope"))
     assert responses(messages) == ["utter_out_of_scope"]
