@@ -326,3 +326,8 @@ class CatalogState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Tables kept in modules of their own, on the same Base: imported here so that whoever
+# loads the models (Alembic, the service, the tests) has the whole schema.
+from commerce import tables_money as _tables_money  # noqa: E402, F401

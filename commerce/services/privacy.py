@@ -35,7 +35,7 @@ from commerce.models import (
     PinTicket,
     Quote,
 )
-from commerce.services import auth, basket, orders, pickups
+from commerce.services import auth, basket, loyalty, orders, pickups
 
 
 def _prove(session: Session, customer: Customer, pin_ticket: str | None, now: datetime) -> None:
@@ -108,6 +108,7 @@ def export(db: Database, who: Proof, now: datetime | None = None) -> dict[str, A
             },
             "basket": basket.view(session, customer),
             "orders": [orders.order_dict(session, order, now) for order in history],
+            "loyalty": loyalty.summary(session, customer, now, recent=1000),
             "pickups": [pickups.booking_dict(session, booking) for booking in bookings],
             "devices": [
                 {
@@ -158,6 +159,8 @@ def erase(db: Database, who: Proof, now: datetime | None = None) -> dict[str, An
             .values(quote_id=None, idempotency_key=None, request_hash=None)
             .execution_options(synchronize_session=False)
         )
+        # the points and the deal-hint setting go; what a quote saved goes with the quote
+        loyalty.erase(session, customer.id)
         session.execute(delete(Quote).where(Quote.customer_id == customer.id))
         session.execute(delete(PinTicket).where(PinTicket.customer_id == customer.id))
         session.execute(delete(ApiToken).where(ApiToken.customer_id == customer.id))

@@ -22,6 +22,9 @@ class ChangeItem(Request):
 class QuoteRequest(Request):
     store_id: str = StoreId
     slot_id: int = SlotId
+    use_points: bool = Field(
+        default=False, description="pay what the loyalty points cover (a point is a penny)"
+    )
 
 
 class PlaceOrder(Request):
@@ -51,13 +54,16 @@ class ReorderRequest(Request):
 class BasketLine(ProductOut):
     synonyms: list[str] = Field(default=[])  # what customers also call the product
     quantity: int
-    line_total: float
+    line_total: float  # at the shelf price
+    saving: float = 0.0  # what the store's deal takes off the line
 
 
 class BasketResponse(BaseModel):
     items: list[BasketLine]
     item_count: int
-    total: float
+    subtotal: float = 0.0  # at shelf prices
+    savings_total: float = 0.0  # what the store's deals take off
+    total: float  # subtotal - savings_total
     currency: str
 
 
@@ -66,7 +72,15 @@ class QuoteLine(BaseModel):
     name: str
     quantity: int
     unit_price: float
-    line_total: float
+    line_total: float  # at the shelf price
+    saving: float = 0.0  # what the line's deal takes off it
+
+
+class QuoteSaving(BaseModel):
+    sku: str
+    name: str
+    deal: str  # as the shelf label says it: "3 for 2", "20% off"
+    saving: float
 
 
 class QuoteResponse(BaseModel):
@@ -76,7 +90,13 @@ class QuoteResponse(BaseModel):
     slot_id: int
     slot: SlotOut | None
     lines: list[QuoteLine]
-    total: float
+    subtotal: float  # at shelf prices
+    savings: list[QuoteSaving]  # each deal's saving, one per line that has one
+    savings_total: float
+    points_used: int  # loyalty points this quote spends (use_points)
+    points_value: float  # what they pay for
+    points_balance: int  # the balance before this order
+    total: float  # what the customer pays: subtotal - savings - points
     currency: str
     expires_at: str
     pin_required: bool
@@ -98,6 +118,9 @@ class OrderOut(BaseModel):
     pickup_start: str | None
     created_at: str
     total: float
+    savings_total: float = 0.0  # what deals took off
+    points_used: int = 0
+    points_earned: int = 0
     currency: str
     lines: list[OrderLineOut]
 
