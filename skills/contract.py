@@ -110,12 +110,21 @@ class FoundSlot(TypedDict):
     alternatives: list[Slot]
 
 
-class BasketLine(Product):
+class _BasketLineMoney(TypedDict, total=False):
+    saving: float  # what the store's deal takes off the line
+
+
+class BasketLine(Product, _BasketLineMoney):
     quantity: int
-    line_total: float
+    line_total: float  # at the shelf price
 
 
-class Basket(TypedDict):
+class _BasketMoney(TypedDict, total=False):
+    subtotal: float  # at shelf prices
+    savings_total: float  # what the store's deals take off: total = subtotal - savings_total
+
+
+class Basket(_BasketMoney):
     items: list[BasketLine]
     item_count: int
     total: float
@@ -134,15 +143,35 @@ class Booking(_BookingExtras):
     slot: Slot
 
 
-class QuoteLine(TypedDict):
+class _QuoteLineMoney(TypedDict, total=False):
+    saving: float  # what the line's deal takes off it
+
+
+class QuoteLine(_QuoteLineMoney):
     sku: str
     name: str
     quantity: int
     unit_price: float
-    line_total: float
+    line_total: float  # at the shelf price
 
 
-class Quote(TypedDict):
+class QuoteSaving(TypedDict):
+    sku: str
+    name: str
+    deal: str  # as the shelf label says it: "3 for 2"
+    saving: float
+
+
+class _QuoteMoney(TypedDict, total=False):
+    subtotal: float  # at shelf prices
+    savings: list[QuoteSaving]  # one per line a deal takes something off
+    savings_total: float
+    points_used: int  # loyalty points the quote spends (asked for with use_points)
+    points_value: float
+    points_balance: int  # before this order
+
+
+class Quote(_QuoteMoney):
     quote_id: str
     store_id: str
     store_name: str
@@ -162,7 +191,13 @@ class OrderLine(TypedDict):
     unit_price: float
 
 
-class Order(TypedDict):
+class _OrderMoney(TypedDict, total=False):
+    savings_total: float  # what deals took off
+    points_used: int
+    points_earned: int
+
+
+class Order(_OrderMoney):
     order_id: int
     status: str
     stage: str
@@ -277,6 +312,40 @@ class Erased(TypedDict):
     orders_kept_anonymised: int
 
 
+class Deal(TypedDict):
+    deal_id: int
+    store_id: str
+    kind: str  # percent, multibuy or member
+    title: str  # as the shelf label says it: "3 for 2", "20% off", "£4.75 for members"
+    percent: int | None
+    buy: int | None
+    pay: int | None
+    member_price: float | None
+    starts_at: str
+    ends_at: str
+    product: Product
+
+
+class LoyaltyChange(TypedDict):
+    order_id: int
+    reason: str  # earned, spent, earned-reversed, spent-returned
+    points: int
+    channel: str  # online or in-store
+    store_id: str
+    created_at: str
+
+
+class Loyalty(TypedDict):
+    loyalty_number: str
+    points: int
+    value: float  # what they pay for, in pounds
+    tier: str  # green, silver, gold
+    next_tier: str | None
+    points_to_next_tier: int
+    deal_hints: bool  # the customer wants to hear of a deal they are not using after an add
+    recent: list[LoyaltyChange]
+
+
 class Commerce(Protocol):
     """A customer's view of the catalog & order service."""
 
@@ -314,8 +383,12 @@ class Commerce(Protocol):
     def book(self, slot_id: int) -> Booking: ...
     def reschedule(self, booking_id: int, slot_id: int) -> Booking: ...
     def cancel_pickup(self, booking_id: int) -> Booking: ...
-    def quote(self, store_id: str, slot_id: int) -> Quote: ...
+    def quote(self, store_id: str, slot_id: int, use_points: bool = False) -> Quote: ...
     def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> Order: ...
     def orders(self, limit: int = 5) -> list[Order]: ...
     def cancel_order(self, order_id: int) -> Order: ...
     def erase_me(self, pin_ticket: str | None = None) -> Erased: ...
+
+    # deals and loyalty
+    def deals(self, store_id: str, q: str | None = None, sku: str | None = None) -> list[Deal]: ...
+    def loyalty(self) -> Loyalty: ...

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from sqlalchemy import select
 
 from commerce.api import schemas
 from commerce.api.deps import CustomerId, State
-from commerce.models import Customer
+from commerce.models import Customer, Product
 from commerce.services import deals, loyalty
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -29,15 +30,21 @@ def store_deals(
     q: Annotated[
         str | None, Query(min_length=1, max_length=200, description="a product said")
     ] = None,
+    sku: Annotated[str | None, Query(min_length=1, max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> dict[str, Any]:
     """The store's deals valid now: percentage off, multi-buy ("3 for 2") and member prices;
-    with `q`, only those on the products it names ("coffee", "cheddar")."""
+    with `q`, only those on the products it names ("coffee", "cheddar"); with `sku`, on that
+    product."""
     with app.db.session() as session:
-        product_ids = None
+        product_ids: list[int] | None = None
         if q is not None:
             hits = app.search.index().search(q, limit=QUERY_HITS)
             product_ids = [hit.product_id for hit in hits if hit.match in NAMED]
+        if sku is not None:
+            product = session.scalar(select(Product).where(Product.sku == sku))
+            wanted = [] if product is None else [product.id]
+            product_ids = wanted if product_ids is None else [i for i in product_ids if i in wanted]
         found = deals.store_deals(session, store_id, product_ids, limit=limit)
     return {"store_id": store_id, "query": q, "deals": found}
 

@@ -268,11 +268,13 @@ def test_each_skill_registers_the_follow_ups_of_its_own_questions():
         "reschedule": "skills.base",
         "reorder": "skills.reorder",
         "recipe": "skills.recipes",
+        "deal_hint": "skills.base",  # a yes takes the packs offered
     }
     assert {kind: f.__module__ for kind, f in CHOSEN.items()} == {
         "product": "skills.basket",
         "recipe": "skills.recipes",
         "slot": "skills.pickup",
+        "deal_more": "skills.deals",
     }
     with pytest.raises(ValueError, match="'order' has its follow-ups already"):
         on_pending("order", yes=lambda turn, choices: [])  # another module's: refused
