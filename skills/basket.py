@@ -79,8 +79,9 @@ def add_lines(turn: Turn, lines: list[tuple[str, int]]) -> list[str]:
 
 
 def say_total(turn: Turn) -> Basket:
-    """Say the basket's count and total; return the basket."""
-    basket = turn.client.basket()
+    """Say the basket's count and total (the conversation's store's deals taken off); return
+    the basket."""
+    basket = turn.client.basket(turn.store_id())
     count = basket["item_count"]
     turn.say(
         "utter_basket_total",
