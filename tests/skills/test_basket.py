@@ -10,8 +10,8 @@ from skills.basket import (
     ActionViewBasket,
 )
 from skills.core import ActionAffirm, ActionDeny, ActionOutOfScope, ActionRepeat, ActionRephrase
-from skills.corrections import new_quantity
 from skills.pickup import ActionReschedulePickup
+from skills.quantity_words import new_quantity
 from skills.reorder import ActionReorder
 from tests.skills.conftest import entity, responses, run, slots_set, tracker
 
