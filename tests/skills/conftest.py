@@ -95,6 +95,16 @@ def run(action: Any, state: Tracker) -> tuple[list[dict[str, Any]], list[dict[st
     return dispatcher.messages, events
 
 
+def act(
+    action: Any, text: str, intent: str, *named: tuple[str, str], **state: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``run`` of ``action`` on the turn ``text`` filed as ``intent``, with an entity for each
+    ``(name, value)`` in ``named`` (found in ``text``); ``state``: the rest of ``tracker``'s
+    arguments (slots, metadata, events, confidence, secrets)."""
+    entities = [entity(text, name, value) for name, value in named]
+    return run(action, tracker(text, intent, entities, **state))
+
+
 def responses(messages: list[dict[str, Any]]) -> list[str]:
     return [str(m.get("response")) for m in messages]
 
