@@ -251,6 +251,15 @@ def test_an_action_run_through_a_name_counts(project: Path) -> None:
     assert not [p for p in problems_of(project) if "ActionStoreHours" in p]
 
 
+def test_an_action_run_through_the_act_helper_counts(project: Path) -> None:
+    (project / "tests" / "skills" / "test_store_hours.py").write_text(
+        "from skills.store_hours import ActionStoreHours\n"
+        "from tests.skills.conftest import act\n\n\n"
+        "def test_hours(shop):\n    act(ActionStoreHours(), 'when do you open', 'store_hours')\n"
+    )
+    assert not [p for p in problems_of(project) if "ActionStoreHours" in p]
+
+
 @pytest.mark.usefixtures("rasa_env")
 def test_io_at_import_time(project: Path) -> None:
     hours = project / "skills" / "store_hours.py"

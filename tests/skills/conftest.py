@@ -17,6 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from skills import client, handover
+from skills.checkout import ActionProvidePin
 from skills.twin import InMemoryCommerce
 
 # Every skill test runs at this instant unless it moves the clock itself (``clock.move_to``):
@@ -103,6 +104,20 @@ def act(
     arguments (slots, metadata, events, confidence, secrets)."""
     entities = [entity(text, name, value) for name, value in named]
     return run(action, tracker(text, intent, entities, **state))
+
+
+def pin_said(
+    slots: dict[str, Any], ticket: str | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The turn of a PIN said at the prompt: the front end checked it with the service and
+    hands over its ticket (None: the PIN was wrong) with ``/provide_pin``."""
+    return act(
+        ActionProvidePin(),
+        "/provide_pin",
+        "provide_pin",
+        slots=slots,
+        secrets={"pin_ticket": ticket},
+    )
 
 
 def responses(messages: list[dict[str, Any]]) -> list[str]:

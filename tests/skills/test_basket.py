@@ -18,14 +18,16 @@ from tests.skills.conftest import act, entity, responses, run, slots_set, tracke
 
 def test_several_items_in_one_sentence(shop):
     text = "add milk, eggs and two loaves of bread"
-    ents = [
-        entity(text, "product", "milk"),
-        entity(text, "product", "eggs"),
-        entity(text, "quantity", "two"),
-        entity(text, "unit", "loaves"),
-        entity(text, "product", "bread"),
-    ]
-    messages, _ = run(ActionAddToBasket(), tracker(text, "add_to_basket", ents))
+    messages, _ = act(
+        ActionAddToBasket(),
+        text,
+        "add_to_basket",
+        ("product", "milk"),
+        ("product", "eggs"),
+        ("quantity", "two"),
+        ("unit", "loaves"),
+        ("product", "bread"),
+    )
     assert responses(messages)[0] == "utter_added_items"
     assert set(shop.basket_lines) == {"DAI-1", "DAI-4", "BAK-1"}
     assert shop.basket_lines["BAK-1"] == 2, "two loaves -> two packs"
@@ -57,13 +59,15 @@ def test_unknown_product_is_said_and_nothing_added(shop):
 
 def test_absurd_quantity_refused_and_nothing_added(shop):
     text = "add 1000 loaves of bread and milk"
-    ents = [
-        entity(text, "quantity", "1000"),
-        entity(text, "unit", "loaves"),
-        entity(text, "product", "bread"),
-        entity(text, "product", "milk"),
-    ]
-    messages, _ = run(ActionAddToBasket(), tracker(text, "add_to_basket", ents))
+    messages, _ = act(
+        ActionAddToBasket(),
+        text,
+        "add_to_basket",
+        ("quantity", "1000"),
+        ("unit", "loaves"),
+        ("product", "bread"),
+        ("product", "milk"),
+    )
     assert responses(messages) == ["utter_quantity_out_of_range_for"]
     assert shop.basket_lines == {}, "a refused item leaves the whole sentence undone"
 
@@ -513,13 +517,15 @@ def test_a_product_tagged_in_two_parts_is_one_product(shop):
     """Tagged apart, "braeburn" and "apples" were two items: both added, one line each."""
     _apples(shop)
     text = "add a kilo of braeburn apples"
-    ents = [
-        entity(text, "quantity", "a"),
-        entity(text, "unit", "kilo"),
-        entity(text, "product", "braeburn"),
-        entity(text, "product", "apples"),
-    ]
-    messages, events = run(ActionAddToBasket(), tracker(text, "add_to_basket", ents))
+    messages, events = act(
+        ActionAddToBasket(),
+        text,
+        "add_to_basket",
+        ("quantity", "a"),
+        ("unit", "kilo"),
+        ("product", "braeburn"),
+        ("product", "apples"),
+    )
     # the twin's three Braeburn packs: which one, asked once; nothing added apart
     assert responses(messages) == ["utter_product_choices"]
     assert messages[0]["options"].count("Braeburn Apples") == 3
@@ -529,12 +535,14 @@ def test_a_product_tagged_in_two_parts_is_one_product(shop):
 
 def test_a_list_said_without_a_pause_stays_a_list(shop):
     text = "add milk eggs and bread"
-    ents = [
-        entity(text, "product", "milk"),
-        entity(text, "product", "eggs"),
-        entity(text, "product", "bread"),
-    ]
-    run(ActionAddToBasket(), tracker(text, "add_to_basket", ents))
+    act(
+        ActionAddToBasket(),
+        text,
+        "add_to_basket",
+        ("product", "milk"),
+        ("product", "eggs"),
+        ("product", "bread"),
+    )
     assert "DAI-4" in shop.basket_lines, "the eggs are a line of their own"
     assert any(sku in shop.basket_lines for sku in ("DAI-1", "DAI-2", "DAI-3")), "and the milk"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from skills.basket import ActionAddToBasket, ActionRemoveFromBasket
-from skills.checkout import ActionCancelOrder, ActionCheckout, ActionOrderStatus, ActionProvidePin
+from skills.checkout import ActionCancelOrder, ActionCheckout, ActionOrderStatus
 from skills.core import ActionAffirm, ActionChooseOption, ActionDeny, ActionOutOfScope
 from skills.pickup import ActionReschedulePickup
-from tests.skills.conftest import act, entity, responses, run, slots_set, tracker
+from tests.skills.conftest import act, entity, pin_said, responses, run, slots_set, tracker
 
 
 def ready_to_check_out(shop) -> dict:
@@ -70,19 +70,11 @@ def test_pin_account_needs_the_ticket(shop_with_pin):
     assert responses(messages) == ["utter_ask_pin"]
     assert messages[0]["custom"] == {"expect": "pin"}
     slots = {**slots, **slots_set(events)}
-    messages, events = act(
-        ActionProvidePin(), "/provide_pin", "provide_pin", slots=slots, secrets={"pin_ticket": None}
-    )
+    messages, events = pin_said(slots, None)
     assert responses(messages) == ["utter_pin_wrong"]
     assert shop.orders_list == []
     slots = {**slots, **slots_set(events)}
-    messages, _ = act(
-        ActionProvidePin(),
-        "/provide_pin",
-        "provide_pin",
-        slots=slots,
-        secrets={"pin_ticket": "pt_good"},
-    )
+    messages, _ = pin_said(slots, "pt_good")
     assert responses(messages) == ["utter_order_placed"]
     assert len(shop.orders_list) == 1
 

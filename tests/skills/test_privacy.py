@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from skills.checkout import ActionProvidePin
 from skills.core import ActionAffirm, ActionCancel, ActionDeny
 from skills.privacy import ActionForgetMe, ActionMyData
 from skills.twin import TWIN_SUBJECT
-from tests.skills.conftest import act, responses, slots_set
+from tests.skills.conftest import act, pin_said, responses, slots_set
 from tests.skills.test_checkout import ready_to_check_out
 
 
@@ -73,23 +72,11 @@ def test_a_pin_customer_erases_only_with_the_pin(shop_with_pin):
     assert not shop.erased
 
     for _ in range(2):  # wrong PINs: asked again, nothing erased
-        messages, events = act(
-            ActionProvidePin(),
-            "/provide_pin",
-            "provide_pin",
-            slots=slots,
-            secrets={"pin_ticket": None},
-        )
+        messages, events = pin_said(slots, None)
         assert responses(messages) == ["utter_pin_wrong"]
         slots = {**slots, **slots_set(events)}
     assert not shop.erased
-    messages, events = act(
-        ActionProvidePin(),
-        "/provide_pin",
-        "provide_pin",
-        slots=slots,
-        secrets={"pin_ticket": "pt_good"},
-    )
+    messages, events = pin_said(slots, "pt_good")
     assert responses(messages) == ["utter_erased"]
     assert shop.erased
     assert shop.orders_list == [], "no order was placed on the way"
@@ -101,13 +88,7 @@ def test_too_many_wrong_pins_erase_nothing(shop_with_pin):
     _, events = act(ActionAffirm(), "yes", "affirm", slots=slots)
     slots = {**slots, **slots_set(events)}
     for _ in range(3):
-        messages, events = act(
-            ActionProvidePin(),
-            "/provide_pin",
-            "provide_pin",
-            slots=slots,
-            secrets={"pin_ticket": None},
-        )
+        messages, events = pin_said(slots, None)
         slots = {**slots, **slots_set(events)}
     assert responses(messages) == ["utter_erase_pin_too_many"]
     assert slots["pending"] is None

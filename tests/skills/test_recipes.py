@@ -25,12 +25,14 @@ def test_suggest_then_choose_then_yes(shop):
 
 def test_recipe_for_servings_skipping_what_i_have(shop):
     text = "add the ingredients for pancakes for six people i already have eggs"
-    ents = [
-        entity(text, "recipe", "pancakes"),
-        entity(text, "servings", "six"),
-        entity(text, "pantry_item", "eggs"),
-    ]
-    messages, _ = run(ActionRecipeToBasket(), tracker(text, "recipe_to_basket", ents))
+    messages, _ = act(
+        ActionRecipeToBasket(),
+        text,
+        "recipe_to_basket",
+        ("recipe", "pancakes"),
+        ("servings", "six"),
+        ("pantry_item", "eggs"),
+    )
     assert responses(messages) == ["utter_recipe_added", "utter_recipe_skipped"]
     assert messages[0]["servings"] == 6
     assert "DAI-4" not in shop.basket_lines
