@@ -107,27 +107,26 @@ def test_two_devices_hold_two_independent_conversations_at_once(
     assert "milk" not in heidi_said, "nothing of grace's session reached heidi's device"
 
 
-def test_a_bad_token_is_refused_and_closed(gateway: GatewayServer) -> None:
+@pytest.mark.parametrize(
+    ("first", "code", "close"),
+    [
+        (json.dumps({"type": "hello", "token": "dev_not-a-real-token"}), "auth-invalid", 4401),
+        (b"\x00\x00" * 800, "hello-expected", 4400),
+    ],
+    ids=["a bad token", "audio before hello"],
+)
+def test_a_device_that_opens_wrongly_is_told_why_and_closed(
+    gateway: GatewayServer, first: str | bytes, code: str, close: int
+) -> None:
     with connect(gateway.url) as ws:
-        ws.send(json.dumps({"type": "hello", "token": "dev_not-a-real-token"}))
+        ws.send(first)
         error = json.loads(ws.recv(timeout=30))
         assert error["type"] == "error"
-        assert error["code"] == "auth-invalid"
+        assert error["code"] == code
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=10)
         assert closed.value.rcvd is not None
-        assert closed.value.rcvd.code == 4401
-
-
-def test_audio_before_hello_is_refused(gateway: GatewayServer) -> None:
-    with connect(gateway.url) as ws:
-        ws.send(b"\x00\x00" * 800)
-        error = json.loads(ws.recv(timeout=30))
-        assert error["code"] == "hello-expected"
-        with pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=10)
-        assert closed.value.rcvd is not None
-        assert closed.value.rcvd.code == 4400
+        assert closed.value.rcvd.code == close
 
 
 def test_a_wrong_audio_format_is_named_and_refused(gateway: GatewayServer) -> None:

@@ -17,6 +17,14 @@ def loyalty_number(shop: Shop, handle: str) -> str:
     return str(shop.scalar("SELECT loyalty_number FROM customers WHERE handle = :h", h=handle))
 
 
+def forgotten(kiosk: DeviceClient, shop: Shop, handle: str, why: str) -> None:
+    """The kiosk signed ``handle`` out: their token revoked (``why``), and the next question
+    needs a sign-in."""
+    assert live_device_tokens(shop, handle) == 0, why
+    again = turn(kiosk, type="text", text="what's in my basket")
+    assert of_type(again, "error")[0]["code"] == "sign-in-needed"
+
+
 def test_kiosk_sign_in_pin_by_voice_basket_and_goodbye(gateway: GatewayServer, shop: Shop) -> None:
     kiosk = DeviceClient(gateway.url, gateway.add_device(kiosk="riverside"))
     try:
@@ -55,10 +63,7 @@ def test_kiosk_sign_in_pin_by_voice_basket_and_goodbye(gateway: GatewayServer, s
         bye = turn(kiosk, type="text", text="goodbye")
         assert of_type(bye, "intent")[0]["name"] == "goodbye"
         assert kiosk.next_event(30) == {"type": "signed_out", "reason": "goodbye"}
-        live = live_device_tokens(shop, "dave")
-        assert live == 0, "the kiosk customer's token is revoked at goodbye"
-        again = turn(kiosk, type="text", text="what's in my basket")
-        assert of_type(again, "error")[0]["code"] == "sign-in-needed"
+        forgotten(kiosk, shop, "dave", "the kiosk customer's token is revoked at goodbye")
     finally:
         kiosk.close()
     assert not any(
@@ -118,10 +123,9 @@ def test_an_idle_kiosk_forgets_its_customer(gateway: GatewayServer, shop: Shop) 
         assert session.customer is None
         assert session.conversation is None
         assert not session.turns, "nothing of the customer's conversation stays in memory"
-        live = live_device_tokens(shop, "judy")
-        assert live == 0, "the kiosk customer's token is revoked when the kiosk goes idle"
-        again = turn(kiosk, type="text", text="what's in my basket")
-        assert of_type(again, "error")[0]["code"] == "sign-in-needed"
+        forgotten(
+            kiosk, shop, "judy", "the kiosk customer's token is revoked when the kiosk goes idle"
+        )
     finally:
         kiosk.close()
 
