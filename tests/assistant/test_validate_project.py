@@ -18,7 +18,7 @@ from assistant.settings import ROOT, load_settings
 from assistant.validate_project import RASA_PYTHON_BIN, validate
 from tests.conftest import service_missing
 
-PARTS = ("domain", "skills", "nlu_data", "tests/skills")
+PARTS = ("domain", "skills", "shapes", "nlu_data", "tests/skills")
 
 
 @pytest.fixture
