@@ -27,6 +27,7 @@ from skills import client as commerce
 from skills import handover
 from skills.client import CommerceRefused, CommerceUnavailable, CommerceUncertain
 from skills.contract import Commerce, Store
+from skills.quantity_words import corrects_quantity
 from skills.yesno import Answer, decide
 
 log = logging.getLogger(__name__)
@@ -198,15 +199,13 @@ UNSURE_AT_A_QUESTION = 0.6
 def unsure_at_a_yes_or_no(turn: Turn) -> bool:
     """A yes or no is awaited, the words are neither nor a new quantity ("make it one": the
     skills read those themselves), and the classifier is unsure of them."""
-    from skills.corrections import is_correction  # it imports this module
-
     follow = follow_up(turn.slot("pending"))
     return (
         follow.yes is not None
         and not follow.any_answer
         and turn.confidence < UNSURE_AT_A_QUESTION
         and decide(turn.text) == Answer.UNCLEAR
-        and not is_correction(turn)
+        and not corrects_quantity(turn.text, turn.entity("quantity"))
     )
 
 

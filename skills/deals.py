@@ -14,18 +14,8 @@ from typing import Any
 
 from rasa_sdk.events import SlotSet
 
-from skills import speech
-from skills.base import (
-    AtPrompt,
-    Events,
-    SkillAction,
-    Turn,
-    choose_first,
-    closed,
-    on_chosen,
-    on_pending,
-    store_for,
-)
+from skills import base, speech
+from skills.base import AtPrompt, Events, SkillAction, Turn, store_for
 from skills.contract import Deal
 
 SAID_AT_MOST = 5  # deals read out at once; the rest are counted
@@ -102,13 +92,13 @@ def take_more(turn: Turn, pending: str | None, chosen: dict[str, Any]) -> Events
     added = add_lines(turn, [(str(chosen["sku"]), int(chosen["packs"]))])
     turn.say("utter_added_items", items=speech.join_and(added))
     say_total(turn)
-    return closed()
+    return base.closed()
 
 
 def no_more(turn: Turn) -> Events:
     turn.say("utter_deal_hint_declined")
-    return closed()
+    return base.closed()
 
 
-on_chosen("deal_more", take_more)
-on_pending("deal_hint", yes=choose_first, no=no_more, needs_choice=True)
+base.on_chosen("deal_more", take_more)
+base.on_pending("deal_hint", yes=base.choose_first, no=no_more, needs_choice=True)

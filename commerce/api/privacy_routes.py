@@ -9,7 +9,9 @@ from pydantic import BaseModel
 
 from commerce.api import schemas
 from commerce.api.deps import CustomerId, PinVerified, State
+from commerce.api.schemas.shaped import Shaped
 from commerce.services import privacy
+from shapes import commerce as shapes
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": schemas.ErrorResponse} for code in (401, 403, 409, 410, 423)
@@ -55,11 +57,7 @@ class CustomerExport(BaseModel):
     loyalty: schemas.LoyaltyOut  # points, tier, every change with its channel; hint setting
 
 
-class Erased(BaseModel):
-    erased: bool
-    subject: str | None
-    pickups_cancelled: int
-    orders_kept_anonymised: int
+class Erased(Shaped, shape=shapes.Erased): ...
 
 
 @router.get("/export", response_model=CustomerExport)

@@ -7,7 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from commerce.api.schemas.common import ProductOut, Quantity, Request, Sku, SlotId, StoreId
-from commerce.api.schemas.stores import SlotOut
+from commerce.api.schemas.shaped import Shaped
+from commerce.api.schemas.stores import SlotOut  # noqa: F401 (made before the Quote that holds one)
+from shapes import commerce as shapes
 
 
 class AddItem(Request):
@@ -51,115 +53,66 @@ class ReorderRequest(Request):
     skus: list[str] | None = Field(default=None, max_length=100)
 
 
-class BasketLine(ProductOut):
-    synonyms: list[str] = Field(default=[])  # what customers also call the product
-    quantity: int
-    line_total: float  # at the shelf price
-    saving: float = 0.0  # what the store's deal takes off the line
+class BasketLine(ProductOut, shape=shapes.BasketLine):
+    synonyms = Field(default=list[str]())
+    saving = Field(default=0.0, description="what the store's deal takes off the line")
 
 
-class BasketResponse(BaseModel):
-    items: list[BasketLine]
-    item_count: int
-    subtotal: float = 0.0  # at shelf prices
-    savings_total: float = 0.0  # what the store's deals take off
-    total: float  # subtotal - savings_total
-    currency: str
+class BasketResponse(Shaped, shape=shapes.Basket):
+    subtotal = Field(default=0.0, description="at shelf prices")
+    savings_total = Field(default=0.0, description="what the store's deals take off")
 
 
-class QuoteLine(BaseModel):
-    sku: str
-    name: str
-    quantity: int
-    unit_price: float
-    line_total: float  # at the shelf price
-    saving: float = 0.0  # what the line's deal takes off it
+class QuoteLine(Shaped, shape=shapes.QuoteLine):
+    saving = Field(default=0.0, description="what the line's deal takes off it")
 
 
-class QuoteSaving(BaseModel):
-    sku: str
-    name: str
-    deal: str  # as the shelf label says it: "3 for 2", "20% off"
-    saving: float
+class QuoteSaving(Shaped, shape=shapes.QuoteSaving): ...
 
 
-class QuoteResponse(BaseModel):
-    quote_id: str
-    store_id: str
-    store_name: str
-    slot_id: int
-    slot: SlotOut | None
-    lines: list[QuoteLine]
-    subtotal: float  # at shelf prices
-    savings: list[QuoteSaving]  # each deal's saving, one per line that has one
-    savings_total: float
-    points_used: int  # loyalty points this quote spends (use_points)
-    points_value: float  # what they pay for
-    points_balance: int  # the balance before this order
-    total: float  # what the customer pays: subtotal - savings - points
-    currency: str
-    expires_at: str
-    pin_required: bool
+class QuoteResponse(Shaped, shape=shapes.Quote):
+    subtotal = Field(default=0.0, description="at shelf prices")
+    savings = Field(default=list[QuoteSaving](), description="each deal's saving, by line")
+    savings_total = 0.0
+    points_used = Field(default=0, description="loyalty points this quote spends (use_points)")
+    points_value = 0.0
+    points_balance = Field(default=0, description="the points balance before this order")
 
 
-class OrderLineOut(BaseModel):
-    sku: str
-    name: str
-    quantity: int
-    unit_price: float
+class OrderLineOut(Shaped, shape=shapes.OrderLine): ...
 
 
-class OrderOut(BaseModel):
-    order_id: int
-    status: str
-    stage: str
-    store_id: str
-    store_name: str
-    pickup_start: str | None
-    created_at: str
-    total: float
-    savings_total: float = 0.0  # what deals took off
-    points_used: int = 0
-    points_earned: int = 0
-    currency: str
-    lines: list[OrderLineOut]
+class OrderOut(Shaped, shape=shapes.Order):
+    savings_total = Field(default=0.0, description="what deals took off")
+    points_used = 0
+    points_earned = 0
 
 
 class OrdersResponse(BaseModel):
     orders: list[OrderOut]
 
 
-class UsualItem(ProductOut):
-    quantity: int
-    share: float
+class UsualItem(ProductOut, shape=shapes.UsualItem): ...
 
 
 class UsualResponse(BaseModel):
     items: list[UsualItem]
 
 
-class Purchase(ProductOut):
-    times_bought: int
-    last_bought: str
+class Purchase(ProductOut, shape=shapes.Purchase): ...
 
 
 class PurchasesResponse(BaseModel):
     purchases: list[Purchase]
 
 
-class Substitute(ProductOut):
-    score: float
+class Substitute(ProductOut, shape=shapes.Substitute): ...
 
 
-class ReorderLine(ProductOut):
-    quantity: int
+class ReorderLine(ProductOut, shape=shapes.ReorderLine): ...
 
 
-class Unavailable(ReorderLine):
-    substitutes: list[Substitute]
+class Unavailable(ReorderLine, shape=shapes.UnavailableLine): ...
 
 
-class ReorderResponse(BaseModel):
-    store_id: str
-    added: list[ReorderLine]
-    unavailable: list[Unavailable]
+class ReorderResponse(Shaped, shape=shapes.Reorder): ...
