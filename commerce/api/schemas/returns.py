@@ -1,0 +1,84 @@
+"""Returns in store and feedback to the shop."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from commerce.api.schemas.common import Quantity, Request, Sku
+
+Reason = Literal["damaged", "wrong-item", "changed-mind"]
+RefundTo = Literal["payment", "points"]
+Category = Literal["product-quality", "staff", "store", "delivery-pickup", "other"]
+Sentiment = Literal["positive", "negative", "neutral"]
+
+
+class ReturnRequest(Request):
+    order_id: int = Field(ge=1, le=2_147_483_647)
+    sku: str = Sku
+    quantity: int = Quantity
+    reason: Reason
+    refund_to: RefundTo = "payment"
+
+
+class ReturnLine(BaseModel):
+    """What comes back, why, and what it refunds where."""
+
+    order_id: int
+    sku: str
+    name: str
+    quantity: int
+    reason: str
+    refund_to: str
+    refund: float
+    currency: str
+    store_id: str
+    store_name: str
+    pickup_start: str | None = Field(description="the pickup it rides along with, if any")
+
+
+class ReturnCheck(ReturnLine):
+    """What a return would be: read back to the customer before they say yes."""
+
+    returnable: int = Field(description="packs of the line that may come back in all")
+
+
+class ReturnOut(ReturnLine):
+    return_id: int
+    code: str = Field(description="shown at the store's pickup desk")
+    status: str = Field(description="authorised, or received (the desk took the goods)")
+    created_at: str
+    refunded_at: str | None
+
+
+class ReturnsResponse(BaseModel):
+    returns: list[ReturnOut]
+
+
+class FeedbackRequest(Request):
+    text: str = Field(min_length=1, max_length=500)
+    store_id: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$")
+    sku: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[A-Za-z0-9-]+$")
+    category: Category | None = None
+    sentiment: Sentiment | None = None
+
+
+class FeedbackOut(BaseModel):
+    feedback_id: int
+    text: str
+    category: str
+    sentiment: str
+    store_id: str | None
+    sku: str | None
+    product_name: str | None
+    order_id: int | None
+    created_at: str
+
+
+class StaffFeedback(FeedbackOut):
+    customer: str = Field(description="the customer's handle, to follow it up")
+
+
+class StaffFeedbackResponse(BaseModel):
+    feedback: list[StaffFeedback]
