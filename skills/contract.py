@@ -277,6 +277,44 @@ class Erased(TypedDict):
     orders_kept_anonymised: int
 
 
+class ReturnLine(TypedDict):
+    order_id: int
+    sku: str
+    name: str
+    quantity: int
+    reason: str  # damaged, wrong-item, changed-mind
+    refund_to: str  # payment (the order's), points
+    refund: float
+    currency: str
+    store_id: str  # where it goes back: the next pickup's store, else the order's
+    store_name: str
+    pickup_start: str | None  # the pickup it rides along with, if one is booked
+
+
+class ReturnCheck(ReturnLine):
+    returnable: int  # packs of the line that may come back in all
+
+
+class Return(ReturnLine):
+    return_id: int
+    code: str  # shown at the store's pickup desk
+    status: str  # authorised, received
+    created_at: str
+    refunded_at: str | None
+
+
+class Feedback(TypedDict):
+    feedback_id: int
+    text: str
+    category: str  # product-quality, staff, store, delivery-pickup, other
+    sentiment: str  # positive, negative, neutral
+    store_id: str | None
+    sku: str | None
+    product_name: str | None
+    order_id: int | None
+    created_at: str
+
+
 class Commerce(Protocol):
     """A customer's view of the catalog & order service."""
 
@@ -319,3 +357,15 @@ class Commerce(Protocol):
     def orders(self, limit: int = 5) -> list[Order]: ...
     def cancel_order(self, order_id: int) -> Order: ...
     def erase_me(self, pin_ticket: str | None = None) -> Erased: ...
+
+    # returns in store, and telling the shop
+    def check_return(
+        self, order_id: int, sku: str, quantity: int, reason: str, refund_to: str = "payment"
+    ) -> ReturnCheck: ...
+    def make_return(
+        self, order_id: int, sku: str, quantity: int, reason: str, refund_to: str, key: str
+    ) -> Return: ...
+    def returns(self, limit: int = 20) -> list[Return]: ...
+    def tell_the_shop(
+        self, text: str, store_id: str | None = None, sku: str | None = None
+    ) -> Feedback: ...
