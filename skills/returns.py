@@ -277,7 +277,8 @@ class ActionReturnItem(SkillAction):
 FRAME = re.compile(
     r"\b(i'?d like to|i want to|i need to|can i|could i|how do i|please|return(ing)?|send|"
     r"bring|take|back|refund|money|for|a|an|the|my|some|item|items|thing|things|something|"
-    r"from|of|last|order|shop|it|them|this|that|these|those|to|you|get)\b"
+    r"from|of|last|order|shop|it|them|this|that|these|those|to|you|get|was|were|is|are|i|"
+    r"want|wanna|would|like|because|they|its|it's|so|and|but|all|start|make|set|up)\b"
 )
 
 

@@ -66,6 +66,13 @@ def test_a_return_is_read_back_and_made_once_on_a_clear_yes(shop):
     ]
 
 
+def test_the_product_is_found_in_the_words_when_the_nlu_tagged_none(shop):
+    shop.add_collected_order({"BAK-1": 1, "DAI-4": 1})
+    messages, _ = asked("I want to return the white bread from my last order, it was stale", None)
+    assert responses(messages) == ["utter_return_readback"]
+    assert messages[0]["product"] == "White Bread"
+
+
 def test_no_at_the_read_back_makes_no_return(shop):
     shop.add_collected_order({"BAK-1": 1})
     _, slots = asked("return the bread it was the wrong one", "bread")
