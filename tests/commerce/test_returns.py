@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -18,7 +20,7 @@ from commerce.errors import CommerceError
 from commerce.models import Customer, Order, OrderLine, Product
 from commerce.services.returns_policy import ReturnPolicy, check, refund_cents
 from commerce.tables_returns import Return
-from tests.commerce.conftest import bearer, future_slot, token_for
+from tests.commerce.conftest import bearer, future_slot, live_server, token_for
 
 OPERATOR = "staff-desk-token"
 # the policy's clock: a Wednesday morning; the order was collected nine days before
@@ -247,3 +249,30 @@ def test_the_desk_receives_the_goods_and_refunds_once(desk: TestClient, any_db: 
     points = desk.post(path.format(codes["points"]), headers=staff).json()
     assert (points["status"], points["refunded_at"]) == ("received", None)
     assert desk.post(path.format("XXXXXX"), headers=staff).status_code == 404
+
+
+@pytest.mark.slow
+def test_concurrent_returns_never_take_back_more_than_bought(any_db: Database) -> None:
+    """Twenty repeats of one key make one return; ten different keys for one pack each of a
+    three-pack line make three, whatever the interleaving (SQLite and PostgreSQL)."""
+    made = an_order(any_db, "alice")
+    body = {"order_id": made["order_id"], "sku": made["household"], "quantity": 1,
+            "reason": "changed-mind"}  # fmt: skip
+    headers = bearer(token_for(any_db, "alice"))
+    with (
+        live_server(any_db) as url,
+        httpx.Client(base_url=url, timeout=60, headers=headers) as http,
+    ):
+
+        def send(key: str) -> httpx.Response:
+            return http.post("/v1/me/returns", json=body, headers={"Idempotency-Key": key})
+
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            repeats = list(pool.map(send, ["same"] * 20))
+            others = list(pool.map(send, [f"k{i}" for i in range(10)]))
+    assert {r.status_code for r in repeats} <= {200, 201}, [r.text for r in repeats]
+    assert len({r.json()["return_id"] for r in repeats}) == 1
+    assert sum(r.status_code == 201 for r in others) == 2, "one pack went with the repeats"
+    refused = [r.json()["error"]["code"] for r in others if r.status_code != 201]
+    assert set(refused) <= {"return-more-than-bought", "already-returned"}, refused
+    assert returns_of(any_db, "alice") == 3
