@@ -20,6 +20,7 @@ from skills.contract import Store
 from skills.returns import names
 from skills.yesno import Answer, decide
 
+MAX_CHARACTERS = 500
 ASKED = "feedback_text"  # the pending question: "what would you like to tell the shop?"
 # the words of a request to give feedback that say nothing yet ("I'd like to make a complaint")
 FRAME = frozenset(
@@ -67,7 +68,8 @@ def keep(turn: Turn) -> Events:
     """Pass the customer's words on to the shop and say what they were filed against."""
     store = store_named(turn)
     sku, product = sku_named(turn)
-    given = turn.client.tell_the_shop(turn.text, store["store_id"] if store else None, sku)
+    said = turn.text[:MAX_CHARACTERS]  # the service keeps 500 characters at most
+    given = turn.client.tell_the_shop(said, store["store_id"] if store else None, sku)
     about = f" about {product}" if product else f" at {store['name']}" if store else ""
     sorry = given["sentiment"] == "negative"
     turn.say("utter_feedback_sorry" if sorry else "utter_feedback_thanks", about=about)
