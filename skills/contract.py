@@ -26,6 +26,7 @@ from shapes.commerce import (
     ClosedDate,
     Customer,
     Erased,
+    Feedback,
     FoundSlot,
     Ingredient,
     Match,
@@ -46,6 +47,9 @@ from shapes.commerce import (
     ReorderLine,
     Resolution,
     ResolvedProduct,
+    Return,
+    ReturnCheck,
+    ReturnLine,
     SearchResult,
     SkippedLine,
     Slot,
@@ -98,3 +102,15 @@ class Commerce(Protocol):
     def orders(self, limit: int = 5) -> list[Order]: ...
     def cancel_order(self, order_id: int) -> Order: ...
     def erase_me(self, pin_ticket: str | None = None) -> Erased: ...
+
+    # returns in store, and telling the shop
+    def check_return(
+        self, order_id: int, sku: str, quantity: int, reason: str, refund_to: str = "payment"
+    ) -> ReturnCheck: ...
+    def make_return(
+        self, order_id: int, sku: str, quantity: int, reason: str, refund_to: str, key: str
+    ) -> Return: ...
+    def returns(self, limit: int = 20) -> list[Return]: ...
+    def tell_the_shop(
+        self, text: str, store_id: str | None = None, sku: str | None = None
+    ) -> Feedback: ...

@@ -259,12 +259,25 @@ def test_each_skill_registers_the_follow_ups_of_its_own_questions():
         "reschedule": "skills.base",
         "reorder": "skills.reorder",
         "recipe": "skills.recipes",
+        "return": "skills.returns",
+        "return_quantity": "skills.returns",
+        "return_reason": "skills.returns",
     }
     assert {kind: f.__module__ for kind, f in CHOSEN.items()} == {
         "product": "skills.basket",
         "recipe": "skills.recipes",
         "slot": "skills.pickup",
+        "return_line": "skills.returns",
     }
+    from skills.base import ANSWER_READERS, on_answer
+
+    assert {pending: f.__module__ for pending, f in ANSWER_READERS.items()} == {
+        "return_quantity": "skills.returns",
+        "return_reason": "skills.returns",
+        "feedback_text": "skills.feedback",
+    }
+    with pytest.raises(ValueError, match="'return_reason' has its answer reader already"):
+        on_answer("return_reason", lambda turn: None)
     with pytest.raises(ValueError, match="'order' has its follow-ups already"):
         on_pending("order", yes=lambda turn, choices: [])  # another module's: refused
     assert FOLLOW_UPS["order"].yes.__module__ == "skills.checkout"
