@@ -328,6 +328,5 @@ class CatalogState(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# Tables kept in modules of their own, on the same Base: imported here so that whoever
-# loads the models (Alembic, the service, the tests) has the whole schema.
-from commerce import tables_money as _tables_money  # noqa: E402, F401
+# Tables kept in modules of their own, on this Base (imported here so the metadata has them)
+from commerce import tables_money, tables_returns  # noqa: E402,F401

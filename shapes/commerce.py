@@ -328,3 +328,44 @@ class Loyalty(TypedDict):
     points_to_next_tier: int
     deal_hints: bool  # say a deal the customer is not using after an add
     recent: list[LoyaltyChange]
+
+
+# -- returns in store and feedback to the shop --------------------------------------------------
+
+
+class ReturnLine(TypedDict):
+    order_id: int
+    sku: str
+    name: str
+    quantity: int
+    reason: str  # damaged, wrong-item, changed-mind
+    refund_to: str  # payment (the order's), points
+    refund: float
+    currency: str
+    store_id: str  # where it goes back: the next pickup's store, else the order's
+    store_name: str
+    pickup_start: str | None  # the pickup it rides along with, if one is booked
+
+
+class ReturnCheck(ReturnLine):
+    returnable: int  # packs of the line that may come back in all
+
+
+class Return(ReturnLine):
+    return_id: int
+    code: str  # shown at the store's pickup desk
+    status: str  # authorised, received
+    created_at: str
+    refunded_at: str | None
+
+
+class Feedback(TypedDict):
+    feedback_id: int
+    text: str
+    category: str  # product-quality, staff, store, delivery-pickup, other
+    sentiment: str  # positive, negative, neutral
+    store_id: str | None
+    sku: str | None
+    product_name: str | None
+    order_id: int | None
+    created_at: str

@@ -192,6 +192,27 @@ def on_chosen(kind: str, chosen: Callable[[Turn, str | None, dict[str, Any]], Ev
     CHOSEN[kind] = chosen
 
 
+# pending value -> what reads an answer to it in the words, whatever intent the classifier gave
+# them ("I changed my mind" at "why are you returning it?" is a reason, not a cancel): the
+# events when the words answer it, else None (the action runs as usual)
+ANSWER_READERS: dict[str, Callable[[Turn], Events | None]] = {}
+
+
+def on_answer(pending: str, reader: Callable[[Turn], Events | None]) -> None:
+    """Register what reads an answer to ``pending`` in the words (once, by the skill that
+    asks it): every action tries it first while that question is open."""
+    known = ANSWER_READERS.get(pending)
+    if known is not None and _owner(known) != _owner(reader):
+        raise ValueError(f"the pending question {pending!r} has its answer reader already")
+    ANSWER_READERS[pending] = reader
+
+
+def read_answer(turn: Turn) -> Events | None:
+    """The open question's answer read from the words by its skill, if they are one."""
+    reader = ANSWER_READERS.get(turn.slot("pending") or "")
+    return reader(turn) if reader is not None else None
+
+
 # Below this confidence an intent other than an answer is not taken at an open yes/no question.
 UNSURE_AT_A_QUESTION = 0.6
 
@@ -287,6 +308,11 @@ class SkillAction(Action, metaclass=ABCMeta):
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         """The skill's work for one turn: say replies on ``turn``, return the events."""
 
+    def answer_or_handle(self, turn: Turn) -> list[dict[str, Any]]:
+        """The open question's answer when the words are one (``on_answer``), else ``handle``."""
+        answered = read_answer(turn)
+        return answered if answered is not None else self.handle(turn)
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
@@ -295,7 +321,7 @@ class SkillAction(Action, metaclass=ABCMeta):
             dispatcher.utter_message(response="utter_yes_unclear")
             return []
         try:
-            events = await asyncio.to_thread(self.handle, turn)
+            events = await asyncio.to_thread(self.answer_or_handle, turn)
             if turn.touched:
                 events = [*events, SlotSet("last_sku", turn.touched[-1])]
             return events + left_prompt(turn, self.at_prompt, events)

@@ -27,6 +27,7 @@ from shapes.commerce import (
     Customer,
     Deal,
     Erased,
+    Feedback,
     FoundSlot,
     Ingredient,
     Loyalty,
@@ -50,6 +51,9 @@ from shapes.commerce import (
     ReorderLine,
     Resolution,
     ResolvedProduct,
+    Return,
+    ReturnCheck,
+    ReturnLine,
     SearchResult,
     SkippedLine,
     Slot,
@@ -106,3 +110,14 @@ class Commerce(Protocol):
     # deals and loyalty
     def deals(self, store_id: str, q: str | None = None, sku: str | None = None) -> list[Deal]: ...
     def loyalty(self) -> Loyalty: ...
+    # returns in store, and telling the shop
+    def check_return(
+        self, order_id: int, sku: str, quantity: int, reason: str, refund_to: str = "payment"
+    ) -> ReturnCheck: ...
+    def make_return(
+        self, order_id: int, sku: str, quantity: int, reason: str, refund_to: str, key: str
+    ) -> Return: ...
+    def returns(self, limit: int = 20) -> list[Return]: ...
+    def tell_the_shop(
+        self, text: str, store_id: str | None = None, sku: str | None = None
+    ) -> Feedback: ...

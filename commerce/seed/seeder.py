@@ -46,6 +46,7 @@ from commerce.services.auth import hash_pin
 from commerce.services.catalog import bump_version
 from commerce.services.common import WEEKDAYS
 from commerce.tables_money import CheckoutMoney, Deal, InStoreReceipt, LoyaltyEntry, MoneyPreference
+from commerce.tables_returns import Feedback, Return
 
 SEED = 20261123
 PAST_ORDERS = (10, 16)  # each customer has between these many past orders
@@ -121,7 +122,7 @@ def reset(db: Database) -> None:
     """Delete every row (the schema stays): for ``catalog seed --reset`` and tests."""
     with db.session(write=True) as session:
         for table in (
-            CheckoutMoney, LoyaltyEntry, InStoreReceipt, MoneyPreference, Deal,
+            Return, Feedback, CheckoutMoney, LoyaltyEntry, InStoreReceipt, MoneyPreference, Deal,
             OrderLine, Order, Quote, PickupBooking, PickupSlot, BasketItem, PinTicket, ApiToken,
             Device, Customer, Stock, RecipeIngredient, Recipe, CatalogSynonym, Product, Store,
             CatalogState,

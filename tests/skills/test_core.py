@@ -260,13 +260,26 @@ def test_each_skill_registers_the_follow_ups_of_its_own_questions():
         "reorder": "skills.reorder",
         "recipe": "skills.recipes",
         "deal_hint": "skills.base",  # a yes takes the packs offered
+        "return": "skills.returns",
+        "return_quantity": "skills.returns",
+        "return_reason": "skills.returns",
     }
     assert {kind: f.__module__ for kind, f in CHOSEN.items()} == {
         "product": "skills.basket",
         "recipe": "skills.recipes",
         "slot": "skills.pickup",
         "deal_more": "skills.deals",
+        "return_line": "skills.returns",
     }
+    from skills.base import ANSWER_READERS, on_answer
+
+    assert {pending: f.__module__ for pending, f in ANSWER_READERS.items()} == {
+        "return_quantity": "skills.returns",
+        "return_reason": "skills.returns",
+        "feedback_text": "skills.feedback",
+    }
+    with pytest.raises(ValueError, match="'return_reason' has its answer reader already"):
+        on_answer("return_reason", lambda turn: None)
     with pytest.raises(ValueError, match="'order' has its follow-ups already"):
         on_pending("order", yes=lambda turn, choices: [])  # another module's: refused
     assert FOLLOW_UPS["order"].yes.__module__ == "skills.checkout"
