@@ -122,6 +122,28 @@ def give_back(session: Session, order: Order, now: datetime) -> None:
         record(session, order, REVERSED[entry.reason], -entry.points, now)
 
 
+def credit_return(
+    session: Session, customer_id: int, order_id: int, return_id: int, cents: int, now: datetime
+) -> None:
+    """A return refunded as points: ``cents`` in points, once per return (its own reason)."""
+    reason = f"return-{return_id}"
+    existing = session.scalar(
+        select(LoyaltyEntry).where(LoyaltyEntry.order_id == order_id, LoyaltyEntry.reason == reason)
+    )
+    if existing is None:
+        points = cents // POINT_VALUE_CENTS
+        session.add(
+            LoyaltyEntry(
+                customer_id=customer_id,
+                order_id=order_id,
+                reason=reason,
+                points=points,
+                created_at=now,
+            )
+        )
+        session.flush()
+
+
 def hints_on(session: Session, customer_id: int) -> bool:
     preference = session.get(MoneyPreference, customer_id)
     return True if preference is None else preference.deal_hints
