@@ -329,4 +329,4 @@ class CatalogState(Base):
 
 
 # Tables kept in modules of their own, on this Base (imported here so the metadata has them)
-from commerce import tables_returns  # noqa: E402,F401
+from commerce import tables_money, tables_returns  # noqa: E402,F401

@@ -117,13 +117,16 @@ class Booking(TypedDict):
 class BasketLine(Product):
     synonyms: NotRequired[list[str]]  # what customers also call it
     quantity: int
-    line_total: float
+    line_total: float  # at the shelf price
+    saving: NotRequired[float]  # what the store's deal takes off the line
 
 
 class Basket(TypedDict):
     items: list[BasketLine]
     item_count: int
-    total: float
+    subtotal: NotRequired[float]  # at shelf prices
+    savings_total: NotRequired[float]  # what the store's deals take off
+    total: float  # subtotal - savings_total
     currency: str
 
 
@@ -132,7 +135,15 @@ class QuoteLine(TypedDict):
     name: str
     quantity: int
     unit_price: float
-    line_total: float
+    line_total: float  # at the shelf price
+    saving: NotRequired[float]  # what the line's deal takes off it
+
+
+class QuoteSaving(TypedDict):
+    sku: str
+    name: str
+    deal: str  # as the shelf label says it: "3 for 2", "20% off"
+    saving: float
 
 
 class Quote(TypedDict):
@@ -142,7 +153,13 @@ class Quote(TypedDict):
     slot_id: int
     slot: Slot | None
     lines: list[QuoteLine]
-    total: float
+    subtotal: NotRequired[float]  # at shelf prices
+    savings: NotRequired[list[QuoteSaving]]  # one per line a deal takes something off
+    savings_total: NotRequired[float]
+    points_used: NotRequired[int]  # loyalty points the quote spends (asked for: use_points)
+    points_value: NotRequired[float]  # what they pay for
+    points_balance: NotRequired[int]  # the balance before this order
+    total: float  # what the customer pays: subtotal - savings - points
     currency: str
     expires_at: str
     pin_required: bool
@@ -164,6 +181,9 @@ class Order(TypedDict):
     pickup_start: str | None
     created_at: str
     total: float
+    savings_total: NotRequired[float]  # what deals took off
+    points_used: NotRequired[int]
+    points_earned: NotRequired[int]
     currency: str
     lines: list[OrderLine]
 
@@ -271,6 +291,43 @@ class Erased(TypedDict):
     subject: str | None  # the key the customer's conversations were filed under
     pickups_cancelled: int
     orders_kept_anonymised: int
+
+
+# -- deals and loyalty ------------------------------------------------------------------------
+
+
+class Deal(TypedDict):
+    deal_id: int
+    store_id: str
+    kind: str  # percent, multibuy or member
+    title: str  # as the shelf label says it: "3 for 2", "20% off", "£4.75 for members"
+    percent: int | None
+    buy: int | None
+    pay: int | None
+    member_price: float | None
+    starts_at: str
+    ends_at: str
+    product: Product
+
+
+class LoyaltyChange(TypedDict):
+    order_id: int
+    reason: str  # earned, spent, earned-reversed or spent-returned
+    points: int
+    channel: str  # online or in-store
+    store_id: str
+    created_at: str
+
+
+class Loyalty(TypedDict):
+    loyalty_number: str
+    points: int
+    value: float  # what the points pay for, in pounds (a point is a penny)
+    tier: str  # green, silver or gold, by points earned in the last year
+    next_tier: str | None
+    points_to_next_tier: int
+    deal_hints: bool  # say a deal the customer is not using after an add
+    recent: list[LoyaltyChange]
 
 
 # -- returns in store and feedback to the shop --------------------------------------------------

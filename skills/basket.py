@@ -23,6 +23,7 @@ from skills.checkout import cleared, read_back
 from skills.client import CommerceRefused
 from skills.contract import Basket, BasketLine, ResolvedProduct
 from skills.corrections import basket_lines_for, is_correction, line_meant
+from skills.deals import hint_after_add
 from skills.phrases import closest, item_phrases, number, one_product_runs
 from skills.quantity_words import new_quantity
 from skills.search import (
@@ -73,8 +74,10 @@ def add_lines(turn: Turn, lines: list[tuple[str, int]]) -> list[str]:
     return added
 
 
-def say_total(turn: Turn) -> None:
-    basket = turn.client.basket()
+def say_total(turn: Turn) -> Basket:
+    """Say the basket's count and total (the conversation's store's deals taken off); return
+    the basket."""
+    basket = turn.client.basket(turn.store_id())
     count = basket["item_count"]
     turn.say(
         "utter_basket_total",
@@ -82,6 +85,13 @@ def say_total(turn: Turn) -> None:
         noun=speech.noun(count, "item"),
         total=speech.price(basket["total"]),
     )
+    return basket
+
+
+def last_line(turn: Turn, basket: Basket) -> tuple[str, int]:
+    """The line this turn added last, and how many of it ``basket`` holds."""
+    sku = turn.touched[-1]
+    return sku, next((i["quantity"] for i in basket["items"] if i["sku"] == sku), 0)
 
 
 def product_entities(turn: Turn) -> list[dict[str, Any]]:
@@ -152,8 +162,9 @@ class ActionAddToBasket(SkillAction):
         elif added and turn.slot("pending") == "order":
             events += read_back(turn)  # added at the read-back: the quote heard is redone
         elif added:
-            say_total(turn)
+            basket = say_total(turn)
             events += [SlotSet("choices", None), SlotSet("pending", None)]
+            events += hint_after_add(turn, *last_line(turn, basket))
         return events
 
     def add_last_mentioned(self, turn: Turn) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from skills.base import (
     on_pending,
 )
 from skills.client import CommerceRefused, CommerceUncertain, settle
-from skills.contract import Order
+from skills.contract import Order, Quote
 from skills.yesno import Answer, decide
 
 MAX_PIN_TRIES = 3
@@ -29,7 +29,7 @@ STAGES = {
     "collected": "collected",
     "cancelled": "cancelled",
 }
-CLEAR = ("quote_id", "pin_required", "pin_tries", "pin_for", "pending", "choices")
+CLEAR = ("quote_id", "pin_required", "pin_tries", "pin_for", "pending", "choices", "use_points")
 
 
 def cleared() -> list[dict[str, Any]]:
@@ -58,6 +58,7 @@ def place(turn: Turn, pin_ticket: Any = None) -> list[dict[str, Any]]:
             "quote-expired": "utter_quote_expired",
             "price-changed": "utter_quote_changed",
             "stock-changed": "utter_quote_changed",
+            "points-changed": "utter_quote_changed",
             "slot-full": "utter_quote_slot_gone",
             "slot-in-past": "utter_quote_slot_gone",
             "pin-locked": "utter_pin_locked",
@@ -92,11 +93,29 @@ def confirm(turn: Turn) -> list[dict[str, Any]]:
     return place(turn)
 
 
-def read_back(turn: Turn) -> list[dict[str, Any]]:
+def say_money(turn: Turn, quote: Quote) -> None:
+    """What the quote saves with deals and pays with points, before its read-back."""
+    savings = quote.get("savings") or []
+    if savings:
+        deals = [f"{s['name']}, {s['deal']}" for s in savings]
+        total = speech.price(quote.get("savings_total") or 0.0)
+        turn.say("utter_quote_savings", saving=total, deals=speech.join_and(deals))
+    points = quote.get("points_used") or 0
+    if points:
+        value = speech.price(quote.get("points_value") or 0.0)
+        turn.say(
+            "utter_quote_points", points=points, noun=speech.noun(points, "point"), value=value
+        )
+
+
+def read_back(turn: Turn, use_points: bool | None = None) -> list[dict[str, Any]]:
     """Quote the basket for the booked pickup and read it back; the order then waits for a yes.
 
     Called again after a correction at the read-back, so a yes always answers the quote the
-    customer last heard."""
+    customer last heard. The store's deals are taken off; the loyalty points too when asked
+    (``use_points``, else slot ``use_points``): both are said before the question."""
+    if use_points is None:
+        use_points = bool(turn.slot("use_points"))
     basket = turn.client.basket()
     if not basket["items"]:
         turn.say("utter_basket_empty")
@@ -112,7 +131,7 @@ def read_back(turn: Turn) -> list[dict[str, Any]]:
         return [SlotSet("pending", "checkout_when")]  # the time, then on to the read-back
     booking = bookings[0]
     try:
-        quote = turn.client.quote(booking["store_id"], booking["slot"]["slot_id"])
+        quote = turn.client.quote(booking["store_id"], booking["slot"]["slot_id"], use_points)
     except CommerceRefused as err:
         if err.code == "out-of-stock":
             names = [i["name"] for i in basket["items"] if i["sku"] in err.details["skus"]]
@@ -128,6 +147,7 @@ def read_back(turn: Turn) -> list[dict[str, Any]]:
             return [*cleared(), SlotSet("pending", "checkout_when")]
         raise
     count = sum(line["quantity"] for line in quote["lines"])
+    say_money(turn, quote)
     turn.say(
         "utter_quote_readback",
         SHOW_CONFIRM,

@@ -217,12 +217,12 @@ class CommerceClient:
     def cancel_pickup(self, booking_id: int) -> contract.Booking:
         return self._request("DELETE", f"/v1/me/pickups/{booking_id}")
 
-    def quote(self, store_id: str, slot_id: int) -> contract.Quote:
+    def quote(self, store_id: str, slot_id: int, use_points: bool = False) -> contract.Quote:
         return self._request(  # a quote changes nothing the customer has
             "POST",
             "/v1/me/checkout/quote",
             changes=False,
-            json={"store_id": store_id, "slot_id": slot_id},
+            json={"store_id": store_id, "slot_id": slot_id, "use_points": use_points},
         )
 
     def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> contract.Order:
@@ -241,6 +241,14 @@ class CommerceClient:
         """Erase the customer (``DELETE /v1/me``; the PIN ticket as a header, in no log)."""
         headers = {"Pin-Ticket": pin_ticket} if pin_ticket else {}
         return self._request("DELETE", "/v1/me", headers=headers)
+
+    def deals(
+        self, store_id: str, q: str | None = None, sku: str | None = None
+    ) -> list[contract.Deal]:
+        return self._get(f"/v1/stores/{store_id}/deals", q=q or None, sku=sku)["deals"]
+
+    def loyalty(self) -> contract.Loyalty:
+        return self._get("/v1/me/loyalty")
 
     # -- returns in store, and telling the shop ----------------------------------------------
 

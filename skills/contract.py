@@ -25,10 +25,13 @@ from shapes.commerce import (
     Booking,
     ClosedDate,
     Customer,
+    Deal,
     Erased,
     Feedback,
     FoundSlot,
     Ingredient,
+    Loyalty,
+    LoyaltyChange,
     Match,
     MissingLine,
     NearestStores,
@@ -39,6 +42,7 @@ from shapes.commerce import (
     Quantity,
     Quote,
     QuoteLine,
+    QuoteSaving,
     Recipe,
     RecipeBasket,
     RecipeLine,
@@ -97,12 +101,15 @@ class Commerce(Protocol):
     def book(self, slot_id: int) -> Booking: ...
     def reschedule(self, booking_id: int, slot_id: int) -> Booking: ...
     def cancel_pickup(self, booking_id: int) -> Booking: ...
-    def quote(self, store_id: str, slot_id: int) -> Quote: ...
+    def quote(self, store_id: str, slot_id: int, use_points: bool = False) -> Quote: ...
     def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> Order: ...
     def orders(self, limit: int = 5) -> list[Order]: ...
     def cancel_order(self, order_id: int) -> Order: ...
     def erase_me(self, pin_ticket: str | None = None) -> Erased: ...
 
+    # deals and loyalty
+    def deals(self, store_id: str, q: str | None = None, sku: str | None = None) -> list[Deal]: ...
+    def loyalty(self) -> Loyalty: ...
     # returns in store, and telling the shop
     def check_return(
         self, order_id: int, sku: str, quantity: int, reason: str, refund_to: str = "payment"

@@ -19,6 +19,7 @@ from typing import Any, TypeVar, cast
 from skills import contract as c
 from skills.client import JSON, CommerceRefused, CommerceUncertain
 from skills.twin_catalog import RECIPE_BOOK, recipe_summary
+from skills.twin_money import TwinMoney, pence, pounds
 from skills.twin_returns import TwinReturns
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,7 +47,7 @@ def _answer_may_be_lost(method: F) -> F:
 TWIN_SUBJECT = "a11ce" * 6 + "00"  # alice's key in the conversation store
 
 
-class InMemoryCommerce(TwinReturns):
+class InMemoryCommerce(TwinMoney, TwinReturns):
     """One customer's view of a tiny shop; ``fail`` makes every call raise Unavailable."""
 
     def __init__(self, products: list[JSON] | None = None, pin: bool = False) -> None:
@@ -86,10 +87,14 @@ class InMemoryCommerce(TwinReturns):
             )
             for sku, q in self.basket_lines.items()
         ]
+        saved = sum(
+            self.line_saving(sku, q, store_id or "riverside")[0]
+            for sku, q in self.basket_lines.items()
+        )
         return {
             "items": items,
             "item_count": sum(self.basket_lines.values()),
-            "total": round(sum(i["line_total"] for i in items), 2),
+            "total": pounds(sum(pence(i["line_total"]) for i in items) - saved),
             "currency": "GBP",
         }
 
@@ -244,7 +249,7 @@ class InMemoryCommerce(TwinReturns):
         self._slot(booking["slot"]["slot_id"])["available"] += 1
         return deepcopy(booking)
 
-    def quote(self, store_id: str, slot_id: int) -> c.Quote:
+    def quote(self, store_id: str, slot_id: int, use_points: bool = False) -> c.Quote:
         self._call("quote")
         if not self.basket_lines:
             raise CommerceRefused(409, "basket-empty", "empty", {})
@@ -252,8 +257,14 @@ class InMemoryCommerce(TwinReturns):
             raise CommerceRefused(409, self.slot_refusals[slot_id], "slot", {})
         basket = self.basket()
         quote_id = f"q-{next(self._ids)}"
-        self.quotes[quote_id] = {"lines": dict(self.basket_lines), "slot_id": slot_id}
-        return {
+        money = self.quote_money(self.basket_lines, use_points)
+        self.quotes[quote_id] = {
+            "lines": dict(self.basket_lines),
+            "slot_id": slot_id,
+            "total": money["total"],
+            "points_used": money["points_used"],
+        }
+        body: JSON = {
             "quote_id": quote_id,
             "store_id": store_id,
             "store_name": "Greenleaf Riverside",
@@ -269,11 +280,12 @@ class InMemoryCommerce(TwinReturns):
                 }
                 for i in basket["items"]
             ],
-            "total": basket["total"],
+            **money,
             "currency": "GBP",
             "expires_at": "2099-01-01T00:00:00+00:00",
             "pin_required": self.pin,
         }
+        return cast(c.Quote, body)
 
     @_answer_may_be_lost
     def place_order(self, quote_id: str, key: str, pin_ticket: str | None = None) -> c.Order:
@@ -297,7 +309,7 @@ class InMemoryCommerce(TwinReturns):
             "store_name": "Greenleaf Riverside",
             "pickup_start": slot["start"],
             "created_at": datetime.now(timezone.utc).isoformat(),
-            "total": self.basket()["total"],
+            "total": self.quotes[quote_id]["total"],
             "currency": "GBP",
             "lines": [
                 {
@@ -311,6 +323,7 @@ class InMemoryCommerce(TwinReturns):
         }
         self.orders_list.append(order)
         self.order_keys[key] = order["order_id"]
+        self.points_placed(order["order_id"], self.quotes[quote_id]["points_used"], order["total"])
         for booking in self.bookings:
             active = booking["status"] == "active" and booking.get("order_id") is None
             if active and booking["slot"]["slot_id"] == slot["slot_id"]:
@@ -328,6 +341,7 @@ class InMemoryCommerce(TwinReturns):
             stage = "cancelled" if order["status"] == "cancelled" else order["stage"]
             raise CommerceRefused(409, "order-not-cancellable", "too late", {"stage": stage})
         order["status"] = "cancelled"
+        self.points_cancelled(order_id)
         for booking in self.bookings:
             if booking.get("order_id") == order_id and booking["status"] == "active":
                 booking["status"] = "cancelled"

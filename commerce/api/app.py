@@ -17,6 +17,7 @@ from commerce.api import (
     catalog_routes,
     device_routes,
     me_routes,
+    money_routes,
     operator_routes,
     privacy_routes,
     returns_routes,
@@ -126,6 +127,7 @@ def create_app(
     app.include_router(privacy_routes.router)
     app.include_router(device_routes.router)
     app.include_router(operator_routes.router)
+    app.include_router(money_routes.router)
     app.include_router(returns_routes.staff)
 
     @app.exception_handler(CommerceError)

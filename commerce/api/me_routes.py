@@ -225,7 +225,9 @@ def quote(
     app: State, customer_id: CustomerId, pin_verified: PinVerified, body: schemas.QuoteRequest
 ) -> Any:
     """Price the basket for a pickup; the quote expires (see `expires_at`). `pin_required`
-    is false for a customer without a PIN, and for a kiosk token issued after a PIN sign-in."""
+    is false for a customer without a PIN, and for a kiosk token issued after a PIN sign-in.
+    The store's deals apply (`savings`, one deal per line: the biggest); `use_points` spends
+    the loyalty points on what is left (`points_used`), which the order then takes."""
     with app.db.session(write=True) as session:
         return orders.create_quote(
             session,
@@ -234,6 +236,7 @@ def quote(
             body.slot_id,
             app.quote_ttl_seconds,
             pin_verified=pin_verified,
+            use_points=body.use_points,
         )
 
 

@@ -57,6 +57,7 @@ class CustomerExport(BaseModel):
     feedback: list[returns_schemas.FeedbackOut]
     devices: list[DeviceRecord]
     tokens: list[TokenRecord]
+    loyalty: schemas.LoyaltyOut  # points, tier, every change with its channel; hint setting
 
 
 class Erased(Shaped, shape=shapes.Erased): ...
@@ -67,10 +68,10 @@ def export_me(
     app: State, customer_id: CustomerId, pin_verified: PinVerified, pin_ticket: PinTicket = None
 ) -> Any:
     """Everything the shop keeps about the customer: profile, basket, orders, pickups, returns,
-    what they told the shop (feedback), devices and when each sign-in token was made (never a
-    token). A customer with a PIN sends a ticket from `POST /v1/me/pin/verify` as `Pin-Ticket`
-    (`403 pin-required` without it); their conversations are kept by the assistant, filed
-    under `profile.subject`."""
+    what they told the shop (feedback), loyalty points, devices and when each sign-in token was
+    made (never a token). A customer with a PIN sends a ticket from `POST /v1/me/pin/verify` as
+    `Pin-Ticket` (`403 pin-required` without it); their conversations are kept by the assistant,
+    filed under `profile.subject`."""
     return privacy.export(app.db, privacy.Proof(customer_id, pin_ticket, pin_verified))
 
 

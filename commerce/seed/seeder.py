@@ -37,6 +37,7 @@ from commerce.models import (
     Stock,
     Store,
 )
+from commerce.seed import money
 from commerce.seed.catalog import GLOBAL_SYNONYMS, generate_products
 from commerce.seed.recipes import RECIPES
 from commerce.seed.stores import STORES
@@ -44,6 +45,7 @@ from commerce.services import pickups
 from commerce.services.auth import hash_pin
 from commerce.services.catalog import bump_version
 from commerce.services.common import WEEKDAYS
+from commerce.tables_money import CheckoutMoney, Deal, InStoreReceipt, LoyaltyEntry, MoneyPreference
 from commerce.tables_returns import Feedback, Return
 
 SEED = 20261123
@@ -97,6 +99,7 @@ def seed(
             _seed_recipes(session)
     with db.session(write=True) as session:
         ensure_slots_ahead(session, slot_days, now)
+        money.seed_deals(session, now)
     by_category: dict[str, list[Product]] = {}
     with db.session() as session:
         for product in session.scalars(select(Product).order_by(Product.sku)):
@@ -104,6 +107,7 @@ def seed(
     for index in range(customers):
         with db.session(write=True) as session:
             _seed_customer(session, index, now, by_category)
+            money.seed_customer(session, customer_identity(index)[0], now)
     with db.session() as session:
         return SeedSummary(
             customers=[c.handle for c in session.scalars(select(Customer).order_by(Customer.id))][
@@ -118,9 +122,10 @@ def reset(db: Database) -> None:
     """Delete every row (the schema stays): for ``catalog seed --reset`` and tests."""
     with db.session(write=True) as session:
         for table in (
-            Return, Feedback, OrderLine, Order, Quote, PickupBooking, PickupSlot, BasketItem,
-            PinTicket, ApiToken, Device, Customer, Stock, RecipeIngredient, Recipe,
-            CatalogSynonym, Product, Store, CatalogState,
+            Return, Feedback, CheckoutMoney, LoyaltyEntry, InStoreReceipt, MoneyPreference, Deal,
+            OrderLine, Order, Quote, PickupBooking, PickupSlot, BasketItem, PinTicket, ApiToken,
+            Device, Customer, Stock, RecipeIngredient, Recipe, CatalogSynonym, Product, Store,
+            CatalogState,
         ):  # fmt: skip
             session.execute(delete(table))
 

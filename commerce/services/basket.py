@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from commerce.errors import CommerceError
 from commerce.models import BasketItem, Customer, Product
+from commerce.services import deals
 from commerce.services.common import (
     MAX_LINE_QUANTITY,
     check_quantity,
@@ -30,13 +31,21 @@ def items(session: Session, customer: Customer) -> list[BasketItem]:
 
 
 def view(session: Session, customer: Customer, store_id: str | None = None) -> dict[str, Any]:
-    """The basket as the API answers it, with stock at ``store_id`` when given."""
+    """The basket as the API answers it, with stock at ``store_id`` when given, and the deals
+    of that store (else of the customer's home store) taken off the total."""
     lines = items(session, customer)
     stock = stock_levels(session, store_id, (i.product_id for i in lines)) if store_id else {}
+    savings = deals.line_savings(
+        session,
+        store_id or customer.home_store_id,
+        ((i.product, i.quantity) for i in lines),
+        customer,
+    )
     out = []
     total = 0
     for item in lines:
         line_total = item.quantity * item.product.price_cents
+        saving = savings.get(item.product_id)
         total += line_total
         in_stock = stock.get(item.product_id, 0) >= item.quantity if store_id else None
         out.append(
@@ -46,12 +55,16 @@ def view(session: Session, customer: Customer, store_id: str | None = None) -> d
                 "synonyms": list(item.product.synonyms or []),
                 "quantity": item.quantity,
                 "line_total": money(line_total),
+                "saving": money(saving.saving_cents) if saving else 0.0,
             }
         )
+    saved = sum(s.saving_cents for s in savings.values())
     return {
         "items": out,
         "item_count": sum(i.quantity for i in lines),
-        "total": money(total),
+        "subtotal": money(total),
+        "savings_total": money(saved),
+        "total": money(total - saved),
         "currency": "GBP",
     }
 

@@ -25,7 +25,7 @@ from commerce.models import (
     Quote,
     Stock,
 )
-from commerce.services import auth, basket, pickups
+from commerce.services import auth, basket, checkout_money, loyalty, pickups
 from commerce.services.common import (
     check_idempotency_key,
     get_store,
@@ -43,9 +43,11 @@ def create_quote(
     ttl_seconds: int,
     now: datetime | None = None,
     pin_verified: bool = False,
+    use_points: bool = False,
 ) -> dict[str, Any]:
     """Price the basket for pickup at ``store_id`` in ``slot_id``; valid for ``ttl_seconds``.
-    ``pin_verified``: the caller's token carries a proved PIN (the quote then needs none)."""
+    ``pin_verified``: the caller's token carries a proved PIN (the quote then needs none).
+    The store's deals apply; ``use_points``: the customer's points pay for what they can."""
     now = now or datetime.now(UTC)
     store = get_store(session, store_id)
     slot = pickups.get_slot(session, slot_id, now)
@@ -71,26 +73,19 @@ def create_quote(
             409,
             {"skus": short},
         )
-    lines = [
-        {
-            "product_id": i.product_id,
-            "sku": i.product.sku,
-            "quantity": i.quantity,
-            "unit_price_cents": i.product.price_cents,
-        }
-        for i in items
-    ]
     quote = Quote(
         id=str(uuid.uuid4()),
         customer_id=customer.id,
         store_id=store.id,
         slot_id=slot.id,
-        lines=lines,
-        total_cents=sum(i.quantity * i.product.price_cents for i in items),
+        lines=checkout_money.priced_lines(session, store.id, items, customer, now),
+        total_cents=0,
         created_at=now,
         expires_at=now + timedelta(seconds=ttl_seconds),
     )
     session.add(quote)
+    session.flush()
+    checkout_money.settle_quote(session, quote, customer, use_points)
     session.flush()
     return quote_dict(session, quote, customer, pin_verified)
 
@@ -121,9 +116,11 @@ def quote_dict(
                 "quantity": line["quantity"],
                 "unit_price": money(line["unit_price_cents"]),
                 "line_total": money(line["quantity"] * line["unit_price_cents"]),
+                "saving": money(line.get("saving_cents", 0)),
             }
             for line in quote.lines
         ],
+        **checkout_money.quote_view(session, quote, names),
         "total": money(quote.total_cents),
         "currency": "GBP",
         "expires_at": quote.expires_at.isoformat(),
@@ -288,6 +285,7 @@ def _place(session: Session, customer: Customer, quote_id: str, key: str, now: d
         session.add(booking)
         session.flush()
     order.booking_id = booking.id
+    checkout_money.on_placed(session, customer, order, now)
     for line in quote.lines:
         order.lines.append(
             OrderLine(
@@ -329,6 +327,7 @@ def order_dict(session: Session, order: Order, now: datetime | None = None) -> d
         else None,
         "created_at": order.created_at.astimezone(zone).isoformat(),
         "total": money(order.total_cents),
+        **checkout_money.order_view(session, order),
         "currency": "GBP",
         "lines": [
             {
@@ -369,6 +368,7 @@ def cancel_order(
     if booking is not None and booking.status == "active":
         booking.status = "cancelled"
         pickups.release(session, booking.slot_id)
+    loyalty.give_back(session, order, now)
     session.flush()
     return order
 

@@ -36,7 +36,7 @@ from commerce.models import (
     PinTicket,
     Quote,
 )
-from commerce.services import auth, basket, feedback, orders, pickups, returns
+from commerce.services import auth, basket, feedback, loyalty, orders, pickups, returns
 from commerce.tables_returns import Feedback, Return
 
 
@@ -110,6 +110,7 @@ def export(db: Database, who: Proof, now: datetime | None = None) -> dict[str, A
             },
             "basket": basket.view(session, customer),
             "orders": [orders.order_dict(session, order, now) for order in history],
+            "loyalty": loyalty.summary(session, customer, now, recent=1000),
             "pickups": [pickups.booking_dict(session, booking) for booking in bookings],
             "returns": [
                 returns.return_dict(session, r) for r in returns.mine(session, customer, 1000)
@@ -167,6 +168,8 @@ def erase(db: Database, who: Proof, now: datetime | None = None) -> dict[str, An
             .values(quote_id=None, idempotency_key=None, request_hash=None)
             .execution_options(synchronize_session=False)
         )
+        # the points and the deal-hint setting go; what a quote saved goes with the quote
+        loyalty.erase(session, customer.id)
         session.execute(delete(Quote).where(Quote.customer_id == customer.id))
         # returns are kept as accounting records, like orders; what they said goes
         session.execute(

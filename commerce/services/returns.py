@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from commerce.db import Database
 from commerce.errors import CommerceError
 from commerce.models import Customer, Order, OrderLine, PickupBooking, PickupSlot, Product
-from commerce.services import orders, pickups
+from commerce.services import loyalty, orders, pickups
 from commerce.services.common import check_idempotency_key, get_store, money, newest
 from commerce.services.returns_policy import POLICY, ReturnPolicy, check
 from commerce.tables_returns import Return
@@ -189,12 +189,10 @@ def mine(session: Session, customer: Customer, limit: int = 20) -> list[Return]:
 
 
 def credit_points(session: Session, made: Return, now: datetime) -> bool:
-    """THE LOYALTY HOOK: credit a return refunded as points (``made.refund_cents`` pence)
-    to its customer's loyalty balance; True once credited.
-
-    Not connected yet: loyalty is built beside this. Until it is, nothing is credited and
-    the received return keeps ``refunded_at`` empty, so none is lost when it is connected."""
-    return False
+    """THE LOYALTY HOOK: credit a return refunded as points (``made.refund_cents`` pence, a
+    point a penny) to its customer's loyalty balance, once (``services/loyalty.py``)."""
+    loyalty.credit_return(session, made.customer_id, made.order_id, made.id, made.refund_cents, now)
+    return True
 
 
 def receive(session: Session, code: str, now: datetime | None = None) -> Return:

@@ -26,11 +26,11 @@ NEEDED: tuple[str, ...] = ("domain", "nlu_data", "skills", "shapes", "tests/skil
 NEEDED += ("tests/__init__.py", "tests/local_http.py")
 NEEDED_FILES = ("config.yml", "pyproject.toml")
 FILES = (
-    "nlu_data/deals/nlu.yml",
-    "nlu_data/deals/rules.yml",
-    "domain/deals.yml",
-    "skills/deals.py",
-    "tests/skills/test_deals.py",
+    "nlu_data/coupons/nlu.yml",
+    "nlu_data/coupons/rules.yml",
+    "domain/coupons.yml",
+    "skills/coupons.py",
+    "tests/skills/test_coupons.py",
 )
 
 # How `make test` runs tests/skills (Rasa's environment)
@@ -70,16 +70,16 @@ def run_skill_tests(project: Path, *tests: str) -> subprocess.CompletedProcess[s
 
 def test_a_scaffold_passes_validate_and_its_own_test_as_written(project: Path) -> None:
     before = set(validate(project).problems)  # others may be changing the project meanwhile
-    written = scaffold(project, "deals")
+    written = scaffold(project, "coupons")
     assert [p.relative_to(project).as_posix() for p in written] == list(FILES)
     report = validate(project)
     assert [p for p in report.problems if p not in before] == []
     # what is left to do is listed, each with its file and line
     assert any(
-        n.startswith("nlu_data/deals/nlu.yml:9: intent deals has 3 TODO") for n in report.notes
+        n.startswith("nlu_data/coupons/nlu.yml:9: intent coupons has 3 TODO") for n in report.notes
     )
-    assert any(n.startswith("domain/deals.yml:") and "TODO(new-skill)" in n for n in report.notes)
-    done = run_skill_tests(project, "tests/skills/test_deals.py")
+    assert any(n.startswith("domain/coupons.yml:") and "TODO(new-skill)" in n for n in report.notes)
+    done = run_skill_tests(project, "tests/skills/test_coupons.py")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
 
@@ -117,20 +117,22 @@ def test_a_skill_of_several_intents(project: Path) -> None:
 
 def test_the_test_skill_command(project: Path) -> None:
     consistent = validate(project).ok  # others may be changing the project meanwhile
-    scaffold(project, "deals")
+    scaffold(project, "coupons")
     out = io.StringIO()
-    code = new_skill.test_skill(replace(load_settings(), root=project), "deals", out)
+    code = new_skill.test_skill(replace(load_settings(), root=project), "coupons", out)
     lines = out.getvalue().splitlines()
     if consistent:
         assert code == 0
         assert lines[-2].startswith("project is consistent (")
-        assert lines[-1].startswith("test-skill deals: passed in ")
+        assert lines[-1].startswith("test-skill coupons: passed in ")
     else:
-        assert lines[-1].startswith("test-skill deals: validate failed in "), lines
+        assert lines[-1].startswith("test-skill coupons: validate failed in "), lines
     # a failing test fails the command
-    test = project / "tests" / "skills" / "test_deals.py"
-    test.write_text(test.read_text().replace('== ["utter_deals"]', '== ["utter_nothing"]'))
-    assert new_skill.test_skill(replace(load_settings(), root=project), "deals", io.StringIO()) == 1
+    test = project / "tests" / "skills" / "test_coupons.py"
+    test.write_text(test.read_text().replace('== ["utter_coupons"]', '== ["utter_nothing"]'))
+    assert (
+        new_skill.test_skill(replace(load_settings(), root=project), "coupons", io.StringIO()) == 1
+    )
 
 
 def test_an_existing_name_is_refused_and_nothing_is_written(project: Path) -> None:
@@ -138,18 +140,18 @@ def test_an_existing_name_is_refused_and_nothing_is_written(project: Path) -> No
     with pytest.raises(ConfigError, match=r"skills/store_hours\.py exists"):
         scaffold(project, "store_hours")
     with pytest.raises(ConfigError, match="intent search_product exists"):
-        scaffold(project, "deals", ["search_product"])
+        scaffold(project, "coupons", ["search_product"])
     with pytest.raises(ConfigError, match="'twin' is a support module"):
         scaffold(project, "twin")
     with pytest.raises(ConfigError, match="not a lowercase Python name"):
-        scaffold(project, "Deals")
+        scaffold(project, "Coupons")
     assert sorted(project.rglob("*")) == before
 
 
 def test_next_steps_name_the_files_and_commands(project: Path) -> None:
-    written = scaffold(project, "deals")
-    said = next_steps(project, "deals", written)
-    for text in (*FILES, "run_assistant.py test-skill deals", "run_assistant.py train", "chat"):
+    written = scaffold(project, "coupons")
+    said = next_steps(project, "coupons", written)
+    for text in (*FILES, "run_assistant.py test-skill coupons", "run_assistant.py train", "chat"):
         assert text in said
 
 
@@ -161,7 +163,7 @@ def test_render_repeats_a_block_per_intent() -> None:
 
 @pytest.mark.slow
 def test_rasa_accepts_the_scaffold(project: Path) -> None:
-    scaffold(project, "deals")
+    scaffold(project, "coupons")
     done = subprocess.run(
         RASA_DATA_VALIDATE,
         cwd=project,

@@ -245,9 +245,14 @@ def test_the_desk_receives_the_goods_and_refunds_once(desk: TestClient, any_db: 
     assert (paid.json()["status"], paid.json()["refunded_at"] is not None) == ("received", True)
     again = desk.post(path.format(codes["payment"]), headers=staff)
     assert again.json()["error"]["code"] == "return-already-received"
-    # points wait for the loyalty hook: received, not yet refunded
+    # points: credited to the loyalty balance, once
+    before = desk.get("/v1/me/loyalty", headers=headers).json()["points"]
     points = desk.post(path.format(codes["points"]), headers=staff).json()
-    assert (points["status"], points["refunded_at"]) == ("received", None)
+    assert (points["status"], points["refunded_at"] is not None) == ("received", True)
+    after = desk.get("/v1/me/loyalty", headers=headers).json()["points"]
+    assert after == before + round(points["refund"] * 100)
+    assert desk.post(path.format(codes["points"]), headers=staff).status_code == 409
+    assert desk.get("/v1/me/loyalty", headers=headers).json()["points"] == after
     assert desk.post(path.format("XXXXXX"), headers=staff).status_code == 404
 
 

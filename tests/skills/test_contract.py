@@ -317,6 +317,34 @@ def test_erasure_waits_for_an_open_order_then_ends_the_account(leaving: Commerce
     refused(lambda: shop.me(), 401, "auth-invalid")
 
 
+def test_deals_and_points_answer_alike(shop: Commerce) -> None:
+    offers = answer(shop.deals, STORE)
+    assert offers
+    assert all(d["store_id"] == STORE for d in offers)
+    refused(lambda: shop.deals("nowhere"), 404, "store-not-found")
+    assert answer(shop.deals, STORE, q="zzzz") == []
+    multibuy = next(d for d in offers if d["kind"] == "multibuy")
+    sku = multibuy["product"]["sku"]
+    assert [d["deal_id"] for d in answer(shop.deals, STORE, sku=sku)] == [multibuy["deal_id"]]
+    mine = answer(shop.loyalty)
+    assert mine["tier"] in ("green", "silver", "gold")
+    assert mine["value"] == pytest.approx(mine["points"] / 100)
+    found = answer(shop.find_slot, STORE, "tomorrow at 5 pm")
+    slot = found["slot"] or found["alternatives"][0]
+    answer(shop.add_item, sku, int(multibuy["buy"] or 0))
+    price = multibuy["product"]["price"]
+    free = int(multibuy["buy"] or 0) - int(multibuy["pay"] or 0)
+    quote = answer(shop.quote, STORE, slot["slot_id"])
+    assert [(s["sku"], s["deal"]) for s in quote["savings"]] == [(sku, multibuy["title"])]
+    assert quote["savings_total"] == pytest.approx(price * free)
+    assert quote["total"] == pytest.approx(quote["subtotal"] - quote["savings_total"])
+    with_points = answer(shop.quote, STORE, slot["slot_id"], use_points=True)
+    spent = min(mine["points"], round(quote["total"] * 100))
+    assert with_points["points_used"] == spent
+    assert with_points["total"] == pytest.approx(quote["total"] - spent / 100)
+    answer(shop.clear_basket)
+
+
 def test_a_return_is_checked_made_once_and_listed(shop: Commerce) -> None:
     if isinstance(shop, InMemoryCommerce):
         shop.add_collected_order({"DAI-2": 2, "BAK-1": 1})

@@ -259,6 +259,7 @@ def test_each_skill_registers_the_follow_ups_of_its_own_questions():
         "reschedule": "skills.base",
         "reorder": "skills.reorder",
         "recipe": "skills.recipes",
+        "deal_hint": "skills.base",  # a yes takes the packs offered
         "return": "skills.returns",
         "return_quantity": "skills.returns",
         "return_reason": "skills.returns",
@@ -267,6 +268,7 @@ def test_each_skill_registers_the_follow_ups_of_its_own_questions():
         "product": "skills.basket",
         "recipe": "skills.recipes",
         "slot": "skills.pickup",
+        "deal_more": "skills.deals",
         "return_line": "skills.returns",
     }
     from skills.base import ANSWER_READERS, on_answer

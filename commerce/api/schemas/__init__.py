@@ -158,3 +158,12 @@ __all__ = [
     "UsualResponse",
     "VocabularyResponse",
 ]
+from commerce.api.schemas.money import (
+    DealOut,
+    DealsResponse,
+    LoyaltyChange,
+    LoyaltyOut,
+    LoyaltySettings,
+)
+
+__all__ += ["DealOut", "DealsResponse", "LoyaltyChange", "LoyaltyOut", "LoyaltySettings"]

@@ -24,6 +24,9 @@ class ChangeItem(Request):
 class QuoteRequest(Request):
     store_id: str = StoreId
     slot_id: int = SlotId
+    use_points: bool = Field(
+        default=False, description="pay what the loyalty points cover (a point is a penny)"
+    )
 
 
 class PlaceOrder(Request):
@@ -52,21 +55,37 @@ class ReorderRequest(Request):
 
 class BasketLine(ProductOut, shape=shapes.BasketLine):
     synonyms = Field(default=list[str]())
+    saving = Field(default=0.0, description="what the store's deal takes off the line")
 
 
-class BasketResponse(Shaped, shape=shapes.Basket): ...
+class BasketResponse(Shaped, shape=shapes.Basket):
+    subtotal = Field(default=0.0, description="at shelf prices")
+    savings_total = Field(default=0.0, description="what the store's deals take off")
 
 
-class QuoteLine(Shaped, shape=shapes.QuoteLine): ...
+class QuoteLine(Shaped, shape=shapes.QuoteLine):
+    saving = Field(default=0.0, description="what the line's deal takes off it")
 
 
-class QuoteResponse(Shaped, shape=shapes.Quote): ...
+class QuoteSaving(Shaped, shape=shapes.QuoteSaving): ...
+
+
+class QuoteResponse(Shaped, shape=shapes.Quote):
+    subtotal = Field(default=0.0, description="at shelf prices")
+    savings = Field(default=list[QuoteSaving](), description="each deal's saving, by line")
+    savings_total = 0.0
+    points_used = Field(default=0, description="loyalty points this quote spends (use_points)")
+    points_value = 0.0
+    points_balance = Field(default=0, description="the points balance before this order")
 
 
 class OrderLineOut(Shaped, shape=shapes.OrderLine): ...
 
 
-class OrderOut(Shaped, shape=shapes.Order): ...
+class OrderOut(Shaped, shape=shapes.Order):
+    savings_total = Field(default=0.0, description="what deals took off")
+    points_used = 0
+    points_earned = 0
 
 
 class OrdersResponse(BaseModel):
