@@ -79,6 +79,12 @@ class WakeWordDetector(Protocol):
         ...
 
 
+def wake_phrase(model: str, root: Path | None = None) -> str:
+    """The words of ``model``'s wake word ("Okay Nabu"), from its config ("" if it has none)."""
+    phrase = json.loads(model_config(model, root).read_text()).get("wake_word", "")
+    return phrase.strip() if isinstance(phrase, str) else ""
+
+
 def _missing(model: str, why: str) -> WakeWordError:
     return WakeWordError(
         MODEL_MISSING,
@@ -301,6 +307,7 @@ class WakeGate:
         self._window_left: int | None = None  # bytes of audio left for speech to start
         self.on_change = on_change
         self.awake = False
+        self.reason: ListenReason | None = None  # why it is open (None while closed)
         self.muted = False
         self.wakes: list[WakeDetection] = []
 
@@ -338,6 +345,11 @@ class WakeGate:
         """The customer is speaking: the gate stays open until ``close()``."""
         self._window_left = None
 
+    @property
+    def after_wake(self) -> bool:
+        """Open on the wake word: what comes through begins with the wake phrase's end."""
+        return self.awake and self.reason is ListenReason.WAKE
+
     def follow_up(self, window_s: float | None = None, delay_s: float = 0.0) -> None:
         """A question was asked: open without the wake word, for ``window_s`` (default: the
         gate's own) unless speech starts in it; nothing happens when muted or with 0 s.
@@ -356,6 +368,7 @@ class WakeGate:
         seconds = self.window_s if window_s is None else window_s
         self._ring.clear()
         self.awake = True
+        self.reason = reason
         self._window_left = int((seconds + delay_s) * RATE) * WIDTH if seconds > 0 else None
         self._notify(ListenChange(True, reason, seconds if seconds > 0 else None))
 
@@ -363,6 +376,7 @@ class WakeGate:
         """End of turn: deaf again until the next wake word."""
         was_awake = self.awake
         self.awake = False
+        self.reason = None
         self._window_left = None
         self._ring.clear()
         self.detector.reset()
