@@ -11,7 +11,10 @@ gate.close()                         # end of turn: deaf again until the next wa
 The detector is microWakeWord (``pymicro-wakeword``: TFLite models trained on many synthetic
 voices, 16 kHz mono 16-bit, one feature vector per 10 ms, one inference per 30 ms). Audio before
 the wake word is never passed on: the gate keeps only the last ``preroll_s`` of it, in memory,
-so a command said in the same breath ("okay nabu add milk") reaches the recogniser whole.
+so a command said in the same breath ("okay nabu add milk") reaches the recogniser whole. The
+pre-roll holds the end of the wake phrase too: the first utterance after a wake is read as
+following the phrase (``gate.after_wake``, ``Expect.AFTER_WAKE``), so "nabu" is not taken for
+words.
 
 As configured (``from_settings``) the model listens twice to the same stream, and either wakes
 it: once after WebRTC's automatic gain (a quiet or far voice is brought up to speech level),
