@@ -52,10 +52,13 @@ def heard_utterances(
     bus: EventBus,
     private: Callable[[], bool],
     on_speech_start: Callable[[], None] | None = None,
+    after_wake: Callable[[], bool] | None = None,
 ) -> Iterator[Heard]:
+    """The utterances heard in ``chunks``; ``private``: a PIN is awaited; ``after_wake``: the
+    audio begins with the wake phrase's end (the gate just opened on it)."""
     decided_at = time.perf_counter()
     vad_wait_ms = 0.0
-    expect = lambda: Expect.PIN if private() else Expect.SPEECH  # noqa: E731
+    expect = lambda: Expect.awaiting(private(), after_wake is not None and after_wake())  # noqa: E731
     for event in vad.listen(chunks, transcriber, endpointer, expect):
         if isinstance(event, vad.SpeechStarted):
             if on_speech_start is not None:
@@ -138,6 +141,7 @@ def microphone_loop(
         engine.bus,
         lambda: engine.conversation.expecting_pin,
         on_speech_start,
+        lambda: wake.after_wake,
     ):
         text = heard.transcript.text.strip()
         if replying:

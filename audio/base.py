@@ -21,6 +21,15 @@ class Expect(StrEnum):
 
     SPEECH = "speech"  # anything a customer may say
     PIN = "pin"  # digits only; the transcript's text is exactly the digits heard
+    # the first utterance after the wake word: it begins with the wake phrase's end (the gate's
+    # pre-roll), which an engine that can should read as the wake phrase and leave out
+    AFTER_WAKE = "after_wake"
+
+    @classmethod
+    def awaiting(cls, pin: bool, after_wake: bool = False) -> Expect:
+        """What an utterance starting now is: a PIN while one is awaited, else speech (the
+        first after the wake word, if the gate opened on it)."""
+        return cls.PIN if pin else cls.AFTER_WAKE if after_wake else cls.SPEECH
 
 
 @dataclass(frozen=True)

@@ -127,10 +127,11 @@ def _whisper(
         speech.whisper_model, settings.path(speech.shop_lm_dir), speech.whisper_model_path
     )
     prompt = whisper_prompt(settings.sentences, _terms(settings)) if use_shop else ""
+    wake = _wake_phrase(settings)
     key = (folder, speech.whisper_model, prompt, speech.whisper_window_s, threads,
            speech.whisper_beam, speech.whisper_early_decode_ms,
            speech.whisper_partial_interval_ms, noisy_below_db,
-           speech.whisper_noise_suppression)  # fmt: skip
+           speech.whisper_noise_suppression, wake)  # fmt: skip
     with _WHISPER_LOCK:
         if key not in _WHISPER:
             _WHISPER[key] = WhisperTranscriber(
@@ -144,8 +145,20 @@ def _whisper(
                 partial_interval_ms=speech.whisper_partial_interval_ms,
                 noisy_below_db=noisy_below_db,
                 suppressor_level=speech.whisper_noise_suppression,
+                wake_phrase=wake,
             )
         return _WHISPER[key]
+
+
+def _wake_phrase(settings: SpeechSetup) -> str:
+    """The wake word's words, for reading the utterance that follows it ("" without a model:
+    that utterance is then read as any other)."""
+    from audio.wakeword import WakeWordError, wake_phrase
+
+    try:
+        return wake_phrase(settings.speech.wake_word_model, settings.root)
+    except WakeWordError:
+        return ""
 
 
 def _engine(

@@ -90,6 +90,11 @@ class WhisperTranscriber:
         partial_interval_ms: speech between decodes for a partial transcript (0 = none).
         noisy_below_db: speech whose SNR estimate is below this is also read through WebRTC's
             suppressor at ``suppressor_level`` and a spectral gate (0 = never).
+        wake_phrase: the home device's wake word ("Okay Nabu"). An utterance that follows it
+            (``Expect.AFTER_WAKE``) starts with the phrase's end, kept by the wake gate so that
+            a request said in the same breath is heard whole; the decoder is given the phrase as
+            the transcript's forced beginning, which it then aligns with that end instead of
+            reading it as words ("blue, what's in my basket"), and the phrase is left out.
     """
 
     def __init__(
@@ -104,6 +109,7 @@ class WhisperTranscriber:
         partial_interval_ms: int = 1000,
         noisy_below_db: float = NOISY_SNR_DB,
         suppressor_level: int = LEVEL,
+        wake_phrase: str = "",
     ) -> None:
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
@@ -135,6 +141,7 @@ class WhisperTranscriber:
             [tk.sot_prev, *tk.encode(" " + prompt.strip()), *start] if prompt else start
         )
         self._pin_prompt = [tk.sot_prev, *tk.encode(" " + PIN_PROMPT), *start]
+        self._wake_prefix = tk.encode(f" {wake_phrase.strip()},") if wake_phrase.strip() else []
         self._not_digits = _non_digit_tokens(self._model.hf_tokenizer, tk.eot)
         self.decodes = 0  # how many decodes this engine ran (early ones included)
         self._running = 0  # decodes in progress (in this process)
@@ -195,7 +202,8 @@ class WhisperTranscriber:
         window = min(MAX_WINDOW_S, max(window_s or self.window_s, math.ceil(seconds + 0.5)))
         features = np.stack([self._features(samples, window) for samples in batch])
         pin = expect is Expect.PIN
-        prompt = self._pin_prompt if pin else self._speech_prompt
+        forced = self._wake_prefix if expect is Expect.AFTER_WAKE else []
+        prompt = self._pin_prompt if pin else [*self._speech_prompt, *forced]
         # one digit: the end of text is suppressed too, the digit is the first token written
         suppress = [*self._not_digits, self._tokenizer.eot] if one_digit else self._not_digits
         try:
@@ -216,7 +224,7 @@ class WhisperTranscriber:
         except RuntimeError as err:
             raise SpeechToTextError("stt-failed", f"Whisper: {err}") from err
         elapsed = time.perf_counter() - started
-        return [self._reading(result, pin, one_digit, elapsed) for result in results]
+        return [self._reading(result, pin, one_digit, elapsed, forced) for result in results]
 
     def _features(self, samples: np.ndarray, window: float) -> np.ndarray:
         padded = np.zeros(int(window * RATE), dtype=np.float32)
@@ -224,8 +232,12 @@ class WhisperTranscriber:
         features: np.ndarray = self._model.feature_extractor(padded, padding=0)
         return features[:, : int(window * 100)]
 
-    def _reading(self, result: Any, pin: bool, one_digit: bool, elapsed: float) -> Decoded:
+    def _reading(
+        self, result: Any, pin: bool, one_digit: bool, elapsed: float, forced: list[int]
+    ) -> Decoded:
         tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
+        if forced and tokens[: len(forced)] == forced:
+            tokens = tokens[len(forced) :]  # the wake phrase the decoder was given
         text = self._tokenizer.decode(tokens).strip()
         score = float(result.scores[0]) if result.scores else NO_SPEECH_LOGPROB
         speechless = result.no_speech_prob > NO_SPEECH_PROB and score < NO_SPEECH_LOGPROB
@@ -301,7 +313,7 @@ class WhisperRecognition:
         owner = self._owner
         heard = len(self._audio)
         paused = heard - self._voiced_end >= owner.early_decode_bytes > 0
-        speech = self._expect is Expect.SPEECH
+        speech = self._expect is not Expect.PIN
         if paused and self._voiced_end and self._voiced_end not in (e for e, _ in self._decodes):
             self._submit()  # the customer may be done: have the transcript ready
         elif (

@@ -11,7 +11,10 @@ gate.close()                         # end of turn: deaf again until the next wa
 The detector is microWakeWord (``pymicro-wakeword``: TFLite models trained on many synthetic
 voices, 16 kHz mono 16-bit, one feature vector per 10 ms, one inference per 30 ms). Audio before
 the wake word is never passed on: the gate keeps only the last ``preroll_s`` of it, in memory,
-so a command said in the same breath ("okay nabu add milk") reaches the recogniser whole.
+so a command said in the same breath ("okay nabu add milk") reaches the recogniser whole. The
+pre-roll holds the end of the wake phrase too: the first utterance after a wake is read as
+following the phrase (``gate.after_wake``, ``Expect.AFTER_WAKE``), so "nabu" is not taken for
+words.
 
 As configured (``from_settings``) the model listens twice to the same stream, and either wakes
 it: once after WebRTC's automatic gain (a quiet or far voice is brought up to speech level),
@@ -77,6 +80,12 @@ class WakeWordDetector(Protocol):
     def reset(self) -> None:
         """Forget what was heard (the stream's clock keeps running)."""
         ...
+
+
+def wake_phrase(model: str, root: Path | None = None) -> str:
+    """The words of ``model``'s wake word ("Okay Nabu"), from its config ("" if it has none)."""
+    phrase = json.loads(model_config(model, root).read_text()).get("wake_word", "")
+    return phrase.strip() if isinstance(phrase, str) else ""
 
 
 def _missing(model: str, why: str) -> WakeWordError:
@@ -301,6 +310,7 @@ class WakeGate:
         self._window_left: int | None = None  # bytes of audio left for speech to start
         self.on_change = on_change
         self.awake = False
+        self.reason: ListenReason | None = None  # why it is open (None while closed)
         self.muted = False
         self.wakes: list[WakeDetection] = []
 
@@ -338,6 +348,11 @@ class WakeGate:
         """The customer is speaking: the gate stays open until ``close()``."""
         self._window_left = None
 
+    @property
+    def after_wake(self) -> bool:
+        """Open on the wake word: what comes through begins with the wake phrase's end."""
+        return self.awake and self.reason is ListenReason.WAKE
+
     def follow_up(self, window_s: float | None = None, delay_s: float = 0.0) -> None:
         """A question was asked: open without the wake word, for ``window_s`` (default: the
         gate's own) unless speech starts in it; nothing happens when muted or with 0 s.
@@ -356,6 +371,7 @@ class WakeGate:
         seconds = self.window_s if window_s is None else window_s
         self._ring.clear()
         self.awake = True
+        self.reason = reason
         self._window_left = int((seconds + delay_s) * RATE) * WIDTH if seconds > 0 else None
         self._notify(ListenChange(True, reason, seconds if seconds > 0 else None))
 
@@ -363,6 +379,7 @@ class WakeGate:
         """End of turn: deaf again until the next wake word."""
         was_awake = self.awake
         self.awake = False
+        self.reason = None
         self._window_left = None
         self._ring.clear()
         self.detector.reset()

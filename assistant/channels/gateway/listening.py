@@ -58,6 +58,11 @@ class Listener:
             return []
         return self.wake.feed(chunk)
 
+    @property
+    def after_wake(self) -> bool:
+        """The gate opened on the wake word: the utterance starting begins with its end."""
+        return self.wake is not None and self.wake.after_wake
+
     def _changed(self, change: ListenChange) -> None:
         self._window_until = None
         if not change.listening:

@@ -239,7 +239,7 @@ class Session(DeviceLink):
             self._endpointer.reset()
 
     def _run(self) -> None:
-        expect = lambda: Expect.PIN if self._private() else Expect.SPEECH  # noqa: E731
+        expect = lambda: Expect.awaiting(self._private(), self.listener.after_wake)  # noqa: E731
         try:
             self.save()
             if self.kind == "home" and self.speech.wake_word_factory is not None:
