@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from assistant import chat as chat_mode
-from assistant import conversations, new_skill
+from assistant import conversations, erasures, new_skill
 from assistant.errors import ConfigError
 from assistant.settings import Settings
 from assistant.training import train
@@ -62,6 +62,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         one.add_argument("subject", help="the customer's subject (GET /v1/me, DELETE /v1/me)")
     purge = action.add_parser("purge", help="delete what is older than the retention period")
     purge.add_argument("--days", type=int, help="keep this many days (default: keep_days)")
+    action.add_parser(
+        "erase-requested",
+        help="erase the conversations (and sessions) of customers erased through DELETE /v1/me "
+        "(what each gateway does by itself: for where none runs)",
+    )
 
     serve = commands.add_parser("serve", help="the voice gateway for devices, and the kiosk page")
     serve.add_argument("--host", default="127.0.0.1")
@@ -261,6 +266,9 @@ def deploy_command(args: argparse.Namespace, settings: Settings) -> int:
 def conversations_command(args: argparse.Namespace, settings: Settings) -> int:
     """``conversations export|erase SUBJECT`` and ``conversations purge [--days N]`` on the
     tracker store endpoints.yml names (Rasa need not run)."""
+    if args.action == "erase-requested":
+        print(json.dumps(erasures.erase_requested(settings)))
+        return 0
     endpoints = settings.path(settings.dialogue.endpoints)
     store = conversations.tracker_store_of(endpoints)
     engine = conversations.open_store(endpoints, settings.root)

@@ -22,8 +22,9 @@ from urllib.parse import urlparse
 
 from sqlalchemy import create_engine, make_url, text
 
+from assistant.channels.gateway.sealing import new_key
 from assistant.errors import ConfigError, DialogueError
-from assistant.services import ManagedProcess, _secret, answers, free_port
+from assistant.services import ManagedProcess, _secret, answers, free_port, layered
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,8 @@ class Deployment:
     commerce: list[ManagedProcess] = field(default_factory=list)
     actions: ManagedProcess | None = None
     balancer: ManagedProcess | None = None
+    # More environment for every Python process it starts (tests: a fixed clock)
+    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def gateway_url(self) -> str:
@@ -159,20 +162,25 @@ class Deployment:
         return [p for p in parts if p is not None]
 
     def secrets(self) -> dict[str, str]:
-        """The shared secrets, made up here unless the environment gives them."""
-        d, c = self.settings.dialogue, self.settings.commerce
+        """The shared secrets, made up here unless the environment gives them (the gateways'
+        session key too: one per deployment, so every gateway opens what another sealed)."""
+        d, c, g = self.settings.dialogue, self.settings.commerce, self.settings.gateway
         self.settings = replace(
             self.settings,
             dialogue=replace(
                 d, auth_token=d.auth_token or _secret(), action_token=d.action_token or _secret()
             ),
             commerce=replace(c, operator_token=c.operator_token or _secret()),
+            gateway=replace(g, sessions_key=g.sessions_key or new_key()),
         )
         return {
             "RASA_AUTH_TOKEN": self.settings.dialogue.auth_token or "",
             "ACTION_SERVER_TOKEN": self.settings.dialogue.action_token or "",
             "COMMERCE_OPERATOR_TOKEN": self.settings.commerce.operator_token or "",
         }
+
+    def _env(self, own: dict[str, str]) -> dict[str, str]:
+        return layered(self.environment, own)
 
     def _log(self, name: str) -> Path:
         return self.work / "logs" / f"{name}.log"
@@ -225,10 +233,12 @@ class Deployment:
                     [*here, "catalog", "serve", "--host", "127.0.0.1", "--port", str(port)],
                     f"http://127.0.0.1:{port}/v1/health",
                     self._log(f"commerce-{i}"),
-                    env={
-                        "DATABASE_URL": self.database_url,
-                        "COMMERCE_OPERATOR_TOKEN": secrets["COMMERCE_OPERATOR_TOKEN"],
-                    },
+                    env=self._env(
+                        {
+                            "DATABASE_URL": self.database_url,
+                            "COMMERCE_OPERATOR_TOKEN": secrets["COMMERCE_OPERATOR_TOKEN"],
+                        }
+                    ),
                     cwd=root,
                 )
             )
@@ -237,24 +247,29 @@ class Deployment:
             [*launcher, "actions", "--host", "127.0.0.1", "--port", str(action_port)],
             f"http://127.0.0.1:{action_port}/health",
             self._log("actions"),
-            env={
-                "ACTION_SERVER_TOKEN": secrets["ACTION_SERVER_TOKEN"],
-                "COMMERCE_URL": self.commerce_url,
-                "PYTHONPATH": str(root),
-            },
+            env=self._env(
+                {
+                    "ACTION_SERVER_TOKEN": secrets["ACTION_SERVER_TOKEN"],
+                    "COMMERCE_URL": self.commerce_url,
+                    "PYTHONPATH": str(root),
+                }
+            ),
             cwd=root,
         )
         tracker = make_url(self.tracker_url)
         redis = urlparse(self.redis_url)
-        rasa_env = {
-            "RASA_AUTH_TOKEN": secrets["RASA_AUTH_TOKEN"],
-            "ACTION_SERVER_TOKEN": secrets["ACTION_SERVER_TOKEN"],
-            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        tracker_env = {
             "TRACKER_DB_HOST": tracker.host or "127.0.0.1",
             "TRACKER_DB_PORT": str(tracker.port or 5432),
             "TRACKER_DB_NAME": tracker.database or "",
             "TRACKER_DB_USER": tracker.username or "",
             "TRACKER_DB_PASSWORD": tracker.password or "",
+        }
+        rasa_env = {
+            "RASA_AUTH_TOKEN": secrets["RASA_AUTH_TOKEN"],
+            "ACTION_SERVER_TOKEN": secrets["ACTION_SERVER_TOKEN"],
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+            **tracker_env,
             "LOCK_STORE_REDIS_HOST": redis.hostname or "127.0.0.1",
             "LOCK_STORE_REDIS_PORT": str(redis.port or 6379),
             "LOCK_STORE_REDIS_DB": (redis.path or "/0").strip("/") or "0",
@@ -271,7 +286,7 @@ class Deployment:
                     [*launcher, "rasa", "--host", "127.0.0.1", "--port", str(port), *rasa_args],
                     f"http://127.0.0.1:{port}/",
                     self._log(f"rasa-{i}"),
-                    env=rasa_env,
+                    env=self._env(rasa_env),
                     cwd=root,
                 )
             )
@@ -284,6 +299,12 @@ class Deployment:
             "GATEWAY_SESSIONS_URL": self.redis_url,
             "GATEWAY_SESSIONS_PREFIX": self.settings.gateway.sessions_prefix,
             "GATEWAY_SESSION_TTL_S": str(self.settings.gateway.session_ttl_s),
+            "GATEWAY_SESSIONS_KEY": self.settings.gateway.sessions_key or "",  # theirs only
+            "GATEWAY_MAX_SESSIONS": str(self.settings.gateway.max_sessions),
+            "GATEWAY_KIOSK_SEATS": str(self.settings.gateway.kiosk_seats),
+            # the conversations they erase (a customer's "forget me", erasures): Rasa's store
+            "RASA_ENDPOINTS": str(root / "endpoints.scale.yml"),
+            **tracker_env,
             **secrets,
         }
         if "SPEECH_DECODE_PROCESSES" not in os.environ:  # several gateways share the cores
@@ -295,7 +316,7 @@ class Deployment:
                     [*here, "serve", "--gateway-only", "--host", "127.0.0.1", "--port", str(port)],
                     f"http://127.0.0.1:{port}/health",
                     self._log(f"gateway-{i}"),
-                    env=gateway_env,
+                    env=self._env(gateway_env),
                     cwd=root,
                 )
             )
