@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from assistant import chat as chat_mode
@@ -103,6 +104,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "--redis-url", default="redis://127.0.0.1:6379/0", help="lock store, gateway sessions"
     )
     deploy.add_argument("--work", type=Path, default=Path("var/deploy"), help="config and logs")
+    deploy.add_argument(
+        "--max-sessions",
+        type=int,
+        help="devices each gateway holds at once (default: gateway.max_sessions, 32)",
+    )
 
     device = commands.add_parser("device", help="the reference device client of the gateway")
     device.add_argument("--url", default="ws://127.0.0.1:8765/v1/stream")
@@ -250,6 +256,10 @@ def deploy_command(args: argparse.Namespace, settings: Settings) -> int:
         database=f"{make_url(url).database}_tracker"
     ).render_as_string(hide_password=False)
     train(settings)
+    if args.max_sessions:
+        settings = replace(
+            settings, gateway=replace(settings.gateway, max_sessions=args.max_sessions)
+        )
     deployment = deploy.Deployment(
         settings,
         deploy.Shape(args.gateways, args.rasa, args.commerce),

@@ -328,6 +328,8 @@ def build_gateway(
         kiosk_seats=g.kiosk_seats,
         keeper=build_keeper(g),  # Redis when sessions_url names one; sealed kiosk customers
     )
+    if g.sessions_url and not g.sessions_key:
+        log.warning("no gateway.sessions_key: kiosks resume signed out on another gateway")
     if g.erasure_poll_s and settings.commerce.operator_token:
         gateway.erasures = ErasureWatcher(
             ErasureFeed(settings), lambda subject: erase(gateway, subject), g.erasure_poll_s

@@ -368,10 +368,9 @@ class Session(DeviceLink):
         """The customer was erased elsewhere (``DELETE /v1/me``): as by "forget me" here."""
         if self.conversation is None or not self.conversation.sender.startswith(subject + "."):
             return
-        try:
+        try:  # what this session said since the gateway erased the conversations goes too
             self.conversation.forget(subject)
-        except Exception:  # the tracker store not answering: the customer is forgotten here all
-            # the same; what it kept goes with `conversations erase SUBJECT` (logged, no subject)
+        except Exception:  # the tracker store not answering: forgotten here all the same
             log.exception("session %s: its conversation was not erased", self.session_id)
         self._account_erased()
         self.save()
