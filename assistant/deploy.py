@@ -363,7 +363,10 @@ class Deployment:
         process.wait_ready(self.settings.dialogue.start_timeout_s)
 
     def stop(self) -> None:
-        for process in reversed(self.processes()):
+        """The gateways first (they revoke their home devices' tokens through the balancer's
+        commerce front), then the balancer and the rest, the commerce service last."""
+        rest = [p for p in reversed(self.processes()) if p not in self.gateways]
+        for process in [*self.gateways, *rest]:
             process.stop()
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -219,6 +220,9 @@ def main() -> int:
     parser.add_argument(
         "--max-sessions", type=int, help="devices each gateway holds (default: its setting, 32)"
     )
+    parser.add_argument(
+        "--keep-logs", dest="logs", type=Path, help="keep each stack's logs in a folder here"
+    )
     parser.add_argument("--name", help="results name in bench/results (default load[-quick])")
     args = parser.parse_args()
     levels = [4, 8] if args.quick else [int(v) for v in args.levels.split(",")]
@@ -243,7 +247,10 @@ def main() -> int:
         tokens = add_devices(url, handles[: max(levels)])
         for r in replicas:
             tracker = make_url(url).set(database=f"{name}_t{r}").render_as_string(False)
-            with tempfile.TemporaryDirectory(prefix="bench-scale-") as work:
+            kept = args.logs and contextlib.nullcontext(
+                tempfile.mkdtemp(prefix="bench-scale-", dir=args.logs)
+            )
+            with kept or tempfile.TemporaryDirectory(prefix="bench-scale-") as work:
                 deployment = Deployment(
                     settings,
                     Shape(gateways=r, rasa=r, commerce=r),
