@@ -341,3 +341,7 @@ class CatalogState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Tables kept in modules of their own, on this Base (imported here so the metadata has them)
+from commerce import tables_returns  # noqa: E402,F401

@@ -13,7 +13,14 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from commerce.api import catalog_routes, device_routes, me_routes, operator_routes, privacy_routes
+from commerce.api import (
+    catalog_routes,
+    device_routes,
+    me_routes,
+    operator_routes,
+    privacy_routes,
+    returns_routes,
+)
 from commerce.api.deps import AppState
 from commerce.api.ratelimit import RateLimit, RateLimits
 from commerce.db import Database
@@ -113,10 +120,13 @@ def create_app(
     if rate_limits is not None:
         app.add_middleware(RateLimit, limits=rate_limits)  # the outermost: it runs first
     app.include_router(catalog_routes.router)
+    # before the other /v1/me routes: the API fuzzer meets sign-out and erasure last
+    app.include_router(returns_routes.router)
     app.include_router(me_routes.router)
     app.include_router(privacy_routes.router)
     app.include_router(device_routes.router)
     app.include_router(operator_routes.router)
+    app.include_router(returns_routes.staff)
 
     @app.exception_handler(CommerceError)
     async def _commerce_error(_request: Request, exc: CommerceError) -> JSONResponse:

@@ -44,6 +44,7 @@ from commerce.services import pickups
 from commerce.services.auth import hash_pin
 from commerce.services.catalog import bump_version
 from commerce.services.common import WEEKDAYS
+from commerce.tables_returns import Feedback, Return
 
 SEED = 20261123
 PAST_ORDERS = (10, 16)  # each customer has between these many past orders
@@ -117,9 +118,9 @@ def reset(db: Database) -> None:
     """Delete every row (the schema stays): for ``catalog seed --reset`` and tests."""
     with db.session(write=True) as session:
         for table in (
-            OrderLine, Order, Quote, PickupBooking, PickupSlot, BasketItem, PinTicket, ApiToken,
-            Device, Customer, Stock, RecipeIngredient, Recipe, CatalogSynonym, Product, Store,
-            CatalogState,
+            Return, Feedback, OrderLine, Order, Quote, PickupBooking, PickupSlot, BasketItem,
+            PinTicket, ApiToken, Device, Customer, Stock, RecipeIngredient, Recipe,
+            CatalogSynonym, Product, Store, CatalogState,
         ):  # fmt: skip
             session.execute(delete(table))
 

@@ -150,6 +150,17 @@ def test_the_tracker_store_purges_old_conversations_when_rasa_opens_it(tmp_path:
     assert b"old anonymous words" not in raw
 
 
+def events_left(stack: Stack, subject: str) -> int:
+    """Events of ``subject``'s conversations in the stack's tracker store."""
+    tracker = stack.tracker_file()
+    assert tracker is not None
+    with sqlite3.connect(tracker) as conn:
+        (left,) = conn.execute(
+            "SELECT count(*) FROM events WHERE sender_id LIKE :s", {"s": subject + ".%"}
+        ).fetchone()
+    return int(left)
+
+
 def conversations_command(stack: Stack, *args: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, str(ROOT / "run_assistant.py"), "conversations", *args],
@@ -195,18 +206,7 @@ def test_a_customers_conversations_are_exported_and_erased_with_them(
     # have erased them already from the erasure request (below), so no count is asserted
     conversations_command(stack, "erase", subject)
     assert conversations_command(stack, "export", subject)["conversations"] == []
-    assert events_of(stack, subject) == 0
-
-
-def events_of(stack: Stack, subject: str) -> int:
-    """How many events of the conversations filed under ``subject`` the stack's tracker holds."""
-    tracker = stack.tracker_file()
-    assert tracker is not None
-    with sqlite3.connect(tracker) as conn:
-        (left,) = conn.execute(
-            "SELECT count(*) FROM events WHERE sender_id LIKE :s", {"s": subject + ".%"}
-        ).fetchone()
-    return int(left)
+    assert events_left(stack, subject) == 0
 
 
 @pytest.mark.slow
@@ -238,7 +238,7 @@ def test_forget_me_by_voice_erases_the_account_and_its_conversations(
     assert (erased[1], erased[2]) == ("", None)
     assert erased[3] is not None
     assert shop.scalar("SELECT count(*) FROM customers WHERE subject = :s", s=subject) == 0
-    assert events_of(stack, subject) == 0, "the conversation that erased them is gone too"
+    assert events_left(stack, subject) == 0, "the conversation that erased them is gone too"
 
 
 @pytest.fixture
@@ -285,7 +285,7 @@ def test_erasure_through_the_api_reaches_the_conversations_and_the_gateways_sess
     try:
         said = responses(turn(device, "what's in my basket"))
         assert said in (["utter_basket_empty"], ["utter_basket_contents"]), said
-        assert events_of(stack, subject) > 0
+        assert events_left(stack, subject) > 0
         assert len(states_of(redis_sessions, subject)) == 1
         elsewhere = SessionState("gone-elsewhere", 99, "home", "riverside", handle, f"{subject}.x")
         redis_sessions.save(elsewhere, "another-gateway")  # as another gateway process left it
@@ -301,11 +301,11 @@ def test_erasure_through_the_api_reaches_the_conversations_and_the_gateways_sess
         while shop.scalar(DONE, s=subject) is None and time.monotonic() < deadline:
             time.sleep(0.5)
         assert shop.scalar(DONE, s=subject) is not None, "the request is marked done"
-        assert events_of(stack, subject) == 0, "their conversations are gone"
+        assert events_left(stack, subject) == 0, "their conversations are gone"
         assert states_of(redis_sessions, subject) == [], "every session state of theirs too"
         again = turn(device, "what's in my basket")
         assert [e["code"] for e in again if e["type"] == "error"] == ["sign-in-needed"]
-        assert events_of(stack, subject) == 0, "nothing more filed under them"
+        assert events_left(stack, subject) == 0, "nothing more filed under them"
     finally:
         device.close()
 

@@ -5,29 +5,25 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from commerce.api.schemas.common import ProductOut, Request, SlotId
+from commerce.api.schemas.shaped import Shaped
+from shapes import commerce as shapes
 
 
 class BookPickup(Request):
     slot_id: int = SlotId
 
 
-class ClosedDate(BaseModel):
-    date: str
-    name: str
+class ClosedDate(Shaped, shape=shapes.ClosedDate): ...
 
 
-class StoreOut(BaseModel):
-    store_id: str
-    name: str
-    address: str
-    timezone: str
-    opening_hours: dict[str, list[str]]
-    closed_dates: list[ClosedDate] = Field(
-        default=[], description="days ahead the store is closed whatever its weekly hours"
+class StoreOut(Shaped, shape=shapes.Store):
+    closed_dates = Field(
+        default=list[ClosedDate](),
+        description="days ahead the store is closed whatever its weekly hours",
     )
-    latitude: float | None = None
-    longitude: float | None = None
-    distance_km: float | None = Field(
+    latitude = None
+    longitude = None
+    distance_km = Field(
         default=None, description="from the point asked about (`near`, the customer's home)"
     )
 
@@ -36,11 +32,10 @@ class StoresResponse(BaseModel):
     stores: list[StoreOut]
 
 
-class NearestStoresResponse(BaseModel):
-    measured_from: str = Field(
+class NearestStoresResponse(Shaped, shape=shapes.NearestStores):
+    measured_from = Field(
         description="'home' (the account's home address), or 'home store' when it has none"
     )
-    stores: list[StoreOut]
 
 
 class StockResponse(BaseModel):
@@ -51,22 +46,13 @@ class StockResponse(BaseModel):
     product: ProductOut
 
 
-class SlotOut(BaseModel):
-    slot_id: int
-    store_id: str
-    start: str
-    end: str
-    capacity: int
-    available: int
+class SlotOut(Shaped, shape=shapes.Slot): ...
 
 
-class FindSlotResponse(BaseModel):
-    when: str
-    requested_start: str | None = Field(description="the exact time asked for, if one was")
-    window_start: str
-    window_end: str
-    slot: SlotOut | None = Field(description="the free slot at that time or first in the window")
-    alternatives: list[SlotOut] = Field(description="up to 3 other free slots, nearest first")
+class FindSlotResponse(Shaped, shape=shapes.FoundSlot):
+    requested_start = Field(description="the exact time asked for, if one was")
+    slot = Field(description="the free slot at that time or first in the window")
+    alternatives = Field(description="up to 3 other free slots, nearest first")
 
 
 class SlotsResponse(BaseModel):
@@ -76,13 +62,8 @@ class SlotsResponse(BaseModel):
     slots: list[SlotOut]
 
 
-class BookingOut(BaseModel):
-    booking_id: int
-    status: str
-    store_id: str
-    store_name: str | None
-    slot: SlotOut
-    order_id: int | None = None
+class BookingOut(Shaped, shape=shapes.Booking):
+    order_id = None
 
 
 class BookingsResponse(BaseModel):
