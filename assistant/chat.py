@@ -14,9 +14,9 @@ from typing import IO, Any
 import httpx
 from text_to_num import alpha2digit
 
-from assistant import conversations
 from assistant.conversations import conversation_id
 from assistant.dialogue import RasaDialogue
+from assistant.erasures import erase_conversations
 from assistant.errors import CommerceError
 from assistant.events import IntentParsed, ReplyReady
 from assistant.readings import best_reading
@@ -247,17 +247,15 @@ class ChatSession:
 
     def _erase_if_asked(self, reply: ReplyReady) -> None:
         """The customer's account was erased (the privacy skill's reply says so with their
-        subject): their conversations go too, this one included, and nothing more of this
-        conversation is filed under them."""
+        subject)."""
         subject = next((r.custom["erased"] for r in reply.replies if r.custom.get("erased")), None)
-        if not subject:
-            return
-        endpoints = self.settings.path(self.settings.dialogue.endpoints)
-        engine = conversations.open_store(endpoints, self.settings.root)
-        try:
-            deleted = conversations.erase(engine, str(subject))
-        finally:
-            engine.dispose()
+        if subject:
+            self.forget(str(subject))
+
+    def forget(self, subject: str) -> None:
+        """The customer (``subject``) was erased: their conversations go, this one included,
+        and nothing more of this conversation is filed under them."""
+        deleted = erase_conversations(self.settings, subject)
         log.info("a customer was erased: %d events of their conversations deleted", deleted)
         self.sender = f"erased-{uuid.uuid4().hex[:12]}"
         self.erased = True

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from assistant import chat as chat_mode
-from assistant import conversations, new_skill
+from assistant import conversations, erasures, new_skill
 from assistant.errors import ConfigError
 from assistant.settings import Settings
 from assistant.training import train
@@ -62,6 +63,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         one.add_argument("subject", help="the customer's subject (GET /v1/me, DELETE /v1/me)")
     purge = action.add_parser("purge", help="delete what is older than the retention period")
     purge.add_argument("--days", type=int, help="keep this many days (default: keep_days)")
+    action.add_parser(
+        "erase-requested",
+        help="erase the conversations (and sessions) of customers erased through DELETE /v1/me "
+        "(what each gateway does by itself: for where none runs)",
+    )
 
     serve = commands.add_parser("serve", help="the voice gateway for devices, and the kiosk page")
     serve.add_argument("--host", default="127.0.0.1")
@@ -98,6 +104,11 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "--redis-url", default="redis://127.0.0.1:6379/0", help="lock store, gateway sessions"
     )
     deploy.add_argument("--work", type=Path, default=Path("var/deploy"), help="config and logs")
+    deploy.add_argument(
+        "--max-sessions",
+        type=int,
+        help="devices each gateway holds at once (default: gateway.max_sessions, 32)",
+    )
 
     device = commands.add_parser("device", help="the reference device client of the gateway")
     device.add_argument("--url", default="ws://127.0.0.1:8765/v1/stream")
@@ -245,6 +256,10 @@ def deploy_command(args: argparse.Namespace, settings: Settings) -> int:
         database=f"{make_url(url).database}_tracker"
     ).render_as_string(hide_password=False)
     train(settings)
+    if args.max_sessions:
+        settings = replace(
+            settings, gateway=replace(settings.gateway, max_sessions=args.max_sessions)
+        )
     deployment = deploy.Deployment(
         settings,
         deploy.Shape(args.gateways, args.rasa, args.commerce),
@@ -261,6 +276,9 @@ def deploy_command(args: argparse.Namespace, settings: Settings) -> int:
 def conversations_command(args: argparse.Namespace, settings: Settings) -> int:
     """``conversations export|erase SUBJECT`` and ``conversations purge [--days N]`` on the
     tracker store endpoints.yml names (Rasa need not run)."""
+    if args.action == "erase-requested":
+        print(json.dumps(erasures.erase_requested(settings)))
+        return 0
     endpoints = settings.path(settings.dialogue.endpoints)
     store = conversations.tracker_store_of(endpoints)
     engine = conversations.open_store(endpoints, settings.root)

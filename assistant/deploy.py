@@ -22,8 +22,9 @@ from urllib.parse import urlparse
 
 from sqlalchemy import create_engine, make_url, text
 
+from assistant.channels.gateway.sealing import new_key
 from assistant.errors import ConfigError, DialogueError
-from assistant.services import ManagedProcess, _secret, answers, free_port
+from assistant.services import ManagedProcess, _secret, answers, free_port, layered
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,8 @@ class Deployment:
     commerce: list[ManagedProcess] = field(default_factory=list)
     actions: ManagedProcess | None = None
     balancer: ManagedProcess | None = None
+    # More environment for every Python process it starts (tests: a fixed clock)
+    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def gateway_url(self) -> str:
@@ -159,20 +162,25 @@ class Deployment:
         return [p for p in parts if p is not None]
 
     def secrets(self) -> dict[str, str]:
-        """The shared secrets, made up here unless the environment gives them."""
-        d, c = self.settings.dialogue, self.settings.commerce
+        """The shared secrets, made up here unless the environment gives them (the gateways'
+        session key too: one per deployment, so every gateway opens what another sealed)."""
+        d, c, g = self.settings.dialogue, self.settings.commerce, self.settings.gateway
         self.settings = replace(
             self.settings,
             dialogue=replace(
                 d, auth_token=d.auth_token or _secret(), action_token=d.action_token or _secret()
             ),
             commerce=replace(c, operator_token=c.operator_token or _secret()),
+            gateway=replace(g, sessions_key=g.sessions_key or new_key()),
         )
         return {
             "RASA_AUTH_TOKEN": self.settings.dialogue.auth_token or "",
             "ACTION_SERVER_TOKEN": self.settings.dialogue.action_token or "",
             "COMMERCE_OPERATOR_TOKEN": self.settings.commerce.operator_token or "",
         }
+
+    def _env(self, own: dict[str, str]) -> dict[str, str]:
+        return layered(self.environment, own)
 
     def _log(self, name: str) -> Path:
         return self.work / "logs" / f"{name}.log"
@@ -194,7 +202,7 @@ class Deployment:
                 [*command, "--host", "127.0.0.1", "--port", str(port), *(after or [])],
                 f"http://127.0.0.1:{port}{health_path}",
                 self._log(f"{kind}-{i}"),
-                env=env,
+                env=self._env(env),
                 cwd=self.settings.root,
             )
             for i, port in enumerate(ports, 1)
@@ -256,24 +264,29 @@ class Deployment:
             [*launcher, "actions", "--host", "127.0.0.1", "--port", str(action_port)],
             f"http://127.0.0.1:{action_port}/health",
             self._log("actions"),
-            env={
-                "ACTION_SERVER_TOKEN": secrets["ACTION_SERVER_TOKEN"],
-                "COMMERCE_URL": self.commerce_url,
-                "PYTHONPATH": str(root),
-            },
+            env=self._env(
+                {
+                    "ACTION_SERVER_TOKEN": secrets["ACTION_SERVER_TOKEN"],
+                    "COMMERCE_URL": self.commerce_url,
+                    "PYTHONPATH": str(root),
+                }
+            ),
             cwd=root,
         )
         tracker = make_url(self.tracker_url)
         redis = urlparse(self.redis_url)
-        rasa_env = {
-            "RASA_AUTH_TOKEN": secrets["RASA_AUTH_TOKEN"],
-            "ACTION_SERVER_TOKEN": secrets["ACTION_SERVER_TOKEN"],
-            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        tracker_env = {
             "TRACKER_DB_HOST": tracker.host or "127.0.0.1",
             "TRACKER_DB_PORT": str(tracker.port or 5432),
             "TRACKER_DB_NAME": tracker.database or "",
             "TRACKER_DB_USER": tracker.username or "",
             "TRACKER_DB_PASSWORD": tracker.password or "",
+        }
+        rasa_env = {
+            "RASA_AUTH_TOKEN": secrets["RASA_AUTH_TOKEN"],
+            "ACTION_SERVER_TOKEN": secrets["ACTION_SERVER_TOKEN"],
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+            **tracker_env,
             "LOCK_STORE_REDIS_HOST": redis.hostname or "127.0.0.1",
             "LOCK_STORE_REDIS_PORT": str(redis.port or 6379),
             "LOCK_STORE_REDIS_DB": (redis.path or "/0").strip("/") or "0",
@@ -295,6 +308,12 @@ class Deployment:
             "GATEWAY_SESSIONS_URL": self.redis_url,
             "GATEWAY_SESSIONS_PREFIX": self.settings.gateway.sessions_prefix,
             "GATEWAY_SESSION_TTL_S": str(self.settings.gateway.session_ttl_s),
+            "GATEWAY_SESSIONS_KEY": self.settings.gateway.sessions_key or "",  # theirs only
+            "GATEWAY_MAX_SESSIONS": str(self.settings.gateway.max_sessions),
+            "GATEWAY_KIOSK_SEATS": str(self.settings.gateway.kiosk_seats),
+            # the conversations they erase (a customer's "forget me", erasures): Rasa's store
+            "RASA_ENDPOINTS": str(root / "endpoints.scale.yml"),
+            **tracker_env,
             **secrets,
         }
         if "SPEECH_DECODE_PROCESSES" not in os.environ:  # several gateways share the cores
@@ -345,7 +364,10 @@ class Deployment:
         process.wait_ready(self.settings.dialogue.start_timeout_s)
 
     def stop(self) -> None:
-        for process in reversed(self.processes()):
+        """The gateways first (they revoke their home devices' tokens through the balancer's
+        commerce front), then the balancer and the rest, the commerce service last."""
+        rest = [p for p in reversed(self.processes()) if p not in self.gateways]
+        for process in [*self.gateways, *rest]:
             process.stop()
 
 

@@ -102,6 +102,16 @@ def _port(url: str) -> str:
     return str(urlparse(url).port or 80)
 
 
+def layered(environment: dict[str, str], own: dict[str, str]) -> dict[str, str]:
+    """The environment of a process started with more ``environment`` for every process:
+    that, then the process's own; a PYTHONPATH of both is the process's, then the more's."""
+    env = {**environment, **own}
+    extra = environment.get("PYTHONPATH")
+    if extra and "PYTHONPATH" in own:
+        env["PYTHONPATH"] = os.pathsep.join((own["PYTHONPATH"], extra))
+    return env
+
+
 @dataclass
 class Stack:
     """The running services and how to reach them; ``settings`` carries the Rasa token."""
@@ -113,12 +123,7 @@ class Stack:
     environment: dict[str, str] = field(default_factory=dict)
 
     def _env(self, own: dict[str, str]) -> dict[str, str]:
-        """The environment of a process it starts: ``environment``, then the process's own."""
-        env = {**self.environment, **own}
-        extra = self.environment.get("PYTHONPATH")
-        if extra and "PYTHONPATH" in own:
-            env["PYTHONPATH"] = os.pathsep.join((own["PYTHONPATH"], extra))
-        return env
+        return layered(self.environment, own)
 
     @property
     def rasa_bin(self) -> Path:

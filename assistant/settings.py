@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -64,11 +65,45 @@ class GatewaySettings:
     # A session's state outlives its last write this long: the 2-minute resume window plus
     # the 30 s between a live session's rewrites, plus slack (see resumable.py)
     session_ttl_s: int = 180
+    # Base64url 32-byte AES keys, comma-separated (the first seals; any opens, for a key
+    # rotation): a kiosk's signed-in customer is sealed into its session's state with it, so
+    # it resumes signed in on another gateway process (``gateway/sealing.py``). Every gateway
+    # of a deployment needs the same; none: kiosks resume signed out. A secret: environment
+    # only (``deploy`` makes one up), never in a file, a command line or a log line.
+    sessions_key: str | None = field(default=None, repr=False)
+    max_sessions: int = 32  # devices connected at once to one gateway process
+    kiosk_seats: int = 4  # of those, places that home devices cannot take
+    # How often each gateway reads the service's erasure requests (customers erased through
+    # DELETE /v1/me: their sessions and conversations go, ``assistant/erasures.py``); 0: never
+    erasure_poll_s: float = 10.0
 
     def __post_init__(self) -> None:
         _check_range("gateway.session_ttl_s", self.session_ttl_s, 10, 86400)
+        _check_range("gateway.max_sessions", self.max_sessions, 1, 4096)
+        _check_range("gateway.kiosk_seats", self.kiosk_seats, 0, self.max_sessions)
+        _check_range("gateway.erasure_poll_s", self.erasure_poll_s, 0, 3600)
+        if self.sessions_key is not None:
+            session_keys(self.sessions_key)  # ConfigError (naming no key) when malformed
         if self.sessions_url and not self.sessions_url.startswith(("redis://", "rediss://")):
             raise ConfigError("config-invalid", "gateway.sessions_url must be a redis:// URL")
+
+
+def session_keys(value: str) -> list[bytes]:
+    """``gateway.sessions_key``'s keys, 32 bytes each (the first seals, any opens)."""
+    keys = []
+    for part in value.split(","):
+        try:
+            key = base64.urlsafe_b64decode(part.strip() + "=" * (-len(part.strip()) % 4))
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise ConfigError(
+                "config-invalid",
+                "gateway.sessions_key (GATEWAY_SESSIONS_KEY) must be base64url 32-byte keys, "
+                "comma-separated (`deploy` makes one up: see README, Running at scale)",
+            )
+        keys.append(key)
+    return keys
 
 
 @dataclass(frozen=True)
@@ -141,6 +176,10 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "GATEWAY_SESSIONS_URL": ("gateway", "sessions_url", str),
     "GATEWAY_SESSIONS_PREFIX": ("gateway", "sessions_prefix", str),
     "GATEWAY_SESSION_TTL_S": ("gateway", "session_ttl_s", int),
+    "GATEWAY_SESSIONS_KEY": ("gateway", "sessions_key", str),
+    "GATEWAY_MAX_SESSIONS": ("gateway", "max_sessions", int),
+    "GATEWAY_KIOSK_SEATS": ("gateway", "kiosk_seats", int),
+    "GATEWAY_ERASURE_POLL_S": ("gateway", "erasure_poll_s", float),
 }
 
 

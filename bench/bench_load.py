@@ -2,6 +2,7 @@
 """Load past one process: typed turns through the load balancer of the scaled stack.
 
     .venv/bin/python bench/bench_load.py [--levels 8,16,32,64] [--replicas 1,2] [--seconds 20]
+        [--max-sessions N]                           # each gateway's cap (default 32)
     .venv/bin/python bench/bench_load.py --quick     # levels 4,8; 8 s each
 
 For each replica count R, ``run_assistant.py deploy``'s stack with R gateways, R Rasa servers
@@ -11,17 +12,18 @@ at once: each a home speaker bound to its own customer, connected through the ba
 its turns one after the other as soon as the last is answered ("add a litre of whole milk",
 "what's in my basket", "is the harbour store open now"), reply audio included as a device
 gets it. Measured over ``--seconds`` after the customers have connected: turns answered per
-second, each turn's latency (text sent → ``turn_done``), p50/p95, errors (refused connections
-such as ``gateway-full``, turns that ended in an error or an apology, timeouts) and the
-machine's CPU. The seeded stack runs in the machine's PostgreSQL (``--database-url``, a server
-URL; the benchmark makes and drops its own databases) and Redis. Writes
-bench/results/load.json and .png.
+second, each turn's latency (text sent → ``turn_done``), p50/p95, errors by code (refused
+connections such as ``gateway-full`` past a gateway's cap, ``gateway.max_sessions``; turns
+that ended in an error or an apology; timeouts) and the machine's CPU and load average. The
+seeded stack runs in the machine's PostgreSQL (``--database-url``, a server URL; the benchmark
+makes and drops its own databases) and Redis. Writes bench/results/load.json and .png.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -29,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -215,6 +217,12 @@ def main() -> int:
         help="a PostgreSQL server (its own databases are made and dropped)",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument(
+        "--max-sessions", type=int, help="devices each gateway holds (default: its setting, 32)"
+    )
+    parser.add_argument(
+        "--keep-logs", dest="logs", type=Path, help="keep each stack's logs in a folder here"
+    )
     parser.add_argument("--name", help="results name in bench/results (default load[-quick])")
     args = parser.parse_args()
     levels = [4, 8] if args.quick else [int(v) for v in args.levels.split(",")]
@@ -222,6 +230,10 @@ def main() -> int:
     replicas = [int(v) for v in args.replicas.split(",")]
 
     settings = load_settings(environ={})
+    if args.max_sessions:
+        settings = replace(
+            settings, gateway=replace(settings.gateway, max_sessions=args.max_sessions)
+        )
     train(settings)
     name = f"vca_load_{uuid.uuid4().hex[:8]}"
     url = make_url(args.database_url).set(database=name).render_as_string(hide_password=False)
@@ -235,7 +247,10 @@ def main() -> int:
         tokens = add_devices(url, handles[: max(levels)])
         for r in replicas:
             tracker = make_url(url).set(database=f"{name}_t{r}").render_as_string(False)
-            with tempfile.TemporaryDirectory(prefix="bench-scale-") as work:
+            kept = args.logs and contextlib.nullcontext(
+                tempfile.mkdtemp(prefix="bench-scale-", dir=args.logs)
+            )
+            with kept or tempfile.TemporaryDirectory(prefix="bench-scale-") as work:
                 deployment = Deployment(
                     settings,
                     Shape(gateways=r, rasa=r, commerce=r),
@@ -275,6 +290,7 @@ def main() -> int:
         "machine": f"{cores} cores, {platform.python_version()}",
         "command": "bench/bench_load.py " + " ".join(sys.argv[1:]),
         "seconds_per_level": seconds,
+        "max_sessions_per_gateway": settings.gateway.max_sessions,
         "script": list(SCRIPT),
         "runs": runs,
         "best_turns_per_s": best,

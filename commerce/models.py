@@ -187,6 +187,21 @@ class ApiToken(Base):
     pin_verified_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ErasureRequest(Base):
+    """A customer erased here whose conversations the assistant still has to erase: written
+    in the erasure's own transaction (never lost), read and marked done by the assistant's
+    side through ``/v1/operator/erasures`` (this service reaches neither the tracker store nor
+    the gateways' sessions). ``subject`` is the only thing kept: a random key that no customer
+    row holds any more; a request done is deleted after ``privacy.ERASURE_DONE_KEPT``."""
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
 class PinTicket(Base):
     """A single-use proof, valid minutes, that the customer just said the right voice PIN.
 

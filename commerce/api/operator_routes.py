@@ -8,14 +8,14 @@ import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from commerce.api import schemas
 from commerce.api.deps import State
 from commerce.errors import CommerceError
 from commerce.models import Product
-from commerce.services import auth, products
+from commerce.services import auth, privacy, products
 from commerce.services.common import product_dict
 
 operator_bearer = HTTPBearer(
@@ -99,3 +99,20 @@ def set_stock(app: State, store_id: StorePath, sku: SkuPath, body: schemas.Stock
     """Units of a product on a store's shelf. `404 store-not-found`, `product-not-found`."""
     with app.db.session(write=True) as session:
         return {"quantity": products.set_stock(session, store_id, sku, body.quantity)}
+
+
+# Customers erased through DELETE /v1/me: their conversations and gateway sessions are the
+# assistant's to erase (this service reaches neither); its gateways read and mark these.
+
+
+@router.get("/erasures", response_model=schemas.Erasures)
+def erasures(app: State, after: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """Erasure requests after id `after`, oldest first: pending, or done within the hour."""
+    return {"erasures": privacy.erasures(app.db, after)}
+
+
+@router.post("/erasures/{request_id}/done", response_model=schemas.Erasure)
+def erasure_done(app: State, request_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    """The conversations and sessions of the request's subject are erased. `404
+    erasure-not-found`."""
+    return privacy.erasure_done(app.db, request_id)

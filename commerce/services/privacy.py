@@ -10,7 +10,10 @@ cancels a purchase by surprise.
 
 Both need the PIN of a customer who has one (a ticket from ``POST /v1/me/pin/verify``, or a
 kiosk token issued after a PIN sign-in). ``subject`` is the customer's pseudonymous key in the
-assistant's conversation store: the assistant erases the conversations filed under it.
+assistant's conversation store: the assistant erases the conversations filed under it. This
+service reaches neither that store nor the gateways' sessions (it stands alone), so erasure
+writes an ``ErasureRequest`` in the same transaction; the assistant's side reads the requests
+(``/v1/operator/erasures``), erases the conversations and sessions, and marks them done.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -31,6 +34,7 @@ from commerce.models import (
     BasketItem,
     Customer,
     Device,
+    ErasureRequest,
     Order,
     PickupBooking,
     PinTicket,
@@ -38,6 +42,8 @@ from commerce.models import (
 )
 from commerce.services import auth, basket, feedback, loyalty, orders, pickups, returns
 from commerce.tables_returns import Feedback, Return
+
+ERASURE_DONE_KEPT = timedelta(hours=1)  # a done request stays listed this long, then goes
 
 
 def _prove(session: Session, customer: Customer, pin_ticket: str | None, now: datetime) -> None:
@@ -199,6 +205,8 @@ def erase(db: Database, who: Proof, now: datetime | None = None) -> dict[str, An
         customer.home_longitude = None
         customer.subject = None
         customer.erased_at = now
+        if subject:  # the conversations filed under it: the assistant's side erases them
+            session.add(ErasureRequest(subject=subject, requested_at=now))
         session.flush()
         return {
             "erased": True,
@@ -206,3 +214,42 @@ def erase(db: Database, who: Proof, now: datetime | None = None) -> dict[str, An
             "pickups_cancelled": cancelled,
             "orders_kept_anonymised": kept,
         }
+
+
+def erasure_dict(request: ErasureRequest) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "subject": request.subject,
+        "requested_at": request.requested_at.isoformat(),
+        "done_at": request.done_at.isoformat() if request.done_at else None,
+    }
+
+
+def erasures(db: Database, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    """Erasure requests after ``after`` (by id), pending or done within
+    ``ERASURE_DONE_KEPT``: every gateway process sees each one, done or not, to end its own
+    sessions of that customer."""
+    with db.session() as session:
+        found = session.scalars(
+            select(ErasureRequest)
+            .where(ErasureRequest.id > after)
+            .order_by(ErasureRequest.id)
+            .limit(limit)
+        )
+        return [erasure_dict(request) for request in found]
+
+
+def erasure_done(db: Database, request_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """Mark a request done (once: the first time stays) and delete those done longer than
+    ``ERASURE_DONE_KEPT`` ago. `404 erasure-not-found`."""
+    now = now or datetime.now(UTC)
+    with db.session(write=True) as session:
+        request = session.get(ErasureRequest, request_id)
+        if request is None:
+            raise CommerceError("erasure-not-found", "No such erasure request.", 404)
+        request.done_at = request.done_at or now
+        session.execute(
+            delete(ErasureRequest).where(ErasureRequest.done_at < now - ERASURE_DONE_KEPT)
+        )
+        session.flush()
+        return erasure_dict(request)

@@ -31,6 +31,17 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+OPERATOR = "op_secret_for_the_tests"
+
+
+@contextmanager
+def operator_client(db: Database) -> Iterator[TestClient]:
+    """A client of the service with the operator token ``OPERATOR`` configured."""
+    app = create_app(db, operator_token=OPERATOR)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
 @pytest.fixture
 def client(sqlite_db: Database) -> Iterator[TestClient]:
     with TestClient(create_app(sqlite_db), raise_server_exceptions=False) as test_client:

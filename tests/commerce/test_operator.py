@@ -10,17 +10,13 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from commerce.api.app import create_app
 from commerce.db import Database
-from tests.commerce.conftest import bearer
-
-OPERATOR = "op_secret_for_the_tests"
+from tests.commerce.conftest import OPERATOR, bearer, operator_client
 
 
 @pytest.fixture
 def operated(sqlite_db: Database) -> Iterator[TestClient]:
-    app = create_app(sqlite_db, operator_token=OPERATOR)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with operator_client(sqlite_db) as test_client:
         yield test_client
 
 

@@ -30,7 +30,7 @@ from assistant.channels.gateway.speech import Outgoing, SpeechParts
 from assistant.dialogue import RasaDialogue
 from assistant.errors import ConfigError
 from assistant.services import free_port
-from assistant.settings import load_settings
+from assistant.settings import Settings, load_settings
 from audio.fakes import FixedTranscriber
 from audio.vad import Endpointer
 from tests.conftest import service_missing
@@ -174,16 +174,20 @@ class SenderDialogue(FakeDialogue):
         return super().turn(sender, text, metadata)
 
 
-def home_session(
-    keeper: Keeper, directory: FakeDirectory, dialogue: FakeDialogue, token: str, **kw: Any
+def session_on_fakes(
+    device: dict[str, Any],
+    keeper: Keeper,
+    directory: FakeDirectory,
+    dialogue: FakeDialogue,
+    settings: Settings | None = None,
+    **kw: Any,
 ) -> tuple[Session, queue.Queue[Outgoing]]:
-    device = {"kind": "home", "device_id": 7, "store_id": "riverside"}
-    device.update(directory._issued("grace"), customer_token=token)
+    """Session ``s1`` of ``device`` on fakes, attached to a queue of what it sends."""
     session = Session(
         "s1",
         device,
         "dev_secret-device-token",
-        load_settings(),
+        settings or load_settings(),
         cast(DeviceDirectory, directory),
         cast(RasaDialogue, dialogue),
         SpeechParts(lambda: FixedTranscriber("hello"), Endpointer, speaker=None),
@@ -194,6 +198,14 @@ def home_session(
     out: queue.Queue[Outgoing] = queue.Queue()
     session.attach(out.put, lambda: None)
     return session, out
+
+
+def home_session(
+    keeper: Keeper, directory: FakeDirectory, dialogue: FakeDialogue, token: str, **kw: Any
+) -> tuple[Session, queue.Queue[Outgoing]]:
+    device = {"kind": "home", "device_id": 7, "store_id": "riverside"}
+    device.update(directory._issued("grace"), customer_token=token)
+    return session_on_fakes(device, keeper, directory, dialogue, **kw)
 
 
 def test_a_session_resumes_on_another_process_from_its_state_and_keeps_no_secret(
@@ -253,3 +265,18 @@ def test_a_pin_awaited_stays_awaited_and_another_customer_gets_a_new_conversatio
     assert fresh.conversation.sender != "other.home-7-def"
     assert not fresh.conversation.expecting_pin
     fresh.close()
+
+
+def test_every_state_of_an_erased_customer_goes(stores: Callable[[float], Stores]) -> None:
+    """An erased customer's states go, whichever process owns them (``assistant/erasures.py``);
+    nobody else's."""
+    kept = stores(60)
+    kept.store.save(state("s1", conversation="c" * 32 + ".home-7-a"), "gateway-a")
+    kept.store.save(state("s2", conversation="c" * 32 + ".kiosk-8-b"), "gateway-b")
+    kept.store.save(state("s3", conversation="d" * 32 + ".home-9-c"), "gateway-b")
+    kept.store.save(state("s4"), "gateway-a")  # nobody signed in
+    assert kept.store.drop_conversations("c" * 32 + ".") == 2
+    assert kept.store.claim("s1", 7, "x") is None
+    assert kept.store.claim("s2", 7, "x") is None
+    assert kept.store.claim("s3", 7, "x") is not None
+    assert kept.store.claim("s4", 7, "x") is not None

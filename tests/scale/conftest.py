@@ -1,6 +1,10 @@
 """The scaled stack for the chaos tests: ``run_assistant.py deploy``'s processes (2 gateways,
-2 Rasa servers, 2 commerce processes, 1 action server behind HAProxy) on a copy of the seeded
-PostgreSQL database, a tracker database of their own and Redis; started once for the module.
+2 Rasa servers, 2 commerce processes, 1 action server behind HAProxy) on a PostgreSQL database
+of their own (made, migrated and seeded by ``deploy``), a tracker database of their own and
+Redis; started once for the module. Like ``tests/stack.py``'s stack, it runs on a fixed,
+ticking clock (``scale_clock``: from ``STACK_START``, a Wednesday morning), its processes from
+interpreter start (``tests/clock/``) and the test process while a test uses it, and its
+database is seeded on that day: the tests pass at any date and hour.
 PostgreSQL, Redis, HAProxy and Rasa's environment are required where REQUIRE_SERVICES=1."""
 
 from __future__ import annotations
@@ -13,8 +17,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import httpx
 import pytest
@@ -24,11 +27,12 @@ from assistant.deploy import Deployment, Fronts, Shape
 from assistant.services import ManagedProcess
 from assistant.settings import ROOT, Settings, load_settings, with_database_url
 from assistant.training import train
-from tests.conftest import _create_database, _drop_database, _with_database, service_missing
+from tests.clock.fixed_clock import FixedClock
+from tests.conftest import _drop_database, _with_database, service_missing
 from tests.scale.private import PrivatePostgres, PrivateRedis
-from tests.stack import Shop, add, add_device, responses, turn
+from tests.stack import STACK_START, Shop, add, add_device, responses, turn
 
-__all__ = ["Scaled", "add", "machine_today", "responses", "turn"]  # the chaos tests' helpers
+__all__ = ["Scaled", "add", "responses", "stack_today", "turn"]  # the chaos tests' helpers
 
 REDIS = ("127.0.0.1", 6379)
 
@@ -91,11 +95,35 @@ class Scaled:
 def scaled_settings(name: str) -> Settings:
     """The deployment's settings: the gateways' sessions under a Redis key prefix of the
     stack's own, with a 30 s TTL (rewritten every 10 s: a Redis restarted empty has them back
-    within a test's patience)."""
+    within a test's patience); ten customers seeded (alice … judy)."""
     settings = load_settings(environ={})
     train(settings)  # quick when the model is up to date
     gateway = replace(settings.gateway, sessions_prefix=f"{name}:session:", session_ttl_s=30)
-    return replace(settings, gateway=gateway)
+    commerce = replace(settings.commerce, seed_customers=10)
+    return replace(settings, gateway=gateway, commerce=commerce)
+
+
+@pytest.fixture(scope="module")
+def scale_clock() -> FixedClock:
+    """The clock of the module's scaled stack, ticking from ``STACK_START`` as it starts."""
+    return FixedClock(STACK_START)
+
+
+@pytest.fixture(autouse=True)
+def on_the_scale_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that uses a scaled stack runs on its clock too (the devices it adds, the days
+    it books)."""
+    if not {"scaled", "restartable"} & set(request.fixturenames):
+        yield
+        return
+    clock: FixedClock = request.getfixturevalue("scale_clock")
+    with clock.travel():
+        yield
+
+
+def stack_today() -> date:
+    """The scaled stack's today (its clock's: the day "tomorrow" is said from)."""
+    return STACK_START.date()
 
 
 def forget_sessions(redis_url: str, prefix: str) -> None:
@@ -120,11 +148,14 @@ def check_tools() -> None:
 
 
 @contextlib.contextmanager
-def running_scaled(deployment: Deployment, url: str) -> Iterator[Scaled]:
-    """``deployment`` started, and stopped afterwards (its sessions' keys removed)."""
-    shop = Shop(with_database_url(deployment.settings, url))
+def running_scaled(deployment: Deployment, url: str, clock: FixedClock) -> Iterator[Scaled]:
+    """``deployment`` started on ``clock`` (its database seeded on the clock's day, every
+    process of it on the clock), and stopped afterwards (its sessions' keys removed)."""
+    deployment.environment = clock.environment()
+    shop = Shop(with_database_url(deployment.settings, url))  # connects when first read
     try:
-        deployment.start()
+        with clock.travel():
+            deployment.start()
         yield Scaled(deployment, shop, url)
     finally:
         deployment.stop()
@@ -134,13 +165,12 @@ def running_scaled(deployment: Deployment, url: str) -> Iterator[Scaled]:
 
 @pytest.fixture(scope="module")
 def scaled(
-    pg_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory
+    pg_url: str, scale_clock: FixedClock, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Scaled]:
     redis_answers()
     check_tools()
     name = f"vca_scale_{uuid.uuid4().hex[:10]}"
-    _create_database(pg_url, name, template=pg_template)
-    url = _with_database(pg_url, name)
+    url = _with_database(pg_url, name)  # made, migrated and seeded by deploy, on the clock
     deployment = Deployment(
         scaled_settings(name),
         Shape(gateways=2, rasa=2, commerce=2),
@@ -152,7 +182,7 @@ def scaled(
         fronts=Fronts.free(),
     )
     try:
-        with running_scaled(deployment, url) as started:
+        with running_scaled(deployment, url, scale_clock) as started:
             yield started
     finally:
         _drop_database(pg_url, name)
@@ -169,7 +199,9 @@ class Restartable:
 
 
 @pytest.fixture(scope="module")
-def restartable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Restartable]:
+def restartable(
+    scale_clock: FixedClock, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Restartable]:
     """2 gateways, 1 Rasa server, 1 commerce process and the action server (the restarted
     services are the point here, not the replicas) on a private redis-server and PostgreSQL
     (``deploy`` makes, migrates and seeds the databases there)."""
@@ -190,14 +222,8 @@ def restartable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Restartabl
             work=work,
             fronts=Fronts.free(),
         )
-        with running_scaled(deployment, postgres.url(name)) as started:
+        with running_scaled(deployment, postgres.url(name), scale_clock) as started:
             yield Restartable(started, redis, postgres)
     finally:
         redis.stop()
         postgres.stop()
-
-
-def machine_today() -> date:
-    """The scaled stack (``deploy``) runs on the machine's clock, not the fixed one of
-    ``tests.stack``: its today (for "tomorrow" and the day after) is the machine's."""
-    return datetime.now(ZoneInfo("Europe/London")).date()

@@ -23,7 +23,7 @@ from assistant.channels import protocol as p
 from assistant.channels.device import DeviceClient, DeviceError
 from assistant.services import ManagedProcess
 from audio import formats, synthetic
-from tests.scale.conftest import Scaled, add, machine_today, responses, turn
+from tests.scale.conftest import Scaled, add, responses, stack_today, turn
 from tests.stack import add_device, pickup_day
 
 LONDON = ZoneInfo("Europe/London")
@@ -90,8 +90,8 @@ def test_a_gateway_killed_mid_conversation(scaled: Scaled) -> None:
 
 
 def pickup_date() -> date:
-    """The day ``pickup_day(machine_today())`` names."""
-    today = machine_today()
+    """The day ``pickup_day(stack_today())`` names."""
+    today = stack_today()
     return today + timedelta(days=2 if pickup_day(today) == "the day after tomorrow" else 1)
 
 
@@ -136,7 +136,7 @@ def test_two_gateways_book_the_last_place_of_a_slot_at_once(scaled: Scaled) -> N
 
     def book(handle: str, client: DeviceClient) -> None:
         start.wait()
-        when = pickup_day(machine_today())
+        when = pickup_day(stack_today())
         said[handle] = responses(turn(client, f"book a pickup {when} at 5 pm"))
 
     threads = [
@@ -242,7 +242,7 @@ def test_a_rasa_server_killed_while_the_order_is_confirmed(scaled: Scaled) -> No
     quote's idempotency key), and the next turn is answered as usual."""
     client = scaled.connect(scaled.add_device("alice"))
     add(client, "add a litre of whole milk")
-    booked = responses(turn(client, f"book a pickup {pickup_day(machine_today())} at 5 pm"))
+    booked = responses(turn(client, f"book a pickup {pickup_day(stack_today())} at 5 pm"))
     assert booked == ["utter_pickup_booked"], booked
     assert responses(turn(client, "checkout")) == ["utter_quote_readback"]
     assert orders_of(scaled, "alice") == []

@@ -13,7 +13,7 @@ import time
 
 import redis
 
-from tests.scale.conftest import Restartable, add, machine_today, responses, turn
+from tests.scale.conftest import Restartable, add, responses, stack_today, turn
 from tests.stack import pickup_day
 
 APOLOGIES = {"utter_service_unavailable", "utter_assistant_unavailable"}
@@ -91,7 +91,7 @@ def test_postgresql_restarted_mid_conversation(restartable: Restartable) -> None
     assert len(lines) == 2, lines
     assert set(lines.values()) == {1}, f"a change lost or made twice: {lines}"
 
-    booked = responses(turn(client, f"book a pickup {pickup_day(machine_today())} at 5 pm"))
+    booked = responses(turn(client, f"book a pickup {pickup_day(stack_today())} at 5 pm"))
     assert booked == ["utter_pickup_booked"], booked
     assert responses(turn(client, "checkout")) == ["utter_quote_readback"]
     restartable.postgres.restart()

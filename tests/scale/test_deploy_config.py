@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,3 +48,46 @@ def test_replicas_cannot_share_a_sqlite_file() -> None:
 def test_the_shape_is_bounded() -> None:
     with pytest.raises(ConfigError):
         deploy.Shape(gateways=0)
+
+
+def test_the_gateways_alone_share_one_session_key_made_per_deployment(tmp_path: Path) -> None:
+    """``deploy`` makes up the gateways' session key (a new one per deployment) and gives it
+    to every gateway, and to nothing else; the gateways' cap and the scaled tracker store
+    (the conversations they erase) travel with it, and more environment (a test's clock) is
+    layered under every Python process's own."""
+    from dataclasses import replace
+
+    from assistant.channels.gateway.sealing import Sealer
+    from assistant.settings import load_settings
+
+    def built(**gateway: Any) -> deploy.Deployment:
+        settings = load_settings(environ={})
+        settings = replace(settings, gateway=replace(settings.gateway, **gateway))
+        made = deploy.Deployment(
+            settings,
+            deploy.Shape(gateways=2, rasa=1, commerce=1),
+            database_url="postgresql+psycopg://postgres@127.0.0.1/shop",
+            tracker_url="postgresql+psycopg://postgres@127.0.0.1/shop_tracker",
+            redis_url="redis://127.0.0.1:6379/0",
+            work=tmp_path,
+            fronts=deploy.Fronts.free(),
+            environment={"PYTHONPATH": "/clock", "TEST_CLOCK_START": "2027-06-16T10:15:00+01:00"},
+        )
+        made._build({"haproxy": "haproxy", "model": "model.tar.gz"})
+        return made
+
+    first = built(max_sessions=256)
+    keys = {g.env["GATEWAY_SESSIONS_KEY"] for g in first.gateways}
+    assert len(keys) == 1
+    (key,) = keys
+    assert Sealer.of(key, 60) is not None, "a valid key"
+    others = [*first.rasa, *first.commerce, first.actions]
+    assert all(p is not None and "GATEWAY_SESSIONS_KEY" not in p.env for p in others)
+    assert all(key not in " ".join(g.argv) for g in first.gateways), "never on a command line"
+    gateway = first.gateways[0].env
+    assert gateway["GATEWAY_MAX_SESSIONS"] == "256"
+    assert gateway["RASA_ENDPOINTS"].endswith("endpoints.scale.yml")
+    assert gateway["TRACKER_DB_NAME"] == "shop_tracker"
+    assert gateway["TEST_CLOCK_START"] == "2027-06-16T10:15:00+01:00"
+    assert first.rasa[0].env["PYTHONPATH"].split(":")[-1] == "/clock"
+    assert built().gateways[0].env["GATEWAY_SESSIONS_KEY"] != key, "a new key per deployment"

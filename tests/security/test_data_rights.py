@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,16 +19,19 @@ import pytest
 import sqlalchemy as sa
 
 from assistant import conversations
+from assistant.channels.device import DeviceClient
+from assistant.channels.gateway.resumable import RedisStore, SessionState
 from assistant.chat import customer_token
 from assistant.services import Stack
 from assistant.settings import ROOT
 from commerce.seed.seeder import customer_identity
 from tests.clock.fixed_clock import FixedClock
-from tests.conftest import _create_database, _drop_database, in_rasa_env
-from tests.stack import Shop, command_env, run_chat_command
+from tests.conftest import _create_database, _drop_database, in_rasa_env, service_missing
+from tests.stack import GatewayServer, Shop, command_env, responses, run_chat_command, turn
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 SUBJECT_A, SUBJECT_B = "a" * 32, "b" * 32
+REDIS_URL = "redis://127.0.0.1:6379/0"
 RASA_EVENTS = (  # the table Rasa's SQL tracker store writes
     "CREATE TABLE events (id SERIAL PRIMARY KEY, sender_id VARCHAR(255) NOT NULL,"
     " type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255),"
@@ -198,8 +202,9 @@ def test_a_customers_conversations_are_exported_and_erased_with_them(
     assert erased.json()["subject"] == subject
     assert shop.scalar("SELECT handle FROM customers WHERE subject = :s", s=subject) is None
 
-    deleted = conversations_command(stack, "erase", subject)
-    assert deleted["events_deleted"] > 0
+    # what an operator runs; a gateway running in this test session (tests/gateway's) may
+    # have erased them already from the erasure request (below), so no count is asserted
+    conversations_command(stack, "erase", subject)
     assert conversations_command(stack, "export", subject)["conversations"] == []
     assert events_left(stack, subject) == 0
 
@@ -234,3 +239,75 @@ def test_forget_me_by_voice_erases_the_account_and_its_conversations(
     assert erased[3] is not None
     assert shop.scalar("SELECT count(*) FROM customers WHERE subject = :s", s=subject) == 0
     assert events_left(stack, subject) == 0, "the conversation that erased them is gone too"
+
+
+@pytest.fixture
+def redis_sessions(gateway: GatewayServer) -> Iterator[RedisStore]:
+    """The test stack's gateway keeping its sessions' states in the real Redis (under a key
+    prefix of the test's own, removed afterwards), as the gateways of ``deploy`` do."""
+    import redis
+
+    prefix = f"test:erasure:{uuid.uuid4().hex[:10]}:"
+    store = RedisStore(REDIS_URL, 60, prefix)
+    try:
+        store._redis.ping()
+    except redis.RedisError as err:
+        service_missing("Redis at 127.0.0.1:6379", err)
+    kept, gateway.gateway.keeper.store = gateway.gateway.keeper.store, store
+    try:
+        yield store
+    finally:
+        gateway.gateway.keeper.store = kept
+        for key in store._redis.scan_iter(prefix + "*"):
+            store._redis.delete(key)
+        store.close()
+
+
+def states_of(store: RedisStore, subject: str) -> list[str]:
+    """The session states in ``store`` of conversations filed under ``subject``."""
+    held = [str(store._redis.hget(k, "state")) for k in store._redis.scan_iter(store.prefix + "*")]
+    return [state for state in held if f'"conversation": "{subject}.' in state]
+
+
+@pytest.mark.slow
+def test_erasure_through_the_api_reaches_the_conversations_and_the_gateways_sessions(
+    stack: Stack, shop: Shop, gateway: GatewayServer, redis_sessions: RedisStore
+) -> None:
+    """``DELETE /v1/me`` with no operator command after it: the gateway reads the service's
+    erasure request, its live session of the customer forgets them (the device is told), the
+    resumable states of theirs in Redis go (another gateway's too), so do their conversations
+    in the tracker store, and the request is marked done."""
+    shop.more_customers(19)
+    handle = customer_identity(18)[0]  # a customer of this test's own
+    shop.set_pin(handle, None)
+    subject = str(shop.scalar("SELECT subject FROM customers WHERE handle = :h", h=handle))
+    device = DeviceClient(gateway.url, gateway.add_device(home=handle))
+    try:
+        said = responses(turn(device, "what's in my basket"))
+        assert said in (["utter_basket_empty"], ["utter_basket_contents"]), said
+        assert events_left(stack, subject) > 0
+        assert len(states_of(redis_sessions, subject)) == 1
+        elsewhere = SessionState("gone-elsewhere", 99, "home", "riverside", handle, f"{subject}.x")
+        redis_sessions.save(elsewhere, "another-gateway")  # as another gateway process left it
+
+        token = customer_token(stack.settings, handle)
+        base = stack.settings.commerce.base_url
+        erased = httpx.delete(f"{base}/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert erased.status_code == 200, erased.text
+        told = device.next_event(30)  # within the gateway's poll (10 s)
+        assert told is not None
+        assert (told["type"], told.get("code")) == ("error", "account-erased"), told
+        deadline = time.monotonic() + 30
+        while shop.scalar(DONE, s=subject) is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert shop.scalar(DONE, s=subject) is not None, "the request is marked done"
+        assert events_left(stack, subject) == 0, "their conversations are gone"
+        assert states_of(redis_sessions, subject) == [], "every session state of theirs too"
+        again = turn(device, "what's in my basket")
+        assert [e["code"] for e in again if e["type"] == "error"] == ["sign-in-needed"]
+        assert events_left(stack, subject) == 0, "nothing more filed under them"
+    finally:
+        device.close()
+
+
+DONE = "SELECT done_at FROM erasure_requests WHERE subject = :s"

@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.channels.gateway.directory import DeviceDirectory
+from assistant.channels.gateway.link import Erased
 from assistant.channels.gateway.resumable import Claimed, Keeper
 from assistant.channels.gateway.session import Session
 from assistant.channels.gateway.speech import Outgoing, SpeechParts
 from assistant.channels.protocol import GatewayError
 from assistant.dialogue import RasaDialogue
+from assistant.erasures import ErasureWatcher
 from assistant.errors import CODED_ERRORS
 from assistant.settings import Settings
 
@@ -84,6 +86,7 @@ class Gateway:
     sessions: dict[str, Session] = field(default_factory=dict)
     hello_limit: HelloLimit = field(default_factory=HelloLimit)
     keeper: Keeper = field(default_factory=Keeper)  # the sessions' states, for resumes
+    erasures: ErasureWatcher | None = None  # customers erased through the service's API
     _detached_at: dict[str, float] = field(default_factory=dict)
     _admission: threading.Lock = field(default_factory=threading.Lock)
 
@@ -207,8 +210,24 @@ class Gateway:
         session.end("disconnected")
         session.close()
 
+    def forget_subject(self, subject: str) -> None:
+        """The customer filed under ``subject`` was erased (``DELETE /v1/me``): this process's
+        sessions of theirs forget them (on their own threads), and every process's resumable
+        states of them go."""
+        with self._admission:
+            theirs = [
+                s
+                for s in self.sessions.values()
+                if s.conversation is not None and s.conversation.sender.startswith(subject + ".")
+            ]
+        for session in theirs:
+            session.inbox.push(Erased(subject))
+        self.keeper.store.drop_conversations(subject + ".")
+
     def close(self) -> None:
         """End every session: their customer tokens are revoked (home) or signed out (kiosk)."""
+        if self.erasures is not None:
+            self.erasures.stop()
         with self._admission:
             sessions = list(self.sessions.values())
             self.sessions.clear()

@@ -32,6 +32,13 @@ class Control:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Erased:
+    """The customer filed under ``subject`` was erased elsewhere (``DELETE /v1/me``)."""
+
+    subject: str
+
+
 END_OF_STREAM = object()
 REPLAY = object()  # after the ready of a session resumed from another process: its screen again
 
@@ -68,8 +75,12 @@ class Inbox:
 
     def end(self) -> None:
         """The end of the stream, after whatever is waiting (never refused)."""
+        self.push(END_OF_STREAM)
+
+    def push(self, item: Any) -> None:
+        """An item of the gateway's own after whatever is waiting (never refused)."""
         with self._ready:
-            self._items.append(END_OF_STREAM)
+            self._items.append(item)
             self._ready.notify()
 
     def get(self, timeout_s: float) -> Any:

@@ -9,10 +9,12 @@ balancer to another gateway process with ``resume`` finds it there: the same ses
 conversation (the pending question is Rasa's, in the tracker store), the same basket (the
 shop's).
 
-No secret is kept: no device token, customer token, PIN or phone number. A resumed session
-authenticates with the device's token again (its hello), and a home device's customer gets a
-new token with it. A kiosk's signed-in customer cannot be resumed that way (their token came
-with their PIN): on another process the kiosk resumes signed out.
+No secret is kept in clear: no device token, customer token, PIN or phone number. A resumed
+session authenticates with the device's token again (its hello), and a home device's customer
+gets a new token with it. A kiosk's signed-in customer (or guest) cannot be resumed that way
+(their token came with their PIN): their token is sealed into the state (``sealing.py``,
+under the deployment's ``gateway.sessions_key``) and the kiosk resumes signed in; without a
+key, or when the seal does not open, it resumes signed out.
 
 Each state names the gateway process that owns it. The one that resumes a session claims it;
 the one that had it finds out at its next write and lets it go without ending it (no token
@@ -36,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from assistant.channels.gateway.sealing import Refused, SealedCustomer, Sealer
 from assistant.settings import GatewaySettings
 
 if TYPE_CHECKING:
@@ -61,6 +64,7 @@ class SessionState:
     follow_up_until: float | None = None  # wall clock: a question's answer needs no wake word
     screen: dict[str, Any] = field(default_factory=dict)  # a kiosk's: ``KioskScreen.shown``
     last_activity: float = 0.0  # wall clock: a kiosk's idle timeout goes on counting
+    sealed: str | None = None  # a kiosk's customer and token, sealed (``sealing.py``)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -95,6 +99,11 @@ class SessionStore(Protocol):
 
     def drop(self, session_id: str, owner: str) -> None:
         """The session has ended: forget it (unless another process owns it now)."""
+        ...
+
+    def drop_conversations(self, prefix: str) -> int:
+        """Forget every state whose conversation id begins with ``prefix`` (an erased
+        customer's), whoever owns it; how many there were."""
         ...
 
     def close(self) -> None: ...
@@ -138,8 +147,24 @@ class MemoryStore:
             if held is not None and held[0] == owner:
                 del self._items[session_id]
 
+    def drop_conversations(self, prefix: str) -> int:
+        with self._lock:
+            gone = [
+                sid
+                for sid, (_, text, _) in self._items.items()
+                if _conversation(text).startswith(prefix)
+            ]
+            for sid in gone:
+                del self._items[sid]
+            return len(gone)
+
     def close(self) -> None:
         pass
+
+
+def _conversation(text: str) -> str:
+    state = SessionState.from_json(text)
+    return (state.conversation or "") if state else ""
 
 
 # Each a Lua script, so that the owner's check and the write are one step in Redis.
@@ -214,6 +239,17 @@ class RedisStore:
         except self._errors as err:  # its TTL ends it
             log.warning("a session's state was not dropped (%s)", type(err).__name__)
 
+    def drop_conversations(self, prefix: str) -> int:
+        gone = 0
+        try:
+            for key in self._redis.scan_iter(self.prefix + "*", count=500):
+                if _conversation(str(self._redis.hget(key, "state") or "")).startswith(prefix):
+                    gone += int(self._redis.delete(key))
+        except self._errors as err:  # their TTL ends them; the request is applied again
+            log.warning("erased sessions' states were not dropped (%s)", type(err).__name__)
+            raise
+        return gone
+
     def close(self) -> None:
         self._redis.close()
 
@@ -231,6 +267,7 @@ class Keeper:
 
     store: SessionStore = field(default_factory=MemoryStore)
     owner: str = field(default_factory=lambda: secrets.token_hex(8))
+    sealer: Sealer | None = None  # with the deployment's key: kiosks resume signed in
 
     @property
     def heartbeat_s(self) -> float:
@@ -246,8 +283,34 @@ class Keeper:
         self.store.drop(session_id, self.owner)
 
 
+def build_keeper(settings: GatewaySettings) -> Keeper:
+    """The store ``settings`` names, and the sealer of its key (if any)."""
+    return Keeper(
+        build_store(settings), sealer=Sealer.of(settings.sessions_key, settings.session_ttl_s)
+    )
+
+
+def _sealed(session: Session) -> str | None:
+    """A kiosk's customer and their token, sealed for this session (None: nothing to seal)."""
+    who, sealer = session.customer, session.keeper.sealer
+    if session.kind != "kiosk" or who is None or sealer is None:
+        return None
+    customer = SealedCustomer(who.handle, who.name, who.token, who.expires_at.isoformat())
+    return sealer.seal(customer, session.session_id, session.device_id)
+
+
+def _unsealed(session: Session, state: SessionState) -> SealedCustomer | None:
+    if state.sealed is None:
+        return None
+    sealer = session.keeper.sealer
+    if sealer is None:  # a gateway of this deployment without its key
+        Refused("resume-seal-no-key").log(state.session_id)
+        return None
+    return sealer.open(state.sealed, state.session_id, state.device_id)
+
+
 def snapshot(session: Session) -> SessionState:
-    """What another gateway process needs to go on with ``session`` (no secret)."""
+    """What another gateway process needs to go on with ``session`` (no secret in clear)."""
     c = session.conversation
     return SessionState(
         session.session_id,
@@ -261,14 +324,15 @@ def snapshot(session: Session) -> SessionState:
         follow_up_until=session.listener.window_until(),
         screen=dict(session.screen.shown),
         last_activity=time.time() - (time.monotonic() - session.last_activity),
+        sealed=_sealed(session),
     )
 
 
 def restore(session: Session, state: SessionState, device: dict[str, Any]) -> None:
     """``session`` (new on this process) as another process left it: a home device's
     conversation when the device is still bound to that customer (its hello brought a new
-    token), the PIN it expects, muted, a follow-up window, the kiosk's screen and idle time.
-    A kiosk's customer is not resumed: their token came with their PIN, which is not kept."""
+    token), the PIN it expects, muted, a follow-up window, the kiosk's screen and idle time,
+    and a kiosk's customer when their seal opens here (else the kiosk resumes signed out)."""
     session.listener.resume(state.muted, state.follow_up_until)
     session.screen.shown.update(state.screen)
     session.last_activity = time.monotonic() - max(0.0, time.time() - state.last_activity)
@@ -276,5 +340,7 @@ def restore(session: Session, state: SessionState, device: dict[str, Any]) -> No
     if session.kind == "home":
         same = state.customer == device["customer"]["handle"]
         session.start_customer(device, state.conversation if same else None)
-        if same and session.conversation is not None:
-            session.conversation.expecting_pin = state.expecting_pin
+    elif (customer := _unsealed(session, state)) is not None:
+        session.start_customer(customer.issued(session.store_id), state.conversation)
+    if session.conversation is not None and session.conversation.sender == state.conversation:
+        session.conversation.expecting_pin = state.expecting_pin

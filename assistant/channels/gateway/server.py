@@ -22,14 +22,15 @@ from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse
 
 from assistant.channels import protocol
-from assistant.channels.gateway.admission import MAX_SESSIONS, Gateway
+from assistant.channels.gateway.admission import Gateway
 from assistant.channels.gateway.directory import DeviceDirectory
 from assistant.channels.gateway.link import REPLAY, Control
-from assistant.channels.gateway.resumable import Keeper, build_store
+from assistant.channels.gateway.resumable import build_keeper
 from assistant.channels.gateway.session import Session
 from assistant.channels.gateway.speech import Outgoing, SpeechParts
 from assistant.channels.protocol import GatewayError
 from assistant.dialogue import RasaDialogue
+from assistant.erasures import ErasureFeed, ErasureWatcher, erase_conversations
 from assistant.errors import CommerceError, ConfigError
 from assistant.settings import Settings
 from audio.base import RATE, WIDTH
@@ -304,7 +305,7 @@ def build_gateway(
     transcriber = ProcessTranscriber(
         factory.speech_setup(settings),
         settings.speech.decode_processes or None,
-        sessions=MAX_SESSIONS,
+        sessions=settings.gateway.max_sessions,
     )
     speech = SpeechParts(
         lambda: transcriber,
@@ -316,10 +317,31 @@ def build_gateway(
         ),
     )
     MicroWakeWordDetector.from_settings(settings.speech, settings.root)  # a missing model: now
-    keeper = Keeper(build_store(settings.gateway))  # Redis when sessions_url names one
-    return Gateway(
-        settings, directory, dialogue, speech, idle_timeout_s=idle_timeout_s, keeper=keeper
+    g = settings.gateway
+    gateway = Gateway(
+        settings,
+        directory,
+        dialogue,
+        speech,
+        idle_timeout_s=idle_timeout_s,
+        max_sessions=g.max_sessions,
+        kiosk_seats=g.kiosk_seats,
+        keeper=build_keeper(g),  # Redis when sessions_url names one; sealed kiosk customers
     )
+    if g.sessions_url and not g.sessions_key:
+        log.warning("no gateway.sessions_key: kiosks resume signed out on another gateway")
+    if g.erasure_poll_s and settings.commerce.operator_token:
+        gateway.erasures = ErasureWatcher(
+            ErasureFeed(settings), lambda subject: erase(gateway, subject), g.erasure_poll_s
+        ).start()
+    return gateway
+
+
+def erase(gateway: Gateway, subject: str) -> None:
+    """An erased customer (``DELETE /v1/me``): their sessions here and their resumable
+    states go, then their conversations (``assistant/erasures.py``)."""
+    gateway.forget_subject(subject)
+    erase_conversations(gateway.settings, subject)
 
 
 def close_gateway(gateway: Gateway) -> None:

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from assistant.channels import protocol as p
 from assistant.channels.gateway.directory import DeviceDirectory
 from assistant.channels.gateway.kiosk import KioskScreen
-from assistant.channels.gateway.link import END_OF_STREAM, REPLAY, Control, DeviceLink
+from assistant.channels.gateway.link import END_OF_STREAM, REPLAY, Control, DeviceLink, Erased
 from assistant.channels.gateway.listening import Listener
 from assistant.channels.gateway.resumable import Keeper, SessionState, restore, snapshot
 from assistant.channels.gateway.speech import ReplyVoice, SpeechParts, device_messages
@@ -217,6 +217,8 @@ class Session(DeviceLink):
                 yield from self.listener.hear(AudioChunk(RATE, WIDTH, CHANNELS, item))
             elif item is REPLAY:
                 self._safely(self._replay, None)
+            elif isinstance(item, Erased):
+                self._safely(self._erased, item.subject)
             elif isinstance(item, Control):
                 message = self._safely(p.decode_device, item.data)
                 if not isinstance(message, p.Ping):
@@ -360,6 +362,17 @@ class Session(DeviceLink):
             self._sign_out("goodbye")
         elif self.conversation is not None and self.conversation.erased:
             self._account_erased()
+        self.save()
+
+    def _erased(self, subject: str) -> None:
+        """The customer was erased elsewhere (``DELETE /v1/me``): as by "forget me" here."""
+        if self.conversation is None or not self.conversation.sender.startswith(subject + "."):
+            return
+        try:  # what this session said since the gateway erased the conversations goes too
+            self.conversation.forget(subject)
+        except Exception:  # the tracker store not answering: forgotten here all the same
+            log.exception("session %s: its conversation was not erased", self.session_id)
+        self._account_erased()
         self.save()
 
     def _account_erased(self) -> None:

@@ -93,3 +93,16 @@ class PinResult(BaseModel):
     ticket: str | None = Field(
         default=None, description="when verified: a single-use ticket for placing an order"
     )
+
+
+class Erasure(BaseModel):
+    """A customer erased here: their conversations (filed under ``subject``) to erase."""
+
+    id: int
+    subject: str
+    requested_at: str
+    done_at: str | None
+
+
+class Erasures(BaseModel):
+    erasures: list[Erasure]

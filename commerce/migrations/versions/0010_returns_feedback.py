@@ -5,8 +5,8 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-07 21:00:00.000000
 
-Two new tables; nothing existing changes. (Written on 0008; at a merge after 0009 its
-``down_revision`` becomes "0009".)
+Two new tables; nothing existing changes. (Written on 0008; after 0009, the erasure requests,
+since the merge of both.)
 """
 
 from collections.abc import Sequence
