@@ -84,7 +84,7 @@ class SpeechSettings:
     correction_threshold: int = 75  # spelling + sound score (0-100) a snap needs
     # known words put back as shop words that sound alike ("can sell" -> "cancel") when the
     # shop's trigram finds the sentence this much likelier (log10); 0 = off
-    sound_alike_margin: float = 3.0
+    sound_alike_margin: float = 2.0
     sound_alike_similarity: int = 100  # how alike the sound keys must be (100 = the same)
     # utterances whose own signal-to-noise estimate is below this are recognised from
     # noise-suppressed audio (audio/denoise.py); 0 turns noise suppression off

@@ -56,7 +56,7 @@ class SoundAlikeCorrector:
         self,
         sentences: Iterable[str],
         vocabulary: Iterable[str] | None = None,
-        margin: float = 3.0,
+        margin: float = 2.0,
         similarity: float = 100.0,
         max_words: int = 3,
     ) -> None:
@@ -79,9 +79,15 @@ class SoundAlikeCorrector:
         self._keys = list(by_key)
         self._known = self.vocabulary or frozenset(w for s in tokenised for w in s)
 
-    def _likelihood(self, words: list[str]) -> float:
+    def _likelihood(self, words: list[str], start: int = 0, end: int | None = None) -> float:
+        """log10 of the words' probability from word ``start`` to ``end`` (with </s>)."""
         padded = [BOS, *words, EOS]
-        return sum(self.model.log10_prob(w, padded[:i]) for i, w in enumerate(padded) if i)
+        stop = len(padded) if end is None else min(len(padded), end + 1)
+        history = self.model.order - 1
+        return sum(
+            self.model.log10_prob(padded[i], padded[max(0, i - history) : i])
+            for i in range(start + 1, stop)
+        )
 
     def _alikes(self, heard: str) -> list[str]:
         key = sound_key(heard)
@@ -111,11 +117,15 @@ class SoundAlikeCorrector:
         """The corrected text and the replacements made."""
         words = text.split()
         made: list[SoundAlike] = []
+        reach = self.model.order - 1  # a word changes the probabilities this far after it
         for _ in range(MAX_ROUNDS):
-            base = self._likelihood(words)
             best: tuple[float, int, int, str] | None = None
             for start, end, unit in self._candidates(words):
-                gain = self._likelihood([*words[:start], *unit.split(), *words[end:]]) - base
+                said = unit.split()
+                changed = [*words[:start], *said, *words[end:]]
+                gain = self._likelihood(changed, start, start + len(said) + reach) - (
+                    self._likelihood(words, start, end + reach)
+                )
                 if gain >= self.margin and (best is None or gain > best[0]):
                     best = (gain, start, end, unit)
             if best is None:

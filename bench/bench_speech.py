@@ -103,9 +103,12 @@ def main() -> int:
         for text in sentences[:per_intent]:
             items.append((len(items), text, intent))
     started = time.time()
-    prepare_audio([(sid, text) for sid, text, _ in items])
+    timed = args.latency_every if args.latency_every > 0 else len(items) + 1
+    # only the clips this run hears (a bounded run synthesises no others)
+    heard = [(s, t) for s, t, _ in items if s % args.every == 0 or s % timed == 0]
+    prepare_audio(heard)
     synth_s = time.time() - started
-    print(f"audio ready: {len(items)} sentences x {len(VOICES)} voices x {len(CONDITIONS)} "
+    print(f"audio ready: {len(heard)} sentences x {len(VOICES)} voices x {len(CONDITIONS)} "
           f"conditions ({synth_s:.0f} s)", file=sys.stderr)  # fmt: skip
 
     settings = load_settings()
@@ -227,6 +230,7 @@ def main() -> int:
             cpu: list[float] = []
             rss: list[float] = []
             per_voice: dict[str, list[int]] = {v: [0, 0] for v in VOICES}
+            missed: list[str] = []
             for path, r in runs.items():
                 key, rest = Path(path).stem.split("-", 1)
                 voice, cond = rest.rsplit("-", 1)
@@ -243,6 +247,8 @@ def main() -> int:
                 old_errors += word_errors(reference, r["text"])
                 old_words += len(normalize(reference).split())
                 ok = intents.get(r["text"]) == ref_intent[sid]
+                if not ok and subset == "dev" and len(missed) < 40:  # what to work on
+                    missed.append(f"{voice}: {reference} -> {r['text']} ({intents.get(r['text'])})")
                 correct += ok
                 count += 1
                 per_voice[voice][0] += ok
@@ -256,6 +262,7 @@ def main() -> int:
                 "wer": round(errors / words, 4) if words else None,
                 "wer_old": round(old_errors / old_words, 4) if old_words else None,
                 "intent_accuracy": round(correct / count, 4) if count else None,
+                **({"dev_intents_missed": missed} if missed else {}),
                 "intent_accuracy_by_voice": {
                     v: round(c / n, 4) for v, (c, n) in per_voice.items() if n
                 },

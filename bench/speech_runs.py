@@ -244,7 +244,7 @@ def derived_runs(
         elif variant == "one reading":
             out[name] = {p: {**r, "alternatives": []} for p, r in decoded[base].items()}
         elif variant == "catalog terms only" or variant.startswith(MARGIN):
-            margin = float(variant.removeprefix(MARGIN) or 0)
+            margin = float(variant.removeprefix(MARGIN)) if variant.startswith(MARGIN) else 0.0
             speech = replace(settings.speech, sound_alike_margin=margin)
             corrector = build_corrector(replace(settings, speech=speech))
             out[name] = recorrected(decoded[base], corrector)
