@@ -41,7 +41,8 @@ def test_known_words_heard_for_shop_words_are_put_back(
 ) -> None:
     text, made = alikes.corrections(heard)
     assert text == meant
-    assert made and made[0].gain >= alikes.margin
+    assert made
+    assert made[0].gain >= alikes.margin
 
 
 @pytest.mark.parametrize(
@@ -106,5 +107,6 @@ def test_whisper_s_mishearing_is_put_back_on_the_real_model(
     """Clips the speech bench's development sentences found misheard (one thread there)."""
     whisper = factory.build_transcriber(speech_setup)  # Whisper tiny.en, as the assistant runs
     heard = whisper.transcribe(speak(said, voice))
-    assert heard.raw_text is not None and whisper_wrote in heard.raw_text.lower()
+    assert heard.raw_text is not None
+    assert whisper_wrote in heard.raw_text.lower()
     assert heard.text.startswith(meant)
