@@ -157,6 +157,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "VOSK_MODEL_PATH": ("speech", "vosk_model", str),
     "VOSK_MODEL_URL": ("speech", "vosk_model_url", str),
     "SPEECH_SHOP_LM": ("speech", "shop_lm", _bool),
+    "SOUND_ALIKE_MARGIN": ("speech", "sound_alike_margin", float),
     "SPEECH_DENOISE_BELOW_SNR_DB": ("speech", "denoise_below_snr_db", float),
     "SPEECH_NOISE_FLOOR_RMS": ("speech", "noise_floor_rms", float),
     "SPEECH_DECODE_PROCESSES": ("speech", "decode_processes", int),

@@ -7,6 +7,8 @@ by the catalog term it resembles most — by spelling (rapidfuzz) and by sound (
 metaphone) — when the resemblance clears a threshold. Words the shop knows are left alone,
 so with the shop LM (whose output is always in-vocabulary) the step changes nothing it
 should not. Number homophones before units are fixed too ("to percent" -> "two percent").
+Then, when given, ``audio.sound_alikes`` puts back shop words heard as other known words that
+sound the same ("can sell my order" -> "cancel my order").
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rapidfuzz import fuzz, process
 
 from audio import base
 from audio.base import AudioChunk, Expect, Recognition, SpeakerState, Transcriber, Transcript
+from audio.sound_alikes import SoundAlikeCorrector
 from audio.text import normalize
 
 NUMBER_HOMOPHONES = {"to": "two", "too": "two", "for": "four", "won": "one", "ate": "eight"}
@@ -72,6 +75,8 @@ class TranscriptCorrector:
         vocabulary: every word the shop's sentences use; runs of other words are candidates.
         threshold: the combined score (0-100) a replacement needs.
         max_words: the longest run of heard words considered for one term.
+        sound_alikes: known words put back as the shop's sound-alikes, after the terms
+            (None: not done).
     """
 
     def __init__(
@@ -80,11 +85,13 @@ class TranscriptCorrector:
         vocabulary: Iterable[str],
         threshold: float = 75,
         max_words: int = 3,
+        sound_alikes: SoundAlikeCorrector | None = None,
     ) -> None:
         self.terms = sorted({normalize(t) for t in terms if t.strip()})
         self.vocabulary = frozenset(vocabulary)
         self.threshold = threshold
         self.max_words = max_words
+        self.sound_alikes = sound_alikes
         self._sounds = [_sound(t) for t in self.terms]
 
     def _best(self, phrase: str) -> tuple[str, float] | None:
@@ -140,7 +147,11 @@ class TranscriptCorrector:
             out.extend(term.split())
             made.append(Correction(" ".join(words[start:end]), term, score))
             frozen = i = end
-        return " ".join(out), made
+        if self.sound_alikes is None:
+            return " ".join(out), made
+        text, alike = self.sound_alikes.corrections(" ".join(out))
+        made += [Correction(a.heard, a.replacement, 100.0) for a in alike]
+        return text, made
 
     def correct(self, text: str) -> str:
         return self.corrections(text)[0]

@@ -23,6 +23,7 @@ from audio.errors import SpeechConfigError, SpeechToTextError
 from audio.normalizer import NormalizingTranscriber
 from audio.settings import SpeechSetup
 from audio.shop_lm import CatalogTerms, ShopModel, ensure_shop_model, whisper_prompt
+from audio.sound_alikes import SoundAlikeCorrector
 from audio.tts import AudioSink, QueueSpeaker, TtsEvent, WavFileSink
 from audio.vad import Endpointer
 
@@ -30,6 +31,7 @@ PRELOADED_DECODERS = 4  # a shared transcriber loads this many decoders up front
 _SHOP_LOCK = threading.Lock()  # sessions starting together must not build the LM twice at once
 _WHISPER: dict[tuple[object, ...], Transcriber] = {}  # loaded models, shared in a process
 _WHISPER_LOCK = threading.Lock()
+_ALIKES: dict[tuple[object, ...], SoundAlikeCorrector] = {}  # built once per shop model
 
 
 def _terms(settings: SpeechSetup) -> CatalogTerms:
@@ -50,10 +52,24 @@ def shop_model(settings: SpeechSetup) -> ShopModel:
 
 def build_corrector(settings: SpeechSetup, shop: ShopModel | None = None) -> TranscriptCorrector:
     shop = shop or shop_model(settings)
+    speech = settings.speech
+    alikes = None
+    if speech.sound_alike_margin > 0:
+        key = (shop.digest, speech.sound_alike_margin, speech.sound_alike_similarity)
+        with _SHOP_LOCK:
+            if key not in _ALIKES:
+                _ALIKES[key] = SoundAlikeCorrector(
+                    shop.corpus_file.read_text().splitlines(),
+                    shop.vocabulary,
+                    margin=speech.sound_alike_margin,
+                    similarity=speech.sound_alike_similarity,
+                )
+            alikes = _ALIKES[key]
     return TranscriptCorrector(
         _terms(settings).all_names(),
         shop.vocabulary,
-        threshold=settings.speech.correction_threshold,
+        threshold=speech.correction_threshold,
+        sound_alikes=alikes,
     )
 
 

@@ -37,6 +37,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "max_utterance_s": (1, 120),
     "language_weight": (1, 30),
     "correction_threshold": (50, 100),
+    "sound_alike_margin": (0, 30),
+    "sound_alike_similarity": (50, 100),
     "denoise_below_snr_db": (0, 100),
     "noise_floor_rms": (0, 1000),
     "tts_rate": (80, 450),
@@ -80,6 +82,10 @@ class SpeechSettings:
     language_weight: float = 8.0  # pocketsphinx -lw with the shop LM
     correction: bool = True  # snap near-miss product words onto catalog names
     correction_threshold: int = 75  # spelling + sound score (0-100) a snap needs
+    # known words put back as shop words that sound alike ("can sell" -> "cancel") when the
+    # shop's trigram finds the sentence this much likelier (log10); 0 = off
+    sound_alike_margin: float = 2.0
+    sound_alike_similarity: int = 100  # how alike the sound keys must be (100 = the same)
     # utterances whose own signal-to-noise estimate is below this are recognised from
     # noise-suppressed audio (audio/denoise.py); 0 turns noise suppression off
     denoise_below_snr_db: float = 30.0

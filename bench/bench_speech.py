@@ -53,14 +53,18 @@ from audio.text import normalize, word_errors  # noqa: E402
 from bench.common import percentile, scored_word_errors  # noqa: E402
 from bench.speech_runs import (  # noqa: E402
     CONDITIONS,
+    DERIVED,
+    MARGIN,
     VOICES,
     choose_readings,
     clip_key,
     clip_path,
     decode_all,
+    derived_runs,
     intent_name,
     parse_intents,
     prepare_audio,
+    recorrected,
     reply_latency,
     tts_first_audio,
 )
@@ -87,6 +91,10 @@ def main() -> int:
     )
     parser.add_argument("--every", type=int, default=1, help="every n-th sentence only")
     parser.add_argument("--only", default="", help="comma-separated setting names (all if empty)")
+    parser.add_argument(
+        "--margins", type=lambda v: [float(m) for m in v.split(",") if m], default=[],
+        help="sound-alike margins to compare (rows from the default decode, e.g. 2,4)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     per_intent = 2 if args.quick else 100
@@ -95,9 +103,12 @@ def main() -> int:
         for text in sentences[:per_intent]:
             items.append((len(items), text, intent))
     started = time.time()
-    prepare_audio([(sid, text) for sid, text, _ in items])
+    timed = args.latency_every if args.latency_every > 0 else len(items) + 1
+    # only the clips this run hears (a bounded run synthesises no others)
+    heard = [(s, t) for s, t, _ in items if s % args.every == 0 or s % timed == 0]
+    prepare_audio(heard)
     synth_s = time.time() - started
-    print(f"audio ready: {len(items)} sentences x {len(VOICES)} voices x {len(CONDITIONS)} "
+    print(f"audio ready: {len(heard)} sentences x {len(VOICES)} voices x {len(CONDITIONS)} "
           f"conditions ({synth_s:.0f} s)", file=sys.stderr)  # fmt: skip
 
     settings = load_settings()
@@ -115,6 +126,10 @@ def main() -> int:
         ("whisper-tiny.en (suppressor level 1)", "whisper", True, True, True, DEV_EVERY,
          {"whisper_noise_suppression": 1}),
         ("whisper-tiny.en (one reading)", "whisper", True, True, True, 1, {}),
+        ("whisper-tiny.en (no correction)", "whisper", True, False, True, 1, {}),
+        ("whisper-tiny.en (catalog terms only)", "whisper", True, True, True, 1, {}),
+        *[(f"whisper-tiny.en (sound-alike margin {m:g})", "whisper", True, True, True, 1, {})
+          for m in args.margins],
         ("whisper-base", "whisper", True, True, False, args.base_every, {"whisper_model": "base"}),
         ("pocketsphinx+shop-lm", "pocketsphinx", True, True, True, 1, {}),
         ("pocketsphinx+shop-lm (no correction)", "pocketsphinx", True, False, True, 1, {}),
@@ -147,16 +162,8 @@ def main() -> int:
             for voice in VOICES
             for condition in CONDITIONS
         ]
-        if name.endswith("(no correction)"):
-            # the same decode as with correction: read what the engine heard from that run
-            base = decoded["pocketsphinx+shop-lm"]
-            decoded[name] = {
-                p: {**r, "text": r["heard"], "alternatives": r["heard_alternatives"]}
-                for p, r in base.items()
-            }
-            continue
-        if name.endswith("(one reading)"):
-            continue  # filled below: the same decode, answering the first reading only
+        if name.endswith(DERIVED) or MARGIN in name:
+            continue  # filled below from the same decode (the corrector is deterministic)
         if name == "pocketsphinx general+correction":
             continue  # filled below from the general run (the corrector is deterministic)
         t = time.time()
@@ -167,20 +174,14 @@ def main() -> int:
     from assistant.speech import build_corrector
 
     corrector = build_corrector(settings)
+    # what the engine heard, corrected now: cached decodes follow the corrector's changes
+    corrected = {s[0] for s in setups if s[3] and s[0] in decoded}
+    decoded.update({n: recorrected(decoded[n], corrector) for n in corrected})
+    decoded.update(derived_runs(decoded, [s[0] for s in setups], settings))
     if "pocketsphinx general" in decoded:
-        decoded["pocketsphinx general+correction"] = {
-            p: {
-                **r,
-                "text": corrector.correct(r["text"]),
-                "alternatives": [corrector.correct(a) for a in r["alternatives"]],
-            }
-            for p, r in decoded["pocketsphinx general"].items()
-        }
-    for engine_name in ("pocketsphinx+shop-lm", "whisper-tiny.en"):
-        if engine_name in decoded and any(s[0] == f"{engine_name} (one reading)" for s in setups):
-            decoded[f"{engine_name} (one reading)"] = {
-                p: {**r, "alternatives": []} for p, r in decoded[engine_name].items()
-            }
+        decoded["pocketsphinx general+correction"] = recorrected(
+            decoded["pocketsphinx general"], corrector, field="text"
+        )
 
     texts = [text for _, text, _ in items]
     texts += [
@@ -229,6 +230,7 @@ def main() -> int:
             cpu: list[float] = []
             rss: list[float] = []
             per_voice: dict[str, list[int]] = {v: [0, 0] for v in VOICES}
+            missed: list[str] = []
             for path, r in runs.items():
                 key, rest = Path(path).stem.split("-", 1)
                 voice, cond = rest.rsplit("-", 1)
@@ -245,6 +247,8 @@ def main() -> int:
                 old_errors += word_errors(reference, r["text"])
                 old_words += len(normalize(reference).split())
                 ok = intents.get(r["text"]) == ref_intent[sid]
+                if not ok and subset == "dev" and len(missed) < 40:  # what to work on
+                    missed.append(f"{voice}: {reference} -> {r['text']} ({intents.get(r['text'])})")
                 correct += ok
                 count += 1
                 per_voice[voice][0] += ok
@@ -258,6 +262,7 @@ def main() -> int:
                 "wer": round(errors / words, 4) if words else None,
                 "wer_old": round(old_errors / old_words, 4) if old_words else None,
                 "intent_accuracy": round(correct / count, 4) if count else None,
+                **({"dev_intents_missed": missed} if missed else {}),
                 "intent_accuracy_by_voice": {
                     v: round(c / n, 4) for v, (c, n) in per_voice.items() if n
                 },

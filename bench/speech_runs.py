@@ -206,6 +206,51 @@ def tts_first_audio() -> dict[str, float]:
     }
 
 
+# settings read from another's decode: (no correction), (one reading), ... ; see derived_runs
+DERIVED = ("(no correction)", "(one reading)", "(catalog terms only)", "general+correction")
+MARGIN = "sound-alike margin "
+
+
+def recorrected(
+    runs: dict[str, dict[str, Any]], corrector: Any, field: str = "heard"
+) -> dict[str, dict[str, Any]]:
+    """Each clip's readings as the engine heard them (``field``), through ``corrector``
+    (None: left as heard)."""
+    fix = corrector.correct if corrector is not None else (lambda text: text)
+    alternatives = "heard_alternatives" if field == "heard" else "alternatives"
+    return {
+        p: {**r, "text": fix(r[field]), "alternatives": [fix(a) for a in r[alternatives]]}
+        for p, r in runs.items()
+    }
+
+
+def derived_runs(
+    decoded: dict[str, dict[str, dict[str, Any]]], names: list[str], settings: Any
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The settings read from another's decode ("<base> (<variant>)"): without correction,
+    the first reading alone, the catalog correction without sound-alikes ("catalog terms
+    only"), or another sound-alike margin ("sound-alike margin 2")."""
+    from dataclasses import replace
+
+    from assistant.speech import build_corrector
+
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in names:
+        base, _, variant = name.removesuffix(")").partition(" (")
+        if base not in decoded or name in decoded:
+            continue
+        if variant == "no correction":
+            out[name] = recorrected(decoded[base], None)
+        elif variant == "one reading":
+            out[name] = {p: {**r, "alternatives": []} for p, r in decoded[base].items()}
+        elif variant == "catalog terms only" or variant.startswith(MARGIN):
+            margin = float(variant.removeprefix(MARGIN)) if variant.startswith(MARGIN) else 0.0
+            speech = replace(settings.speech, sound_alike_margin=margin)
+            corrector = build_corrector(replace(settings, speech=speech))
+            out[name] = recorrected(decoded[base], corrector)
+    return out
+
+
 LatencySetup = tuple[str, str, bool, bool, str, dict[str, Any]]
 
 
