@@ -326,3 +326,8 @@ class CatalogState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Tables kept in modules of their own (imported here, so Base.metadata holds them wherever the
+# models are): special store hours and customer settings.
+from commerce import tables_stores  # noqa: E402, F401

@@ -13,7 +13,14 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from commerce.api import catalog_routes, device_routes, me_routes, operator_routes, privacy_routes
+from commerce.api import (
+    catalog_routes,
+    device_routes,
+    goes_with_routes,
+    me_routes,
+    operator_routes,
+    privacy_routes,
+)
 from commerce.api.deps import AppState
 from commerce.api.ratelimit import RateLimit, RateLimits
 from commerce.db import Database
@@ -117,6 +124,7 @@ def create_app(
     app.include_router(privacy_routes.router)
     app.include_router(device_routes.router)
     app.include_router(operator_routes.router)
+    app.include_router(goes_with_routes.router)
 
     @app.exception_handler(CommerceError)
     async def _commerce_error(_request: Request, exc: CommerceError) -> JSONResponse:

@@ -38,12 +38,15 @@ from commerce.models import (
     Store,
 )
 from commerce.seed.catalog import GLOBAL_SYNONYMS, generate_products
+from commerce.seed.meals import Household
 from commerce.seed.recipes import RECIPES
+from commerce.seed.special_hours import special_hours_rows
 from commerce.seed.stores import STORES
 from commerce.services import pickups
 from commerce.services.auth import hash_pin
 from commerce.services.catalog import bump_version
 from commerce.services.common import WEEKDAYS
+from commerce.tables_stores import CustomerSettings, StoreSpecialHours
 
 SEED = 20261123
 PAST_ORDERS = (10, 16)  # each customer has between these many past orders
@@ -94,6 +97,11 @@ def seed(
             _seed_stores(session)
         if session.scalar(select(func.count()).select_from(Recipe)) == 0:
             _seed_recipes(session)
+        if session.scalar(select(func.count()).select_from(StoreSpecialHours)) == 0:
+            stores = session.scalars(select(Store).order_by(Store.id)).all()
+            rows = special_hours_rows(stores, (now.year, now.year + 1))
+            if rows:
+                session.execute(insert(StoreSpecialHours), rows)
     with db.session(write=True) as session:
         ensure_slots_ahead(session, slot_days, now)
     by_category: dict[str, list[Product]] = {}
@@ -118,8 +126,8 @@ def reset(db: Database) -> None:
     with db.session(write=True) as session:
         for table in (
             OrderLine, Order, Quote, PickupBooking, PickupSlot, BasketItem, PinTicket, ApiToken,
-            Device, Customer, Stock, RecipeIngredient, Recipe, CatalogSynonym, Product, Store,
-            CatalogState,
+            Device, CustomerSettings, StoreSpecialHours, Customer, Stock, RecipeIngredient, Recipe,
+            CatalogSynonym, Product, Store, CatalogState,
         ):  # fmt: skip
             session.execute(delete(table))
 
@@ -283,6 +291,8 @@ def _seed_customer(
         for c in rng.sample(staples, k=min(len(staples), rng.randint(6, 9)))
     ]
     order_count = rng.randint(*PAST_ORDERS)
+    # meals from a random stream of their own: the orders' other lines stay as they were
+    household = Household(random.Random(f"{SEED}-meals-{index}"), RECIPES, by_category)
     zone = ZoneInfo(home.timezone)
     for week in range(order_count, 0, -1):
         day = (now - timedelta(days=7 * week + rng.randint(0, 2))).astimezone(zone).date()
@@ -292,6 +302,8 @@ def _seed_customer(
             if rng.random() < 0.85:
                 lines[product.id] = (product, quantity)
         for product in rng.sample(everything, k=rng.randint(2, 6)):
+            lines.setdefault(product.id, (product, 1))
+        for product in household.week():
             lines.setdefault(product.id, (product, 1))
         order = Order(
             customer_id=customer.id,

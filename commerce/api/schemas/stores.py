@@ -16,6 +16,18 @@ class ClosedDate(BaseModel):
     name: str
 
 
+class SpecialHours(BaseModel):
+    date: str
+    name: str = Field(description="the holiday or occasion: 'Christmas Eve'")
+    opens: str | None = Field(description="local 'HH:MM'; null: closed all day")
+    closes: str | None
+
+
+class StoreStock(BaseModel):
+    sku: str
+    quantity: int = Field(description="units on the shelf")
+
+
 class StoreOut(BaseModel):
     store_id: str
     name: str
@@ -25,8 +37,12 @@ class StoreOut(BaseModel):
     closed_dates: list[ClosedDate] = Field(
         default=[], description="days ahead the store is closed whatever its weekly hours"
     )
+    special_hours: list[SpecialHours] = Field(
+        default=[], description="days ahead whose hours are not the weekly ones (holidays)"
+    )
     latitude: float | None = None
     longitude: float | None = None
+    stock: StoreStock | None = Field(default=None, description="of `has_sku`, when asked")
     distance_km: float | None = Field(
         default=None, description="from the point asked about (`near`, the customer's home)"
     )
@@ -34,6 +50,9 @@ class StoreOut(BaseModel):
 
 class StoresResponse(BaseModel):
     stores: list[StoreOut]
+    product: ProductOut | None = Field(
+        default=None, description="`has_sku`'s product: `stores` are those that have it"
+    )
 
 
 class NearestStoresResponse(BaseModel):
@@ -41,6 +60,9 @@ class NearestStoresResponse(BaseModel):
         description="'home' (the account's home address), or 'home store' when it has none"
     )
     stores: list[StoreOut]
+    product: ProductOut | None = Field(
+        default=None, description="`has_sku`'s product: `stores` are those that have it"
+    )
 
 
 class StockResponse(BaseModel):

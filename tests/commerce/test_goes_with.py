@@ -1,0 +1,246 @@
+"""Goes well with: co-occurrence over orders (lift, support), recomputed as orders arrive; the
+API; the customer's hints setting."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from commerce.db import Database
+from commerce.migrate import upgrade
+from commerce.models import Customer, Order, OrderLine, Product, Stock, Store
+from commerce.seed.meals import usual_product
+from commerce.seed.specs import IngredientSpec
+from commerce.services.bought_together import bought_together
+from tests.commerce.conftest import bearer, future_slot, token_for
+
+# A small fixed history: 10 orders of 4 customers over 6 products (2 of them cheeses).
+#   spaghetti + parmesan: orders 1-4 (customers a, b, c) -> n_ab 4, 3 customers
+#   spaghetti + passata:  orders 1, 2, 5 (customers a, a, d) -> 3 orders, 2 customers
+#   spaghetti + cheddar (same kind as parmesan, not as spaghetti): order 6 only
+#   milk: in 8 of the 10 orders, in every one with spaghetti: no likelier with it
+HISTORY = [
+    ("a", ["spaghetti", "parmesan", "passata", "milk"]),
+    ("a", ["spaghetti", "parmesan", "passata", "milk"]),
+    ("b", ["spaghetti", "parmesan", "milk"]),
+    ("c", ["spaghetti", "parmesan", "milk"]),
+    ("d", ["spaghetti", "passata", "milk"]),
+    ("d", ["spaghetti", "cheddar", "milk"]),
+    ("b", ["milk", "cheddar"]),
+    ("c", ["milk"]),
+    ("a", ["salmon", "lemon"]),
+    ("b", ["salmon", "lemon"]),
+]
+PRODUCTS = {
+    "spaghetti": "pasta",
+    "parmesan": "cheese",
+    "cheddar": "cheese",
+    "passata": "tomato sauce",
+    "milk": "milk",
+    "salmon": "fish",
+    "lemon": "lemon",
+}
+
+
+def sku(name: str) -> str:
+    return f"T-{name.upper()}"
+
+
+@pytest.fixture
+def small_history(tmp_path: Path) -> Iterator[Database]:
+    db = Database.connect(f"sqlite:///{tmp_path / 'small.db'}")
+    upgrade(db)
+    with db.session(write=True) as session:
+        session.add(
+            Store(id="s", name="S", address="1 Road", timezone="Europe/London", opening_hours={})
+        )
+        ids = {}
+        for name, category in PRODUCTS.items():
+            product = Product(
+                sku=sku(name), name=name.title(), brand="T", department="pantry", aisle="1",
+                category=category, size=1, unit="each", price_cents=100,
+            )  # fmt: skip
+            session.add(product)
+            session.flush()
+            ids[name] = product.id
+        people = {}
+        for handle in "abcd":
+            person = Customer(
+                handle=handle, name=handle, home_store_id="s", loyalty_number=f"L{handle}"
+            )
+            session.add(person)
+            session.flush()
+            people[handle] = person.id
+        for handle, names in HISTORY:
+            order = Order(
+                customer_id=people[handle], store_id="s", status="collected", total_cents=1
+            )
+            order.lines = [
+                OrderLine(product_id=ids[n], quantity=1, unit_price_cents=100) for n in names
+            ]
+            session.add(order)
+    yield db
+    db.dispose()
+
+
+def suggestions(db: Database, name: str) -> dict[str, dict]:
+    with db.session() as session:
+        found = bought_together(session, sku(name))["suggestions"]
+    return {s["sku"]: s for s in found}
+
+
+def test_lift_confidence_and_support_on_a_fixed_history(small_history: Database):
+    found = suggestions(small_history, "spaghetti")
+    # N = 10 orders; spaghetti in 6, parmesan in 4, both in 4: lift 4 * 10 / (6 * 4)
+    parmesan = found[sku("parmesan")]
+    assert parmesan["lift"] == pytest.approx(1.67, abs=0.01)
+    assert parmesan["confidence"] == pytest.approx(4 / 6, abs=0.001)
+    assert (parmesan["orders"], parmesan["customers"]) == (4, 3)
+    # passata: 3 orders (of a and d), in 3 of 10 orders: lift 3 * 10 / (6 * 3)
+    assert found[sku("passata")]["lift"] == pytest.approx(1.67, abs=0.01)
+    assert found[sku("passata")]["customers"] == 2
+    # milk is in nearly every order: with spaghetti no likelier than without (lift 6*10/(6*8))
+    assert sku("milk") not in found
+    # cheddar: one order together, below the support
+    assert sku("cheddar") not in found
+    # ranked by lift, then orders together: parmesan (4 orders) before passata (3)
+    assert list(found)[:2] == [sku("parmesan"), sku("passata")]
+
+
+def test_one_household_is_not_people(small_history: Database):
+    """salmon + lemon: two orders of two customers, below three orders; add a third of one
+    of them and it counts; pairs of one customer only never do."""
+    assert suggestions(small_history, "salmon") == {}
+    with small_history.session(write=True) as session:
+        customer = session.scalar(select(Customer.id).where(Customer.handle == "a"))
+        ids = dict(session.execute(select(Product.sku, Product.id)).all())
+        order = Order(customer_id=customer, store_id="s", status="collected", total_cents=1)
+        order.lines = [
+            OrderLine(product_id=ids[sku(n)], quantity=1, unit_price_cents=100)
+            for n in ("salmon", "lemon")
+        ]
+        session.add(order)
+    lemon = suggestions(small_history, "salmon")[sku("lemon")]
+    assert (lemon["orders"], lemon["customers"]) == (3, 2)
+    # N = 11, salmon 3, lemon 3, both 3
+    assert lemon["lift"] == pytest.approx(11 * 3 / 9, abs=0.01)
+
+
+def test_cancelled_orders_do_not_count(small_history: Database):
+    with small_history.session(write=True) as session:
+        for order in session.scalars(select(Order)):
+            if {line.product.name for line in order.lines} == {"Spaghetti", "Passata", "Milk"}:
+                order.status = "cancelled"
+    assert sku("passata") not in suggestions(small_history, "spaghetti")
+
+
+def place_order(client: TestClient, db: Database, handle: str, skus: list[str]) -> None:
+    headers = bearer(token_for(db, handle))
+    for item in skus:
+        added = client.post(
+            "/v1/me/basket/items", json={"sku": item, "quantity": 1}, headers=headers
+        )
+        assert added.status_code in (200, 201), added.text
+    quote = client.post(
+        "/v1/me/checkout/quote",
+        json={"store_id": "riverside", "slot_id": future_slot(db, "riverside")},
+        headers=headers,
+    )
+    assert quote.status_code == 201, quote.text
+    body = {"quote_id": quote.json()["quote_id"]}
+    if quote.json()["pin_required"]:
+        body["pin"] = "4321"
+    placed = client.post(
+        "/v1/me/orders", json=body, headers=headers | {"Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert placed.status_code == 201, placed.text
+
+
+def never_bought_in_stock(db: Database, count: int) -> list[str]:
+    """Products no order holds, of different kinds, in stock at Riverside."""
+    with db.session() as session:
+        bought = select(OrderLine.product_id)
+        rows = session.execute(
+            select(Product.sku, Product.category)
+            .join(Stock, Stock.product_id == Product.id)
+            .where(Stock.store_id == "riverside", Stock.quantity > 5)
+            .where(Product.id.not_in(bought))
+            .order_by(Product.sku)
+        ).all()
+    picked: dict[str, str] = {}
+    for found, category in rows:
+        picked.setdefault(category, found)
+    return list(picked.values())[:count]
+
+
+def test_a_new_order_counts_at_the_next_request(client: TestClient, sqlite_db: Database):
+    first, second = never_bought_in_stock(sqlite_db, 2)
+    url = f"/v1/products/{first}/bought-together"
+    assert client.get(url).json()["suggestions"] == []
+    place_order(client, sqlite_db, "alice", [first, second])
+    place_order(client, sqlite_db, "bob", [first, second])
+    assert client.get(url).json()["orders"] == 2
+    assert client.get(url).json()["suggestions"] == [], "two orders: below the support"
+    place_order(client, sqlite_db, "alice", [first, second])
+    answer = client.get(url, params={"store_id": "riverside"}).json()
+    assert answer["orders"] == 3
+    top = answer["suggestions"][0]
+    assert (top["sku"], top["orders"], top["customers"]) == (second, 3, 2)
+    assert top["in_stock"] is True
+    with sqlite_db.session() as session:
+        total = session.scalar(
+            select(func.count()).select_from(Order).where(Order.status != "cancelled")
+        )
+    assert total is not None
+    assert top["lift"] == pytest.approx(round(3 * total / (3 * 3), 2))
+
+
+def test_the_seed_pairs_are_meals(client: TestClient, sqlite_db: Database):
+    """The seed's orders hold favourite meals: spaghetti goes with parmesan."""
+    with sqlite_db.session() as session:
+        pasta = session.scalars(select(Product).where(Product.category == "pasta")).all()
+        spaghetti = usual_product(IngredientSpec("400 g spaghetti", 400, "g", "pasta"), list(pasta))
+    answer = client.get(f"/v1/products/{spaghetti.sku}/bought-together").json()
+    assert answer["product"]["name"] == "Spaghetti"
+    categories = [s["category"] for s in answer["suggestions"]]
+    assert "parmesan" in categories, answer
+    assert all(s["customers"] >= 2 and s["orders"] >= 3 for s in answer["suggestions"])
+
+
+def test_unknown_product_is_404(client: TestClient):
+    answer = client.get("/v1/products/NOPE-1/bought-together")
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "product-not-found"
+
+
+def test_hints_setting(client: TestClient, sqlite_db: Database):
+    headers = bearer(token_for(sqlite_db, "alice"))
+    assert client.get("/v1/me/settings", headers=headers).json() == {"hints": True}
+    changed = client.patch("/v1/me/settings", json={"hints": False}, headers=headers)
+    assert changed.json() == {"hints": False}
+    assert client.get("/v1/me/settings", headers=headers).json() == {"hints": False}
+    other = bearer(token_for(sqlite_db, "bob"))
+    assert client.get("/v1/me/settings", headers=other).json() == {"hints": True}
+    refused = client.patch("/v1/me/settings", json={"hints": False, "x": 1}, headers=headers)
+    assert refused.status_code == 422
+    assert client.get("/v1/me/settings").status_code == 401
+
+
+def test_recomputed_at_the_seeds_size_quickly(sqlite_db: Database):
+    """Every request reads the orders: at the test seed's size (10 customers) well under
+    what a turn can spend."""
+    with sqlite_db.session() as session:
+        skus = session.scalars(
+            select(Product.sku).join(OrderLine, OrderLine.product_id == Product.id).distinct()
+        ).all()
+        start = datetime.now(UTC)
+        for found in skus[:50]:
+            bought_together(session, found)
+        per_request = (datetime.now(UTC) - start).total_seconds() / min(len(skus), 50)
+    assert per_request < 0.2  # about 2-7 ms measured; the bound leaves room for a busy machine
