@@ -28,6 +28,7 @@ from skills.corrections import (
     line_meant,
     new_quantity,
 )
+from skills.goes_with import offer_after_add
 from skills.phrases import closest, item_phrases, number, one_product_runs
 from skills.search import (
     Item,
@@ -158,6 +159,7 @@ class ActionAddToBasket(SkillAction):
         elif added:
             say_total(turn)
             events += [SlotSet("choices", None), SlotSet("pending", None)]
+            events += offer_after_add(turn, [sku for sku, _ in to_add])  # "goes well with"
         return events
 
     def add_last_mentioned(self, turn: Turn) -> list[dict[str, Any]]:
@@ -358,7 +360,7 @@ def product_chosen(turn: Turn, pending: str | None, chosen: dict[str, Any]) -> E
         added = add_lines(turn, [(chosen["sku"], int(chosen.get("packs") or 1))])
         turn.say("utter_added_items", items=speech.join_and(added))
         say_total(turn)
-        return closed()
+        return closed() + offer_after_add(turn, [chosen["sku"]])
     turn.say("utter_chosen_product", product=chosen["label"])
     return [SlotSet("choices", [chosen]), SlotSet("pending", "add_chosen")]
 

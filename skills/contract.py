@@ -72,8 +72,22 @@ class ClosedDate(TypedDict):
     name: str  # the holiday: "Christmas Day"
 
 
+class SpecialHours(TypedDict):
+    date: str  # ISO date, local to the store
+    name: str  # "Christmas Eve"
+    opens: str | None  # "HH:MM" local; None: closed all day
+    closes: str | None
+
+
+class StoreStock(TypedDict):
+    sku: str
+    quantity: int  # units on the shelf
+
+
 class _StoreExtras(TypedDict, total=False):
     distance_km: float | None  # from the point asked about (stores near, nearest stores)
+    special_hours: list[SpecialHours]  # days ahead whose hours are not the weekly ones
+    stock: StoreStock | None  # of the product asked about (stores_with, nearest_stores_with)
 
 
 class Store(_StoreExtras):
@@ -87,7 +101,11 @@ class Store(_StoreExtras):
     longitude: float | None
 
 
-class NearestStores(TypedDict):
+class _NearestExtras(TypedDict, total=False):
+    product: Product | None  # of has_sku (nearest_stores_with); None otherwise
+
+
+class NearestStores(_NearestExtras):
     measured_from: str  # "home", "home store" (the account has no home point) or "nowhere"
     stores: list[Store]
 
@@ -277,6 +295,34 @@ class Erased(TypedDict):
     orders_kept_anonymised: int
 
 
+class _StoresWithExtras(TypedDict, total=False):
+    measured_from: str  # nearest_stores_with: as NearestStores says
+
+
+class StoresWith(_StoresWithExtras):
+    """The stores that have a product on the shelf, each with its ``stock``."""
+
+    product: Product
+    stores: list[Store]
+
+
+class Suggestion(Product):
+    lift: float  # how many times likelier in an order with the product than in any
+    confidence: float  # the share of the product's orders that hold this one
+    orders: int  # orders that hold both
+    customers: int  # different customers whose orders hold both
+
+
+class BoughtTogether(TypedDict):
+    product: Product
+    orders: int  # orders that hold the product
+    suggestions: list[Suggestion]  # best first
+
+
+class Settings(TypedDict):
+    hints: bool  # suggestions offered unasked ("people who buy spaghetti often add parmesan")
+
+
 class Commerce(Protocol):
     """A customer's view of the catalog & order service."""
 
@@ -319,3 +365,12 @@ class Commerce(Protocol):
     def orders(self, limit: int = 5) -> list[Order]: ...
     def cancel_order(self, order_id: int) -> Order: ...
     def erase_me(self, pin_ticket: str | None = None) -> Erased: ...
+
+    # issue 15: which store has it, goes well with, the customer's settings
+    def stores_with(self, sku: str, near: str | None = None) -> StoresWith: ...
+    def nearest_stores_with(self, sku: str) -> StoresWith: ...
+    def bought_together(
+        self, sku: str, store_id: str | None = None, limit: int = 5
+    ) -> BoughtTogether: ...
+    def settings(self) -> Settings: ...
+    def change_settings(self, hints: bool) -> Settings: ...

@@ -18,7 +18,8 @@ from typing import Any, TypeVar, cast
 
 from skills import contract as c
 from skills.client import JSON, CommerceRefused, CommerceUncertain
-from skills.twin_catalog import RECIPE_BOOK, TwinCatalog, recipe_summary
+from skills.twin_catalog import RECIPE_BOOK, recipe_summary
+from skills.twin_stores import TwinStores
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,7 +46,7 @@ def _answer_may_be_lost(method: F) -> F:
 TWIN_SUBJECT = "a11ce" * 6 + "00"  # alice's key in the conversation store
 
 
-class InMemoryCommerce(TwinCatalog):
+class InMemoryCommerce(TwinStores):
     """One customer's view of a tiny shop; ``fail`` makes every call raise Unavailable."""
 
     def __init__(self, products: list[JSON] | None = None, pin: bool = False) -> None:

@@ -268,6 +268,7 @@ def test_each_skill_registers_the_follow_ups_of_its_own_questions():
         "reschedule": "skills.base",
         "reorder": "skills.reorder",
         "recipe": "skills.recipes",
+        "goes_with": "skills.goes_with",  # a yes adds what goes with what was added
     }
     assert {kind: f.__module__ for kind, f in CHOSEN.items()} == {
         "product": "skills.basket",
