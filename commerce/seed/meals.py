@@ -33,6 +33,19 @@ def usual_product(ingredient: IngredientSpec, products: list[Product]) -> Produc
     return min(named or products, key=lambda p: p.sku)
 
 
+def favourites(rng: random.Random, recipes: tuple[RecipeSpec, ...], k: int) -> list[RecipeSpec]:
+    """``k`` recipes a household cooks, the well-liked ones likelier: a recipe's weight falls
+    as 1 / its place in the recipe book (which starts with the everyday favourites)."""
+    chosen: list[RecipeSpec] = []
+    left = list(recipes)
+    weights = [1 / (place + 1) for place in range(len(left))]
+    while left and len(chosen) < k:
+        (pick,) = rng.choices(range(len(left)), weights=weights)
+        chosen.append(left.pop(pick))
+        weights.pop(pick)
+    return chosen
+
+
 class Household:
     """One seeded customer's favourite meals and the product they buy for each ingredient."""
 
@@ -43,7 +56,7 @@ class Household:
         by_category: dict[str, list[Product]],
     ) -> None:
         self.rng = rng
-        self.favourites = rng.sample(recipes, k=rng.randint(*FAVOURITES))
+        self.favourites = favourites(rng, recipes, rng.randint(*FAVOURITES))
         self.by_category = by_category
         self.chosen: dict[str, Product] = {}
 

@@ -24,7 +24,7 @@ from commerce.models import Order, OrderLine, Product
 from commerce.services.common import get_product, product_dict, stock_levels
 
 MIN_ORDERS: Final = 3
-MIN_CUSTOMERS: Final = 2
+MIN_CUSTOMERS: Final = 3
 MIN_LIFT: Final = 1.5
 COUNTED = Order.status != "cancelled"
 

@@ -15,16 +15,15 @@ from sqlalchemy import func, select
 from commerce.db import Database
 from commerce.migrate import upgrade
 from commerce.models import Customer, Order, OrderLine, Product, Stock, Store
-from commerce.seed.meals import usual_product
-from commerce.seed.specs import IngredientSpec
+from commerce.seed.recipes import RECIPES
 from commerce.services.bought_together import bought_together
 from tests.commerce.conftest import bearer, future_slot, token_for
 
-# A small fixed history: 10 orders of 4 customers over 6 products (2 of them cheeses).
-#   spaghetti + parmesan: orders 1-4 (customers a, b, c) -> n_ab 4, 3 customers
-#   spaghetti + passata:  orders 1, 2, 5 (customers a, a, d) -> 3 orders, 2 customers
-#   spaghetti + cheddar (same kind as parmesan, not as spaghetti): order 6 only
-#   milk: in 8 of the 10 orders, in every one with spaghetti: no likelier with it
+# A small fixed history: 11 orders of 4 customers over 7 products (2 of them cheeses).
+#   spaghetti: orders 1-6;  parmesan: 1-4 (customers a, b, c);  passata: 1, 2, 5, 11 (a, d)
+#   milk: in 8 of the 11 orders, in every one with spaghetti: no likelier with it
+#   cheddar (a cheese, not a pasta): with spaghetti in order 6 only
+#   salmon + lemon: orders 9 and 10 (customers a, b)
 HISTORY = [
     ("a", ["spaghetti", "parmesan", "passata", "milk"]),
     ("a", ["spaghetti", "parmesan", "passata", "milk"]),
@@ -36,6 +35,7 @@ HISTORY = [
     ("c", ["milk"]),
     ("a", ["salmon", "lemon"]),
     ("b", ["salmon", "lemon"]),
+    ("d", ["passata"]),
 ]
 PRODUCTS = {
     "spaghetti": "pasta",
@@ -97,28 +97,28 @@ def suggestions(db: Database, name: str) -> dict[str, dict]:
 
 def test_lift_confidence_and_support_on_a_fixed_history(small_history: Database):
     found = suggestions(small_history, "spaghetti")
-    # N = 10 orders; spaghetti in 6, parmesan in 4, both in 4: lift 4 * 10 / (6 * 4)
+    # N = 11 orders; spaghetti in 6, parmesan in 4, both in 4 (of 3 customers)
     parmesan = found[sku("parmesan")]
-    assert parmesan["lift"] == pytest.approx(1.67, abs=0.01)
-    assert parmesan["confidence"] == pytest.approx(4 / 6, abs=0.001)
+    assert parmesan["lift"] == pytest.approx(round(4 * 11 / (6 * 4), 2))
+    assert parmesan["confidence"] == pytest.approx(round(4 / 6, 3))
     assert (parmesan["orders"], parmesan["customers"]) == (4, 3)
-    # passata: 3 orders (of a and d), in 3 of 10 orders: lift 3 * 10 / (6 * 3)
-    assert found[sku("passata")]["lift"] == pytest.approx(1.67, abs=0.01)
-    assert found[sku("passata")]["customers"] == 2
-    # milk is in nearly every order: with spaghetti no likelier than without (lift 6*10/(6*8))
+    # passata: 3 orders with spaghetti, but of 2 customers only (a and d): not "people"
+    assert sku("passata") not in found
+    # milk: in every spaghetti order, and nearly every other: lift 6 * 11 / (6 * 8) < 1.5
     assert sku("milk") not in found
     # cheddar: one order together, below the support
     assert sku("cheddar") not in found
-    # ranked by lift, then orders together: parmesan (4 orders) before passata (3)
-    assert list(found)[:2] == [sku("parmesan"), sku("passata")]
+    assert list(found) == [sku("parmesan")]
+    with small_history.session() as session:
+        assert bought_together(session, sku("spaghetti"))["orders"] == 6
 
 
-def test_one_household_is_not_people(small_history: Database):
-    """salmon + lemon: two orders of two customers, below three orders; add a third of one
-    of them and it counts; pairs of one customer only never do."""
+def test_three_orders_of_three_customers_make_a_pair(small_history: Database):
+    """salmon + lemon: two orders of two customers; a third order of a third customer and it
+    counts, and at once."""
     assert suggestions(small_history, "salmon") == {}
     with small_history.session(write=True) as session:
-        customer = session.scalar(select(Customer.id).where(Customer.handle == "a"))
+        customer = session.scalar(select(Customer.id).where(Customer.handle == "c"))
         ids = dict(session.execute(select(Product.sku, Product.id)).all())
         order = Order(customer_id=customer, store_id="s", status="collected", total_cents=1)
         order.lines = [
@@ -127,17 +127,18 @@ def test_one_household_is_not_people(small_history: Database):
         ]
         session.add(order)
     lemon = suggestions(small_history, "salmon")[sku("lemon")]
-    assert (lemon["orders"], lemon["customers"]) == (3, 2)
-    # N = 11, salmon 3, lemon 3, both 3
-    assert lemon["lift"] == pytest.approx(11 * 3 / 9, abs=0.01)
+    assert (lemon["orders"], lemon["customers"]) == (3, 3)
+    # N = 12, salmon 3, lemon 3, both 3
+    assert lemon["lift"] == pytest.approx(12 * 3 / 9, abs=0.01)
+    assert lemon["confidence"] == 1.0
 
 
 def test_cancelled_orders_do_not_count(small_history: Database):
     with small_history.session(write=True) as session:
         for order in session.scalars(select(Order)):
-            if {line.product.name for line in order.lines} == {"Spaghetti", "Passata", "Milk"}:
-                order.status = "cancelled"
-    assert sku("passata") not in suggestions(small_history, "spaghetti")
+            if {line.product.name for line in order.lines} == {"Spaghetti", "Parmesan", "Milk"}:
+                order.status = "cancelled"  # b's and c's: parmesan is left with one customer
+    assert sku("parmesan") not in suggestions(small_history, "spaghetti")
 
 
 def place_order(client: TestClient, db: Database, handle: str, skus: list[str]) -> None:
@@ -185,32 +186,41 @@ def test_a_new_order_counts_at_the_next_request(client: TestClient, sqlite_db: D
     assert client.get(url).json()["suggestions"] == []
     place_order(client, sqlite_db, "alice", [first, second])
     place_order(client, sqlite_db, "bob", [first, second])
-    assert client.get(url).json()["orders"] == 2
-    assert client.get(url).json()["suggestions"] == [], "two orders: below the support"
     place_order(client, sqlite_db, "alice", [first, second])
+    assert client.get(url).json()["orders"] == 3
+    assert client.get(url).json()["suggestions"] == [], "two customers: below the support"
+    place_order(client, sqlite_db, "carol", [first, second])
     answer = client.get(url, params={"store_id": "riverside"}).json()
-    assert answer["orders"] == 3
+    assert answer["orders"] == 4
     top = answer["suggestions"][0]
-    assert (top["sku"], top["orders"], top["customers"]) == (second, 3, 2)
+    assert (top["sku"], top["orders"], top["customers"]) == (second, 4, 3)
     assert top["in_stock"] is True
     with sqlite_db.session() as session:
         total = session.scalar(
             select(func.count()).select_from(Order).where(Order.status != "cancelled")
         )
     assert total is not None
-    assert top["lift"] == pytest.approx(round(3 * total / (3 * 3), 2))
+    assert top["lift"] == pytest.approx(round(4 * total / (4 * 4), 2))
 
 
-def test_the_seed_pairs_are_meals(client: TestClient, sqlite_db: Database):
-    """The seed's orders hold favourite meals: spaghetti goes with parmesan."""
+def test_the_seed_pairs_are_meals(sqlite_db: Database):
+    """The seed's orders hold favourite meals: every pair strong enough to be offered after
+    an add (skills/goes_with.py) is two ingredients of one recipe, such as pancakes' flour and
+    milk, not two households' habits."""
+    together = set()
+    for recipe in RECIPES:
+        kinds = {i.category for i in recipe.ingredients}
+        together |= {(a, b) for a in kinds for b in kinds if a != b}
+    strong = []
     with sqlite_db.session() as session:
-        pasta = session.scalars(select(Product).where(Product.category == "pasta")).all()
-        spaghetti = usual_product(IngredientSpec("400 g spaghetti", 400, "g", "pasta"), list(pasta))
-    answer = client.get(f"/v1/products/{spaghetti.sku}/bought-together").json()
-    assert answer["product"]["name"] == "Spaghetti"
-    categories = [s["category"] for s in answer["suggestions"]]
-    assert "parmesan" in categories, answer
-    assert all(s["customers"] >= 2 and s["orders"] >= 3 for s in answer["suggestions"])
+        bought = select(OrderLine.product_id)
+        for product in session.scalars(select(Product).where(Product.id.in_(bought))):
+            for s in bought_together(session, product.sku)["suggestions"]:
+                if s["confidence"] >= 0.3 and s["lift"] >= 2:
+                    strong.append((product.category, s["category"]))
+    assert len(strong) >= 5
+    assert [pair for pair in strong if pair not in together] == []
+    assert ("flour", "milk") in strong
 
 
 def test_unknown_product_is_404(client: TestClient):
