@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from commerce.api import schemas
 from commerce.api.deps import CustomerId, PinVerified, State
+from commerce.api.schemas.goes_with import SettingsOut
 from commerce.services import privacy
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -48,6 +49,7 @@ class CustomerExport(BaseModel):
     exported_at: str
     profile: Profile
     basket: schemas.BasketResponse
+    settings: SettingsOut
     orders: list[schemas.OrderOut]
     pickups: list[schemas.BookingOut]
     devices: list[DeviceRecord]

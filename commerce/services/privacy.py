@@ -35,7 +35,8 @@ from commerce.models import (
     PinTicket,
     Quote,
 )
-from commerce.services import auth, basket, orders, pickups
+from commerce.services import auth, basket, orders, pickups, preferences
+from commerce.tables_stores import CustomerSettings
 
 
 def _prove(session: Session, customer: Customer, pin_ticket: str | None, now: datetime) -> None:
@@ -107,6 +108,7 @@ def export(db: Database, who: Proof, now: datetime | None = None) -> dict[str, A
                 "subject": customer.subject,
             },
             "basket": basket.view(session, customer),
+            "settings": preferences.settings_of(session, customer),
             "orders": [orders.order_dict(session, order, now) for order in history],
             "pickups": [pickups.booking_dict(session, booking) for booking in bookings],
             "devices": [
@@ -152,6 +154,7 @@ def erase(db: Database, who: Proof, now: datetime | None = None) -> dict[str, An
                 pickups.release(session, booking.slot_id)
                 cancelled += 1
         session.execute(delete(BasketItem).where(BasketItem.customer_id == customer.id))
+        session.execute(delete(CustomerSettings).where(CustomerSettings.customer_id == customer.id))
         session.execute(
             update(Order)
             .where(Order.customer_id == customer.id)

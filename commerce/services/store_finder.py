@@ -12,17 +12,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from commerce.models import Stock, Store
 from commerce.services.common import WEEKDAYS, get_product, product_dict
-from commerce.services.pickups import MAX_DAYS_AHEAD
 from commerce.tables_stores import StoreSpecialHours
 
 
-def special_hours(
-    session: Session, store_id: str, today: date, days: int = MAX_DAYS_AHEAD
-) -> list[dict[str, Any]]:
+def special_hours(session: Session, store_id: str, today: date, days: int) -> list[dict[str, Any]]:
     """The store's special days from ``today`` to ``days`` ahead, soonest first:
     [{"date", "name", "opens", "closes"}] (``opens`` None: closed all day)."""
     rows = session.scalars(
@@ -37,17 +34,32 @@ def special_hours(
     ]
 
 
-def hours_on(session: Session, store: Store, day: date) -> list[str] | None:
-    """The store's ["opens", "closes"] on its local ``day`` (special hours first, then the
-    weekly ones); None when it is closed all day."""
-    special = session.scalar(
+def special_on(store: Store, day: date) -> StoreSpecialHours | None:
+    """The store's special hours on its local ``day``, if it has any (read through the
+    session the store was loaded in; none for a store outside one)."""
+    session = object_session(store)
+    if session is None:
+        return None
+    return session.scalar(
         select(StoreSpecialHours).where(
             StoreSpecialHours.store_id == store.id, StoreSpecialHours.day == day
         )
     )
+
+
+def hours_on(store: Store, day: date) -> list[str] | None:
+    """The store's ["opens", "closes"] on its local ``day``: its special hours that day, else
+    its weekly ones; None when it is closed all day."""
+    special = special_on(store, day)
     if special is not None:
         return [special.opens, special.closes] if special.opens and special.closes else None
     return store.opening_hours.get(WEEKDAYS[day.weekday()])
+
+
+def closed_for(store: Store, day: date) -> str | None:
+    """The name of the special day the store is closed all day for, if ``day`` is one."""
+    special = special_on(store, day)
+    return special.name if special is not None and special.opens is None else None
 
 
 def with_stock(

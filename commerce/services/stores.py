@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, object_session
 from commerce.errors import CommerceError
 from commerce.models import Customer, Stock, Store
 from commerce.services.common import get_product, get_store, product_dict
-from commerce.services.pickups import closed_dates, local_today
+from commerce.services.pickups import MAX_DAYS_AHEAD, closed_dates, local_today
 from commerce.services.store_finder import special_hours, with_stock
 from commerce.text import STOP_WORDS, tokenize
 
@@ -24,7 +24,7 @@ MAX_STORE_QUERY_WORDS = 8
 def store_dict(store: Store) -> dict[str, Any]:
     today = local_today(store)
     session = object_session(store)
-    special = special_hours(session, store.id, today) if session is not None else []
+    special = special_hours(session, store.id, today, MAX_DAYS_AHEAD) if session else []
     closed = {c["date"]: c for c in closed_dates(today)}
     closed.update(
         {s["date"]: {"date": s["date"], "name": s["name"]} for s in special if not s["opens"]}

@@ -17,6 +17,7 @@ from commerce.migrate import upgrade
 from commerce.models import Customer, Order, OrderLine, Product, Stock, Store
 from commerce.seed.recipes import RECIPES
 from commerce.services.bought_together import bought_together
+from commerce.tables_stores import CustomerSettings
 from tests.commerce.conftest import bearer, future_slot, token_for
 
 # A small fixed history: 12 orders of 5 customers over 7 products (2 of them cheeses).
@@ -275,3 +276,16 @@ def test_every_pack_of_the_name_counts(small_history: Database):
         big = bought_together(session, "T-SPAGHETTI-3KG")
     assert big["orders"] == 7
     assert [s["sku"] for s in big["suggestions"]] == [sku("parmesan")]
+
+
+def test_settings_are_exported_and_erased(client: TestClient, sqlite_db: Database):
+    headers = bearer(token_for(sqlite_db, "alice"))  # alice has no PIN
+    client.patch("/v1/me/settings", json={"hints": False}, headers=headers)
+    exported = client.get("/v1/me/export", headers=headers)
+    assert exported.json()["settings"] == {"hints": False}
+    for booking in client.get("/v1/me/pickups", headers=headers).json()["bookings"]:
+        client.delete(f"/v1/me/pickups/{booking['booking_id']}", headers=headers)
+    erased = client.delete("/v1/me", headers=headers)
+    assert erased.status_code == 200, erased.text
+    with sqlite_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(CustomerSettings)) == 0

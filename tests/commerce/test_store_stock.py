@@ -3,7 +3,7 @@ and special opening hours on dates (holidays), on a fixed clock."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, insert, select, update
 
 from commerce.db import Database
-from commerce.models import Product, Stock, Store
+from commerce.models import PickupSlot, Product, Stock, Store
 from commerce.seed.special_hours import special_hours_rows
+from commerce.services.pickups import closed_on, local_today
 from commerce.tables_stores import StoreSpecialHours
 from tests.commerce.conftest import bearer, token_for
 
@@ -142,3 +143,48 @@ def test_special_hours_cannot_open_after_closing(sqlite_db: Database):
                 store_id="riverside", day=date(2030, 1, 2), name="x", opens="18:00", closes="09:00"
             )
         )
+
+
+def test_pickup_slots_follow_special_hours(client: TestClient, sqlite_db: Database):
+    """Special hours set after the day's slots were made: the slots outside them are neither
+    listed nor booked, and a day closed all day is refused as Christmas Day is."""
+    with sqlite_db.session() as session:
+        riverside = session.get_one(Store, "riverside")
+        day = local_today(riverside) + timedelta(days=3)
+    while closed_on(day) or closed_on(day + timedelta(days=1)):
+        day += timedelta(days=2)
+    with sqlite_db.session(write=True) as session:
+        session.add_all(
+            [
+                StoreSpecialHours(
+                    store_id="riverside", day=day, name="Carnival", opens="07:00", closes="12:00"
+                ),
+                StoreSpecialHours(store_id="riverside", day=day + timedelta(days=1), name="Flood"),
+            ]
+        )
+    listed = client.get("/v1/stores/riverside/pickup-slots", params={"date": day.isoformat()})
+    slots = listed.json()["slots"]
+    assert slots
+    assert all(s["end"][11:16] <= "12:00" for s in slots)
+    with sqlite_db.session() as session:
+        late = session.scalars(
+            select(PickupSlot.id)
+            .where(PickupSlot.store_id == "riverside")
+            .where(PickupSlot.start > datetime.combine(day, time(16), UTC))
+            .order_by(PickupSlot.start)
+        ).first()
+    headers = bearer(token_for(sqlite_db, "alice"))
+    booked = client.post("/v1/me/pickups", json={"slot_id": late}, headers=headers)
+    assert booked.status_code == 409
+    assert booked.json()["error"]["code"] == "store-closed"
+    closed = client.get(
+        "/v1/stores/riverside/pickup-slots", params={"date": (day + timedelta(days=1)).isoformat()}
+    )
+    assert closed.status_code == 400
+    assert closed.json()["error"]["code"] == "store-closed"
+    assert closed.json()["error"]["holiday"] == "Flood"
+    found = client.get(
+        "/v1/stores/riverside/pickup-slots/find",
+        params={"when": f"{day.isoformat()}T17:00:00"},
+    ).json()
+    assert found["slot"] is None or found["slot"]["end"][11:16] <= "12:00"
