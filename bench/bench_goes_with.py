@@ -11,20 +11,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from bench.common import percentile
-from commerce.db import Database
-from commerce.migrate import upgrade
-from commerce.models import Order, OrderLine, Product
-from commerce.seed import seeder
-from commerce.seed.recipes import RECIPES
-from commerce.services.bought_together import bought_together
+from sqlalchemy import func, select  # noqa: E402
+
+from bench.common import percentile  # noqa: E402
+from commerce.db import Database  # noqa: E402
+from commerce.migrate import upgrade  # noqa: E402
+from commerce.models import Order, OrderLine, Product  # noqa: E402
+from commerce.seed import seeder  # noqa: E402
+from commerce.seed.recipes import RECIPES  # noqa: E402
+from commerce.services.bought_together import bought_together  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "goes_with.json"
 OFFER = (0.3, 2.0)  # skills/goes_with.py: OFFER_CONFIDENCE, OFFER_LIFT

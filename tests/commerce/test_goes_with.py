@@ -289,3 +289,15 @@ def test_settings_are_exported_and_erased(client: TestClient, sqlite_db: Databas
     assert erased.status_code == 200, erased.text
     with sqlite_db.session() as session:
         assert session.scalar(select(func.count()).select_from(CustomerSettings)) == 0
+
+
+def test_the_customers_needed_grow_with_the_customers(
+    small_history: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """4 customers, or a share of those with orders where that is more: with a share of 90 %
+    of the 5, parmesan's 4 customers are too few."""
+    from commerce.services import bought_together as module
+
+    assert sku("parmesan") in suggestions(small_history, "spaghetti")
+    monkeypatch.setattr(module, "MIN_CUSTOMER_SHARE", 0.9)
+    assert sku("parmesan") not in suggestions(small_history, "spaghetti")
