@@ -177,6 +177,29 @@ class Deployment:
     def _log(self, name: str) -> Path:
         return self.work / "logs" / f"{name}.log"
 
+    def _replicas(
+        self,
+        kind: str,
+        ports: list[int],
+        command: list[str],
+        health_path: str,
+        env: dict[str, str],
+        after: list[str] | None = None,
+    ) -> list[ManagedProcess]:
+        """One ``kind-N`` process a port: ``command --host 127.0.0.1 --port PORT *after``,
+        healthy when ``health_path`` answers on that port."""
+        return [
+            ManagedProcess(
+                f"{kind}-{i}",
+                [*command, "--host", "127.0.0.1", "--port", str(port), *(after or [])],
+                f"http://127.0.0.1:{port}{health_path}",
+                self._log(f"{kind}-{i}"),
+                env=env,
+                cwd=self.settings.root,
+            )
+            for i, port in enumerate(ports, 1)
+        ]
+
     def _prepare(self) -> dict[str, str]:
         haproxy = require_haproxy()
         require_postgresql(self.database_url, "the commerce database (--database-url)")
@@ -218,20 +241,16 @@ class Deployment:
         rasa_ports = [free_port() for _ in range(self.shape.rasa)]
         gateway_ports = [free_port() for _ in range(self.shape.gateways)]
         action_port = free_port()
-        for i, port in enumerate(commerce_ports, 1):
-            self.commerce.append(
-                ManagedProcess(
-                    f"commerce-{i}",
-                    [*here, "catalog", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                    f"http://127.0.0.1:{port}/v1/health",
-                    self._log(f"commerce-{i}"),
-                    env={
-                        "DATABASE_URL": self.database_url,
-                        "COMMERCE_OPERATOR_TOKEN": secrets["COMMERCE_OPERATOR_TOKEN"],
-                    },
-                    cwd=root,
-                )
-            )
+        self.commerce += self._replicas(
+            "commerce",
+            commerce_ports,
+            [*here, "catalog", "serve"],
+            "/v1/health",
+            {
+                "DATABASE_URL": self.database_url,
+                "COMMERCE_OPERATOR_TOKEN": secrets["COMMERCE_OPERATOR_TOKEN"],
+            },
+        )
         self.actions = ManagedProcess(
             "actions",
             [*launcher, "actions", "--host", "127.0.0.1", "--port", str(action_port)],
@@ -264,17 +283,9 @@ class Deployment:
             "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "10"),
             "PYTHONPATH": str(root),
         }
-        for i, port in enumerate(rasa_ports, 1):
-            self.rasa.append(
-                ManagedProcess(
-                    f"rasa-{i}",
-                    [*launcher, "rasa", "--host", "127.0.0.1", "--port", str(port), *rasa_args],
-                    f"http://127.0.0.1:{port}/",
-                    self._log(f"rasa-{i}"),
-                    env=rasa_env,
-                    cwd=root,
-                )
-            )
+        self.rasa += self._replicas(
+            "rasa", rasa_ports, [*launcher, "rasa"], "/", rasa_env, after=rasa_args
+        )
         gateway_env = {
             "COMMERCE_HOST": "127.0.0.1",
             "COMMERCE_PORT": str(self.fronts.commerce),
@@ -288,17 +299,9 @@ class Deployment:
         }
         if "SPEECH_DECODE_PROCESSES" not in os.environ:  # several gateways share the cores
             gateway_env["SPEECH_DECODE_PROCESSES"] = "1"
-        for i, port in enumerate(gateway_ports, 1):
-            self.gateways.append(
-                ManagedProcess(
-                    f"gateway-{i}",
-                    [*here, "serve", "--gateway-only", "--host", "127.0.0.1", "--port", str(port)],
-                    f"http://127.0.0.1:{port}/health",
-                    self._log(f"gateway-{i}"),
-                    env=gateway_env,
-                    cwd=root,
-                )
-            )
+        self.gateways += self._replicas(
+            "gateway", gateway_ports, [*here, "serve", "--gateway-only"], "/health", gateway_env
+        )
         config = self.work / "haproxy.cfg"
         config.write_text(render_haproxy(self.fronts, gateway_ports, commerce_ports, rasa_ports))
         self.balancer = ManagedProcess(

@@ -279,7 +279,8 @@ def response_names(project: Project, path: Path) -> dict[str, str]:
 
 def actions_run(tree: ast.Module) -> set[str]:
     """Names of the classes whose instances a test runs: ``run(ActionX(), ...)``,
-    ``ActionX().run(...)``, or an instance bound to a name first (``a = ActionX()``)."""
+    ``act(ActionX(), ...)`` (tests/skills/conftest.py), ``ActionX().run(...)``, or an instance
+    bound to a name first (``a = ActionX()``)."""
     instances: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
@@ -290,7 +291,7 @@ def actions_run(tree: ast.Module) -> set[str]:
                     instances[target.id] = made_name
     run: set[str] = set()
     for call, name in _calls(tree):
-        if name != "run":
+        if name not in ("run", "act"):
             continue
         for part in [*call.args, *(k.value for k in call.keywords), call.func]:
             for inner in ast.walk(part):

@@ -121,49 +121,23 @@ def plot(results: dict[str, Any], path: Path) -> None:
     ax.set_title("Accuracy (dotted: in-scope target, dashed: OOS target)")
     ax.legend(loc="lower left", fontsize=8)
 
-    ax = axes[1]
-    xs = list(range(len(names)))
-    ax.bar(
-        [x - 0.2 for x in xs],
-        [pipelines[n]["latency"]["p50_ms"] for n in names],
-        0.4,
-        label="parse p50",
-        color="#4c72b0",
+    _two_bars_each(
+        axes[1],
+        names,
+        ("parse p50", [pipelines[n]["latency"]["p50_ms"] for n in names], "#4c72b0"),
+        ("parse p95", [pipelines[n]["latency"]["p95_ms"] for n in names], "#dd8452"),
+        TARGETS["parse_p50_ms"],
+        "Parse time (dashed: p50 target)",
     )
-    ax.bar(
-        [x + 0.2 for x in xs],
-        [pipelines[n]["latency"]["p95_ms"] for n in names],
-        0.4,
-        label="parse p95",
-        color="#dd8452",
+    axes[1].set_ylabel("ms")
+    _two_bars_each(
+        axes[2],
+        names,
+        ("rasa train (s)", [pipelines[n]["train_seconds"] or 0 for n in names], "#55a868"),
+        ("model load (s)", [pipelines[n]["load"]["load_s"] for n in names], "#8172b2"),
+        TARGETS["train_seconds"],
+        "Training and load time (dashed: train target)",
     )
-    ax.axhline(TARGETS["parse_p50_ms"], color="grey", linestyle="--", linewidth=1)
-    ax.set_xticks(list(xs))
-    ax.set_xticklabels(names, rotation=20, fontsize=8)
-    ax.set_ylabel("ms")
-    ax.set_title("Parse time (dashed: p50 target)")
-    ax.legend(fontsize=8)
-
-    ax = axes[2]
-    ax.bar(
-        [x - 0.2 for x in xs],
-        [pipelines[n]["train_seconds"] or 0 for n in names],
-        0.4,
-        label="rasa train (s)",
-        color="#55a868",
-    )
-    ax.bar(
-        [x + 0.2 for x in xs],
-        [pipelines[n]["load"]["load_s"] for n in names],
-        0.4,
-        label="model load (s)",
-        color="#8172b2",
-    )
-    ax.axhline(TARGETS["train_seconds"], color="grey", linestyle="--", linewidth=1)
-    ax.set_xticks(list(xs))
-    ax.set_xticklabels(names, rotation=20, fontsize=8)
-    ax.set_title("Training and load time (dashed: train target)")
-    ax.legend(fontsize=8)
 
     fig.suptitle(
         f"Rasa NLU pipelines side by side ({results['when']}, {results['cpus']} shared CPUs)"
@@ -171,6 +145,26 @@ def plot(results: dict[str, Any], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def _two_bars_each(
+    ax: Any,
+    names: list[str],
+    left: tuple[str, list[float], str],
+    right: tuple[str, list[float], str],
+    target: float,
+    title: str,
+) -> None:
+    """Two bars per pipeline (each a label, a value per pipeline and a colour) and the
+    target as a dashed line."""
+    xs = list(range(len(names)))
+    for shift, (label, values, colour) in ((-0.2, left), (0.2, right)):
+        ax.bar([x + shift for x in xs], values, 0.4, label=label, color=colour)
+    ax.axhline(target, color="grey", linestyle="--", linewidth=1)
+    ax.set_xticks(xs)
+    ax.set_xticklabels(names, rotation=20, fontsize=8)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
 
 
 # --------------------------------------------------------------------------- main

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speech benchmark: a spoken commerce test set through the real recognisers and Rasa.
 
-220 customer sentences written for this benchmark (not the NLU training data, not the shared
+240 customer sentences written for this benchmark (not the NLU training data, not the shared
 eval set), 10 per intent, each spoken by 3 synthetic voices (festival kal diphone, festival
 slt HTS, espeak-ng en-us), clean and with pink noise at 20 dB and 10 dB SNR (sox).
 Engine settings: Whisper tiny.en as the assistant runs it (15 s window, the shop's prompt, the

@@ -328,6 +328,6 @@ class CatalogState(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# Tables kept in modules of their own (imported here, so Base.metadata holds them wherever the
-# models are): special store hours and customer settings.
-from commerce import tables_stores  # noqa: E402, F401
+# Tables kept in modules of their own, on this Base (imported here so the metadata has them):
+# returns and feedback; special store hours and customer settings.
+from commerce import tables_returns, tables_stores  # noqa: E402,F401

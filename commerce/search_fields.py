@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
+
+from shapes.commerce import Match
 
 __all__ = [
     "BRAND",
@@ -34,11 +37,9 @@ class SearchDoc:
     synonyms: tuple[str, ...] = ()
 
 
-Match = Literal["name", "synonym", "category", "brand", "department", "fuzzy", "sound"]
-# How a query found a product, surest first (a hit's ``match`` is the surest it has).
-MATCH_KINDS: Final[tuple[Match, ...]] = (
-    "name", "synonym", "category", "brand", "department", "fuzzy", "sound"
-)  # fmt: skip
+# How a query found a product, surest first (a hit's ``match`` is the surest it has): the
+# service's answers say it (``shapes.commerce.Match``).
+MATCH_KINDS: Final[tuple[Match, ...]] = typing.get_args(Match)
 
 
 @dataclass(frozen=True)

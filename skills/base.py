@@ -27,6 +27,7 @@ from skills import client as commerce
 from skills import handover
 from skills.client import CommerceRefused, CommerceUnavailable, CommerceUncertain
 from skills.contract import Commerce, Store
+from skills.quantity_words import corrects_quantity
 from skills.yesno import Answer, decide
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,27 @@ def on_chosen(kind: str, chosen: Callable[[Turn, str | None, dict[str, Any]], Ev
     CHOSEN[kind] = chosen
 
 
+# pending value -> what reads an answer to it in the words, whatever intent the classifier gave
+# them ("I changed my mind" at "why are you returning it?" is a reason, not a cancel): the
+# events when the words answer it, else None (the action runs as usual)
+ANSWER_READERS: dict[str, Callable[[Turn], Events | None]] = {}
+
+
+def on_answer(pending: str, reader: Callable[[Turn], Events | None]) -> None:
+    """Register what reads an answer to ``pending`` in the words (once, by the skill that
+    asks it): every action tries it first while that question is open."""
+    known = ANSWER_READERS.get(pending)
+    if known is not None and _owner(known) != _owner(reader):
+        raise ValueError(f"the pending question {pending!r} has its answer reader already")
+    ANSWER_READERS[pending] = reader
+
+
+def read_answer(turn: Turn) -> Events | None:
+    """The open question's answer read from the words by its skill, if they are one."""
+    reader = ANSWER_READERS.get(turn.slot("pending") or "")
+    return reader(turn) if reader is not None else None
+
+
 # Below this confidence an intent other than an answer is not taken at an open yes/no question.
 UNSURE_AT_A_QUESTION = 0.6
 
@@ -198,15 +220,13 @@ UNSURE_AT_A_QUESTION = 0.6
 def unsure_at_a_yes_or_no(turn: Turn) -> bool:
     """A yes or no is awaited, the words are neither nor a new quantity ("make it one": the
     skills read those themselves), and the classifier is unsure of them."""
-    from skills.corrections import is_correction  # it imports this module
-
     follow = follow_up(turn.slot("pending"))
     return (
         follow.yes is not None
         and not follow.any_answer
         and turn.confidence < UNSURE_AT_A_QUESTION
         and decide(turn.text) == Answer.UNCLEAR
-        and not is_correction(turn)
+        and not corrects_quantity(turn.text, turn.entity("quantity"))
     )
 
 
@@ -288,6 +308,11 @@ class SkillAction(Action, metaclass=ABCMeta):
     def handle(self, turn: Turn) -> list[dict[str, Any]]:
         """The skill's work for one turn: say replies on ``turn``, return the events."""
 
+    def answer_or_handle(self, turn: Turn) -> list[dict[str, Any]]:
+        """The open question's answer when the words are one (``on_answer``), else ``handle``."""
+        answered = read_answer(turn)
+        return answered if answered is not None else self.handle(turn)
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
@@ -296,7 +321,7 @@ class SkillAction(Action, metaclass=ABCMeta):
             dispatcher.utter_message(response="utter_yes_unclear")
             return []
         try:
-            events = await asyncio.to_thread(self.handle, turn)
+            events = await asyncio.to_thread(self.answer_or_handle, turn)
             if turn.touched:
                 events = [*events, SlotSet("last_sku", turn.touched[-1])]
             return events + left_prompt(turn, self.at_prompt, events)

@@ -22,14 +22,10 @@ from skills.base import (
 from skills.checkout import cleared, read_back
 from skills.client import CommerceRefused
 from skills.contract import Basket, BasketLine, ResolvedProduct
-from skills.corrections import (
-    basket_lines_for,
-    is_correction,
-    line_meant,
-    new_quantity,
-)
+from skills.corrections import basket_lines_for, is_correction, line_meant
 from skills.goes_with import offer_after_add
 from skills.phrases import closest, item_phrases, number, one_product_runs
+from skills.quantity_words import new_quantity
 from skills.search import (
     Item,
     did_you_mean,

@@ -269,6 +269,37 @@ class CommerceClient(_InStoreCalls):
         headers = {"Pin-Ticket": pin_ticket} if pin_ticket else {}
         return self._request("DELETE", "/v1/me", headers=headers)
 
+    # -- returns in store, and telling the shop ----------------------------------------------
+
+    def check_return(
+        self, order_id: int, sku: str, quantity: int, reason: str, refund_to: str = "payment"
+    ) -> contract.ReturnCheck:
+        """What the return would refund and where it goes back, or why not: changes nothing."""
+        body = {"order_id": order_id, "sku": sku, "quantity": quantity, "reason": reason,
+                "refund_to": refund_to}  # fmt: skip
+        return self._request("POST", "/v1/me/returns/check", changes=False, json=body)
+
+    def make_return(
+        self, order_id: int, sku: str, quantity: int, reason: str, refund_to: str, key: str
+    ) -> contract.Return:
+        """A return authorisation, once per ``key`` (a repeat answers the same return)."""
+        body = {"order_id": order_id, "sku": sku, "quantity": quantity, "reason": reason,
+                "refund_to": refund_to}  # fmt: skip
+        return self._request("POST", "/v1/me/returns", json=body, headers={"Idempotency-Key": key})
+
+    def returns(self, limit: int = 20) -> list[contract.Return]:
+        return self._get("/v1/me/returns", limit=limit)["returns"]
+
+    def tell_the_shop(
+        self, text: str, store_id: str | None = None, sku: str | None = None
+    ) -> contract.Feedback:
+        body: JSON = {"text": text}
+        if store_id:
+            body["store_id"] = store_id
+        if sku:
+            body["sku"] = sku
+        return self._request("POST", "/v1/me/feedback", json=body)
+
 
 def settle(
     write: Callable[[], T],

@@ -13,8 +13,9 @@ from typing import Any
 
 from rasa_sdk.events import SlotSet
 
-# privacy, recipes and reorder: imported for what they register (a yes and a no to their questions)
-from skills import privacy, recipes, reorder, speech  # noqa: F401
+# privacy, recipes, reorder, returns and feedback: imported for what they register (a yes and a no
+# to their questions; the answers returns and feedback read in the words)
+from skills import feedback, privacy, recipes, reorder, returns, speech  # noqa: F401
 from skills.base import AtPrompt, SkillAction, Turn, choose, closed, follow_up
 from skills.basket import change_quantity
 from skills.checkout import ask_pin_again, cleared

@@ -5,47 +5,10 @@ from __future__ import annotations
 
 import re
 
-from text_to_num import alpha2digit
-
 from skills.base import Turn
 from skills.contract import BasketLine
 from skills.phrases import closest
-
-# A new quantity for something already in the basket, not more of it: "change the milk to two",
-# "make it three", "make the bananas six", "actually six", "just one avocado, not three". The
-# NLU files these under add_to_basket or remove_from_basket (the canonical intents), and under
-# whatever else it likes (a yes, a pickup change, nothing at all); the words decide. Read on
-# the text with its number words as digits.
-NEW_QUANTITY = (
-    re.compile(
-        r"\b(change|set|update|increase|reduce|lower|bump|up|put|cut|drop|adjust)\b.*\bto \d+\b"
-    ),
-    # "make it 6", "make that 1", "make the bananas 6", "make my eggs 2 instead" (not "make a
-    # lasagne for 4": an article or "for" is no basket line's correction)
-    re.compile(
-        r"\bmake (?:(?:it|that|them|those|this|these)\b|(?:the|my) (?:(?!for\b)[a-z'-]+ ){1,4}"
-        r"(?=\d))\D*\d+\b"
-    ),
-    re.compile(r"\d+\b.*\b(?:instead|rather than)\b|\b(?:instead|rather than)\b.*\d+\b"),
-    re.compile(r"\b(just|only)\b.*\bnot\b"),
-    # "actually 6", "no, 6", "sorry, I meant 6", "I said 6 not 12"
-    re.compile(
-        r"^(?:(?:actually|no|nope|oh|sorry|wait|um|uh|er|erm|hmm|oops|well|ok|okay)[ ,.!]+)+"
-        r"(?:(?:i meant|i said|i mean|make it|make that|just|only)\s+)?\d+"
-        r"(?:\s+(?:please|then|instead|thanks))?\s*[.!]?$"
-    ),
-    re.compile(r"^(?:i meant|i said|i mean) \d+\b"),
-    # "6 not 12", "just 6 then", "only 6 please"
-    re.compile(r"^\d+ (?:not|instead of|rather than) \d+\b"),
-    re.compile(r"^(?:just|only) \d+(?:\s+(?:please|then|thanks|instead))?\s*[.!]?$"),
-    # "I only want 6 bananas", "just need 2"
-    re.compile(r"^(?:i )?(?:only|just) (?:want|need) \d+\b"),
-)
-
-
-REPLACED = re.compile(r"\b(?:instead of|not|rather than|from) (\d+)\b")
-FEWER = re.compile(r"\b(less|fewer)\b", re.IGNORECASE)
-
+from skills.quantity_words import REPLACED, corrects_quantity, digits
 
 # Words of a correction that name no basket line: "make it six instead of twelve".
 FRAME = frozenset(
@@ -70,35 +33,10 @@ UNIT_WORDS = frozenset(
 )  # fmt: skip
 
 
-def _digits(text: str) -> str:
-    return alpha2digit(text.lower(), "en", threshold=0)
-
-
-def wants_new_quantity(text: str) -> bool:
-    said = _digits(text)
-    return any(p.search(said) for p in NEW_QUANTITY) and not FEWER.search(said)
-
-
-def new_quantity(text: str) -> int | None:
-    """The quantity a correction asks for: "make that one" -> 1, "change the eggs to two" -> 2,
-    "six instead of twelve" -> 6, "actually six" -> 6; None when ``text`` is no quantity
-    correction."""
-    if not wants_new_quantity(text):
-        return None
-    digits = _digits(text)
-    after_to = re.search(r"\bto (\d+)\b", digits)
-    if after_to:
-        return int(after_to[1])
-    # the number being replaced is not the new one: "instead of twelve, make it six"
-    kept = REPLACED.sub(" ", digits)
-    found = re.search(r"\b(\d+)\b", kept)
-    return int(found[1]) if found else None
-
-
 def named_words(text: str) -> set[str]:
     """What a correction names besides its frame, numbers and units: {"bananas"} of "make the
     bananas six", nothing of "make it six"."""
-    words = re.findall(r"[a-z][a-z'-]*", _digits(text))
+    words = re.findall(r"[a-z][a-z'-]*", digits(text))
     return {w for w in words if w not in FRAME and w not in UNIT_WORDS}
 
 
@@ -147,8 +85,7 @@ def line_meant(turn: Turn, items: list[BasketLine]) -> int | None:
         # "make the bananas six": a line whose name or kind has those words
         lines = basket_lines_for(named or " ".join(sorted(said)), items)
         return items.index(lines[0]) if len(lines) == 1 else None
-    digits = _digits(turn.text)
-    replaced = REPLACED.search(digits)
+    replaced = REPLACED.search(digits(turn.text))
     if replaced:
         having = [i for i, item in enumerate(items) if item["quantity"] == int(replaced[1])]
         if len(having) == 1:
@@ -163,9 +100,7 @@ def line_meant(turn: Turn, items: list[BasketLine]) -> int | None:
 
 def is_correction(turn: Turn) -> bool:
     """A new quantity for something in the basket ("make that 1", "change the eggs to 2")."""
-    return new_quantity(turn.text) is not None or (
-        wants_new_quantity(turn.text) and turn.entity("quantity") is not None
-    )
+    return corrects_quantity(turn.text, turn.entity("quantity"))
 
 
 def correction_for_the_basket(turn: Turn) -> bool:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar, cast
 from skills import contract as c
 from skills.client import JSON, CommerceRefused, CommerceUncertain
 from skills.twin_catalog import RECIPE_BOOK, recipe_summary
+from skills.twin_returns import TwinReturns
 from skills.twin_stores import TwinStores
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,7 +47,7 @@ def _answer_may_be_lost(method: F) -> F:
 TWIN_SUBJECT = "a11ce" * 6 + "00"  # alice's key in the conversation store
 
 
-class InMemoryCommerce(TwinStores):
+class InMemoryCommerce(TwinStores, TwinReturns):
     """One customer's view of a tiny shop; ``fail`` makes every call raise Unavailable."""
 
     def __init__(self, products: list[JSON] | None = None, pin: bool = False) -> None:

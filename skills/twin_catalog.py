@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from copy import deepcopy
 from datetime import datetime, timedelta, timezone
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from skills import contract as c
 from skills.client import JSON, CommerceRefused, CommerceUnavailable
@@ -25,7 +25,7 @@ WORD_QUANTITY = {
 }
 
 # a weight or volume word -> (the unit the service says it in, how many of that it is)
-MEASURES = {
+MEASURES: dict[str, tuple[Literal["ml", "g"], float]] = {
     "kilo": ("g", 1000.0), "kilos": ("g", 1000.0), "kg": ("g", 1000.0), "gram": ("g", 1.0),
     "grams": ("g", 1.0), "litre": ("ml", 1000.0), "litres": ("ml", 1000.0), "ml": ("ml", 1.0),
 }  # fmt: skip

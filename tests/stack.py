@@ -85,16 +85,22 @@ def on_the_stack_clock(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
 
 
-@contextlib.contextmanager
-def private_stack(template: Path, work: Path, clock: FixedClock) -> Iterator[Stack]:
-    """The whole stack on its own copy of the seeded database (``stack_template``), in ``work``,
-    its servers on ``clock`` from their start."""
+def settings_on_a_copy(template: Path, work: Path) -> Settings:
+    """Settings of a stack of its own in ``work``, on a copy of the seeded SQLite database
+    ``template`` (Rasa's environment needed: missing, the test cannot run)."""
     rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
     if not rasa.exists():
         service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(rasa)))
     database = work / "commerce.db"
     shutil.copy(template, database)
-    settings = isolated(load_settings(environ={}), work, f"sqlite:///{database}")
+    return isolated(load_settings(environ={}), work, f"sqlite:///{database}")
+
+
+@contextlib.contextmanager
+def private_stack(template: Path, work: Path, clock: FixedClock) -> Iterator[Stack]:
+    """The whole stack on its own copy of the seeded database (``stack_template``), in ``work``,
+    its servers on ``clock`` from their start."""
+    settings = settings_on_a_copy(template, work)
     train(settings)  # quick when the model is up to date
     with running(settings, environment=clock.environment()) as started:
         yield started

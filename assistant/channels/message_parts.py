@@ -1,5 +1,6 @@
 """What the gateway protocol's messages are made of (``protocol.py`` builds on it): the message
-base class, the parts several messages share, the coded error a device is sent when it breaks
+base class, the parts several messages share (a pickup slot is the commerce service's
+``shapes.commerce.Slot``), the coded error a device is sent when it breaks
 the protocol, and a text frame's JSON object. ``protocol.py`` re-exports them: devices and the
 gateway import that module only.
 """
@@ -13,6 +14,7 @@ from typing import Any, ClassVar, Self
 from assistant.channels import wire
 from assistant.errors import AssistantError
 from audio.base import CHANNELS, RATE, WIDTH
+from shapes.commerce import Slot
 
 
 class GatewayError(AssistantError):
@@ -45,16 +47,8 @@ class BasketLine:
     line_total: float
 
 
-@dataclass(frozen=True)
-class PickupSlot:
-    """A pickup slot as the commerce service lists it (``SlotOut``)."""
-
-    slot_id: int
-    store_id: str
-    start: str
-    end: str
-    capacity: int
-    available: int
+# A pickup slot as the commerce service lists it: the service's own shape.
+PickupSlot = Slot
 
 
 class Message:

@@ -1,9 +1,11 @@
 """Dataclasses to JSON objects and back, and their JSON schema, read from their type hints.
 
 The types a field may have: ``str``, ``int``, ``float``, ``bool``, ``None``, ``date`` (ISO
-text), ``Literal``, unions, ``list[T]``, ``dict[str, T]`` and other dataclasses. A field made
-with ``metadata=OMIT`` is left out of the JSON while it is None (and is not required). A class
-with a ``TYPE`` class variable is a message: its JSON carries ``"type": TYPE``.
+text), ``Literal``, unions, ``list[T]``, ``dict[str, T]``, other dataclasses and ``TypedDict``s
+(shapes shared with another service: ``shapes/``; their ``NotRequired`` keys are not required).
+A field made with ``metadata=OMIT`` is left out of the JSON while it is None (and is not
+required). A class with a ``TYPE`` class variable is a message: its JSON carries
+``"type": TYPE``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import typing
 from dataclasses import MISSING, fields, is_dataclass
 from datetime import date
 from typing import Any, Literal, Union
+
+from typing_extensions import is_typeddict
 
 OMIT = {"omit": True}
 JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null"}
@@ -40,19 +44,27 @@ def plain(value: Any) -> Any:
     return value
 
 
+def keys(cls: type[Any]) -> list[tuple[str, bool]]:
+    """(name, whether JSON must carry it) of each field of ``cls``, a dataclass or a
+    ``TypedDict``, in order."""
+    if is_typeddict(cls):
+        return [(key, key in cls.__required_keys__) for key in typing.get_type_hints(cls)]
+    return [(f.name, f.default is MISSING and not f.metadata.get("omit")) for f in fields(cls)]
+
+
 # -- from JSON ----------------------------------------------------------------------------
 def build(cls: type[Any], data: Any, where: str) -> Any:
-    """``cls`` (a dataclass) from a JSON object, each field converted to its declared type;
-    keys it does not have are ignored. ``where`` names it in errors."""
+    """``cls`` (a dataclass or a ``TypedDict``) from a JSON object, each field converted to
+    its declared type; keys it does not have are ignored. ``where`` names it in errors."""
     if not isinstance(data, dict):
         raise WireError(f"{where} needs an object")
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name in data:
-            values[f.name] = convert(data[f.name], hints[f.name], f"{where}: {f.name}")
-        elif f.default is MISSING:
-            raise WireError(f"{where} needs {f.name!r}")
+    for name, required in keys(cls):
+        if name in data:
+            values[name] = convert(data[name], hints[name], f"{where}: {name}")
+        elif required:
+            raise WireError(f"{where} needs {name!r}")
     return cls(**values)
 
 
@@ -78,7 +90,7 @@ def convert(value: Any, hint: Any, where: str) -> Any:
         if not isinstance(value, dict):
             raise _invalid(where, "an object")
         return {str(k): convert(v, args[1], where) for k, v in value.items()}
-    if is_dataclass(hint) and isinstance(hint, type):
+    if (is_dataclass(hint) and isinstance(hint, type)) or is_typeddict(hint):
         return build(hint, value, where)
     if hint is date:
         try:
@@ -115,10 +127,10 @@ def schema_ref(cls: type[Any], defs: dict[str, Any]) -> dict[str, Any]:
         if message_type is not None:
             properties["type"] = {"const": message_type}
             required.append("type")
-        for f in fields(cls):
-            properties[f.name] = schema_of(hints[f.name], defs)
-            if f.default is MISSING and not f.metadata.get("omit"):
-                required.append(f.name)
+        for key, needed in keys(cls):
+            properties[key] = schema_of(hints[key], defs)
+            if needed:
+                required.append(key)
         described: dict[str, Any] = {"type": "object"}
         if cls.__doc__ and not cls.__doc__.startswith(f"{name}("):  # not dataclass's own
             described["description"] = " ".join(cls.__doc__.split())
@@ -142,7 +154,7 @@ def schema_of(hint: Any, defs: dict[str, Any]) -> dict[str, Any]:
         return {"type": "array", "items": schema_of(args[0], defs)}
     if origin is dict:
         return {"type": "object", "additionalProperties": schema_of(args[1], defs)}
-    if is_dataclass(hint) and isinstance(hint, type):
+    if (is_dataclass(hint) and isinstance(hint, type)) or is_typeddict(hint):
         return schema_ref(hint, defs)
     if hint in JSON_TYPES:
         return {"type": JSON_TYPES[hint]}

@@ -20,6 +20,7 @@ from commerce.api import (
     me_routes,
     operator_routes,
     privacy_routes,
+    returns_routes,
 )
 from commerce.api.deps import AppState
 from commerce.api.ratelimit import RateLimit, RateLimits
@@ -120,10 +121,13 @@ def create_app(
     if rate_limits is not None:
         app.add_middleware(RateLimit, limits=rate_limits)  # the outermost: it runs first
     app.include_router(catalog_routes.router)
+    # before the other /v1/me routes: the API fuzzer meets sign-out and erasure last
+    app.include_router(returns_routes.router)
     app.include_router(me_routes.router)
     app.include_router(privacy_routes.router)
     app.include_router(device_routes.router)
     app.include_router(operator_routes.router)
+    app.include_router(returns_routes.staff)
     app.include_router(goes_with_routes.router)
 
     @app.exception_handler(CommerceError)

@@ -9,8 +9,11 @@ from pydantic import BaseModel
 
 from commerce.api import schemas
 from commerce.api.deps import CustomerId, PinVerified, State
+from commerce.api.schemas import returns as returns_schemas
 from commerce.api.schemas.goes_with import SettingsOut
+from commerce.api.schemas.shaped import Shaped
 from commerce.services import privacy
+from shapes import commerce as shapes
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": schemas.ErrorResponse} for code in (401, 403, 409, 410, 423)
@@ -52,25 +55,24 @@ class CustomerExport(BaseModel):
     settings: SettingsOut
     orders: list[schemas.OrderOut]
     pickups: list[schemas.BookingOut]
+    returns: list[returns_schemas.ReturnOut]
+    feedback: list[returns_schemas.FeedbackOut]
     devices: list[DeviceRecord]
     tokens: list[TokenRecord]
 
 
-class Erased(BaseModel):
-    erased: bool
-    subject: str | None
-    pickups_cancelled: int
-    orders_kept_anonymised: int
+class Erased(Shaped, shape=shapes.Erased): ...
 
 
 @router.get("/export", response_model=CustomerExport)
 def export_me(
     app: State, customer_id: CustomerId, pin_verified: PinVerified, pin_ticket: PinTicket = None
 ) -> Any:
-    """Everything the shop keeps about the customer: profile, basket, orders, pickups, devices
-    and when each sign-in token was made (never a token). A customer with a PIN sends a ticket
-    from `POST /v1/me/pin/verify` as `Pin-Ticket` (`403 pin-required` without it); their
-    conversations are kept by the assistant, filed under `profile.subject`."""
+    """Everything the shop keeps about the customer: profile, basket, orders, pickups, returns,
+    what they told the shop (feedback), devices and when each sign-in token was made (never a
+    token). A customer with a PIN sends a ticket from `POST /v1/me/pin/verify` as `Pin-Ticket`
+    (`403 pin-required` without it); their conversations are kept by the assistant, filed
+    under `profile.subject`."""
     return privacy.export(app.db, privacy.Proof(customer_id, pin_ticket, pin_verified))
 
 
@@ -78,8 +80,8 @@ def export_me(
 def erase_me(
     app: State, customer_id: CustomerId, pin_verified: PinVerified, pin_ticket: PinTicket = None
 ) -> Any:
-    """Erase the customer: personal values removed, basket, quotes, tokens and PIN tickets
-    deleted, upcoming pickups cancelled, home devices unbound; orders kept as anonymous
+    """Erase the customer: personal values removed, basket, quotes, feedback, tokens and PIN
+    tickets deleted, upcoming pickups cancelled, home devices unbound; orders kept as anonymous
     accounting records. `409 erase-open-orders` while an order waits for pickup; the PIN as
     for the export. The answer's `subject` is the key of the conversations to erase."""
     return privacy.erase(app.db, privacy.Proof(customer_id, pin_ticket, pin_verified))

@@ -46,6 +46,7 @@ from commerce.services import pickups
 from commerce.services.auth import hash_pin
 from commerce.services.catalog import bump_version
 from commerce.services.common import WEEKDAYS
+from commerce.tables_returns import Feedback, Return
 from commerce.tables_stores import CustomerSettings, StoreSpecialHours
 
 SEED = 20261123
@@ -125,8 +126,9 @@ def reset(db: Database) -> None:
     """Delete every row (the schema stays): for ``catalog seed --reset`` and tests."""
     with db.session(write=True) as session:
         for table in (
-            OrderLine, Order, Quote, PickupBooking, PickupSlot, BasketItem, PinTicket, ApiToken,
-            Device, CustomerSettings, StoreSpecialHours, Customer, Stock, RecipeIngredient, Recipe,
+            Return, Feedback, OrderLine, Order, Quote, PickupBooking, PickupSlot, BasketItem,
+            PinTicket, ApiToken, Device, CustomerSettings, StoreSpecialHours, Customer, Stock,
+            RecipeIngredient, Recipe,
             CatalogSynonym, Product, Store, CatalogState,
         ):  # fmt: skip
             session.execute(delete(table))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from commerce.errors import CommerceError
 from commerce.models import Product, Stock, Store
 
 MAX_LINE_QUANTITY = 99
+MAX_KEY_LENGTH = 100  # an Idempotency-Key's characters
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # pack sizes in a common base unit: ml for volume, g for mass, items for "each"
 BASE_UNIT = {"ml": ("ml", 1.0), "L": ("ml", 1000.0), "g": ("g", 1.0), "kg": ("g", 1000.0)}
@@ -67,6 +69,28 @@ def any_store_stock(session: Session, product_ids: Iterable[int]) -> dict[int, i
     for product_id, quantity in rows:
         best[product_id] = max(best.get(product_id, 0), quantity)
     return best
+
+
+def check_idempotency_key(key: str) -> None:
+    """Refuse a write that must happen once without a usable ``Idempotency-Key``."""
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise CommerceError(
+            "idempotency-key-required",
+            f"Send an Idempotency-Key header of 1 to {MAX_KEY_LENGTH} characters.",
+            400,
+        )
+
+
+def newest(session: Session, model: Any, customer_id: int, limit: int) -> list[Any]:
+    """A customer's rows of ``model`` (orders, returns), newest first."""
+    return list(
+        session.scalars(
+            select(model)
+            .where(model.customer_id == customer_id)
+            .order_by(model.created_at.desc(), model.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def check_quantity(quantity: int) -> None:

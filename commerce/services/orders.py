@@ -26,9 +26,13 @@ from commerce.models import (
     Stock,
 )
 from commerce.services import auth, basket, pickups
-from commerce.services.common import get_store, money, stock_levels
-
-MAX_KEY_LENGTH = 100
+from commerce.services.common import (
+    check_idempotency_key,
+    get_store,
+    money,
+    newest,
+    stock_levels,
+)
 
 
 def create_quote(
@@ -182,12 +186,7 @@ def place_order(
     it valid; ``pin_verified`` (the caller's token carries a proved PIN) needs neither.
     Retries and concurrent repeats with the same key get the same order back (created False).
     """
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise CommerceError(
-            "idempotency-key-required",
-            f"Send an Idempotency-Key header of 1 to {MAX_KEY_LENGTH} characters.",
-            400,
-        )
+    check_idempotency_key(key)
     now = now or datetime.now(UTC)
     if pin_ticket is None and not pin_verified:
         # The PIN check commits its failure count on its own, before anything is ordered.
@@ -375,14 +374,7 @@ def cancel_order(
 
 
 def history(session: Session, customer: Customer, limit: int = 20) -> list[Order]:
-    return list(
-        session.scalars(
-            select(Order)
-            .where(Order.customer_id == customer.id)
-            .order_by(Order.created_at.desc(), Order.id.desc())
-            .limit(limit)
-        )
-    )
+    return newest(session, Order, customer.id, limit)
 
 
 def get_order(session: Session, customer: Customer, order_id: int) -> Order:

@@ -1,11 +1,12 @@
 """A customer's data rights: a copy of everything the shop keeps about them, and erasure.
 
-Erasure keeps what the shop must keep for its accounts — the orders, their lines and totals —
-as records of an anonymous customer: the customer row stays (orders point at it) with every
-personal value removed; basket, quotes, PIN tickets and tokens are deleted, upcoming pickups
-cancelled (their capacity released), home devices unbound. An order still waiting for pickup
-blocks erasure (``409 erase-open-orders``): it must be collected or cancelled first, so that
-erasing never cancels a purchase by surprise.
+Erasure keeps what the shop must keep for its accounts — the orders, their lines and totals,
+and returns — as records of an anonymous customer: the customer row stays (orders point at
+it) with every personal value removed; basket, quotes, feedback (the customer's own words),
+PIN tickets and tokens are deleted, upcoming pickups cancelled (their capacity released),
+home devices unbound. An order still waiting for pickup blocks erasure
+(``409 erase-open-orders``): it must be collected or cancelled first, so that erasing never
+cancels a purchase by surprise.
 
 Both need the PIN of a customer who has one (a ticket from ``POST /v1/me/pin/verify``, or a
 kiosk token issued after a PIN sign-in). ``subject`` is the customer's pseudonymous key in the
@@ -35,7 +36,8 @@ from commerce.models import (
     PinTicket,
     Quote,
 )
-from commerce.services import auth, basket, orders, pickups, preferences
+from commerce.services import auth, basket, feedback, orders, pickups, preferences, returns
+from commerce.tables_returns import Feedback, Return
 from commerce.tables_stores import CustomerSettings
 
 
@@ -111,6 +113,13 @@ def export(db: Database, who: Proof, now: datetime | None = None) -> dict[str, A
             "settings": preferences.settings_of(session, customer),
             "orders": [orders.order_dict(session, order, now) for order in history],
             "pickups": [pickups.booking_dict(session, booking) for booking in bookings],
+            "returns": [
+                returns.return_dict(session, r) for r in returns.mine(session, customer, 1000)
+            ],
+            # what they told the shop, in their own words
+            "feedback": [
+                feedback.feedback_dict(session, f) for f in feedback.of_customer(session, customer)
+            ],
             "devices": [
                 {
                     "name": device.name,
@@ -162,6 +171,14 @@ def erase(db: Database, who: Proof, now: datetime | None = None) -> dict[str, An
             .execution_options(synchronize_session=False)
         )
         session.execute(delete(Quote).where(Quote.customer_id == customer.id))
+        # returns are kept as accounting records, like orders; what they said goes
+        session.execute(
+            update(Return)
+            .where(Return.customer_id == customer.id)
+            .values(idempotency_key=None, request_hash=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(delete(Feedback).where(Feedback.customer_id == customer.id))
         session.execute(delete(PinTicket).where(PinTicket.customer_id == customer.id))
         session.execute(delete(ApiToken).where(ApiToken.customer_id == customer.id))
         session.execute(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 
 from assistant.dialogue import RasaDialogue
 from assistant.errors import DialogueError
+from tests.local_http import local_http_server
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
@@ -46,14 +46,8 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def recorder() -> Iterator[Any]:
-    server: Any = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.seen = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with local_http_server(_Recorder, seen=[]) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_the_token_and_ticket_go_to_the_action_server_and_never_to_rasa(recorder):

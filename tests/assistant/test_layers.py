@@ -1,5 +1,6 @@
 """Layers point one way: the commerce service and the speech library stand alone, and the
-assistant composes them. Every import in ``commerce/`` and ``audio/`` is read with ``ast``
+assistant composes them; the shapes both sides of a boundary share import no package of the
+project. Every import in ``commerce/``, ``audio/`` and ``shapes/`` is read with ``ast``
 (module level, inside functions and under ``TYPE_CHECKING`` alike)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
     "commerce": {"assistant", "audio", "skills"},
     "audio": {"assistant", "commerce", "skills"},
+    "shapes": {"assistant", "audio", "bench", "commerce", "nlu", "skills"},
 }
 
 

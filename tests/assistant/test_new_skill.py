@@ -19,8 +19,11 @@ from assistant.settings import ROOT, load_settings
 from assistant.validate_project import RASA_PYTHON_BIN, validate
 from tests.conftest import service_missing
 
-# What a skill needs of the project: its data, the skills and their tests, the tooling config.
-NEEDED = ("domain", "nlu_data", "skills", "tests/skills", "tests/__init__.py")
+# What a skill needs of the project: its data, the skills (and the shapes of the commerce
+# service's answers they import) and their tests (and the local HTTP server one of them uses),
+# the tooling config.
+NEEDED: tuple[str, ...] = ("domain", "nlu_data", "skills", "shapes", "tests/skills")
+NEEDED += ("tests/__init__.py", "tests/local_http.py")
 NEEDED_FILES = ("config.yml", "pyproject.toml")
 FILES = (
     "nlu_data/deals/nlu.yml",

@@ -18,7 +18,7 @@ from assistant.settings import ROOT, load_settings
 from assistant.validate_project import RASA_PYTHON_BIN, validate
 from tests.conftest import service_missing
 
-PARTS = ("domain", "skills", "nlu_data", "tests/skills")
+PARTS = ("domain", "skills", "shapes", "nlu_data", "tests/skills")
 
 
 @pytest.fixture
@@ -242,12 +242,20 @@ def test_a_skill_test_that_never_runs_its_action(project: Path) -> None:
     ) in problems
 
 
-def test_an_action_run_through_a_name_counts(project: Path) -> None:
-    (project / "tests" / "skills" / "test_store_hours.py").write_text(
+@pytest.mark.parametrize(
+    "test_file",
+    [
         "import asyncio\n\nfrom skills.store_hours import ActionStoreHours\n\n\n"
         "def test_hours(state, dispatcher):\n    action = ActionStoreHours()\n"
-        "    asyncio.run(action.run(dispatcher, state, {}))\n"
-    )
+        "    asyncio.run(action.run(dispatcher, state, {}))\n",
+        "from skills.store_hours import ActionStoreHours\n"
+        "from tests.skills.conftest import act\n\n\n"
+        "def test_hours(shop):\n    act(ActionStoreHours(), 'when do you open', 'store_hours')\n",
+    ],
+    ids=["through-a-name", "through-act"],
+)
+def test_an_action_run_another_way_counts(project: Path, test_file: str) -> None:
+    (project / "tests" / "skills" / "test_store_hours.py").write_text(test_file)
     assert not [p for p in problems_of(project) if "ActionStoreHours" in p]
 
 

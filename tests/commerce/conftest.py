@@ -18,7 +18,7 @@ from sqlalchemy import select
 from commerce.api.app import create_app
 from commerce.db import Database
 from commerce.models import Customer, PickupSlot, Store
-from commerce.services import auth
+from commerce.services import auth, devices
 from commerce.services.pickups import closed_on
 
 
@@ -115,3 +115,28 @@ def live_server(db: Database) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+KIOSK_STORE = "riverside"
+
+
+def add_device(db: Database, kind: str, where: str, name: str | None = None) -> tuple[int, str]:
+    """A registered device's id and token: ``where`` is a customer (home) or a store (kiosk)."""
+    with db.session(write=True) as session:
+        if kind == "home":
+            device, token = devices.add_device(
+                session, "home", customer=auth.find_customer(session, where), name=name
+            )
+        else:
+            device, token = devices.add_device(session, "kiosk", store_id=where, name=name)
+        return device.id, token
+
+
+@pytest.fixture
+def kiosk(any_db: Database) -> tuple[int, str]:
+    return add_device(any_db, "kiosk", KIOSK_STORE)
+
+
+@pytest.fixture
+def sqlite_kiosk(sqlite_db: Database) -> tuple[int, str]:
+    return add_device(sqlite_db, "kiosk", KIOSK_STORE)

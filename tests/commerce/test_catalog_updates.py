@@ -269,6 +269,18 @@ def milk_skus(db: Database, n: int) -> list[str]:
         return list(session.scalars(query.limit(n)))
 
 
+def patched_in_without_a_rebuild(
+    db: Database, search: CatalogSearch, query: str, sku: str, patches: int
+) -> None:
+    """``query`` finds ``sku`` first on a stale index, and the own edits were ``patches``
+    patches: no rebuild started but the index's first build."""
+    stale(search)
+    assert skus(db, search, query, 10)[0] == sku
+    search.wait_for_rebuild(30)
+    assert search.rebuilds == 1
+    assert search.patches == patches
+
+
 def test_a_search_between_an_edits_commit_and_its_patch_starts_no_rebuild(
     any_db: Database, search: CatalogSearch
 ) -> None:
@@ -285,11 +297,7 @@ def test_a_search_between_an_edits_commit_and_its_patch_starts_no_rebuild(
     before = version(any_db)
     rename_while(search, sku, "Moonbeam Dairy Milk", search_in_the_window)
     assert seen == [(before + 1, False)]  # committed, not yet patched in
-    stale(search)
-    assert sku in skus(any_db, search, "moonbeam dairy", 10)
-    search.wait_for_rebuild(30)
-    assert search.rebuilds == 1
-    assert search.patches == 1
+    patched_in_without_a_rebuild(any_db, search, "moonbeam dairy", sku, patches=1)
 
 
 def test_own_edits_committed_in_one_order_and_patched_in_the_other_start_no_rebuild(
@@ -303,11 +311,7 @@ def test_own_edits_committed_in_one_order_and_patched_in_the_other_start_no_rebu
         assert skus(any_db, search, "stardust dairy", 10)[0] == second
 
     rename_while(search, first, "Moonbeam Dairy Milk", another_edit_meanwhile)
-    stale(search)
-    assert skus(any_db, search, "moonbeam dairy", 10)[0] == first
-    search.wait_for_rebuild(30)
-    assert search.rebuilds == 1
-    assert search.patches == 2
+    patched_in_without_a_rebuild(any_db, search, "moonbeam dairy", first, patches=2)
 
 
 def test_another_processs_change_during_an_own_edit_still_rebuilds(

@@ -20,8 +20,8 @@ from commerce.db import Database
 from commerce.models import Customer, Device
 from commerce.seed.seeder import DEMO_PIN
 from commerce.services import auth, devices
-from tests.commerce.conftest import bearer, token_for
-from tests.commerce.test_devices import KIOSK_STORE, add_device, assert_error, customer, sign_in
+from tests.commerce.conftest import KIOSK_STORE, add_device, bearer, token_for
+from tests.commerce.kiosks import assert_error, customer, sign_in
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 WRONG = "0000"

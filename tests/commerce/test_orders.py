@@ -23,8 +23,10 @@ from tests.commerce.conftest import (
     token_for,
 )
 
+Http = TestClient | httpx.Client  # the app in this process, or served (concurrent requests)
 
-def fill_basket(client: TestClient, headers: dict[str, str], store: str, count: int = 3) -> list:
+
+def fill_basket(client: Http, headers: dict[str, str], store: str, count: int = 3) -> list:
     """Put ``count`` products in stock at ``store`` into the basket; return their skus."""
     skus = []
     for query in ("milk", "bread", "eggs", "bananas", "butter")[:count]:
@@ -38,6 +40,21 @@ def fill_basket(client: TestClient, headers: dict[str, str], store: str, count: 
         )
         skus.append(sku)
     return skus
+
+
+def quoted(
+    client: Http, db: Database, headers: dict[str, str], store: str, count: int
+) -> tuple[list[str], dict]:
+    """``count`` products in stock put in the basket (``fill_basket``) and quoted for a free
+    slot at ``store`` tomorrow: (their skus, the quote)."""
+    skus = fill_basket(client, headers, store, count)
+    quote = client.post(
+        "/v1/me/checkout/quote",
+        json={"store_id": store, "slot_id": future_slot(db, store)},
+        headers=headers,
+    )
+    assert quote.status_code == 201, quote.text
+    return skus, quote.json()
 
 
 def orders_of(db: Database, handle: str, placed_only: bool = True) -> int:
@@ -66,13 +83,8 @@ def stock_of(db: Database, store: str, sku: str) -> int:
 def shopper(any_client: TestClient, any_db: Database):
     handle = customer_without_pin(any_db)
     headers = bearer(token_for(any_db, handle))
-    skus = fill_basket(any_client, headers, "riverside")
-    slot = future_slot(any_db, "riverside")
-    quote = any_client.post(
-        "/v1/me/checkout/quote", json={"store_id": "riverside", "slot_id": slot}, headers=headers
-    )
-    assert quote.status_code == 201, quote.text
-    return handle, headers, skus, quote.json()
+    skus, quote = quoted(any_client, any_db, headers, "riverside", 3)
+    return handle, headers, skus, quote
 
 
 def test_quote_reads_back_lines_total_store_and_slot(shopper):
@@ -143,20 +155,11 @@ def test_missing_idempotency_key_refused(any_client: TestClient, any_db: Databas
 def test_concurrent_repeats_make_one_order(any_db: Database):
     handle = customer_without_pin(any_db)
     token = token_for(any_db, handle)
-    slot = future_slot(any_db, "riverside")
     with (
         live_server(any_db) as url,
         httpx.Client(base_url=url, timeout=60, headers=bearer(token)) as http,
     ):
-        for query in ("milk", "bread"):
-            results = http.get(
-                "/v1/products/search", params={"q": query, "store_id": "riverside"}
-            ).json()
-            sku = next(r["sku"] for r in results["results"] if r["in_stock"])
-            http.post("/v1/me/basket/items", json={"sku": sku, "quantity": 1})
-        quote = http.post(
-            "/v1/me/checkout/quote", json={"store_id": "riverside", "slot_id": slot}
-        ).json()
+        _, quote = quoted(http, any_db, {}, "riverside", 2)
         key = {"Idempotency-Key": "same-key"}
 
         def place(_: int) -> httpx.Response:
@@ -164,52 +167,59 @@ def test_concurrent_repeats_make_one_order(any_db: Database):
 
         with ThreadPoolExecutor(max_workers=20) as pool:
             responses = list(pool.map(place, range(40)))
+    assert_one_order(responses, any_db, handle)
+
+
+def assert_one_order(responses: list[httpx.Response], db: Database, handle: str) -> None:
+    """Repeats of one order: every answer is that order, one of them made it (201), and the
+    customer has that one order."""
     odd = [r.text for r in responses if r.status_code not in (200, 201)]
     assert not odd
     assert len({r.json()["order_id"] for r in responses}) == 1
     assert sum(r.status_code == 201 for r in responses) == 1
-    assert orders_of(any_db, handle) == 1
+    assert orders_of(db, handle) == 1
+
+
+def refused_order(client: TestClient, db: Database, shopper: tuple, status: int, code: str) -> dict:
+    """The shopper's quote placed as an order: refused with ``status`` and ``code``, and no
+    order made; the error body."""
+    handle, headers, _, quote = shopper
+    response = client.post(
+        "/v1/me/orders",
+        json={"quote_id": quote["quote_id"]},
+        headers=headers | {"Idempotency-Key": "x"},
+    )
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert orders_of(db, handle) == 0
+    return response.json()["error"]
 
 
 def test_expired_quote_refused(any_client: TestClient, any_db: Database, shopper):
-    handle, headers, _, quote = shopper
+    quote = shopper[3]
     with any_db.session(write=True) as session:
         session.execute(
             update(Quote)
             .where(Quote.id == quote["quote_id"])
             .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )
-    response = any_client.post(
-        "/v1/me/orders",
-        json={"quote_id": quote["quote_id"]},
-        headers=headers | {"Idempotency-Key": "x"},
-    )
-    assert response.status_code == 410
-    assert response.json()["error"]["code"] == "quote-expired"
-    assert orders_of(any_db, handle) == 0
+    refused_order(any_client, any_db, shopper, 410, "quote-expired")
 
 
 def test_price_change_refused_not_repriced(any_client: TestClient, any_db: Database, shopper):
-    handle, headers, skus, quote = shopper
+    skus = shopper[2]
     with any_db.session(write=True) as session:
         session.execute(
             update(Product)
             .where(Product.sku == skus[1])
             .values(price_cents=Product.price_cents + 10)
         )
-    response = any_client.post(
-        "/v1/me/orders",
-        json={"quote_id": quote["quote_id"]},
-        headers=headers | {"Idempotency-Key": "x"},
-    )
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "price-changed"
-    assert response.json()["error"]["skus"] == [skus[1]]
-    assert orders_of(any_db, handle) == 0
+    error = refused_order(any_client, any_db, shopper, 409, "price-changed")
+    assert error["skus"] == [skus[1]]
 
 
 def test_stock_change_refused_and_nothing_taken(any_client: TestClient, any_db: Database, shopper):
-    handle, headers, skus, quote = shopper
+    handle, _, skus, _ = shopper
     before = stock_of(any_db, "riverside", skus[0])
     with any_db.session(write=True) as session:
         product_id = session.scalar(select(Product.id).where(Product.sku == skus[2]))
@@ -218,14 +228,7 @@ def test_stock_change_refused_and_nothing_taken(any_client: TestClient, any_db: 
             .where(Stock.store_id == "riverside", Stock.product_id == product_id)
             .values(quantity=1)
         )
-    response = any_client.post(
-        "/v1/me/orders",
-        json={"quote_id": quote["quote_id"]},
-        headers=headers | {"Idempotency-Key": "x"},
-    )
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "stock-changed"
-    assert orders_of(any_db, handle) == 0
+    refused_order(any_client, any_db, shopper, 409, "stock-changed")
     assert stock_of(any_db, "riverside", skus[0]) == before, "no half-written change"
     with any_db.session() as session:
         assert (
@@ -242,11 +245,7 @@ def test_stock_change_refused_and_nothing_taken(any_client: TestClient, any_db: 
 def test_pin_required_wrong_then_right(any_client: TestClient, any_db: Database):
     handle = customer_with_pin(any_db)
     headers = bearer(token_for(any_db, handle))
-    fill_basket(any_client, headers, "old-town", count=1)
-    slot = future_slot(any_db, "old-town")
-    quote = any_client.post(
-        "/v1/me/checkout/quote", json={"store_id": "old-town", "slot_id": slot}, headers=headers
-    ).json()
+    _, quote = quoted(any_client, any_db, headers, "old-town", 1)
     assert quote["pin_required"] is True
     body = {"quote_id": quote["quote_id"]}
     key = {"Idempotency-Key": "pin-test"}

@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from commerce.db import Database
 from commerce.models import Customer, PinTicket
 from commerce.seed.seeder import DEMO_PIN
-from tests.commerce.conftest import bearer, future_slot, live_server, token_for
-from tests.commerce.test_orders import fill_basket, orders_of
+from tests.commerce.conftest import bearer, live_server, token_for
+from tests.commerce.test_orders import assert_one_order, orders_of, quoted
 
 
 def pin_customers(db: Database) -> list[str]:
@@ -38,15 +38,9 @@ def ticket_for(client: TestClient, headers: dict[str, str]) -> str:
 
 
 def new_quote(client: TestClient, db: Database, headers: dict[str, str]) -> str:
-    fill_basket(client, headers, "riverside", count=2)
-    quote = client.post(
-        "/v1/me/checkout/quote",
-        json={"store_id": "riverside", "slot_id": future_slot(db, "riverside")},
-        headers=headers,
-    )
-    assert quote.status_code == 201, quote.text
-    assert quote.json()["pin_required"] is True
-    return quote.json()["quote_id"]
+    _, quote = quoted(client, db, headers, "riverside", 2)
+    assert quote["pin_required"] is True
+    return quote["quote_id"]
 
 
 def order(client: TestClient, headers: dict[str, str], body: dict, key: str) -> Any:
@@ -170,20 +164,11 @@ def test_lock_out_applies_to_tickets_and_wrong_pins_still_count(client, sqlite_d
 def test_concurrent_repeats_with_one_ticket_make_one_order(any_db: Database):
     handle = pin_customers(any_db)[0]
     headers = bearer(token_for(any_db, handle))
-    slot = future_slot(any_db, "riverside")
     with (
         live_server(any_db) as url,
         httpx.Client(base_url=url, timeout=60, headers=headers) as http,
     ):
-        for query in ("milk", "bread"):
-            results = http.get(
-                "/v1/products/search", params={"q": query, "store_id": "riverside"}
-            ).json()
-            sku = next(r["sku"] for r in results["results"] if r["in_stock"])
-            http.post("/v1/me/basket/items", json={"sku": sku, "quantity": 1})
-        quote = http.post(
-            "/v1/me/checkout/quote", json={"store_id": "riverside", "slot_id": slot}
-        ).json()
+        _, quote = quoted(http, any_db, {}, "riverside", 2)
         ticket = http.post("/v1/me/pin/verify", json={"pin": DEMO_PIN}).json()["ticket"]
         body = {"quote_id": quote["quote_id"], "pin_ticket": ticket}
 
@@ -192,8 +177,4 @@ def test_concurrent_repeats_with_one_ticket_make_one_order(any_db: Database):
 
         with ThreadPoolExecutor(max_workers=10) as pool:
             responses = list(pool.map(place, range(20)))
-    odd = [r.text for r in responses if r.status_code not in (200, 201)]
-    assert not odd
-    assert len({r.json()["order_id"] for r in responses}) == 1
-    assert sum(r.status_code == 201 for r in responses) == 1
-    assert orders_of(any_db, handle) == 1
+    assert_one_order(responses, any_db, handle)

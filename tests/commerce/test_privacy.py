@@ -28,7 +28,7 @@ from tests.commerce.conftest import (
     token_for,
 )
 from tests.commerce.test_migrations import down_and_up
-from tests.commerce.test_orders import fill_basket
+from tests.commerce.test_orders import fill_basket, quoted
 from tests.commerce.test_pin_tickets import ticket_for
 
 
@@ -53,16 +53,10 @@ def customer_id_of(db: Database, handle: str) -> int:
 def order_and_book(client: TestClient, db: Database, headers: dict[str, str]) -> dict:
     """An order placed and collected (so it no longer blocks erasure), and a pickup booked
     for tomorrow with a basket filled again: a customer with a past and a future."""
-    fill_basket(client, headers, "riverside", count=2)
-    quote = client.post(
-        "/v1/me/checkout/quote",
-        json={"store_id": "riverside", "slot_id": future_slot(db, "riverside")},
-        headers=headers,
-    )
-    assert quote.status_code == 201, quote.text
+    _, quote = quoted(client, db, headers, "riverside", 2)
     placed = client.post(
         "/v1/me/orders",
-        json={"quote_id": quote.json()["quote_id"]},
+        json={"quote_id": quote["quote_id"]},
         headers=headers | {"Idempotency-Key": str(uuid.uuid4())},
     )
     assert placed.status_code == 201, placed.text
@@ -198,15 +192,10 @@ def test_an_order_waiting_for_pickup_blocks_erasure_and_nothing_changes(
     handle = customer_without_pin(any_db)
     customer_id = customer_id_of(any_db, handle)
     headers = bearer(token_for(any_db, handle))
-    fill_basket(any_client, headers, "riverside", count=1)
-    quote = any_client.post(
-        "/v1/me/checkout/quote",
-        json={"store_id": "riverside", "slot_id": future_slot(any_db, "riverside")},
-        headers=headers,
-    )
+    _, quote = quoted(any_client, any_db, headers, "riverside", 1)
     placed = any_client.post(
         "/v1/me/orders",
-        json={"quote_id": quote.json()["quote_id"]},
+        json={"quote_id": quote["quote_id"]},
         headers=headers | {"Idempotency-Key": str(uuid.uuid4())},
     )
     assert placed.status_code == 201, placed.text

@@ -14,8 +14,8 @@ from commerce.api.app import create_app
 from commerce.api.ratelimit import RateLimits
 from commerce.db import Database
 from commerce.seed.seeder import DEMO_PIN
-from tests.commerce.conftest import bearer, token_for
-from tests.commerce.test_devices import KIOSK_STORE, add_device, customer
+from tests.commerce.conftest import KIOSK_STORE, add_device, bearer, token_for
+from tests.commerce.kiosks import customer
 
 LIMITS = RateLimits(anonymous_per_minute=5, failures_per_minute=3)
 

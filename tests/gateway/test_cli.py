@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,11 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.services import free_port, isolated
-from assistant.settings import ROOT, Settings, load_settings
+from assistant.services import free_port
+from assistant.settings import ROOT, Settings
 from audio import formats, synthetic
-from tests.conftest import service_missing
-from tests.stack import Shop
+from tests.stack import Shop, settings_on_a_copy
 
 pytestmark = pytest.mark.slow
 
@@ -52,12 +50,7 @@ def events(output: str) -> list[dict[str, object]]:
 def test_serve_and_two_device_clients_hold_two_conversations_at_once(
     seeded_sqlite_template: Path, tmp_path: Path
 ) -> None:
-    rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
-    if not rasa.exists():
-        service_missing("Rasa's environment (.venv-rasa)", FileNotFoundError(str(rasa)))
-    database = tmp_path / "commerce.db"
-    shutil.copy(seeded_sqlite_template, database)
-    settings = isolated(load_settings(environ={}), tmp_path, f"sqlite:///{database}")
+    settings = settings_on_a_copy(seeded_sqlite_template, tmp_path)
     env = cli_env(settings)
     tokens = {}
     for customer in ("alice", "bob"):

@@ -107,27 +107,26 @@ def test_two_devices_hold_two_independent_conversations_at_once(
     assert "milk" not in heidi_said, "nothing of grace's session reached heidi's device"
 
 
-def test_a_bad_token_is_refused_and_closed(gateway: GatewayServer) -> None:
+@pytest.mark.parametrize(
+    ("first", "code", "close"),
+    [
+        (json.dumps({"type": "hello", "token": "dev_not-a-real-token"}), "auth-invalid", 4401),
+        (b"\x00\x00" * 800, "hello-expected", 4400),
+    ],
+    ids=["a bad token", "audio before hello"],
+)
+def test_a_device_that_opens_wrongly_is_told_why_and_closed(
+    gateway: GatewayServer, first: str | bytes, code: str, close: int
+) -> None:
     with connect(gateway.url) as ws:
-        ws.send(json.dumps({"type": "hello", "token": "dev_not-a-real-token"}))
+        ws.send(first)
         error = json.loads(ws.recv(timeout=30))
         assert error["type"] == "error"
-        assert error["code"] == "auth-invalid"
+        assert error["code"] == code
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=10)
         assert closed.value.rcvd is not None
-        assert closed.value.rcvd.code == 4401
-
-
-def test_audio_before_hello_is_refused(gateway: GatewayServer) -> None:
-    with connect(gateway.url) as ws:
-        ws.send(b"\x00\x00" * 800)
-        error = json.loads(ws.recv(timeout=30))
-        assert error["code"] == "hello-expected"
-        with pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=10)
-        assert closed.value.rcvd is not None
-        assert closed.value.rcvd.code == 4400
+        assert closed.value.rcvd.code == close
 
 
 def test_a_wrong_audio_format_is_named_and_refused(gateway: GatewayServer) -> None:
@@ -257,144 +256,6 @@ def test_a_full_gateway_gives_a_gone_devices_place_to_a_new_one(
         gateway.end_sessions(opened)
     assert live_device_tokens(shop, "heidi") == before["heidi"]
     assert live_device_tokens(shop, "dave") == before["dave"]
-
-
-def loyalty_number(shop: Shop, handle: str) -> str:
-    return str(shop.scalar("SELECT loyalty_number FROM customers WHERE handle = :h", h=handle))
-
-
-def test_kiosk_sign_in_pin_by_voice_basket_and_goodbye(gateway: GatewayServer, shop: Shop) -> None:
-    kiosk = DeviceClient(gateway.url, gateway.add_device(kiosk="riverside"))
-    try:
-        assert kiosk.ready.kind == "kiosk"
-        assert kiosk.ready.customer is None
-        refused = turn(kiosk, type="text", text="add milk")
-        assert of_type(refused, "error")[0]["code"] == "sign-in-needed"
-
-        kiosk.send_control({"type": "sign_in", "loyalty_number": loyalty_number(shop, "dave")})
-        assert kiosk.next_event(30) == {"type": "pin_needed"}
-        kiosk.send_control({"type": "text", "text": "one one one one"})
-        failed = kiosk.next_event(30)
-        assert failed == {"type": "sign_in_failed", "code": "sign-in-failed"}
-
-        kiosk.send_control({"type": "sign_in", "loyalty_number": loyalty_number(shop, "dave")})
-        assert kiosk.next_event(30) == {"type": "pin_needed"}
-        kiosk.send_control({"type": "text", "text": "four three two one"})
-        signed_in = kiosk.next_event(30)
-        assert signed_in is not None
-        assert signed_in == {
-            "type": "signed_in",
-            "customer": {"handle": "dave", "name": signed_in["customer"]["name"]},
-        }
-        basket = kiosk.next_event(30)
-        assert basket is not None
-        assert basket["type"] == "basket"
-
-        added = turn(kiosk, type="text", text="add two loaves of sourdough bread")
-        if of_type(added, "reply")[0]["response"] == "utter_product_choices":
-            added += turn(kiosk, type="text", text="the first one")
-        baskets = of_type(added, "basket")
-        assert baskets
-        assert any("sourdough" in i["name"].lower() for i in baskets[-1]["items"])
-        assert baskets[-1]["total"] == shop.basket("dave")["total"]
-
-        bye = turn(kiosk, type="text", text="goodbye")
-        assert of_type(bye, "intent")[0]["name"] == "goodbye"
-        assert kiosk.next_event(30) == {"type": "signed_out", "reason": "goodbye"}
-        live = live_device_tokens(shop, "dave")
-        assert live == 0, "the kiosk customer's token is revoked at goodbye"
-        again = turn(kiosk, type="text", text="what's in my basket")
-        assert of_type(again, "error")[0]["code"] == "sign-in-needed"
-    finally:
-        kiosk.close()
-    assert not any(
-        "4321" in json.dumps(t) or "four three two one" in json.dumps(t)
-        for s in gateway.gateway.sessions.values()
-        for t in s.turns
-    )
-
-
-def test_a_kiosk_order_needs_the_confirm_button(gateway: GatewayServer, shop: Shop) -> None:
-    kiosk = DeviceClient(gateway.url, gateway.add_device(kiosk="riverside"))
-    try:
-        kiosk.send_control({"type": "guest"})
-        signed_in = kiosk.next_event(30)
-        assert signed_in is not None
-        assert signed_in["type"] == "signed_in"
-        guest = signed_in["customer"]["handle"]
-        kiosk.next_event(30)  # the (empty) basket
-        added = turn(kiosk, type="text", text="add six free range eggs")
-        if of_type(added, "reply")[0]["response"] == "utter_product_choices":
-            turn(kiosk, type="text", text="the first one")
-        turn(kiosk, type="text", text=f"book a pickup {DAY} at 11 am")
-        readback = turn(kiosk, type="text", text="checkout")
-        assert of_type(readback, "reply")[0]["response"] == "utter_quote_readback"
-        assert of_type(readback, "confirm_needed")
-        spoken_yes = turn(kiosk, type="text", text="yes")
-        assert of_type(spoken_yes, "reply")[0]["response"] == "utter_press_confirm"
-        orders = "SELECT count(*) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.handle = :h"  # noqa: E501
-        assert shop.scalar(orders, h=guest) == 0, "a spoken yes at a kiosk buys nothing"
-        confirmed = turn(kiosk, type="confirm")
-        assert of_type(confirmed, "reply")[0]["response"] == "utter_order_placed"
-        assert shop.scalar(orders, h=guest) == 1
-    finally:
-        kiosk.close()
-
-
-def test_a_device_that_does_not_authenticate_cannot_connect(gateway: GatewayServer) -> None:
-    with pytest.raises(DeviceError) as refused:
-        DeviceClient(gateway.url, "dev_revoked-or-made-up")
-    assert refused.value.code == "auth-invalid"
-
-
-def test_an_idle_kiosk_forgets_its_customer(gateway: GatewayServer, shop: Shop) -> None:
-    kiosk = DeviceClient(gateway.url, gateway.add_device(kiosk="riverside"))
-    try:
-        kiosk.send_control({"type": "sign_in", "loyalty_number": loyalty_number(shop, "judy")})
-        assert kiosk.next_event(30) == {"type": "pin_needed"}
-        kiosk.send_control({"type": "text", "text": "four three two one"})
-        signed_in = kiosk.next_event(30)
-        assert signed_in is not None
-        assert signed_in["type"] == "signed_in", signed_in
-        kiosk.next_event(30)  # the basket
-        turn(kiosk, type="text", text="what's in my basket")
-        session = gateway.gateway.sessions[kiosk.session_id]
-        session.idle_timeout_s = 1.5  # the customer walked away
-        assert kiosk.next_event(30) == {"type": "signed_out", "reason": "idle"}
-        assert session.customer is None
-        assert session.conversation is None
-        assert not session.turns, "nothing of the customer's conversation stays in memory"
-        live = live_device_tokens(shop, "judy")
-        assert live == 0, "the kiosk customer's token is revoked when the kiosk goes idle"
-        again = turn(kiosk, type="text", text="what's in my basket")
-        assert of_type(again, "error")[0]["code"] == "sign-in-needed"
-    finally:
-        kiosk.close()
-
-
-def test_a_kiosk_microphone_streaming_silence_and_pings_is_still_idle(
-    gateway: GatewayServer, shop: Shop
-) -> None:
-    """The kiosk page streams its microphone all the time; silence and pings are not a
-    customer, so the idle timeout still signs them out."""
-    kiosk = DeviceClient(gateway.url, gateway.add_device(kiosk="riverside"))
-    try:
-        heidi = loyalty_number(shop, "heidi")
-        kiosk.send_control({"type": "sign_in", "loyalty_number": heidi, "pin": "4321"})
-        signed_in = kiosk.next_event(30)
-        assert signed_in is not None
-        assert signed_in["type"] == "signed_in", signed_in
-        session = gateway.gateway.sessions[kiosk.session_id]
-        session.idle_timeout_s = 1.5
-        quiet = AudioChunk(16000, 2, 1, bytes(16000))  # 0.5 s of a quiet shop floor
-        for _ in range(8):  # 4 s of microphone, a ping every half second
-            kiosk.send_audio(quiet)
-            kiosk.send_control({"type": "ping"})
-        assert session.customer is None, "signed out while the microphone was streaming"
-        events = [kiosk.next_event(10) for _ in range(12)]
-        assert {"type": "signed_out", "reason": "idle"} in events
-    finally:
-        kiosk.close()
 
 
 # --- a home device's wake word -----------------------------------------------------------------

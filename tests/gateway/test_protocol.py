@@ -50,7 +50,14 @@ GATEWAY_EXAMPLES: list[p.Message] = [
     p.TurnDone(None, error="rasa-unreachable"),
     p.Basket([p.BasketLine("MLK-2L", "Semi skimmed milk 2 l", 2, 3.3)], 2, 3.3),
     p.Basket([], 0, 0),
-    p.Slots(date(2026, 12, 8), [p.PickupSlot(7, "riverside", "11:00", "11:30", 6, 2)]),
+    p.Slots(
+        date(2026, 12, 8),
+        [
+            p.PickupSlot(
+                slot_id=7, store_id="riverside", start="11:00", end="11:30", capacity=6, available=2
+            )
+        ],
+    ),
     p.ConfirmNeeded(),
     p.PinNeeded(),
     p.SignedIn(CUSTOMER),

@@ -169,7 +169,9 @@ def test_a_kiosk_customer_signs_in_by_pin_and_sees_confirm_and_slots(
     assert dialogue.turns[-1][1]["touched"] is True
     assert dialogue.turns[-1][1]["confirm_by"] == "touch"
     asked = said(kiosk, out, type="text", text="say utter_ask_pickup_time")
-    tomorrow = p.PickupSlot(7, "riverside", "11:00", "11:30", 6, 2)
+    tomorrow = p.PickupSlot(
+        slot_id=7, store_id="riverside", start="11:00", end="11:30", capacity=6, available=2
+    )
     assert [m for m in asked if isinstance(m, p.Slots)] == [
         p.Slots(today, []),
         p.Slots(today + timedelta(days=1), [tomorrow]),

@@ -146,6 +146,17 @@ def test_the_tracker_store_purges_old_conversations_when_rasa_opens_it(tmp_path:
     assert b"old anonymous words" not in raw
 
 
+def events_left(stack: Stack, subject: str) -> int:
+    """Events of ``subject``'s conversations in the stack's tracker store."""
+    tracker = stack.tracker_file()
+    assert tracker is not None
+    with sqlite3.connect(tracker) as conn:
+        (left,) = conn.execute(
+            "SELECT count(*) FROM events WHERE sender_id LIKE :s", {"s": subject + ".%"}
+        ).fetchone()
+    return int(left)
+
+
 def conversations_command(stack: Stack, *args: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, str(ROOT / "run_assistant.py"), "conversations", *args],
@@ -190,13 +201,7 @@ def test_a_customers_conversations_are_exported_and_erased_with_them(
     deleted = conversations_command(stack, "erase", subject)
     assert deleted["events_deleted"] > 0
     assert conversations_command(stack, "export", subject)["conversations"] == []
-    tracker = stack.tracker_file()
-    assert tracker is not None
-    with sqlite3.connect(tracker) as conn:
-        (left,) = conn.execute(
-            "SELECT count(*) FROM events WHERE sender_id LIKE :s", {"s": subject + ".%"}
-        ).fetchone()
-    assert left == 0
+    assert events_left(stack, subject) == 0
 
 
 @pytest.mark.slow
@@ -228,10 +233,4 @@ def test_forget_me_by_voice_erases_the_account_and_its_conversations(
     assert (erased[1], erased[2]) == ("", None)
     assert erased[3] is not None
     assert shop.scalar("SELECT count(*) FROM customers WHERE subject = :s", s=subject) == 0
-    tracker = stack.tracker_file()
-    assert tracker is not None
-    with sqlite3.connect(tracker) as conn:
-        (left,) = conn.execute(
-            "SELECT count(*) FROM events WHERE sender_id LIKE :s", {"s": subject + ".%"}
-        ).fetchone()
-    assert left == 0, "the conversation that erased them is gone too"
+    assert events_left(stack, subject) == 0, "the conversation that erased them is gone too"

@@ -17,6 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from skills import client, handover
+from skills.checkout import ActionProvidePin
 from skills.twin import InMemoryCommerce
 
 # Every skill test runs at this instant unless it moves the clock itself (``clock.move_to``):
@@ -93,6 +94,30 @@ def run(action: Any, state: Tracker) -> tuple[list[dict[str, Any]], list[dict[st
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, state, {}))
     return dispatcher.messages, events
+
+
+def act(
+    action: Any, text: str, intent: str, *named: tuple[str, str], **state: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``run`` of ``action`` on the turn ``text`` filed as ``intent``, with an entity for each
+    ``(name, value)`` in ``named`` (found in ``text``); ``state``: the rest of ``tracker``'s
+    arguments (slots, metadata, events, confidence, secrets)."""
+    entities = [entity(text, name, value) for name, value in named]
+    return run(action, tracker(text, intent, entities, **state))
+
+
+def pin_said(
+    slots: dict[str, Any], ticket: str | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The turn of a PIN said at the prompt: the front end checked it with the service and
+    hands over its ticket (None: the PIN was wrong) with ``/provide_pin``."""
+    return act(
+        ActionProvidePin(),
+        "/provide_pin",
+        "provide_pin",
+        slots=slots,
+        secrets={"pin_ticket": ticket},
+    )
 
 
 def responses(messages: list[dict[str, Any]]) -> list[str]:

@@ -10,22 +10,24 @@ from skills.basket import (
     ActionViewBasket,
 )
 from skills.core import ActionAffirm, ActionDeny, ActionOutOfScope, ActionRepeat, ActionRephrase
-from skills.corrections import new_quantity
 from skills.pickup import ActionReschedulePickup
+from skills.quantity_words import new_quantity
 from skills.reorder import ActionReorder
-from tests.skills.conftest import entity, responses, run, slots_set, tracker
+from tests.skills.conftest import act, responses, slots_set
 
 
 def test_several_items_in_one_sentence(shop):
     text = "add milk, eggs and two loaves of bread"
-    ents = [
-        entity(text, "product", "milk"),
-        entity(text, "product", "eggs"),
-        entity(text, "quantity", "two"),
-        entity(text, "unit", "loaves"),
-        entity(text, "product", "bread"),
-    ]
-    messages, _ = run(ActionAddToBasket(), tracker(text, "add_to_basket", ents))
+    messages, _ = act(
+        ActionAddToBasket(),
+        text,
+        "add_to_basket",
+        ("product", "milk"),
+        ("product", "eggs"),
+        ("quantity", "two"),
+        ("unit", "loaves"),
+        ("product", "bread"),
+    )
     assert responses(messages)[0] == "utter_added_items"
     assert set(shop.basket_lines) == {"DAI-1", "DAI-4", "BAK-1"}
     assert shop.basket_lines["BAK-1"] == 2, "two loaves -> two packs"
@@ -37,9 +39,7 @@ def test_ambiguous_single_item_offers_a_numbered_choice(shop):
     shop.products["DAI-1"]["name"] = "Milk"
     shop.products["DAI-2"]["name"] = "Milk Semi"
     text = "add some milk"
-    messages, events = run(
-        ActionAddToBasket(), tracker(text, "add_to_basket", [entity(text, "product", "milk")])
-    )
+    messages, events = act(ActionAddToBasket(), text, "add_to_basket", ("product", "milk"))
     assert responses(messages) == ["utter_product_choices"]
     assert shop.basket_lines == {}, "nothing is added while the customer chooses"
     slots = slots_set(events)
@@ -51,10 +51,7 @@ def test_ambiguous_single_item_offers_a_numbered_choice(shop):
 
 def test_unknown_product_is_said_and_nothing_added(shop):
     text = "add unicorn steaks"
-    messages, _ = run(
-        ActionAddToBasket(),
-        tracker(text, "add_to_basket", [entity(text, "product", "unicorn steaks")]),
-    )
+    messages, _ = act(ActionAddToBasket(), text, "add_to_basket", ("product", "unicorn steaks"))
     assert responses(messages) == ["utter_product_unknown"]
     assert messages[0]["product"] == "unicorn steaks"
     assert shop.basket_lines == {}
@@ -62,13 +59,15 @@ def test_unknown_product_is_said_and_nothing_added(shop):
 
 def test_absurd_quantity_refused_and_nothing_added(shop):
     text = "add 1000 loaves of bread and milk"
-    ents = [
-        entity(text, "quantity", "1000"),
-        entity(text, "unit", "loaves"),
-        entity(text, "product", "bread"),
-        entity(text, "product", "milk"),
-    ]
-    messages, _ = run(ActionAddToBasket(), tracker(text, "add_to_basket", ents))
+    messages, _ = act(
+        ActionAddToBasket(),
+        text,
+        "add_to_basket",
+        ("quantity", "1000"),
+        ("unit", "loaves"),
+        ("product", "bread"),
+        ("product", "milk"),
+    )
     assert responses(messages) == ["utter_quantity_out_of_range_for"]
     assert shop.basket_lines == {}, "a refused item leaves the whole sentence undone"
 
@@ -76,56 +75,42 @@ def test_absurd_quantity_refused_and_nothing_added(shop):
 def test_service_down_is_an_apology(shop):
     shop.fail = True
     text = "add milk"
-    messages, _ = run(
-        ActionAddToBasket(), tracker(text, "add_to_basket", [entity(text, "product", "milk")])
-    )
+    messages, _ = act(ActionAddToBasket(), text, "add_to_basket", ("product", "milk"))
     assert responses(messages) == ["utter_service_unavailable"]
 
 
 def test_remove_change_and_read_back(shop):
     shop.basket_lines = {"DAI-1": 3, "BAK-1": 1}
     text = "remove the bread"
-    messages, _ = run(
-        ActionRemoveFromBasket(),
-        tracker(text, "remove_from_basket", [entity(text, "product", "bread")]),
-    )
+    messages, _ = act(ActionRemoveFromBasket(), text, "remove_from_basket", ("product", "bread"))
     assert responses(messages)[0] == "utter_removed_items"
     assert shop.basket_lines == {"DAI-1": 3}
 
     text = "make that two milks"
-    run(
-        ActionAddToBasket(),
-        tracker(
-            text,
-            "add_to_basket",
-            [entity(text, "quantity", "two"), entity(text, "product", "milks")],
-        ),
-    )
+    act(ActionAddToBasket(), text, "add_to_basket", ("quantity", "two"), ("product", "milks"))
     assert shop.basket_lines == {"DAI-1": 2}, "a new quantity, not two more"
 
     text = "change the milk to four"
-    run(
+    act(
         ActionRemoveFromBasket(),
-        tracker(
-            text,
-            "remove_from_basket",
-            [entity(text, "product", "milk"), entity(text, "quantity", "four")],
-        ),
+        text,
+        "remove_from_basket",
+        ("product", "milk"),
+        ("quantity", "four"),
     )
     assert shop.basket_lines == {"DAI-1": 4}
 
     text = "one less milk"
-    run(
+    act(
         ActionRemoveFromBasket(),
-        tracker(
-            text,
-            "remove_from_basket",
-            [entity(text, "quantity", "one"), entity(text, "product", "milk")],
-        ),
+        text,
+        "remove_from_basket",
+        ("quantity", "one"),
+        ("product", "milk"),
     )
     assert shop.basket_lines == {"DAI-1": 3}, "one less takes one away"
 
-    messages, _ = run(ActionViewBasket(), tracker("what's in my basket", "view_basket"))
+    messages, _ = act(ActionViewBasket(), "what's in my basket", "view_basket")
     assert responses(messages) == ["utter_basket_contents"]
     assert "3 Whole Milk" in messages[0]["items"]
     assert messages[0]["total"] == "£4.50"
@@ -134,14 +119,10 @@ def test_remove_change_and_read_back(shop):
 def test_is_it_on_my_list(shop):
     shop.basket_lines = {"DAI-4": 1}
     text = "is bread on my list"
-    messages, _ = run(
-        ActionViewBasket(), tracker(text, "view_basket", [entity(text, "product", "bread")])
-    )
+    messages, _ = act(ActionViewBasket(), text, "view_basket", ("product", "bread"))
     assert responses(messages) == ["utter_not_in_basket"]
     text = "are eggs on my list"
-    messages, _ = run(
-        ActionViewBasket(), tracker(text, "view_basket", [entity(text, "product", "eggs")])
-    )
+    messages, _ = act(ActionViewBasket(), text, "view_basket", ("product", "eggs"))
     assert responses(messages) == ["utter_in_basket"]
 
 
@@ -153,25 +134,16 @@ def test_removing_by_the_category_a_product_was_added_by(shop):
     shop.products["PAS-2"] = _product("PAS-2", "Spaghetti", "pasta", 500.0, "g", 0.70)
     shop.basket_lines = {"PAS-1": 1, "DAI-1": 2}
     text = "remove the pasta"
-    messages, _ = run(
-        ActionRemoveFromBasket(),
-        tracker(text, "remove_from_basket", [entity(text, "product", "pasta")]),
-    )
+    messages, _ = act(ActionRemoveFromBasket(), text, "remove_from_basket", ("product", "pasta"))
     assert responses(messages)[0] == "utter_removed_items"
     assert shop.basket_lines == {"DAI-1": 2}
 
     shop.basket_lines = {"PAS-1": 1, "PAS-2": 2, "DAI-1": 2}
-    run(
-        ActionRemoveFromBasket(),
-        tracker(text, "remove_from_basket", [entity(text, "product", "pasta")]),
-    )
+    act(ActionRemoveFromBasket(), text, "remove_from_basket", ("product", "pasta"))
     assert shop.basket_lines == {"DAI-1": 2}, "all the pasta, nothing else"
 
     text = "remove the cheese"
-    messages, _ = run(
-        ActionRemoveFromBasket(),
-        tracker(text, "remove_from_basket", [entity(text, "product", "cheese")]),
-    )
+    messages, _ = act(ActionRemoveFromBasket(), text, "remove_from_basket", ("product", "cheese"))
     assert responses(messages) == ["utter_not_in_basket"]
     assert shop.basket_lines == {"DAI-1": 2}
 
@@ -187,10 +159,7 @@ def test_removing_by_another_name_of_the_product(shop):
     }
     shop.basket_lines = {"CHE-1": 1, "DAI-1": 2}
     text = "remove the cheese"
-    messages, _ = run(
-        ActionRemoveFromBasket(),
-        tracker(text, "remove_from_basket", [entity(text, "product", "cheese")]),
-    )
+    messages, _ = act(ActionRemoveFromBasket(), text, "remove_from_basket", ("product", "cheese"))
     assert responses(messages)[0] == "utter_removed_items"
     assert shop.basket_lines == {"DAI-1": 2}
 
@@ -198,16 +167,16 @@ def test_removing_by_another_name_of_the_product(shop):
 @pytest.mark.parametrize("text", ["empty my basket", "clear my basket", "remove everything"])
 def test_emptying_the_basket_asks_first_then_empties_it(shop, text):
     shop.basket_lines = {"DAI-1": 1, "BAK-1": 2}
-    messages, events = run(ActionRemoveFromBasket(), tracker(text, "remove_from_basket"))
+    messages, events = act(ActionRemoveFromBasket(), text, "remove_from_basket")
     assert responses(messages) == ["utter_ask_empty_basket"]
     assert messages[0]["count"] == 3
     assert shop.basket_lines == {"DAI-1": 1, "BAK-1": 2}, "nothing is discarded before the yes"
     slots = slots_set(events)
     assert slots["pending"] == "empty_basket"
-    messages, events = run(ActionAffirm(), tracker("4321", "affirm", slots=slots))
+    messages, events = act(ActionAffirm(), "4321", "affirm", slots=slots)
     assert responses(messages) == ["utter_yes_unclear"]
     assert shop.basket_lines == {"DAI-1": 1, "BAK-1": 2}
-    messages, events = run(ActionAffirm(), tracker("yes please", "affirm", slots=slots))
+    messages, events = act(ActionAffirm(), "yes please", "affirm", slots=slots)
     assert responses(messages) == ["utter_basket_emptied"]
     assert shop.basket_lines == {}
     assert slots_set(events)["pending"] is None
@@ -215,16 +184,14 @@ def test_emptying_the_basket_asks_first_then_empties_it(shop, text):
 
 def test_no_to_emptying_keeps_the_basket(shop):
     shop.basket_lines = {"DAI-1": 1}
-    _, events = run(ActionRemoveFromBasket(), tracker("clear my basket", "remove_from_basket"))
-    messages, _ = run(ActionDeny(), tracker("no", "deny", slots=slots_set(events)))
+    _, events = act(ActionRemoveFromBasket(), "clear my basket", "remove_from_basket")
+    messages, _ = act(ActionDeny(), "no", "deny", slots=slots_set(events))
     assert responses(messages) == ["utter_basket_kept"]
     assert shop.basket_lines == {"DAI-1": 1}
 
 
 def test_emptying_an_empty_basket_says_so(shop):
-    messages, _events = run(
-        ActionRemoveFromBasket(), tracker("empty my basket", "remove_from_basket")
-    )
+    messages, _events = act(ActionRemoveFromBasket(), "empty my basket", "remove_from_basket")
     assert responses(messages) == ["utter_basket_empty"]
     assert "clear_basket" not in shop.calls
 
@@ -266,10 +233,7 @@ def test_six_instead_of_twelve_read_as_reschedule_sets_the_eggs_to_six(shop):
     """It came out as reschedule_pickup with no product tagged: the line with 12 is meant."""
     shop.basket_lines = {"DAI-4": 12, "BAK-1": 1}
     text = "make it six instead of twelve"
-    messages, _ = run(
-        ActionReschedulePickup(),
-        tracker(text, "reschedule_pickup", [entity(text, "quantity", "six")]),
-    )
+    messages, _ = act(ActionReschedulePickup(), text, "reschedule_pickup", ("quantity", "six"))
     assert responses(messages) == ["utter_quantity_changed", "utter_basket_total"]
     assert shop.basket_lines == {"DAI-4": 6, "BAK-1": 1}
     assert "reschedule" not in shop.calls
@@ -279,14 +243,14 @@ def test_six_instead_of_twelve_read_as_reschedule_sets_the_eggs_to_six(shop):
 def test_make_it_5_read_as_a_yes_sets_the_quantity_outside_the_read_back(shop):
     shop.basket_lines = {"DAI-4": 1}
     text = "make it 5"
-    messages, _ = run(ActionAffirm(), tracker(text, "affirm", [entity(text, "quantity", "5")]))
+    messages, _ = act(ActionAffirm(), text, "affirm", ("quantity", "5"))
     assert responses(messages) == ["utter_quantity_changed", "utter_basket_total"]
     assert shop.basket_lines == {"DAI-4": 5}
 
 
 def test_a_correction_that_names_no_line_of_several_asks(shop):
     shop.basket_lines = {"DAI-4": 2, "BAK-1": 2}
-    messages, _ = run(ActionAddToBasket(), tracker("make it 5", "add_to_basket"))
+    messages, _ = act(ActionAddToBasket(), "make it 5", "add_to_basket")
     assert responses(messages) == ["utter_ask_change"]
     assert shop.basket_lines == {"DAI-4": 2, "BAK-1": 2}
 
@@ -294,17 +258,11 @@ def test_a_correction_that_names_no_line_of_several_asks(shop):
 def test_one_item_is_said_in_the_singular(shop):
     """ "That's 1 items" was said after adding one thing."""
     text = "add sourdough"
-    messages, _ = run(
-        ActionAddToBasket(),
-        tracker(text, "add_to_basket", [entity(text, "product", "sourdough")]),
-    )
+    messages, _ = act(ActionAddToBasket(), text, "add_to_basket", ("product", "sourdough"))
     total = messages[-1]
     assert (total["response"], total["count"], total["noun"]) == ("utter_basket_total", 1, "item")
     text = "add two loaves of sourdough"
-    messages, _ = run(
-        ActionAddToBasket(),
-        tracker(text, "add_to_basket", [entity(text, "product", "sourdough")]),
-    )
+    messages, _ = act(ActionAddToBasket(), text, "add_to_basket", ("product", "sourdough"))
     assert (messages[-1]["count"], messages[-1]["noun"]) == (2, "items")
 
 
@@ -323,7 +281,7 @@ def test_a_correction_sets_the_quantity_whatever_the_intent(shop, action, intent
     """ "make the bananas six" (remove_from_basket) removed the bananas; "change the eggs to
     two" (nlu_fallback) was not understood."""
     shop.basket_lines = {"PRO-1": 12, "DAI-1": 1}
-    messages, _ = run(action, tracker(text, intent, [entity(text, "product", "bananas")]))
+    messages, _ = act(action, text, intent, ("product", "bananas"))
     assert responses(messages) == ["utter_quantity_changed", "utter_basket_total"]
     assert shop.basket_lines == {"PRO-1": 6, "DAI-1": 1}
 
@@ -344,13 +302,10 @@ def test_make_it_six_is_the_line_just_added(shop, text, intent, action):
     """After "add twelve bananas", "make it six" is about the bananas, not the milk."""
     shop.basket_lines = {"DAI-1": 1}
     added = "add twelve bananas"
-    _, events = run(
-        ActionAddToBasket(),
-        tracker(added, "add_to_basket", [entity(added, "product", "twelve bananas")]),
-    )
+    _, events = act(ActionAddToBasket(), added, "add_to_basket", ("product", "twelve bananas"))
     slots = slots_set(events)
     assert slots["last_sku"] == "PRO-1"
-    messages, events = run(action, tracker(text, intent, slots=slots))
+    messages, events = act(action, text, intent, slots=slots)
     assert responses(messages) == ["utter_quantity_changed", "utter_basket_total"]
     assert shop.basket_lines == {"DAI-1": 1, "PRO-1": 6}
     assert slots_set(events)["last_sku"] == "PRO-1"
@@ -360,9 +315,7 @@ def test_a_correction_naming_what_is_not_in_the_basket_asks(shop):
     """ "Make the eggs 2" with no eggs: questioned, never another line changed."""
     shop.basket_lines = {"PRO-1": 12}
     text = "make the eggs 2"
-    messages, _ = run(
-        ActionAddToBasket(), tracker(text, "add_to_basket", [entity(text, "product", "eggs")])
-    )
+    messages, _ = act(ActionAddToBasket(), text, "add_to_basket", ("product", "eggs"))
     assert responses(messages) == ["utter_ask_change"]
     assert shop.basket_lines == {"PRO-1": 12}
 
@@ -376,7 +329,7 @@ def test_a_correction_naming_what_is_not_in_the_basket_asks(shop):
 )
 def test_a_number_about_something_else_changes_no_line(shop, text, action, intent, answer):
     shop.basket_lines = {"PRO-1": 12}
-    messages, _ = run(action, tracker(text, intent))
+    messages, _ = act(action, text, intent)
     assert responses(messages) == [answer]
     assert shop.basket_lines == {"PRO-1": 12}
 
@@ -396,11 +349,11 @@ def test_starting_the_basket_again_empties_it_after_a_yes(shop, text, intent, ac
         {"order_id": 7, "status": "collected", "lines": [{"sku": "DAI-4", "quantity": 1}]}
     ]
     shop.basket_lines = {"PRO-1": 6}
-    messages, events = run(action, tracker(text, intent))
+    messages, events = act(action, text, intent)
     assert responses(messages) == ["utter_ask_empty_basket"]
     assert shop.basket_lines == {"PRO-1": 6}
     assert "reorder" not in shop.calls
-    messages, _ = run(ActionAffirm(), tracker("yes", "affirm", slots=slots_set(events)))
+    messages, _ = act(ActionAffirm(), "yes", "affirm", slots=slots_set(events))
     assert responses(messages) == ["utter_basket_emptied"]
     assert shop.basket_lines == {}
 
@@ -409,199 +362,5 @@ def test_start_from_my_last_basket_is_still_a_reorder(shop):
     shop.past_orders = [
         {"order_id": 7, "status": "collected", "lines": [{"sku": "DAI-4", "quantity": 1}]}
     ]
-    messages, _ = run(ActionReorder(), tracker("start from my last basket", "reorder"))
+    messages, _ = act(ActionReorder(), "start from my last basket", "reorder")
     assert responses(messages)[0] == "utter_reordered"
-
-
-# -- a resemblance is asked about, never added (issue 11: "add some butter" heard as "add some
-# butcher" added Chicken Drumsticks, found by their brand, Brackenhill Butchers, alone)
-
-
-def _add(text: str, *products: str):
-    return run(
-        ActionAddToBasket(),
-        tracker(text, "add_to_basket", [entity(text, "product", p) for p in products]),
-    )
-
-
-def test_a_brand_match_alone_is_asked_about_not_added(shop):
-    messages, events = _add("add some butcher", "butcher")
-    assert responses(messages) == ["utter_did_you_mean"]
-    assert messages[0]["product"] == "butcher"
-    assert messages[0]["offer"] == "Chicken Drumsticks, 1 kilo, £3.40"
-    assert shop.basket_lines == {}, "nothing is added on a resemblance"
-    slots = slots_set(events)
-    assert slots["pending"] == "add_chosen"
-    assert [c["sku"] for c in slots["choices"]] == ["MEA-1"]
-
-
-def test_yes_to_did_you_mean_adds_it_and_no_adds_nothing(shop):
-    _, events = _add("add some butcher", "butcher")
-    asked = slots_set(events)
-
-    messages, after = run(ActionDeny(), tracker("no", "deny", slots=asked))
-    assert responses(messages) == ["utter_ok"]
-    assert shop.basket_lines == {}
-    assert slots_set(after)["pending"] is None
-
-    messages, after = run(ActionAffirm(), tracker("yes please", "affirm", slots=asked))
-    assert responses(messages) == ["utter_added_items", "utter_basket_total"]
-    assert shop.basket_lines == {"MEA-1": 1}
-    assert slots_set(after)["pending"] is None
-
-
-def test_a_non_yes_to_did_you_mean_adds_nothing(shop):
-    _, events = _add("add some butcher", "butcher")
-    messages, _ = run(ActionAffirm(), tracker("hmm", "affirm", slots=slots_set(events)))
-    assert responses(messages) == ["utter_yes_unclear"]
-    assert shop.basket_lines == {}
-
-
-def test_a_named_product_next_to_a_resemblance_is_added_and_the_other_asked(shop):
-    messages, events = _add("add milk and some butcher", "milk", "butcher")
-    assert responses(messages) == ["utter_added_items", "utter_did_you_mean"]
-    assert shop.basket_lines == {"DAI-1": 1}
-    assert slots_set(events)["choices"][0]["sku"] == "MEA-1"
-
-
-@pytest.mark.parametrize(
-    ("text", "product", "sku"),
-    [("add a sourdough loaf", "sourdough loaf", "BAK-2"), ("add bananas", "bananas", "PRO-1")],
-)
-def test_a_product_named_is_added_without_a_question(shop, text, product, sku):
-    messages, _ = _add(text, product)
-    assert responses(messages) == ["utter_added_items", "utter_basket_total"]
-    assert shop.basket_lines == {sku: 1}
-
-
-@pytest.mark.parametrize("match", ["fuzzy", "sound", "department"])
-def test_a_guessed_word_is_asked_about_not_added(shop, monkeypatch, match):
-    """What the service found only by a misspelt or sound-alike word ("keyboard": Wild Bird
-    Seed, by the sound of "bird"), or by its department, is asked about too."""
-    found = shop.resolve
-
-    def guessed(q, store_id, limit=5):
-        resolution = found("bananas", store_id, limit)
-        for result in resolution["results"]:
-            result["match"] = match
-        return resolution
-
-    monkeypatch.setattr(shop, "resolve", guessed)
-    messages, events = _add("add a keyboard", "keyboard")
-    assert responses(messages) == ["utter_did_you_mean"]
-    assert messages[0]["product"] == "keyboard"
-    assert shop.basket_lines == {}
-    assert slots_set(events)["choices"][0]["sku"] == "PRO-1"
-
-
-def test_the_quantity_is_not_part_of_what_was_not_found():
-    from skills.search import product_words
-
-    assert product_words("a kilo of butcher", "a kilo") == "butcher"
-    assert product_words("two butcher", "two") == "butcher"
-    assert product_words("some butcher", None) == "butcher"
-    assert product_words("butcher", None) == "butcher"
-
-
-# -- "remove a kilo of apples" (issue 11: it left the Braeburn Apples in the basket)
-
-
-def _apples(shop):
-    from skills.twin_catalog import _product
-
-    shop.products["PRO-2"] = _product("PRO-2", "Braeburn Apples", "apple", 1.0, "each", 0.35)
-    shop.products["PRO-3"] = _product("PRO-3", "Braeburn Apples", "apple", 1.0, "kg", 2.20)
-    shop.products["PRO-4"] = _product("PRO-4", "Braeburn Apples", "apple", 500.0, "g", 1.20)
-
-
-def _remove(text: str, quantity: str, unit: str, product: str):
-    ents = [
-        entity(text, "quantity", quantity),
-        entity(text, "unit", unit),
-        entity(text, "product", product),
-    ]
-    return run(ActionRemoveFromBasket(), tracker(text, "remove_from_basket", ents))
-
-
-def test_remove_a_kilo_of_apples_removes_the_kilo_bag_not_the_loose_apples(shop):
-    """Two lines called Braeburn Apples: the name cannot tell them apart, the amount can."""
-    _apples(shop)
-    shop.basket_lines = {"PRO-3": 1, "PRO-2": 4, "DAI-1": 1}
-    messages, _ = _remove("remove a kilo of apples", "a", "kilo", "apples")
-    assert responses(messages)[0] == "utter_removed_items"
-    assert messages[0]["items"] == "Braeburn Apples, 1 kilo"
-    assert shop.basket_lines == {"PRO-2": 4, "DAI-1": 1}
-
-
-def test_remove_a_kilo_of_two_kilo_bags_takes_one_bag(shop):
-    _apples(shop)
-    shop.basket_lines = {"PRO-2": 4, "PRO-3": 2}
-    _remove("remove a kilo of apples", "a", "kilo", "apples")
-    assert shop.basket_lines == {"PRO-2": 4, "PRO-3": 1}
-
-
-def test_remove_a_kilo_of_half_kilo_bags_takes_two(shop):
-    _apples(shop)
-    shop.basket_lines = {"PRO-4": 3, "PRO-2": 4}
-    messages, _ = _remove("remove a kilo of apples", "a", "kilo", "apples")
-    assert shop.basket_lines == {"PRO-4": 1, "PRO-2": 4}
-    assert messages[0]["items"] == "2 Braeburn Apples, 500 grams"
-
-
-def test_remove_a_kilo_of_apples_with_only_loose_ones_removes_them(shop):
-    """No line weighs a kilo: the apples named go, as "remove the apples" would have it."""
-    _apples(shop)
-    shop.basket_lines = {"PRO-2": 1, "DAI-1": 1}
-    _remove("remove a kilo of apples", "a", "kilo", "apples")
-    assert shop.basket_lines == {"DAI-1": 1}
-
-
-# -- products the NLU tagged apart ("braeburn" and "apples"): one product when the catalog
-#    names the words together, a list otherwise
-
-
-def test_a_product_tagged_in_two_parts_is_one_product(shop):
-    """Tagged apart, "braeburn" and "apples" were two items: both added, one line each."""
-    _apples(shop)
-    text = "add a kilo of braeburn apples"
-    ents = [
-        entity(text, "quantity", "a"),
-        entity(text, "unit", "kilo"),
-        entity(text, "product", "braeburn"),
-        entity(text, "product", "apples"),
-    ]
-    messages, events = run(ActionAddToBasket(), tracker(text, "add_to_basket", ents))
-    # the twin's three Braeburn packs: which one, asked once; nothing added apart
-    assert responses(messages) == ["utter_product_choices"]
-    assert messages[0]["options"].count("Braeburn Apples") == 3
-    assert shop.basket_lines == {}
-    assert slots_set(events)["pending"] == "add_choice"
-
-
-def test_a_list_said_without_a_pause_stays_a_list(shop):
-    text = "add milk eggs and bread"
-    ents = [
-        entity(text, "product", "milk"),
-        entity(text, "product", "eggs"),
-        entity(text, "product", "bread"),
-    ]
-    run(ActionAddToBasket(), tracker(text, "add_to_basket", ents))
-    assert "DAI-4" in shop.basket_lines, "the eggs are a line of their own"
-    assert any(sku in shop.basket_lines for sku in ("DAI-1", "DAI-2", "DAI-3")), "and the milk"
-
-
-def test_one_product_runs_joins_only_what_is_said_together():
-    from skills.phrases import one_product_runs
-
-    text = "add braeburn apples and bread"
-    ents = [
-        entity(text, "product", "braeburn"),
-        entity(text, "product", "apples"),
-        entity(text, "product", "bread"),
-    ]
-    joined = one_product_runs(text, ents, lambda words: words == "braeburn apples")
-    assert [(e["value"], e["start"], e["end"]) for e in joined] == [
-        ("braeburn apples", 4, 19),
-        ("bread", 24, 29),
-    ]
-    assert one_product_runs(text, ents, lambda words: False) == ents

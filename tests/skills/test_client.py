@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.server
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from skills import client, handover
 from skills.base import Turn
 from skills.client import CommerceClient, CommerceUnavailable, CommerceUncertain, settle
+from tests.local_http import local_http_server
 from tests.skills.conftest import tracker
 
 
@@ -51,14 +51,8 @@ class _SlowShop(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def slow_shop(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setattr(client, "READ_TIMEOUT_S", 0.3)
-    server: Any = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowShop)
-    server.seen, server.delays = [], []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with local_http_server(_SlowShop, seen=[], delays=[]) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def shop_client(server: Any) -> CommerceClient:

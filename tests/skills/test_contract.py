@@ -338,3 +338,44 @@ def test_erasure_waits_for_an_open_order_then_ends_the_account(leaving: Commerce
     assert erased["erased"] is True
     assert erased["subject"] == subject
     refused(lambda: shop.me(), 401, "auth-invalid")
+
+
+def test_a_return_is_checked_made_once_and_listed(shop: Commerce) -> None:
+    if isinstance(shop, InMemoryCommerce):
+        shop.add_collected_order({"DAI-2": 2, "BAK-1": 1})
+    order = next(o for o in answer(shop.orders, limit=20) if o["status"] == "collected")
+    line = order["lines"][0]
+    args = (order["order_id"], line["sku"], 1, "damaged")
+    checked = answer(shop.check_return, *args)
+    assert checked["refund"] == pytest.approx(line["unit_price"])
+    assert checked["returnable"] >= 1
+    key = uuid.uuid4().hex
+    made = answer(shop.make_return, *args, "payment", key)
+    assert (made["status"], made["refund"], made["quantity"]) == ("authorised",
+                                                                  checked["refund"], 1)  # fmt: skip
+    assert made["code"]
+    assert answer(shop.make_return, *args, "payment", key)["return_id"] == made["return_id"]
+    assert [r["return_id"] for r in answer(shop.returns)].count(made["return_id"]) == 1
+    refused(lambda: shop.make_return(*args, "points", key), 409, "idempotency-key-reused")
+    too_many = (order["order_id"], line["sku"], line["quantity"], "damaged")
+    refused(lambda: shop.check_return(*too_many), 409,
+            "already-returned" if line["quantity"] == 1 else "return-more-than-bought")  # fmt: skip
+    refused(lambda: shop.check_return(2_000_000, line["sku"], 1, "damaged"), 404,
+            "order-not-found")  # fmt: skip
+
+
+def test_what_the_customer_tells_the_shop_is_kept(shop: Commerce) -> None:
+    if isinstance(shop, InMemoryCommerce):
+        shop.add_collected_order({"PRO-1": 6})
+    order = next(o for o in answer(shop.orders, limit=20) if o["status"] == "collected")
+    line = order["lines"][0]
+    staff = answer(shop.tell_the_shop, "the staff at riverside were great", STORE)
+    assert (staff["store_id"], staff["category"], staff["sentiment"]) == (STORE, "staff",
+                                                                         "positive")  # fmt: skip
+    about = answer(shop.tell_the_shop, "they were bad", None, line["sku"])
+    assert (about["sku"], about["product_name"], about["order_id"]) == (
+        line["sku"], line["name"], order["order_id"]
+    )  # fmt: skip
+    assert (about["category"], about["sentiment"]) == ("product-quality", "negative")
+    refused(lambda: shop.tell_the_shop("it was off", None, "NO-SUCH-SKU"), 404,
+            "product-not-found")  # fmt: skip

@@ -15,7 +15,7 @@ from skills.core import (
     ActionRepeat,
 )
 from skills.phrases import item_phrases, pick_option
-from tests.skills.conftest import entity, responses, run, slots_set, tracker
+from tests.skills.conftest import act, responses, slots_set
 
 MENU = [
     "Whole Milk, 2 litres, £1.50",
@@ -64,9 +64,7 @@ def test_choose_from_a_product_menu_adds_it(shop):
         },
     ]
     slots = {"choices": choices, "pending": "add_choice"}
-    messages, events = run(
-        ActionChooseOption(), tracker("the second one", "choose_option", slots=slots)
-    )
+    messages, events = act(ActionChooseOption(), "the second one", "choose_option", slots=slots)
     assert responses(messages)[0] == "utter_added_items"
     assert shop.basket_lines == {"DAI-1": 2}
     assert slots_set(events)["pending"] is None
@@ -74,16 +72,14 @@ def test_choose_from_a_product_menu_adds_it(shop):
 
 def test_unclear_choice_repeats_the_menu(shop):
     choices = [{"kind": "product", "sku": "DAI-3", "label": MENU[2], "size": 1, "price": 1}]
-    messages, _ = run(
-        ActionChooseOption(), tracker("hmm", "choose_option", slots={"choices": choices})
-    )
+    messages, _ = act(ActionChooseOption(), "hmm", "choose_option", slots={"choices": choices})
     assert responses(messages) == ["utter_which_one"]
     assert shop.basket_lines == {}
 
 
 def test_cancel_clears_what_was_pending(shop):
-    messages, events = run(
-        ActionCancel(), tracker("cancel", "cancel", slots={"pending": "order", "quote_id": "q"})
+    messages, events = act(
+        ActionCancel(), "cancel", "cancel", slots={"pending": "order", "quote_id": "q"}
     )
     assert responses(messages) == ["utter_cancelled"]
     assert slots_set(events)["pending"] is None
@@ -99,7 +95,7 @@ def test_repeat_says_the_last_turn_again(shop):
         {"event": "bot", "text": "Your basket has 1 items."},
         {"event": "user", "text": "say that again"},
     ]
-    messages, _ = run(ActionRepeat(), tracker("say that again", "repeat", events=events))
+    messages, _ = act(ActionRepeat(), "say that again", "repeat", events=events)
     assert messages[0]["text"] == "Added 1 Whole Milk. Your basket has 1 items."
 
 
@@ -110,8 +106,8 @@ PIN_PROMPT = {"pending": "pin", "quote_id": "q-1", "pin_required": True, "pin_tr
 
 def test_a_new_request_at_the_pin_prompt_leaves_it(shop_with_pin):
     shop_with_pin.basket_lines = {"DAI-1": 1}
-    messages, events = run(
-        ActionViewBasket(), tracker("what's in my basket", "view_basket", slots=PIN_PROMPT)
+    messages, events = act(
+        ActionViewBasket(), "what's in my basket", "view_basket", slots=PIN_PROMPT
     )
     assert responses(messages) == ["utter_basket_contents"]
     assert "expect" not in str(messages), "the PIN is no longer asked for"
@@ -125,7 +121,7 @@ def test_a_new_request_at_the_pin_prompt_leaves_it(shop_with_pin):
 def test_a_side_question_keeps_a_yes_no_question_open(shop):
     shop.basket_lines = {"DAI-1": 1}
     slots = {"pending": "order", "quote_id": "q-1"}
-    _, events = run(ActionViewBasket(), tracker("what's in my basket", "view_basket", slots=slots))
+    _, events = act(ActionViewBasket(), "what's in my basket", "view_basket", slots=slots)
     assert "pending" not in slots_set(events), "a yes still answers the read-back"
 
 
@@ -144,10 +140,7 @@ def test_a_new_request_at_any_prompt_leaves_it(shop, pending, choices):
     if pending == "order":
         shop.book(2)
     text = "add some bananas"
-    _, events = run(
-        ActionAddToBasket(),
-        tracker(text, "add_to_basket", [entity(text, "product", "bananas")], slots=slots),
-    )
+    _, events = act(ActionAddToBasket(), text, "add_to_basket", ("product", "bananas"), slots=slots)
     left = slots_set(events)
     if pending == "order":  # added at the read-back: read back again, a new quote
         assert left["pending"] == "order"
@@ -162,7 +155,7 @@ def test_a_new_request_at_any_prompt_leaves_it(shop, pending, choices):
 def test_cancel_leaves_any_prompt_and_changes_nothing(shop, pending):
     shop.basket_lines = {"DAI-1": 1}
     slots = {"pending": pending, "quote_id": "q-1", "pin_tries": 2}
-    messages, events = run(ActionCancel(), tracker("never mind", "cancel", slots=slots))
+    messages, events = act(ActionCancel(), "never mind", "cancel", slots=slots)
     assert responses(messages) == ["utter_cancelled"]
     assert slots_set(events)["pending"] is None
     assert slots_set(events)["pin_tries"] is None
@@ -172,14 +165,12 @@ def test_cancel_leaves_any_prompt_and_changes_nothing(shop, pending):
 
 def test_digits_among_words_at_the_pin_prompt_are_no_attempt(shop_with_pin):
     slots = {**PIN_PROMPT, "pin_tries": 2}
-    messages, events = run(
+    messages, events = act(
         ActionProvidePin(),
-        tracker(
-            "/provide_pin",
-            "provide_pin",
-            slots=slots,
-            metadata={"pin_unclear": True},
-        ),
+        "/provide_pin",
+        "provide_pin",
+        slots=slots,
+        metadata={"pin_unclear": True},
     )
     assert responses(messages) == ["utter_pin_digits_only"]
     assert messages[0]["custom"] == {"expect": "pin"}
@@ -187,7 +178,7 @@ def test_digits_among_words_at_the_pin_prompt_are_no_attempt(shop_with_pin):
 
 
 def test_repeat_at_the_pin_prompt_asks_for_the_pin_again(shop_with_pin):
-    messages, _ = run(ActionRepeat(), tracker("say that again", "repeat", slots=PIN_PROMPT))
+    messages, _ = act(ActionRepeat(), "say that again", "repeat", slots=PIN_PROMPT)
     assert responses(messages) == ["utter_ask_pin"]
     assert messages[0]["custom"] == {"expect": "pin"}
 
@@ -204,7 +195,7 @@ def test_help_hello_and_goodbye_at_the_pin_prompt_leave_it(
     shop_with_pin, action, text, intent, answer
 ):
     """ "help" at the PIN prompt answered, and the dialogue still waited for the PIN."""
-    messages, events = run(action, tracker(text, intent, slots=PIN_PROMPT))
+    messages, events = act(action, text, intent, slots=PIN_PROMPT)
     assert responses(messages) == [answer]
     assert "expect" not in str(messages), "the PIN is no longer asked for"
     left = slots_set(events)
@@ -214,20 +205,20 @@ def test_help_hello_and_goodbye_at_the_pin_prompt_leave_it(
 
 def test_help_at_the_read_back_keeps_the_yes_no_open(shop):
     slots = {"pending": "order", "quote_id": "q-1"}
-    messages, events = run(ActionHelp(), tracker("what can you do", "help", slots=slots))
+    messages, events = act(ActionHelp(), "what can you do", "help", slots=slots)
     assert responses(messages) == ["utter_help"]
     assert "pending" not in slots_set(events)
 
 
 def test_goodbye_leaves_a_yes_no_question(shop):
     slots = {"pending": "empty_basket"}
-    _, events = run(ActionGoodbye(), tracker("bye", "goodbye", slots=slots))
+    _, events = act(ActionGoodbye(), "bye", "goodbye", slots=slots)
     assert slots_set(events)["pending"] is None
 
 
 def test_hello_at_a_yes_no_question_keeps_it(shop):
     slots = {"pending": "empty_basket"}
-    messages, events = run(ActionGreet(), tracker("hello", "greet", slots=slots))
+    messages, events = act(ActionGreet(), "hello", "greet", slots=slots)
     assert responses(messages) == ["utter_greet"]
     assert "pending" not in slots_set(events)
 
@@ -270,12 +261,25 @@ def test_each_skill_registers_the_follow_ups_of_its_own_questions():
         "reorder": "skills.reorder",
         "recipe": "skills.recipes",
         "goes_with": "skills.goes_with",  # a yes adds what goes with what was added
+        "return": "skills.returns",
+        "return_quantity": "skills.returns",
+        "return_reason": "skills.returns",
     }
     assert {kind: f.__module__ for kind, f in CHOSEN.items()} == {
         "product": "skills.basket",
         "recipe": "skills.recipes",
         "slot": "skills.pickup",
+        "return_line": "skills.returns",
     }
+    from skills.base import ANSWER_READERS, on_answer
+
+    assert {pending: f.__module__ for pending, f in ANSWER_READERS.items()} == {
+        "return_quantity": "skills.returns",
+        "return_reason": "skills.returns",
+        "feedback_text": "skills.feedback",
+    }
+    with pytest.raises(ValueError, match="'return_reason' has its answer reader already"):
+        on_answer("return_reason", lambda turn: None)
     with pytest.raises(ValueError, match="'order' has its follow-ups already"):
         on_pending("order", yes=lambda turn, choices: [])  # another module's: refused
     assert FOLLOW_UPS["order"].yes.__module__ == "skills.checkout"

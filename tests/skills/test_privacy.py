@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from skills.checkout import ActionProvidePin
 from skills.core import ActionAffirm, ActionCancel, ActionDeny
 from skills.privacy import ActionForgetMe, ActionMyData
 from skills.twin import TWIN_SUBJECT
-from tests.skills.conftest import responses, run, slots_set, tracker
+from tests.skills.conftest import act, pin_said, responses, slots_set
 from tests.skills.test_checkout import ready_to_check_out
 
 
 def test_what_it_knows_is_said_in_outline_without_numbers(shop):
     shop.basket_lines = {"DAI-1": 1, "BAK-1": 2}
     shop.book(2)
-    messages, events = run(ActionMyData(), tracker("what do you know about me", "my_data"))
+    messages, events = act(ActionMyData(), "what do you know about me", "my_data")
     assert responses(messages) == ["utter_my_data"]
     said = messages[0]
     assert said["name"] == "Alice Martin"
@@ -30,7 +29,7 @@ def test_what_it_knows_is_said_in_outline_without_numbers(shop):
 
 
 def asked_to_erase(shop: Any) -> dict[str, Any]:
-    messages, events = run(ActionForgetMe(), tracker("forget me", "forget_me"))
+    messages, events = act(ActionForgetMe(), "forget me", "forget_me")
     assert responses(messages) == ["utter_confirm_erase"]
     assert not shop.erased, "nothing is erased before the yes"
     return slots_set(events)
@@ -40,7 +39,7 @@ def test_a_clear_yes_erases_and_tells_the_front_end_whose_conversations_go(shop)
     shop.basket_lines = {"DAI-1": 1}
     slots = asked_to_erase(shop)
     assert slots["pending"] == "forget_me"
-    messages, events = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    messages, events = act(ActionAffirm(), "yes", "affirm", slots=slots)
     assert responses(messages) == ["utter_erased"]
     assert messages[0]["custom"] == {"erased": TWIN_SUBJECT}
     assert shop.erased
@@ -51,13 +50,13 @@ def test_a_clear_yes_erases_and_tells_the_front_end_whose_conversations_go(shop)
 def test_anything_but_a_clear_yes_erases_nothing(shop):
     slots = asked_to_erase(shop)
     for said, intent in (("yes please wait", "affirm"), ("yes no", "affirm"), ("4321", "affirm")):
-        messages, _ = run(ActionAffirm(), tracker(said, intent, slots=slots))
+        messages, _ = act(ActionAffirm(), said, intent, slots=slots)
         assert responses(messages) != ["utter_erased"], said
     assert not shop.erased
-    messages, events = run(ActionDeny(), tracker("no", "deny", slots=slots))
+    messages, events = act(ActionDeny(), "no", "deny", slots=slots)
     assert responses(messages) == ["utter_erase_kept"]
     assert slots_set(events)["pending"] is None
-    run(ActionCancel(), tracker("cancel", "cancel", slots=slots))
+    act(ActionCancel(), "cancel", "cancel", slots=slots)
     assert not shop.erased
     assert "erase_me" not in shop.calls
 
@@ -65,7 +64,7 @@ def test_anything_but_a_clear_yes_erases_nothing(shop):
 def test_a_pin_customer_erases_only_with_the_pin(shop_with_pin):
     shop = shop_with_pin
     slots = asked_to_erase(shop)
-    messages, events = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    messages, events = act(ActionAffirm(), "yes", "affirm", slots=slots)
     assert responses(messages) == ["utter_ask_pin_to_erase"]
     assert messages[0]["custom"] == {"expect": "pin"}
     slots = {**slots, **slots_set(events)}
@@ -73,17 +72,11 @@ def test_a_pin_customer_erases_only_with_the_pin(shop_with_pin):
     assert not shop.erased
 
     for _ in range(2):  # wrong PINs: asked again, nothing erased
-        messages, events = run(
-            ActionProvidePin(),
-            tracker("/provide_pin", "provide_pin", slots=slots, secrets={"pin_ticket": None}),
-        )
+        messages, events = pin_said(slots, None)
         assert responses(messages) == ["utter_pin_wrong"]
         slots = {**slots, **slots_set(events)}
     assert not shop.erased
-    messages, events = run(
-        ActionProvidePin(),
-        tracker("/provide_pin", "provide_pin", slots=slots, secrets={"pin_ticket": "pt_good"}),
-    )
+    messages, events = pin_said(slots, "pt_good")
     assert responses(messages) == ["utter_erased"]
     assert shop.erased
     assert shop.orders_list == [], "no order was placed on the way"
@@ -92,13 +85,10 @@ def test_a_pin_customer_erases_only_with_the_pin(shop_with_pin):
 def test_too_many_wrong_pins_erase_nothing(shop_with_pin):
     shop = shop_with_pin
     slots = asked_to_erase(shop)
-    _, events = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    _, events = act(ActionAffirm(), "yes", "affirm", slots=slots)
     slots = {**slots, **slots_set(events)}
     for _ in range(3):
-        messages, events = run(
-            ActionProvidePin(),
-            tracker("/provide_pin", "provide_pin", slots=slots, secrets={"pin_ticket": None}),
-        )
+        messages, events = pin_said(slots, None)
         slots = {**slots, **slots_set(events)}
     assert responses(messages) == ["utter_erase_pin_too_many"]
     assert slots["pending"] is None
@@ -108,18 +98,18 @@ def test_too_many_wrong_pins_erase_nothing(shop_with_pin):
 def test_no_at_the_erase_pin_prompt_keeps_the_account_not_an_order(shop_with_pin):
     shop = shop_with_pin
     slots = asked_to_erase(shop)
-    _, events = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    _, events = act(ActionAffirm(), "yes", "affirm", slots=slots)
     slots = {**slots, **slots_set(events)}
-    messages, _ = run(ActionDeny(), tracker("no", "deny", slots=slots))
+    messages, _ = act(ActionDeny(), "no", "deny", slots=slots)
     assert responses(messages) == ["utter_erase_kept"]
     assert not shop.erased
 
 
 def test_an_order_waiting_for_pickup_comes_first(shop):
     slots = ready_to_check_out(shop)
-    run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    act(ActionAffirm(), "yes", "affirm", slots=slots)
     assert len(shop.orders_list) == 1
-    messages, events = run(ActionForgetMe(), tracker("delete my account", "forget_me"))
+    messages, events = act(ActionForgetMe(), "delete my account", "forget_me")
     assert responses(messages) == ["utter_erase_open_orders"]
     assert events == []
     assert not shop.erased
@@ -128,7 +118,7 @@ def test_an_order_waiting_for_pickup_comes_first(shop):
 def test_a_lost_answer_is_asked_again_before_a_word(shop):
     slots = asked_to_erase(shop)
     shop.lost_answers["erase_me"] = [True]  # done, but the answer never came back
-    messages, _ = run(ActionAffirm(), tracker("yes", "affirm", slots=slots))
+    messages, _ = act(ActionAffirm(), "yes", "affirm", slots=slots)
     assert responses(messages) == ["utter_erased"], "the repeat found the account gone"
     assert messages[0]["custom"] == {"erased": TWIN_SUBJECT}, "their conversations go too"
     assert shop.erased

@@ -6,11 +6,11 @@ import pytest
 
 from skills.core import ActionAffirm, ActionDeny
 from skills.reorder import ActionPurchaseHistory, ActionReorder
-from tests.skills.conftest import entity, responses, run, slots_set, tracker
+from tests.skills.conftest import act, entity, responses, run, slots_set, tracker
 
 
 def test_last_order_all_in_stock(shop):
-    messages, _events = run(ActionReorder(), tracker("order my last order again", "reorder"))
+    messages, _events = act(ActionReorder(), "order my last order again", "reorder")
     assert responses(messages) == ["utter_reordered", "utter_basket_total"]
     assert shop.basket_lines == {"DAI-2": 2, "BAK-1": 1}
     assert "reorder" in shop.calls
@@ -18,7 +18,7 @@ def test_last_order_all_in_stock(shop):
 
 def test_out_of_stock_item_gets_a_substitute_offer_then_yes_adds_it(shop):
     shop.stock["DAI-2"] = 0
-    messages, events = run(ActionReorder(), tracker("my usual please", "reorder"))
+    messages, events = act(ActionReorder(), "my usual please", "reorder")
     assert responses(messages) == ["utter_reordered", "utter_offer_substitute"]
     assert "Semi-Skimmed Milk" in messages[1]["product"]
     slots = slots_set(events)
@@ -26,24 +26,22 @@ def test_out_of_stock_item_gets_a_substitute_offer_then_yes_adds_it(shop):
     substitute = slots["choices"][0]["sku"]
     assert shop.basket_lines == {"BAK-1": 1}
 
-    messages, _ = run(ActionAffirm(), tracker("yes please", "affirm", slots=slots))
+    messages, _ = act(ActionAffirm(), "yes please", "affirm", slots=slots)
     assert responses(messages)[0] == "utter_added_items"
     assert shop.basket_lines == {"BAK-1": 1, substitute: 2}
 
 
 def test_no_to_a_substitute_leaves_it_out(shop):
     shop.stock["DAI-2"] = 0
-    _, events = run(ActionReorder(), tracker("my usual", "reorder"))
-    messages, _ = run(ActionDeny(), tracker("no thanks", "deny", slots=slots_set(events)))
+    _, events = act(ActionReorder(), "my usual", "reorder")
+    messages, _ = act(ActionDeny(), "no thanks", "deny", slots=slots_set(events))
     assert responses(messages) == ["utter_left_out"]
     assert shop.basket_lines == {"BAK-1": 1}
 
 
 def test_buy_one_thing_again(shop):
     text = "buy the sourdough again"
-    messages, _ = run(
-        ActionReorder(), tracker(text, "reorder", [entity(text, "product", "sourdough")])
-    )
+    messages, _ = act(ActionReorder(), text, "reorder", ("product", "sourdough"))
     assert responses(messages)[0] == "utter_added_items"
     assert shop.basket_lines == {"BAK-2": 1}
 
@@ -53,25 +51,25 @@ def test_a_second_reorder_asks_before_doubling_the_basket(shop):
     shop.past_orders = [
         {"order_id": 7, "status": "collected", "lines": [{"sku": "DAI-4", "quantity": 1}]}
     ]
-    run(ActionReorder(), tracker("reorder my last shop", "reorder"))
+    act(ActionReorder(), "reorder my last shop", "reorder")
     assert shop.basket_lines == {"DAI-4": 1}
-    messages, events = run(ActionReorder(), tracker("reorder my last shop", "reorder"))
+    messages, events = act(ActionReorder(), "reorder my last shop", "reorder")
     assert responses(messages) == ["utter_reorder_already_in_basket"]
     assert messages[0]["source"] == "your last order"
     assert shop.basket_lines == {"DAI-4": 1}, "nothing added before the yes"
     slots = slots_set(events)
     assert slots["pending"] == "reorder"
 
-    messages, _ = run(ActionDeny(), tracker("no", "deny", slots=slots))
+    messages, _ = act(ActionDeny(), "no", "deny", slots=slots)
     assert shop.basket_lines == {"DAI-4": 1}
-    messages, _ = run(ActionAffirm(), tracker("yes please", "affirm", slots=slots))
+    messages, _ = act(ActionAffirm(), "yes please", "affirm", slots=slots)
     assert responses(messages) == ["utter_reordered", "utter_basket_total"]
     assert shop.basket_lines == {"DAI-4": 2}, "the customer said yes to doubling it"
 
 
 def test_a_reorder_into_a_basket_without_those_items_just_adds(shop):
     shop.basket_lines = {"PRO-1": 3}
-    messages, _ = run(ActionReorder(), tracker("my usual please", "reorder"))
+    messages, _ = act(ActionReorder(), "my usual please", "reorder")
     assert responses(messages) == ["utter_reordered", "utter_basket_total"]
     assert shop.basket_lines == {"PRO-1": 3, "DAI-2": 2, "BAK-1": 1}
 
@@ -110,13 +108,9 @@ def test_a_near_miss_in_the_history_is_not_taken_for_the_product(shop):
     """The history's fuzzy match found chocolate chips for oat milk, and they were added."""
     shop.bought = ["BAK-1"]
     text = "did I buy oat milk before"
-    messages, _ = run(
-        ActionReorder(), tracker(text, "reorder", [entity(text, "product", "oat milk")])
-    )
+    messages, _ = act(ActionReorder(), text, "reorder", ("product", "oat milk"))
     assert responses(messages) == ["utter_not_bought_before"]
     text = "buy oat milk again"
-    messages, _ = run(
-        ActionReorder(), tracker(text, "reorder", [entity(text, "product", "oat milk")])
-    )
+    messages, _ = act(ActionReorder(), text, "reorder", ("product", "oat milk"))
     assert responses(messages) == ["utter_never_bought"]
     assert shop.basket_lines == {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from skills.store_hours import ActionStoreHours, clock
-from tests.skills.conftest import entity, responses, run, tracker
+from tests.skills.conftest import act, entity, responses, run, tracker
 
 
 def test_clock_is_spoken_simply():
@@ -15,9 +15,7 @@ def test_clock_is_spoken_simply():
 
 def test_hours_of_the_named_store_on_a_day(shop):
     text = "when is riverside open on sunday"
-    messages, _ = run(
-        ActionStoreHours(), tracker(text, "store_hours", [entity(text, "store", "riverside")])
-    )
+    messages, _ = act(ActionStoreHours(), text, "store_hours", ("store", "riverside"))
     assert responses(messages) == ["utter_store_hours"]
     assert messages[0] == {
         **messages[0],
@@ -29,9 +27,7 @@ def test_hours_of_the_named_store_on_a_day(shop):
 
 
 def hours_asked(text: str) -> dict:
-    messages, _ = run(
-        ActionStoreHours(), tracker(text, "store_hours", [entity(text, "store", "riverside")])
-    )
+    messages, _ = act(ActionStoreHours(), text, "store_hours", ("store", "riverside"))
     assert responses(messages) == ["utter_store_hours"]
     return messages[0]
 
@@ -58,18 +54,14 @@ def test_hours_at_any_instant_in_the_stores_time(shop, clock, instant, text, day
 
 def test_unknown_store(shop):
     text = "when does the moon shop close"
-    messages, _ = run(
-        ActionStoreHours(), tracker(text, "store_hours", [entity(text, "store", "moon shop")])
-    )
+    messages, _ = act(ActionStoreHours(), text, "store_hours", ("store", "moon shop"))
     assert responses(messages) == ["utter_store_unknown_named"]
 
 
 def test_a_store_name_the_recogniser_split_is_still_that_store(shop):
     """ "river side" is not tagged by the NLU; the words still name Riverside, not home."""
     text = "when does river side shut tonight"
-    messages, _ = run(
-        ActionStoreHours(), tracker(text, "store_hours", metadata={"store_id": "harbour"})
-    )
+    messages, _ = act(ActionStoreHours(), text, "store_hours", metadata={"store_id": "harbour"})
     assert responses(messages) == ["utter_store_hours"]
     assert (messages[0]["store"], messages[0]["day"]) == ("Greenleaf Riverside", "today")
 
@@ -89,9 +81,7 @@ def test_a_store_name_the_recogniser_split_is_still_that_store(shop):
 def test_open_now_is_answered_in_the_stores_time(shop, clock, instant, answer, values):
     clock.move_to(instant)
     text = "is the harbour store open now"
-    messages, _ = run(
-        ActionStoreHours(), tracker(text, "store_hours", [entity(text, "store", "harbour")])
-    )
+    messages, _ = act(ActionStoreHours(), text, "store_hours", ("store", "harbour"))
     assert responses(messages) == [answer]
     assert messages[0] == {**messages[0], "store": "Greenleaf Harbour", **values}
 
@@ -100,9 +90,7 @@ def test_closed_all_day_today_opens_on_the_next_open_day(shop, clock):
     shop.stores_list[1]["opening_hours"]["wednesday"] = []
     clock.move_to("2027-06-16T12:00:00+01:00")  # a Wednesday
     text = "is harbour open right now"
-    messages, _ = run(
-        ActionStoreHours(), tracker(text, "store_hours", [entity(text, "store", "harbour")])
-    )
+    messages, _ = act(ActionStoreHours(), text, "store_hours", ("store", "harbour"))
     assert responses(messages) == ["utter_store_closed_now"]
     assert (messages[0]["day"], messages[0]["opens"]) == ("tomorrow", "8 am")
 
@@ -118,9 +106,7 @@ def test_closed_all_day_today_opens_on_the_next_open_day(shop, clock):
 def test_a_store_closed_for_christmas_says_so(shop, clock, text, instant):
     shop.stores_list[0]["closed_dates"] = [{"date": "2027-12-25", "name": "Christmas Day"}]
     clock.move_to(instant)
-    messages, _ = run(
-        ActionStoreHours(), tracker(text, "store_hours", [entity(text, "store", "riverside")])
-    )
+    messages, _ = act(ActionStoreHours(), text, "store_hours", ("store", "riverside"))
     if "now" in text:
         assert responses(messages) == ["utter_store_closed_now"]
         assert messages[0]["day"] == "tomorrow"

@@ -11,7 +11,7 @@ import pytest
 
 from skills.speech import distance
 from skills.stores import ActionStoreLocation, ActionWhichStoreHas
-from tests.skills.conftest import entity, responses, run, slots_set, tracker
+from tests.skills.conftest import act, entity, responses, run, slots_set, tracker
 
 
 def test_distances_are_said_in_miles():
@@ -24,7 +24,7 @@ def test_distances_are_said_in_miles():
     "text", ["which store is nearest to me", "where's my closest greenleaf", "nearest store"]
 )
 def test_the_nearest_store_from_home(shop, text):
-    messages, events = run(ActionStoreLocation(), tracker(text, "store_location"))
+    messages, events = act(ActionStoreLocation(), text, "store_location")
     assert responses(messages) == ["utter_nearest_store", "utter_next_nearest_store"]
     assert messages[0] == {
         **messages[0],
@@ -39,19 +39,17 @@ def test_the_nearest_store_from_home(shop, text):
 
 def test_without_a_home_address_the_home_store_is_said(shop):
     shop.measured_from = "home store"
-    messages, _ = run(ActionStoreLocation(), tracker("which store is closest", "store_location"))
+    messages, _ = act(ActionStoreLocation(), "which store is closest", "store_location")
     assert responses(messages) == ["utter_home_store_address", "utter_next_nearest_store"]
     assert messages[0]["store"] == "Greenleaf Riverside"
 
 
 def test_at_a_kiosk_the_nearest_is_here_then_the_next(shop):
-    messages, _ = run(
+    messages, _ = act(
         ActionStoreLocation(),
-        tracker(
-            "where's the nearest store",
-            "store_location",
-            metadata={"store_id": "harbour", "confirm_by": "touch"},
-        ),
+        "where's the nearest store",
+        "store_location",
+        metadata={"store_id": "harbour", "confirm_by": "touch"},
     )
     assert responses(messages) == ["utter_you_are_at_store", "utter_next_nearest_store"]
     assert (messages[0]["store"], messages[1]["store"]) == (
@@ -67,44 +65,37 @@ def test_at_a_kiosk_the_nearest_is_here_then_the_next(shop):
 )
 def test_a_named_store_is_the_one_answered_for(shop, text, named):
     """At Riverside's kiosk, "where is the harbour store" is about Harbour."""
-    messages, _ = run(
-        ActionStoreLocation(), tracker(text, "store_location", [entity(text, "store", named)])
-    )
+    messages, _ = act(ActionStoreLocation(), text, "store_location", ("store", named))
     assert responses(messages) == ["utter_store_address"]
     assert (messages[0]["store"], messages[0]["address"]) == ("Greenleaf Harbour", "7 Pier Road")
 
 
 def test_a_store_the_service_does_not_know_is_questioned(shop):
     text = "where is the moon street store"
-    messages, _ = run(
-        ActionStoreLocation(),
-        tracker(text, "store_location", [entity(text, "store", "moon street")]),
-    )
+    messages, _ = act(ActionStoreLocation(), text, "store_location", ("store", "moon street"))
     assert responses(messages) == ["utter_store_unknown_named"]
 
 
 def test_where_are_your_stores_lists_them_all(shop):
-    messages, _ = run(ActionStoreLocation(), tracker("where are your stores", "store_location"))
+    messages, _ = act(ActionStoreLocation(), "where are your stores", "store_location")
     assert responses(messages) == ["utter_store_list"]
     assert messages[0]["count"] == 2
     assert "Greenleaf Harbour at 7 Pier Road" in messages[0]["stores"]
 
 
 def test_where_is_the_store_is_the_conversations_store(shop):
-    messages, _ = run(ActionStoreLocation(), tracker("where is your shop", "store_location"))
+    messages, _ = act(ActionStoreLocation(), "where is your shop", "store_location")
     assert responses(messages) == ["utter_store_address"]
     assert messages[0]["store"] == "Greenleaf Riverside"
 
 
 def test_a_side_question_keeps_a_yes_no_open_and_leaves_the_pin_prompt(shop):
-    _, events = run(
-        ActionStoreLocation(),
-        tracker("where is your shop", "store_location", slots={"pending": "order"}),
+    _, events = act(
+        ActionStoreLocation(), "where is your shop", "store_location", slots={"pending": "order"}
     )
     assert "pending" not in slots_set(events)
-    _, events = run(
-        ActionStoreLocation(),
-        tracker("where is your shop", "store_location", slots={"pending": "pin"}),
+    _, events = act(
+        ActionStoreLocation(), "where is your shop", "store_location", slots={"pending": "pin"}
     )
     assert slots_set(events)["pending"] is None
 

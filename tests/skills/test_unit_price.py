@@ -10,7 +10,7 @@ import pytest
 
 from skills.search import ActionSearchProduct
 from skills.unit_price import ActionComparePrices
-from tests.skills.conftest import entity, responses, run, slots_set, tracker
+from tests.skills.conftest import act, entity, responses, run, slots_set, tracker
 
 
 def test_which_is_cheaper_per_litre_of_two_named(shop):
@@ -28,20 +28,14 @@ def test_which_is_cheaper_per_litre_of_two_named(shop):
 
 def test_the_price_per_kilo_of_one_product(shop):
     text = "what's the price per kilo of plain flour"
-    messages, _ = run(
-        ActionComparePrices(),
-        tracker(text, "compare_prices", [entity(text, "product", "plain flour")]),
-    )
+    messages, _ = act(ActionComparePrices(), text, "compare_prices", ("product", "plain flour"))
     assert responses(messages) == ["utter_unit_price"]
     assert messages[0]["unit_price"] == "£0.63 a kilo"  # £0.95 for 1.5 kilos
 
 
 def test_the_best_value_pack_and_the_cheapest_to_buy_differ(shop):
     text = "which bread is the best value"
-    messages, _ = run(
-        ActionComparePrices(),
-        tracker(text, "compare_prices", [entity(text, "product", "bread")]),
-    )
+    messages, _ = act(ActionComparePrices(), text, "compare_prices", ("product", "bread"))
     assert responses(messages) == ["utter_unit_price"]
     assert messages[0]["product"] == "White Bread, 800 grams"
     assert messages[0]["unit_price"] == "£1.00 a kilo"
@@ -49,23 +43,17 @@ def test_the_best_value_pack_and_the_cheapest_to_buy_differ(shop):
 
 def test_per_100_grams_is_a_tenth_of_the_kilo_price(shop):
     text = "how much is white bread per 100 grams"
-    messages, _ = run(
-        ActionComparePrices(),
-        tracker(text, "compare_prices", [entity(text, "product", "white bread")]),
-    )
+    messages, _ = act(ActionComparePrices(), text, "compare_prices", ("product", "white bread"))
     assert messages[0]["unit_price"] == "£0.10 per 100 grams"
 
 
 def test_the_options_just_read_out_are_compared_and_stay_open(shop):
     text = "find milk"
-    _, events = run(
-        ActionSearchProduct(), tracker(text, "search_product", [entity(text, "product", "milk")])
-    )
+    _, events = act(ActionSearchProduct(), text, "search_product", ("product", "milk"))
     slots = slots_set(events)
     assert len(slots["choices"]) == 3
-    messages, events = run(
-        ActionComparePrices(),
-        tracker("which one is cheaper per litre", "compare_prices", slots=slots),
+    messages, events = act(
+        ActionComparePrices(), "which one is cheaper per litre", "compare_prices", slots=slots
     )
     assert responses(messages) == ["utter_best_value_of_options"]
     best = next(c for c in slots["choices"] if c["sku"] == "DAI-1")
@@ -75,7 +63,7 @@ def test_the_options_just_read_out_are_compared_and_stay_open(shop):
 
 
 def test_nothing_to_compare_asks_what(shop):
-    messages, _ = run(ActionComparePrices(), tracker("which is the best value", "compare_prices"))
+    messages, _ = act(ActionComparePrices(), "which is the best value", "compare_prices")
     assert responses(messages) == ["utter_ask_compare_what"]
 
 
@@ -89,14 +77,12 @@ def test_a_litre_is_not_compared_with_a_kilo(shop):
 @pytest.mark.parametrize("pending", ["order", "pin"])
 def test_a_side_question_at_a_prompt(shop, pending):
     text = "how much is oat milk per litre"
-    _, events = run(
+    _, events = act(
         ActionComparePrices(),
-        tracker(
-            text,
-            "compare_prices",
-            [entity(text, "product", "oat milk")],
-            slots={"pending": pending, "quote_id": "q-1"},
-        ),
+        text,
+        "compare_prices",
+        ("product", "oat milk"),
+        slots={"pending": pending, "quote_id": "q-1"},
     )
     left = slots_set(events)
     if pending == "pin":

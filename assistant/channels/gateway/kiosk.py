@@ -43,12 +43,12 @@ def basket_view(basket: dict[str, Any]) -> p.Basket:
 
 def slot_view(slot: dict[str, Any]) -> p.PickupSlot:
     return p.PickupSlot(
-        slot["slot_id"],
-        slot["store_id"],
-        slot["start"],
-        slot["end"],
-        slot["capacity"],
-        slot["available"],
+        slot_id=slot["slot_id"],
+        store_id=slot["store_id"],
+        start=slot["start"],
+        end=slot["end"],
+        capacity=slot["capacity"],
+        available=slot["available"],
     )
 
 

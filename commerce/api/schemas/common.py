@@ -1,9 +1,13 @@
 """What every resource shares: field limits, the request base (unknown fields rejected),
-errors and a product."""
+errors and a product. Response models made from a shape (``Shaped``) have its fields: their
+bodies only add defaults and descriptions."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from commerce.api.schemas.shaped import Shaped
+from shapes import commerce as shapes
 
 Quantity = Field(ge=1, le=99, description="Packs of the product, 1 to 99")
 Sku = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9-]+$")
@@ -24,20 +28,12 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-class ProductOut(BaseModel):
-    sku: str
-    name: str
-    brand: str
-    size: float
-    unit: str
-    price: float
-    department: str
-    category: str
-    in_stock: bool | None = None
-    suitable_for: list[str] = Field(
-        default=[], description="diets it is known to suit: vegan, vegetarian, gluten-free"
+class ProductOut(Shaped, shape=shapes.Product):
+    in_stock = None
+    suitable_for = Field(
+        default=list[str](), description="diets it is known to suit: vegan, vegetarian, gluten-free"
     )
-    price_per_unit: float | None = Field(
+    price_per_unit = Field(
         default=None, description="the shelf label's unit price: pounds per `per_unit`"
     )
-    per_unit: str | None = Field(default=None, description="litre, kg or item")
+    per_unit = Field(default=None, description="litre, kg or item")

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from commerce.api.schemas.common import Request
+from commerce.api.schemas.shaped import Shaped
+from shapes import commerce as shapes
 
 
 class PinCheck(Request):
@@ -47,12 +49,7 @@ class SignOut(Request):
     customer_token: str = Field(min_length=5, max_length=100, pattern=r"^cst_[A-Za-z0-9_-]+$")
 
 
-class CustomerOut(BaseModel):
-    handle: str
-    name: str
-    home_store_id: str
-    has_pin: bool
-    subject: str | None  # their key in the assistant's conversation store
+class CustomerOut(Shaped, shape=shapes.Customer): ...
 
 
 class DeviceCustomer(BaseModel):

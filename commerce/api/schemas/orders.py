@@ -7,7 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from commerce.api.schemas.common import ProductOut, Quantity, Request, Sku, SlotId, StoreId
-from commerce.api.schemas.stores import SlotOut
+from commerce.api.schemas.shaped import Shaped
+from commerce.api.schemas.stores import SlotOut  # noqa: F401 (made before the Quote that holds one)
+from shapes import commerce as shapes
 
 
 class AddItem(Request):
@@ -48,95 +50,50 @@ class ReorderRequest(Request):
     skus: list[str] | None = Field(default=None, max_length=100)
 
 
-class BasketLine(ProductOut):
-    synonyms: list[str] = Field(default=[])  # what customers also call the product
-    quantity: int
-    line_total: float
+class BasketLine(ProductOut, shape=shapes.BasketLine):
+    synonyms = Field(default=list[str]())
 
 
-class BasketResponse(BaseModel):
-    items: list[BasketLine]
-    item_count: int
-    total: float
-    currency: str
+class BasketResponse(Shaped, shape=shapes.Basket): ...
 
 
-class QuoteLine(BaseModel):
-    sku: str
-    name: str
-    quantity: int
-    unit_price: float
-    line_total: float
+class QuoteLine(Shaped, shape=shapes.QuoteLine): ...
 
 
-class QuoteResponse(BaseModel):
-    quote_id: str
-    store_id: str
-    store_name: str
-    slot_id: int
-    slot: SlotOut | None
-    lines: list[QuoteLine]
-    total: float
-    currency: str
-    expires_at: str
-    pin_required: bool
+class QuoteResponse(Shaped, shape=shapes.Quote): ...
 
 
-class OrderLineOut(BaseModel):
-    sku: str
-    name: str
-    quantity: int
-    unit_price: float
+class OrderLineOut(Shaped, shape=shapes.OrderLine): ...
 
 
-class OrderOut(BaseModel):
-    order_id: int
-    status: str
-    stage: str
-    store_id: str
-    store_name: str
-    pickup_start: str | None
-    created_at: str
-    total: float
-    currency: str
-    lines: list[OrderLineOut]
+class OrderOut(Shaped, shape=shapes.Order): ...
 
 
 class OrdersResponse(BaseModel):
     orders: list[OrderOut]
 
 
-class UsualItem(ProductOut):
-    quantity: int
-    share: float
+class UsualItem(ProductOut, shape=shapes.UsualItem): ...
 
 
 class UsualResponse(BaseModel):
     items: list[UsualItem]
 
 
-class Purchase(ProductOut):
-    times_bought: int
-    last_bought: str
+class Purchase(ProductOut, shape=shapes.Purchase): ...
 
 
 class PurchasesResponse(BaseModel):
     purchases: list[Purchase]
 
 
-class Substitute(ProductOut):
-    score: float
+class Substitute(ProductOut, shape=shapes.Substitute): ...
 
 
-class ReorderLine(ProductOut):
-    quantity: int
+class ReorderLine(ProductOut, shape=shapes.ReorderLine): ...
 
 
-class Unavailable(ReorderLine):
-    substitutes: list[Substitute]
+class Unavailable(ReorderLine, shape=shapes.UnavailableLine): ...
 
 
-class ReorderResponse(BaseModel):
-    store_id: str
-    added: list[ReorderLine]
-    unavailable: list[Unavailable]
+class ReorderResponse(Shaped, shape=shapes.Reorder): ...

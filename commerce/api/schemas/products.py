@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from commerce.api.schemas.common import ProductOut, Request, Sku
-from commerce.search_fields import Match
+from commerce.api.schemas.shaped import Shaped
+from shapes import commerce as shapes
 
 ProductUnit = Literal["ml", "L", "g", "kg", "each"]
 
@@ -47,9 +48,8 @@ class StockLevel(Request):
     quantity: int = Field(ge=0, le=1_000_000, description="units on the shelf")
 
 
-class SearchResult(ProductOut):
-    score: float
-    match: Match = Field(
+class SearchResult(ProductOut, shape=shapes.SearchResult):
+    match = Field(
         description="how the query found it: a word of its name, synonyms, category, brand or "
         "department as said, or only a misspelt (fuzzy) or sound-alike word; the surest it has"
     )
@@ -61,21 +61,17 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
 
 
-class QuantityOut(BaseModel):
-    text: str | None = Field(description="the quantity as said, e.g. 'two litres'")
-    packs: int | None = Field(description="packs asked for with a container word")
-    amount: float | None = Field(description="a volume, mass or count of items to cover")
-    unit: Literal["ml", "g", "each"] | None
+class QuantityOut(Shaped, shape=shapes.Quantity):
+    text = Field(description="the quantity as said, e.g. 'two litres'")
+    packs = Field(description="packs asked for with a container word")
+    amount = Field(description="a volume, mass or count of items to cover")
 
 
-class ResolvedProduct(SearchResult):
-    packs: int = Field(description="packs of this product to buy for the quantity, 1 to 99")
+class ResolvedProduct(SearchResult, shape=shapes.ResolvedProduct):
+    packs = Field(description="packs of this product to buy for the quantity, 1 to 99")
 
 
-class ResolveResponse(BaseModel):
-    query: str
-    quantity: QuantityOut
-    results: list[ResolvedProduct]
+class ResolveResponse(Shaped, shape=shapes.Resolution): ...
 
 
 class VocabularyResponse(BaseModel):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from commerce.api.schemas.common import ProductOut, Request, StoreId
+from commerce.api.schemas.shaped import Shaped
+from shapes import commerce as shapes
 
 
 class RecipeToBasket(Request):
@@ -15,16 +17,9 @@ class RecipeToBasket(Request):
     include_pantry: bool = False
 
 
-class RecipeSummary(BaseModel):
-    recipe_id: int
-    slug: str
-    name: str
-    servings: int
-    meal: str
-    minutes: int
-    tags: list[str]
-    fit: float | None = Field(default=None, description="how well it fits what was asked")
-    bought_share: float | None = Field(
+class RecipeSummary(Shaped, shape=shapes.RecipeSummary):
+    fit = Field(default=None, description="how well it fits what was asked")
+    bought_share = Field(
         default=None, description="share of its shopping the customer buys anyway (/v1/me)"
     )
 
@@ -33,39 +28,19 @@ class RecipesResponse(BaseModel):
     recipes: list[RecipeSummary]
 
 
-class Ingredient(BaseModel):
-    line: str
-    quantity: float
-    unit: str
-    category: str
-    pantry: bool
+class Ingredient(Shaped, shape=shapes.Ingredient): ...
 
 
-class RecipeOut(RecipeSummary):
-    ingredients: list[Ingredient]
+class RecipeOut(RecipeSummary, shape=shapes.Recipe): ...
 
 
-class RecipeLine(ProductOut):
-    quantity: int
-    for_: str = Field(alias="for")
-    line_total: float
+class RecipeLine(ProductOut, shape=shapes.RecipeLine): ...
 
 
-class SkippedLine(BaseModel):
-    line: str
-    category: str
-    reason: str
+class SkippedLine(Shaped, shape=shapes.SkippedLine): ...
 
 
-class MissingLine(BaseModel):
-    line: str
-    category: str
+class MissingLine(Shaped, shape=shapes.MissingLine): ...
 
 
-class RecipeBasketResponse(BaseModel):
-    recipe: RecipeSummary
-    servings: int
-    store_id: str
-    added: list[RecipeLine]
-    skipped: list[SkippedLine]
-    unavailable: list[MissingLine]
+class RecipeBasketResponse(Shaped, shape=shapes.RecipeBasket): ...

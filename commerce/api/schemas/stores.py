@@ -5,47 +5,41 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from commerce.api.schemas.common import ProductOut, Request, SlotId
+from commerce.api.schemas.shaped import Shaped
+from shapes import commerce as shapes
 
 
 class BookPickup(Request):
     slot_id: int = SlotId
 
 
-class ClosedDate(BaseModel):
-    date: str
-    name: str
+class ClosedDate(Shaped, shape=shapes.ClosedDate): ...
 
 
-class SpecialHours(BaseModel):
-    date: str
-    name: str = Field(description="the holiday or occasion: 'Christmas Eve'")
-    opens: str | None = Field(description="local 'HH:MM'; null: closed all day")
-    closes: str | None
+class SpecialHours(Shaped, shape=shapes.SpecialHours):
+    name = Field(description="the holiday or occasion: 'Christmas Eve'")
+    opens = Field(description="local 'HH:MM'; null: closed all day")
 
 
-class StoreStock(BaseModel):
-    sku: str
-    quantity: int = Field(description="units on the shelf")
+class StoreStock(Shaped, shape=shapes.StoreStock):
+    quantity = Field(description="units on the shelf")
 
 
-class StoreOut(BaseModel):
-    store_id: str
-    name: str
-    address: str
-    timezone: str
-    opening_hours: dict[str, list[str]]
-    closed_dates: list[ClosedDate] = Field(
-        default=[], description="days ahead the store is closed whatever its weekly hours"
+class StoreOut(Shaped, shape=shapes.Store):
+    closed_dates = Field(
+        default=list[ClosedDate](),
+        description="days ahead the store is closed whatever its weekly hours",
     )
-    special_hours: list[SpecialHours] = Field(
-        default=[], description="days ahead whose hours are not the weekly ones (holidays)"
+    special_hours = Field(
+        default=list[SpecialHours](),
+        description="days ahead whose hours are not the weekly ones (holidays)",
     )
-    latitude: float | None = None
-    longitude: float | None = None
-    stock: StoreStock | None = Field(default=None, description="of `has_sku`, when asked")
-    distance_km: float | None = Field(
+    latitude = None
+    longitude = None
+    distance_km = Field(
         default=None, description="from the point asked about (`near`, the customer's home)"
     )
+    stock = Field(default=None, description="of `has_sku`, when asked")
 
 
 class StoresResponse(BaseModel):
@@ -55,12 +49,11 @@ class StoresResponse(BaseModel):
     )
 
 
-class NearestStoresResponse(BaseModel):
-    measured_from: str = Field(
+class NearestStoresResponse(Shaped, shape=shapes.NearestStores):
+    measured_from = Field(
         description="'home' (the account's home address), or 'home store' when it has none"
     )
-    stores: list[StoreOut]
-    product: ProductOut | None = Field(
+    product = Field(
         default=None, description="`has_sku`'s product: `stores` are those that have it"
     )
 
@@ -73,22 +66,13 @@ class StockResponse(BaseModel):
     product: ProductOut
 
 
-class SlotOut(BaseModel):
-    slot_id: int
-    store_id: str
-    start: str
-    end: str
-    capacity: int
-    available: int
+class SlotOut(Shaped, shape=shapes.Slot): ...
 
 
-class FindSlotResponse(BaseModel):
-    when: str
-    requested_start: str | None = Field(description="the exact time asked for, if one was")
-    window_start: str
-    window_end: str
-    slot: SlotOut | None = Field(description="the free slot at that time or first in the window")
-    alternatives: list[SlotOut] = Field(description="up to 3 other free slots, nearest first")
+class FindSlotResponse(Shaped, shape=shapes.FoundSlot):
+    requested_start = Field(description="the exact time asked for, if one was")
+    slot = Field(description="the free slot at that time or first in the window")
+    alternatives = Field(description="up to 3 other free slots, nearest first")
 
 
 class SlotsResponse(BaseModel):
@@ -98,13 +82,8 @@ class SlotsResponse(BaseModel):
     slots: list[SlotOut]
 
 
-class BookingOut(BaseModel):
-    booking_id: int
-    status: str
-    store_id: str
-    store_name: str | None
-    slot: SlotOut
-    order_id: int | None = None
+class BookingOut(Shaped, shape=shapes.Booking):
+    order_id = None
 
 
 class BookingsResponse(BaseModel):
