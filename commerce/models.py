@@ -343,5 +343,6 @@ class CatalogState(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# Tables kept in modules of their own, on this Base (imported here so the metadata has them)
-from commerce import tables_money, tables_returns  # noqa: E402,F401
+# Tables kept in modules of their own, on this Base (imported here so the metadata has them):
+# deals and loyalty; returns and feedback; special store hours and customer settings.
+from commerce import tables_money, tables_returns, tables_stores  # noqa: E402,F401

@@ -65,6 +65,18 @@ class ClosedDate(TypedDict):
     name: str  # the holiday: "Christmas Day"
 
 
+class SpecialHours(TypedDict):
+    date: str  # ISO date, local to the store
+    name: str  # "Christmas Eve"
+    opens: str | None  # "HH:MM" local; None: closed all day
+    closes: str | None
+
+
+class StoreStock(TypedDict):
+    sku: str
+    quantity: int  # units on the shelf
+
+
 class Store(TypedDict):
     store_id: str
     name: str
@@ -72,14 +84,25 @@ class Store(TypedDict):
     timezone: str
     opening_hours: dict[str, list[str]]
     closed_dates: list[ClosedDate]  # days ahead it is closed whatever its weekly hours
+    special_hours: NotRequired[list[SpecialHours]]  # days ahead with other hours (holidays)
     latitude: float | None  # WGS84 degrees
     longitude: float | None
     distance_km: NotRequired[float | None]  # from the point asked about (stores near, nearest)
+    stock: NotRequired[StoreStock | None]  # of the product asked about (``has_sku``)
 
 
 class NearestStores(TypedDict):
     measured_from: str  # "home", "home store" (the account has no home point) or "nowhere"
     stores: list[Store]
+    product: NotRequired[Product | None]  # ``has_sku``'s product: the stores that have it
+
+
+class StoresWith(TypedDict):
+    """The stores that have a product on the shelf, each with its ``stock``."""
+
+    stores: list[Store]
+    product: Product
+    measured_from: NotRequired[str]  # from the customer's home: as NearestStores says
 
 
 class Slot(TypedDict):
@@ -369,3 +392,23 @@ class Feedback(TypedDict):
     product_name: str | None
     order_id: int | None
     created_at: str
+
+
+# -- goes well with, and the customer's settings ---------------------------------------------
+
+
+class Suggestion(Product):
+    lift: float  # how many times likelier in an order with the product than in any
+    confidence: float  # the share of the product's orders that hold this one
+    orders: int  # orders that hold both
+    customers: int  # different customers whose orders hold both
+
+
+class BoughtTogether(TypedDict):
+    product: Product
+    orders: int  # orders that hold the product (cancelled ones not counted)
+    suggestions: list[Suggestion]  # best first
+
+
+class Settings(TypedDict):
+    hints: bool  # suggestions offered unasked ("people who buy spaghetti often add parmesan")

@@ -24,6 +24,7 @@ from skills.client import CommerceRefused
 from skills.contract import Basket, BasketLine, ResolvedProduct
 from skills.corrections import basket_lines_for, is_correction, line_meant
 from skills.deals import hint_after_add
+from skills.goes_with import offer_after_add
 from skills.phrases import closest, item_phrases, number, one_product_runs
 from skills.quantity_words import new_quantity
 from skills.search import (
@@ -164,7 +165,9 @@ class ActionAddToBasket(SkillAction):
         elif added:
             basket = say_total(turn)
             events += [SlotSet("choices", None), SlotSet("pending", None)]
-            events += hint_after_add(turn, *last_line(turn, basket))
+            # one hint a turn: a deal the line does not fill, else what goes well with it
+            hint = hint_after_add(turn, *last_line(turn, basket))
+            events += hint or offer_after_add(turn, [sku for sku, _ in to_add])
         return events
 
     def add_last_mentioned(self, turn: Turn) -> list[dict[str, Any]]:
@@ -365,7 +368,7 @@ def product_chosen(turn: Turn, pending: str | None, chosen: dict[str, Any]) -> E
         added = add_lines(turn, [(chosen["sku"], int(chosen.get("packs") or 1))])
         turn.say("utter_added_items", items=speech.join_and(added))
         say_total(turn)
-        return closed()
+        return closed() + offer_after_add(turn, [chosen["sku"]])
     turn.say("utter_chosen_product", product=chosen["label"])
     return [SlotSet("choices", [chosen]), SlotSet("pending", "add_chosen")]
 

@@ -69,7 +69,34 @@ def commerce_url() -> str:
     return os.environ.get("COMMERCE_URL", "http://127.0.0.1:8700").rstrip("/")
 
 
-class CommerceClient:
+class _InStoreCalls:
+    """Issue 15's calls: which store has it, goes well with, the customer's settings."""
+
+    _get: Callable[..., Any]
+    _request: Callable[..., Any]
+
+    def stores_with(self, sku: str, near: str | None = None) -> contract.StoresWith:
+        """The stores that have ``sku`` on the shelf, each with its ``stock``; nearest first
+        from ``near`` ("latitude,longitude") when given."""
+        return self._get("/v1/stores", has_sku=sku, near=near)
+
+    def nearest_stores_with(self, sku: str) -> contract.StoresWith:
+        """The same, nearest first from the customer's home (``measured_from``)."""
+        return self._get("/v1/me/stores/nearest", has_sku=sku)
+
+    def bought_together(
+        self, sku: str, store_id: str | None = None, limit: int = 5
+    ) -> contract.BoughtTogether:
+        return self._get(f"/v1/products/{sku}/bought-together", store_id=store_id, limit=limit)
+
+    def settings(self) -> contract.Settings:
+        return self._get("/v1/me/settings")
+
+    def change_settings(self, hints: bool) -> contract.Settings:
+        return self._request("PATCH", "/v1/me/settings", json={"hints": hints})
+
+
+class CommerceClient(_InStoreCalls):
     """A customer's view of the service, authenticated with that customer's token."""
 
     def __init__(

@@ -23,6 +23,7 @@ from shapes.commerce import (
     Basket,
     BasketLine,
     Booking,
+    BoughtTogether,
     ClosedDate,
     Customer,
     Deal,
@@ -55,10 +56,15 @@ from shapes.commerce import (
     ReturnCheck,
     ReturnLine,
     SearchResult,
+    Settings,
     SkippedLine,
     Slot,
+    SpecialHours,
     Store,
+    StoreStock,
+    StoresWith,
     Substitute,
+    Suggestion,
     UnavailableLine,
     UsualItem,
 )
@@ -121,3 +127,12 @@ class Commerce(Protocol):
     def tell_the_shop(
         self, text: str, store_id: str | None = None, sku: str | None = None
     ) -> Feedback: ...
+
+    # which store has it, goes well with, the customer's settings
+    def stores_with(self, sku: str, near: str | None = None) -> StoresWith: ...
+    def nearest_stores_with(self, sku: str) -> StoresWith: ...
+    def bought_together(
+        self, sku: str, store_id: str | None = None, limit: int = 5
+    ) -> BoughtTogether: ...
+    def settings(self) -> Settings: ...
+    def change_settings(self, hints: bool) -> Settings: ...

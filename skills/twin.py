@@ -21,6 +21,7 @@ from skills.client import JSON, CommerceRefused, CommerceUncertain
 from skills.twin_catalog import RECIPE_BOOK, recipe_summary
 from skills.twin_money import TwinMoney, pence, pounds
 from skills.twin_returns import TwinReturns
+from skills.twin_stores import TwinStores
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,7 +48,7 @@ def _answer_may_be_lost(method: F) -> F:
 TWIN_SUBJECT = "a11ce" * 6 + "00"  # alice's key in the conversation store
 
 
-class InMemoryCommerce(TwinMoney, TwinReturns):
+class InMemoryCommerce(TwinStores, TwinMoney, TwinReturns):
     """One customer's view of a tiny shop; ``fail`` makes every call raise Unavailable."""
 
     def __init__(self, products: list[JSON] | None = None, pin: bool = False) -> None:

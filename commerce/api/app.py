@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from commerce.api import (
     catalog_routes,
     device_routes,
+    goes_with_routes,
     me_routes,
     money_routes,
     operator_routes,
@@ -129,6 +130,7 @@ def create_app(
     app.include_router(operator_routes.router)
     app.include_router(money_routes.router)
     app.include_router(returns_routes.staff)
+    app.include_router(goes_with_routes.router)
 
     @app.exception_handler(CommerceError)
     async def _commerce_error(_request: Request, exc: CommerceError) -> JSONResponse:

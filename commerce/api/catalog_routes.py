@@ -23,6 +23,10 @@ router = APIRouter(prefix="/v1", responses=ERRORS)
 
 StorePath = Annotated[str, Path(min_length=1, max_length=40)]
 SkuPath = Annotated[str, Path(min_length=1, max_length=20)]
+HasSku = Annotated[
+    str | None,
+    Query(min_length=1, max_length=20, description="only the stores that have it in stock"),
+]
 
 
 @router.get("/health", tags=["service"])
@@ -89,11 +93,16 @@ def list_stores(
         str | None,
         Query(max_length=60, description="'latitude,longitude': nearest first, with distance_km"),
     ] = None,
+    has_sku: HasSku = None,
 ) -> dict[str, Any]:
     """All stores, or with `q` only the stores it names, best first (none for no match); with
     `near` all stores by distance from that point, nearest first (`422 invalid-request` for a
-    point that is not one)."""
+    point that is not one); with `has_sku` only the stores that have that product on the
+    shelf, each with its `stock` (`404 product-not-found`)."""
     with app.db.session() as session:
+        if has_sku is not None:
+            point = stores.parse_point(near) if near is not None else None
+            return stores.stores_with_stock(session, has_sku, point)
         if near is not None:
             return {"stores": stores.stores_near(session, stores.parse_point(near))}
         return {"stores": stores.stores(session, q)}

@@ -10,7 +10,14 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
 from commerce.api import schemas
-from commerce.api.catalog_routes import DietQuery, LimitQuery, MealQuery, QuickQuery, RecipeQuery
+from commerce.api.catalog_routes import (
+    DietQuery,
+    HasSku,
+    LimitQuery,
+    MealQuery,
+    QuickQuery,
+    RecipeQuery,
+)
 from commerce.api.deps import CustomerId, PinVerified, State, bearer
 from commerce.models import Customer
 from commerce.services import auth, basket, orders, pickups, recipes, reorder, stores
@@ -135,10 +142,13 @@ def my_recipes(
 
 
 @router.get("/stores/nearest", response_model=schemas.NearestStoresResponse)
-def my_nearest_stores(app: State, customer_id: CustomerId) -> Any:
+def my_nearest_stores(app: State, customer_id: CustomerId, has_sku: HasSku = None) -> Any:
     """Every store by distance from the customer's home, nearest first (from the home store
-    when the account has no home address); the home point itself is never sent."""
+    when the account has no home address); the home point itself is never sent. With
+    `has_sku` only the stores that have that product on the shelf, each with its `stock`."""
     with app.db.session() as session:
+        if has_sku is not None:
+            return stores.stores_with_stock(session, has_sku, customer=_me(session, customer_id))
         return stores.stores_near_customer(session, _me(session, customer_id))
 
 

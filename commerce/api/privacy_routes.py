@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from commerce.api import schemas
 from commerce.api.deps import CustomerId, PinVerified, State
 from commerce.api.schemas import returns as returns_schemas
+from commerce.api.schemas.goes_with import SettingsOut
 from commerce.api.schemas.shaped import Shaped
 from commerce.services import privacy
 from shapes import commerce as shapes
@@ -51,6 +52,7 @@ class CustomerExport(BaseModel):
     exported_at: str
     profile: Profile
     basket: schemas.BasketResponse
+    settings: SettingsOut
     orders: list[schemas.OrderOut]
     pickups: list[schemas.BookingOut]
     returns: list[returns_schemas.ReturnOut]

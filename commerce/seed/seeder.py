@@ -39,7 +39,9 @@ from commerce.models import (
 )
 from commerce.seed import money
 from commerce.seed.catalog import GLOBAL_SYNONYMS, generate_products
+from commerce.seed.meals import Household
 from commerce.seed.recipes import RECIPES
+from commerce.seed.special_hours import special_hours_rows
 from commerce.seed.stores import STORES
 from commerce.services import pickups
 from commerce.services.auth import hash_pin
@@ -47,6 +49,7 @@ from commerce.services.catalog import bump_version
 from commerce.services.common import WEEKDAYS
 from commerce.tables_money import CheckoutMoney, Deal, InStoreReceipt, LoyaltyEntry, MoneyPreference
 from commerce.tables_returns import Feedback, Return
+from commerce.tables_stores import CustomerSettings, StoreSpecialHours
 
 SEED = 20261123
 PAST_ORDERS = (10, 16)  # each customer has between these many past orders
@@ -97,6 +100,11 @@ def seed(
             _seed_stores(session)
         if session.scalar(select(func.count()).select_from(Recipe)) == 0:
             _seed_recipes(session)
+        if session.scalar(select(func.count()).select_from(StoreSpecialHours)) == 0:
+            stores = session.scalars(select(Store).order_by(Store.id)).all()
+            rows = special_hours_rows(stores, (now.year, now.year + 1))
+            if rows:
+                session.execute(insert(StoreSpecialHours), rows)
     with db.session(write=True) as session:
         ensure_slots_ahead(session, slot_days, now)
         money.seed_deals(session, now)
@@ -124,8 +132,8 @@ def reset(db: Database) -> None:
         for table in (
             Return, Feedback, CheckoutMoney, LoyaltyEntry, InStoreReceipt, MoneyPreference, Deal,
             OrderLine, Order, Quote, PickupBooking, PickupSlot, BasketItem, PinTicket, ApiToken,
-            Device, Customer, Stock, RecipeIngredient, Recipe, CatalogSynonym, Product, Store,
-            CatalogState,
+            Device, CustomerSettings, StoreSpecialHours, Customer, Stock, RecipeIngredient, Recipe,
+            CatalogSynonym, Product, Store, CatalogState,
         ):  # fmt: skip
             session.execute(delete(table))
 
@@ -289,6 +297,8 @@ def _seed_customer(
         for c in rng.sample(staples, k=min(len(staples), rng.randint(6, 9)))
     ]
     order_count = rng.randint(*PAST_ORDERS)
+    # meals from a random stream of their own: the orders' other lines stay as they were
+    household = Household(random.Random(f"{SEED}-meals-{index}"), RECIPES, by_category)
     zone = ZoneInfo(home.timezone)
     for week in range(order_count, 0, -1):
         day = (now - timedelta(days=7 * week + rng.randint(0, 2))).astimezone(zone).date()
@@ -298,6 +308,8 @@ def _seed_customer(
             if rng.random() < 0.85:
                 lines[product.id] = (product, quantity)
         for product in rng.sample(everything, k=rng.randint(2, 6)):
+            lines.setdefault(product.id, (product, 1))
+        for product in household.week():
             lines.setdefault(product.id, (product, 1))
         order = Order(
             customer_id=customer.id,

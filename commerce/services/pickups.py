@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from commerce.errors import CommerceError
 from commerce.models import Customer, Order, PickupBooking, PickupSlot, Store
-from commerce.services.common import WEEKDAYS, get_store
+from commerce.services.common import get_store
+from commerce.services.store_finder import closed_for, hours_on
 
 MAX_DAYS_AHEAD = 60
 NEAREST_FREE = 3
@@ -47,8 +48,9 @@ def local_today(store: Store, now: datetime | None = None) -> date:
 
 
 def slot_times(store: Store, day: date) -> list[tuple[datetime, datetime]]:
-    """The (start, end) UTC windows of ``store`` on its local ``day``."""
-    hours = store.opening_hours.get(WEEKDAYS[day.weekday()])
+    """The (start, end) UTC windows of ``store`` on its local ``day`` (its special hours that
+    day, else its weekly ones)."""
+    hours = hours_on(store, day)
     if not hours or closed_on(day):
         return []
     zone = ZoneInfo(store.timezone)
@@ -98,7 +100,7 @@ def check_day(store: Store, day: date, now: datetime | None = None) -> None:
         raise CommerceError(
             "date-out-of-range", f"Pickups can be booked up to {MAX_DAYS_AHEAD} days ahead.", 400
         )
-    holiday = closed_on(day)
+    holiday = closed_on(day) or closed_for(store, day)
     if holiday:
         raise CommerceError(
             "store-closed",
@@ -139,7 +141,7 @@ def list_slots(
     check_day(store, day, now)
     now = now or datetime.now(UTC)
     zone = ZoneInfo(store.timezone)
-    slots = [s for s in slots_on(session, store, day) if s.start > now]
+    slots = [s for s in slots_on(session, store, day) if s.start > now and within_hours(store, s)]
     return {
         "store_id": store.id,
         "date": day.isoformat(),
@@ -167,7 +169,7 @@ def get_slot(session: Session, slot_id: int, now: datetime | None = None) -> Pic
         raise CommerceError("slot-in-past", "That pickup slot has already started.", 409)
     store = session.get(Store, slot.store_id)
     local_day = slot.start.astimezone(ZoneInfo(store.timezone if store else "UTC")).date()
-    holiday = closed_on(local_day)
+    holiday = closed_on(local_day) or (closed_for(store, local_day) if store else None)
     if holiday:  # a slot made before the day was known to be closed
         raise CommerceError(
             "store-closed",
@@ -175,7 +177,20 @@ def get_slot(session: Session, slot_id: int, now: datetime | None = None) -> Pic
             409,
             {"date": local_day.isoformat(), "holiday": holiday},
         )
+    if store is not None and not within_hours(store, slot):  # special hours set since
+        raise CommerceError("store-closed", "The store is not open then.", 409)
     return slot
+
+
+def within_hours(store: Store, slot: PickupSlot) -> bool:
+    """Whether ``slot`` lies in the store's hours that day (special hours set after the
+    day's slots were made can leave some outside)."""
+    zone = ZoneInfo(store.timezone)
+    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+    hours = hours_on(store, start.date())
+    if not hours:
+        return False
+    return hours[0] <= f"{start:%H:%M}" and f"{end:%H:%M}" <= hours[1]
 
 
 def nearest_free(session: Session, slot: PickupSlot, now: datetime | None = None) -> list[dict]:

@@ -40,8 +40,18 @@ from commerce.models import (
     PinTicket,
     Quote,
 )
-from commerce.services import auth, basket, feedback, loyalty, orders, pickups, returns
+from commerce.services import (
+    auth,
+    basket,
+    feedback,
+    loyalty,
+    orders,
+    pickups,
+    preferences,
+    returns,
+)
 from commerce.tables_returns import Feedback, Return
+from commerce.tables_stores import CustomerSettings
 
 ERASURE_DONE_KEPT = timedelta(hours=1)  # a done request stays listed this long, then goes
 
@@ -115,6 +125,7 @@ def export(db: Database, who: Proof, now: datetime | None = None) -> dict[str, A
                 "subject": customer.subject,
             },
             "basket": basket.view(session, customer),
+            "settings": preferences.settings_of(session, customer),
             "orders": [orders.order_dict(session, order, now) for order in history],
             "loyalty": loyalty.summary(session, customer, now, recent=1000),
             "pickups": [pickups.booking_dict(session, booking) for booking in bookings],
@@ -168,6 +179,7 @@ def erase(db: Database, who: Proof, now: datetime | None = None) -> dict[str, An
                 pickups.release(session, booking.slot_id)
                 cancelled += 1
         session.execute(delete(BasketItem).where(BasketItem.customer_id == customer.id))
+        session.execute(delete(CustomerSettings).where(CustomerSettings.customer_id == customer.id))
         session.execute(
             update(Order)
             .where(Order.customer_id == customer.id)

@@ -9,18 +9,26 @@ from typing import Any, Final
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from commerce.errors import CommerceError
 from commerce.models import Customer, Stock, Store
 from commerce.services.common import get_product, get_store, product_dict
-from commerce.services.pickups import closed_dates, local_today
+from commerce.services.pickups import MAX_DAYS_AHEAD, closed_dates, local_today
+from commerce.services.store_finder import special_hours, with_stock
 from commerce.text import STOP_WORDS, tokenize
 
 MAX_STORE_QUERY_WORDS = 8
 
 
 def store_dict(store: Store) -> dict[str, Any]:
+    today = local_today(store)
+    session = object_session(store)
+    special = special_hours(session, store.id, today, MAX_DAYS_AHEAD) if session else []
+    closed = {c["date"]: c for c in closed_dates(today)}
+    closed.update(
+        {s["date"]: {"date": s["date"], "name": s["name"]} for s in special if not s["opens"]}
+    )
     return {
         "store_id": store.id,
         "name": store.name,
@@ -28,7 +36,9 @@ def store_dict(store: Store) -> dict[str, Any]:
         "timezone": store.timezone,
         "opening_hours": store.opening_hours,
         # the days ahead it is closed whatever its weekly hours (Christmas Day)
-        "closed_dates": closed_dates(local_today(store)),
+        "closed_dates": [closed[day] for day in sorted(closed)],
+        # the days ahead with other hours than the weekly ones (holidays), closed days included
+        "special_hours": special,
         "latitude": store.latitude,
         "longitude": store.longitude,
     }
@@ -87,6 +97,21 @@ def stores_near_customer(session: Session, customer: Customer) -> dict[str, Any]
         "measured_from": "home store",
         "stores": stores_near(session, (home.latitude, home.longitude)),
     }
+
+
+def stores_with_stock(
+    session: Session,
+    sku: str,
+    point: tuple[float, float] | None = None,
+    customer: Customer | None = None,
+) -> dict[str, Any]:
+    """The stores that have ``sku`` on the shelf, each with its ``stock``: nearest first from
+    ``point`` or the customer's home (``measured_from`` says which), else by name."""
+    if customer is not None:
+        near = stores_near_customer(session, customer)
+        return {**with_stock(session, near["stores"], sku), "measured_from": near["measured_from"]}
+    found = stores_near(session, point) if point is not None else stores(session)
+    return with_stock(session, found, sku)
 
 
 def stores(session: Session, q: str | None = None) -> list[dict[str, Any]]:

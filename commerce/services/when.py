@@ -34,7 +34,9 @@ from commerce.services.pickups import (
     has_slots,
     local_today,
     slot_dict,
+    within_hours,
 )
+from commerce.services.store_finder import hours_on
 from commerce.services.when_words import (
     MAX_PHRASE,
     WEEKDAY_RE,
@@ -75,7 +77,7 @@ def not_understood(when: str) -> CommerceError:
 
 
 def open_hours(store: Store, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
-    hours = store.opening_hours.get(WEEKDAYS[day.weekday()])
+    hours = hours_on(store, day)  # a holiday's special hours, else the weekly ones
     if not hours:
         return None
     return (
@@ -221,14 +223,17 @@ def find_slot(
     earliest = max(now, datetime.combine(days[0], time(0), zone).astimezone(UTC))
     latest = datetime.combine(days[-1] + timedelta(days=1), time(0), zone).astimezone(UTC)
     with db.session() as session:
-        free = list(
-            session.scalars(
+        here = get_store(session, store_id)  # read in this session: its special hours too
+        free = [
+            slot
+            for slot in session.scalars(
                 select(PickupSlot)
                 .where(PickupSlot.store_id == store.id, PickupSlot.booked < PickupSlot.capacity)
                 .where(PickupSlot.start > earliest, PickupSlot.start < latest)
                 .order_by(PickupSlot.start)
             )
-        )
+            if within_hours(here, slot)
+        ]
     if request.start is not None:
         at = request.start
         chosen = next((s for s in free if s.start <= at < s.end), None)

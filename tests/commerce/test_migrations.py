@@ -32,9 +32,9 @@ def test_checks_are_enforced_by_the_database(any_db: Database):
 
 
 def test_pin_tickets_migration_reverts_and_reapplies(any_db: Database):
-    """0002 (and 0003-0011 above it) come off a live database and go back on, on both databases."""
+    """0002 (and 0003-0012 above it) come off a live database and go back on, on both databases."""
     config = alembic_config(any_db.url)
-    assert ScriptDirectory.from_config(config).get_current_head() == "0011"
+    assert ScriptDirectory.from_config(config).get_current_head() == "0012"
     with any_db.writer.connect() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")

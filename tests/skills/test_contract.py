@@ -287,6 +287,29 @@ def test_products_carry_their_unit_price(shop: Commerce) -> None:
         assert product["price_per_unit"] == pytest.approx(expected, abs=0.006)
 
 
+def test_which_store_has_it_and_what_goes_with_it(shop: Commerce) -> None:
+    sku = answer(shop.search, "milk", STORE, limit=1)[0]["sku"]
+    having = answer(shop.stores_with, sku)
+    assert having["product"]["sku"] == sku
+    assert having["stores"], "the milk is on some shelf"
+    assert all(s["stock"]["sku"] == sku and s["stock"]["quantity"] > 0 for s in having["stores"])
+    here = answer(shop.store, STORE)
+    near = answer(shop.stores_with, sku, near=f"{here['latitude']},{here['longitude']}")
+    distances = [s["distance_km"] for s in near["stores"]]
+    assert distances == sorted(distances)
+    from_home = answer(shop.nearest_stores_with, sku)
+    assert from_home["measured_from"] in ("home", "home store")
+    refused(lambda: shop.stores_with("NO-SUCH-SKU"), 404, "product-not-found")
+    together = answer(shop.bought_together, sku, STORE)
+    assert together["product"]["sku"] == sku
+    assert all(s["sku"] != sku and s["lift"] > 1 for s in together["suggestions"])
+    refused(lambda: shop.bought_together("NO-SUCH-SKU"), 404, "product-not-found")
+    assert answer(shop.settings) == {"hints": True}
+    assert answer(shop.change_settings, False) == {"hints": False}
+    assert answer(shop.settings) == {"hints": False}
+    assert answer(shop.change_settings, True) == {"hints": True}
+
+
 @pytest.fixture(params=["twin", "service"])
 def leaving(request: pytest.FixtureRequest) -> Commerce:
     """A customer without a PIN of the scenario's own: the erasure ends them."""

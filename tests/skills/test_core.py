@@ -236,6 +236,7 @@ def test_help_names_every_skill():
         "empty it", "reorder", "bought something before", "recipe", "ingredients", "pickups",
         "place your order", "cancel it", "store is open", "where it is", "nearest",
         "what i know about you", "forget you",
+        "which has something in stock", "goes well with",
     ):  # fmt: skip
         assert words in said, words
 
@@ -260,6 +261,7 @@ def test_each_skill_registers_the_follow_ups_of_its_own_questions():
         "reorder": "skills.reorder",
         "recipe": "skills.recipes",
         "deal_hint": "skills.base",  # a yes takes the packs offered
+        "goes_with": "skills.goes_with",  # a yes adds what goes with what was added
         "return": "skills.returns",
         "return_quantity": "skills.returns",
         "return_reason": "skills.returns",

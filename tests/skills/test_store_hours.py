@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from skills.store_hours import ActionStoreHours, clock
-from tests.skills.conftest import act, responses
+from tests.skills.conftest import act, entity, responses, run, tracker
 
 
 def test_clock_is_spoken_simply():
@@ -113,3 +113,84 @@ def test_a_store_closed_for_christmas_says_so(shop, clock, text, instant):
     else:
         assert responses(messages) == ["utter_store_closed_for_holiday"]
         assert messages[0]["holiday"] == "Christmas Day"
+
+
+# --- holidays and special hours (the clock: Wednesday 16 June 2027 unless moved) ------------
+CHRISTMAS = [
+    {"date": "2027-12-24", "name": "Christmas Eve", "opens": "07:00", "closes": "18:00"},
+    {"date": "2027-12-25", "name": "Christmas Day", "opens": None, "closes": None},
+    {"date": "2027-12-26", "name": "Boxing Day", "opens": "10:00", "closes": "16:00"},
+]
+
+
+@pytest.fixture
+def christmas_week(shop, clock):
+    clock.move_to("2027-12-20T09:00:00+00:00")  # a Monday
+    riverside = shop.stores_list[0]
+    riverside["special_hours"] = CHRISTMAS
+    riverside["closed_dates"] = [{"date": "2027-12-25", "name": "Christmas Day"}]
+    return shop
+
+
+def said(text: str) -> list[dict]:
+    messages, events = run(
+        ActionStoreHours(), tracker(text, "store_hours", [entity(text, "store", "riverside")])
+    )
+    assert events == []
+    return messages
+
+
+@pytest.mark.parametrize(
+    ("text", "holiday", "opens", "closes"),
+    [
+        ("is riverside open on christmas eve", "Christmas Eve", "7 am", "6 pm"),
+        ("what time does riverside close on xmas eve", "Christmas Eve", "7 am", "6 pm"),
+        ("is riverside open on boxing day", "Boxing Day", "10 am", "4 pm"),
+        # Friday is Christmas Eve this week: its special hours, named
+        ("when does riverside close on friday", "Christmas Eve", "7 am", "6 pm"),
+    ],
+)
+def test_special_hours_on_a_holiday(christmas_week, text, holiday, opens, closes):
+    messages = said(text)
+    assert responses(messages) == ["utter_store_holiday_hours"]
+    assert (messages[0]["holiday"], messages[0]["opens"], messages[0]["closes"]) == (
+        holiday,
+        opens,
+        closes,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is riverside open on christmas day",
+        "is riverside open at christmas",
+        "riverside saturday hours",
+    ],
+)
+def test_closed_on_christmas_day(christmas_week, text):
+    messages = said(text)
+    assert responses(messages) == ["utter_store_closed_for_holiday"]
+    assert messages[0]["holiday"] == "Christmas Day"
+
+
+def test_open_now_follows_special_hours(christmas_week, clock):
+    clock.move_to("2027-12-24T18:30:00+00:00")  # after Christmas Eve's early closing
+    messages = said("is riverside open now")
+    assert responses(messages) == ["utter_store_closed_now"]
+    # closed on Christmas Day: next open on Boxing Day, at its own hour
+    assert (messages[0]["day"], messages[0]["opens"]) == ("Sunday", "10 am")
+
+
+def test_holiday_hours_listed(christmas_week):
+    messages = said("what are riverside's holiday opening hours")
+    assert responses(messages) == ["utter_store_special_hours"]
+    assert messages[0]["days"] == (
+        "Christmas Eve 7 am to 6 pm, Christmas Day closed and Boxing Day 10 am to 4 pm"
+    )
+
+
+def test_a_holiday_too_far_ahead_is_not_guessed(shop):
+    messages = said("is riverside open on christmas day")  # asked in June
+    assert responses(messages) == ["utter_holiday_hours_unknown"]
+    assert messages[0]["holiday"] == "Christmas Day"

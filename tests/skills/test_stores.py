@@ -1,4 +1,5 @@
-"""Stores: a store's address and the nearest store, against the in-memory twin.
+"""Stores: a store's address, the nearest store and which stores have a product, against the
+in-memory twin.
 
 Alone, in Rasa's environment and then the project validator:
 `.venv/bin/python run_assistant.py test-skill stores`.
@@ -9,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from skills.speech import distance
-from skills.stores import ActionStoreLocation
-from tests.skills.conftest import act, responses, slots_set
+from skills.stores import ActionStoreLocation, ActionWhichStoreHas
+from tests.skills.conftest import act, entity, responses, run, slots_set, tracker
 
 
 def test_distances_are_said_in_miles():
@@ -97,3 +98,60 @@ def test_a_side_question_keeps_a_yes_no_open_and_leaves_the_pin_prompt(shop):
         ActionStoreLocation(), "where is your shop", "store_location", slots={"pending": "pin"}
     )
     assert slots_set(events)["pending"] is None
+
+
+# --- which store has it ---------------------------------------------------------------------
+def which_store_has(text: str, product: str | None, **kwargs):
+    entities = [entity(text, "product", product)] if product else []
+    return run(ActionWhichStoreHas(), tracker(text, "which_store_has", entities, **kwargs))
+
+
+def test_which_store_has_it_nearest_first_with_stock(shop):
+    shop.store_stock = {"riverside": {"DAI-3": 12}, "harbour": {"DAI-3": 3}}
+    messages, events = which_store_has("which store has oat milk in stock", "oat milk")
+    assert responses(messages) == ["utter_stores_with_stock"]
+    assert messages[0]["product"] == "Oat Milk, 1 litre"
+    assert messages[0]["stores"] == (
+        "Greenleaf Riverside (12 on the shelf, 0.8 miles away)"
+        " and Greenleaf Harbour (3 on the shelf, 255 miles away)"
+    )
+    assert events == []
+
+
+def test_the_stores_without_it_are_said_too(shop):
+    shop.store_stock = {"riverside": {"DAI-3": 0}}
+    messages, _ = which_store_has("which shop has oat milk", "oat milk")
+    assert responses(messages) == ["utter_stores_with_stock", "utter_stores_without_stock"]
+    assert messages[0]["stores"].startswith("Greenleaf Harbour (20 on the shelf")
+    assert messages[1]["stores"] == "Greenleaf Riverside"
+
+
+def test_no_store_has_it(shop):
+    shop.store_stock = {"riverside": {"DAI-3": 0}, "harbour": {"DAI-3": 0}}
+    messages, _ = which_store_has("does any store have oat milk", "oat milk")
+    assert responses(messages) == ["utter_no_store_has_it"]
+
+
+def test_at_a_kiosk_measured_from_the_kiosk(shop):
+    messages, _ = which_store_has(
+        "which store has oat milk",
+        "oat milk",
+        metadata={"store_id": "harbour", "confirm_by": "touch"},
+    )
+    assert messages[0]["stores"].startswith("Greenleaf Harbour (20 on the shelf, here) and")
+
+
+def test_which_store_has_it_after_an_add_is_the_product_added(shop):
+    messages, _ = which_store_has("which store has it", None, slots={"last_sku": "DAI-4"})
+    assert messages[0]["product"] == "Free Range Large Eggs, pack of 12"
+
+
+def test_a_product_only_resembled_is_not_answered_for(shop):
+    messages, _ = which_store_has("which store has butcher", "butcher")
+    assert responses(messages) == ["utter_product_unknown"]
+
+
+def test_which_store_keeps_a_yes_or_no_open(shop):
+    slots = {"pending": "empty_basket", "choices": None}
+    _, events = which_store_has("which store has oat milk", "oat milk", slots=slots)
+    assert "pending" not in slots_set(events)

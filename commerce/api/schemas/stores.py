@@ -16,25 +16,45 @@ class BookPickup(Request):
 class ClosedDate(Shaped, shape=shapes.ClosedDate): ...
 
 
+class SpecialHours(Shaped, shape=shapes.SpecialHours):
+    name = Field(description="the holiday or occasion: 'Christmas Eve'")
+    opens = Field(description="local 'HH:MM'; null: closed all day")
+
+
+class StoreStock(Shaped, shape=shapes.StoreStock):
+    quantity = Field(description="units on the shelf")
+
+
 class StoreOut(Shaped, shape=shapes.Store):
     closed_dates = Field(
         default=list[ClosedDate](),
         description="days ahead the store is closed whatever its weekly hours",
+    )
+    special_hours = Field(
+        default=list[SpecialHours](),
+        description="days ahead whose hours are not the weekly ones (holidays)",
     )
     latitude = None
     longitude = None
     distance_km = Field(
         default=None, description="from the point asked about (`near`, the customer's home)"
     )
+    stock = Field(default=None, description="of `has_sku`, when asked")
 
 
 class StoresResponse(BaseModel):
     stores: list[StoreOut]
+    product: ProductOut | None = Field(
+        default=None, description="`has_sku`'s product: `stores` are those that have it"
+    )
 
 
 class NearestStoresResponse(Shaped, shape=shapes.NearestStores):
     measured_from = Field(
         description="'home' (the account's home address), or 'home store' when it has none"
+    )
+    product = Field(
+        default=None, description="`has_sku`'s product: `stores` are those that have it"
     )
 
 
