@@ -22,6 +22,7 @@ PAIRS = {
 @pytest.fixture
 def pairs(shop):
     shop.together = PAIRS
+    shop.deal_list = []  # flour's 3 for 2 would be the hint after an add (one hint a turn)
     return shop
 
 
@@ -88,6 +89,14 @@ def test_offered_once_after_an_add_and_a_yes_adds_it(pairs):
     assert responses(messages) == ["utter_added_items", "utter_basket_total"]
     assert pairs.basket_lines == {"PAN-1": 1, "DAI-4": 1}
     assert slots_set(events)["pending"] is None
+
+
+def test_one_hint_a_turn_a_deal_not_used_first(shop):
+    shop.together = PAIRS  # flour goes with eggs, and is 3 for 2 at riverside
+    messages, events = add("add plain flour", "plain flour")
+    assert responses(messages) == ["utter_added_items", "utter_basket_total", "utter_deal_hint"]
+    assert slots_set(events)["pending"] == "deal_hint"
+    assert "hinted" not in slots_set(events)  # what goes with it can be offered another time
 
 
 @pytest.mark.parametrize("reply", ["4321", "maybe", "wait", "yes?"])
