@@ -113,13 +113,65 @@ def sentence_embedding(message: Message) -> np.ndarray | None:
     return vector / norm if norm else None
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class EmbeddingOutOfScope(StoredComponent, IntentClassifier):
-    """Out-of-scope by meaning: far from every in-scope training example → ``out_of_scope``."""
+class ExampleMeanings(StoredComponent, IntentClassifier):
+    """An intent component that keeps the training examples' sentence embeddings (``vectors``,
+    unit length) and their intents (``labels``), stored with the model."""
 
     @classmethod
     def required_components(cls) -> list[type]:
         return [SentenceEmbeddingFeaturizer]
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vectors: np.ndarray | None = None,
+        labels: np.ndarray | None = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.vectors = vectors if vectors is not None else np.zeros((0, DIMENSION), np.float32)
+        self.labels = labels if labels is not None else np.zeros(0, dtype=str)
+        self.learned()
+
+    def learned(self) -> None:
+        """What a subclass derives from ``vectors`` and ``labels`` (after training or loading)."""
+
+    def train(self, training_data: TrainingData) -> Resource:
+        vectors, labels = [], []
+        for example in training_data.intent_examples:
+            vector = sentence_embedding(example)
+            if vector is not None and example.get(INTENT):
+                vectors.append(vector)
+                labels.append(example.get(INTENT))
+        self.vectors = np.array(vectors, dtype=np.float32).reshape(-1, DIMENSION)
+        self.labels = np.array(labels, dtype=str)
+        self.learned()
+        with self._model_storage.write_to(self._resource) as folder:
+            np.savez_compressed(folder / "examples.npz", vectors=self.vectors, labels=self.labels)
+        return self._resource
+
+    @classmethod
+    def read_learned(cls, model_storage: ModelStorage, resource: Resource) -> tuple[Any, ...]:
+        try:
+            with (
+                model_storage.read_from(resource) as folder,
+                np.load(folder / "examples.npz", allow_pickle=False) as saved,
+            ):
+                return saved["vectors"], saved["labels"]
+        except (ValueError, FileNotFoundError):
+            logger.warning("%s: no stored examples; it changes nothing", cls.__name__)
+            return ()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class EmbeddingOutOfScope(ExampleMeanings):
+    """Out-of-scope by meaning: far from every in-scope training example → ``out_of_scope``."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -132,47 +184,10 @@ class EmbeddingOutOfScope(StoredComponent, IntentClassifier):
             "margin": 0.1,
         }
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        in_scope: np.ndarray | None = None,
-        out_of_scope: np.ndarray | None = None,
-    ) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self.in_scope = in_scope if in_scope is not None else np.zeros((0, DIMENSION))
-        self.out_of_scope = out_of_scope if out_of_scope is not None else np.zeros((0, DIMENSION))
-
-    def train(self, training_data: TrainingData) -> Resource:
-        inside: list[np.ndarray] = []
-        outside: list[np.ndarray] = []
-        for example in training_data.intent_examples:
-            vector = sentence_embedding(example)
-            if vector is None:
-                continue
-            (outside if example.get(INTENT) == OUT_OF_SCOPE else inside).append(vector)
-        self.in_scope = np.array(inside, dtype=np.float32).reshape(-1, DIMENSION)
-        self.out_of_scope = np.array(outside, dtype=np.float32).reshape(-1, DIMENSION)
-        with self._model_storage.write_to(self._resource) as folder:
-            np.savez_compressed(
-                folder / "examples.npz", in_scope=self.in_scope, out_of_scope=self.out_of_scope
-            )
-        return self._resource
-
-    @classmethod
-    def read_learned(cls, model_storage: ModelStorage, resource: Resource) -> tuple[Any, ...]:
-        try:
-            with (
-                model_storage.read_from(resource) as folder,
-                np.load(folder / "examples.npz") as saved,
-            ):
-                return saved["in_scope"], saved["out_of_scope"]
-        except (ValueError, FileNotFoundError):
-            logger.warning("EmbeddingOutOfScope: no stored examples; it will not reject anything")
-            return ()
+    def learned(self) -> None:
+        outside = self.labels == OUT_OF_SCOPE
+        self.in_scope = self.vectors[~outside]
+        self.out_of_scope = self.vectors[outside]
 
     def scores(self, vector: np.ndarray) -> tuple[float, float]:
         """Mean similarity to the ``k`` nearest in-scope and out-of-scope examples."""
@@ -211,6 +226,3 @@ class EmbeddingOutOfScope(StoredComponent, IntentClassifier):
             message.set(INTENT, rejected, add_to_output=True)
             message.set("intent_ranking", [rejected, *ranking], add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data

@@ -14,9 +14,10 @@ from skills.quantity_words import REPLACED, corrects_quantity, digits
 FRAME = frozenset(
     (
         "make", "it", "that", "them", "those", "this", "these", "the", "my", "our", "a", "an",
-        "change", "set", "update", "increase", "reduce", "lower", "bump", "up", "put", "cut",
-        "drop", "adjust", "to", "instead", "of", "rather", "than", "not", "just", "only",
-        "actually", "no",
+        "change", "set", "update", "increase", "decrease", "reduce", "lower", "raise", "bump",
+        "up", "put", "cut", "drop", "adjust", "bring", "knock", "down", "to", "instead", "of",
+        "rather", "than", "not", "just", "only", "actually", "no", "should", "be", "number",
+        "amount", "quantity",
         "nope", "oh", "sorry", "wait", "um", "uh", "er", "erm", "hmm", "oops", "well", "ok", "okay",
         "please", "then", "thanks", "i", "meant", "said", "mean", "can", "you", "could", "would",
         "like", "want", "need", "let's", "lets", "basket", "list", "cart", "trolley", "in", "on",

@@ -10,12 +10,13 @@ from text_to_num import alpha2digit
 
 # A new quantity for something already in the basket, not more of it: "change the milk to two",
 # "make it three", "make the bananas six", "actually six", "just one avocado, not three". The
-# NLU files these under add_to_basket or remove_from_basket (the canonical intents), and under
-# whatever else it likes (a yes, a pickup change, nothing at all); the words decide. Read on
-# the text with its number words as digits.
+# training data files these under add_to_basket, up or down ("reduce the eggs to six" too); the
+# NLU may still answer remove_from_basket or whatever else it likes (a yes, a pickup change,
+# nothing at all): the words decide. Read on the text with its number words as digits.
 NEW_QUANTITY = (
     re.compile(
-        r"\b(change|set|update|increase|reduce|lower|bump|up|put|cut|drop|adjust)\b.*\bto \d+\b"
+        r"\b(change|set|update|increase|decrease|reduce|lower|raise|bump|up|put|cut|drop|adjust|"
+        r"bring|knock)\b.*\bto \d+\b"
     ),
     # "make it 6", "make that 1", "make the bananas 6", "make my eggs 2 instead" (not "make a
     # lasagne for 4": an article or "for" is no basket line's correction)
@@ -34,6 +35,8 @@ NEW_QUANTITY = (
     re.compile(r"^(?:i meant|i said|i mean) \d+\b"),
     # "6 not 12", "just 6 then", "only 6 please"
     re.compile(r"^\d+ (?:not|instead of|rather than) \d+\b"),
+    # "I want 3 avocados not 5", "the eggs should be 6 not 12"
+    re.compile(r"\b\d+\b.*\bnot \d+\b"),
     re.compile(r"^(?:just|only) \d+(?:\s+(?:please|then|thanks|instead))?\s*[.!]?$"),
     # "I only want 6 bananas", "just need 2"
     re.compile(r"^(?:i )?(?:only|just) (?:want|need) \d+\b"),

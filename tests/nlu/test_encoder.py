@@ -1,4 +1,4 @@
-"""The NLU's pretrained sentence embeddings (nlu/): the encoder and the two Rasa components.
+"""The NLU's pretrained sentence embeddings (nlu/): the encoder and the Rasa components.
 
 These need Rasa's environment (the model package, ONNX Runtime, Rasa itself): `make test` runs
 this file with .venv-rasa; in the app's environment it is skipped.
@@ -112,6 +112,27 @@ def _context(name: str) -> Any:
     return ExecutionContext(GraphSchema({}), node_name=name)
 
 
+def _trained(component: Any, config: dict[str, Any], examples: dict[str, list[str]], folder: Path):
+    """``component`` trained on ``examples`` (intent -> sentences), then loaded from storage,
+    with the featurizer that gives new messages their embeddings."""
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu.components import SentenceEmbeddingFeaturizer
+
+    featurizer = SentenceEmbeddingFeaturizer.create({}, None, None, _context("e"))
+    texts = [t for ts in examples.values() for t in ts]
+    intents = [i for i, ts in examples.items() for _ in ts]
+    training = TrainingData(_messages(texts, intents))
+    featurizer.process_training_data(training)
+    storage = LocalModelStorage(folder)
+    resource = Resource(component.__name__)
+    config = {**component.get_default_config(), **config}
+    component.create(config, storage, resource, _context("c")).train(training)
+    return component.load(config, storage, resource, _context("c")), featurizer
+
+
 def test_featurizer_adds_sentence_and_token_features() -> None:
     from nlu.components import SentenceEmbeddingFeaturizer, sentence_embedding
 
@@ -135,13 +156,8 @@ def test_featurizer_adds_sentence_and_token_features() -> None:
 
 
 def test_out_of_scope_by_meaning(tmp_path: Path) -> None:
-    from rasa.engine.storage.local_model_storage import LocalModelStorage
-    from rasa.engine.storage.resource import Resource
-    from rasa.shared.nlu.training_data.training_data import TrainingData
+    from nlu.components import EmbeddingOutOfScope
 
-    from nlu.components import EmbeddingOutOfScope, SentenceEmbeddingFeaturizer
-
-    featurizer = SentenceEmbeddingFeaturizer.create({}, None, None, _context("e"))
     examples = {
         "add_to_basket": [
             "add milk to my basket",
@@ -152,17 +168,9 @@ def test_out_of_scope_by_meaning(tmp_path: Path) -> None:
         "view_basket": ["what's in my basket", "read me my basket", "show my trolley"],
         "out_of_scope": ["tell me a joke", "who won the football last night"],
     }
-    texts = [t for ts in examples.values() for t in ts]
-    intents = [i for i, ts in examples.items() for _ in ts]
-    training = TrainingData(_messages(texts, intents))
-    featurizer.process_training_data(training)
-
-    storage = LocalModelStorage(tmp_path)
-    resource = Resource("oos")
-    config = {**EmbeddingOutOfScope.get_default_config(), "k": 2, "threshold": 0.4}
-    detector = EmbeddingOutOfScope.create(config, storage, resource, _context("oos"))
-    detector.train(training)
-    loaded = EmbeddingOutOfScope.load(config, storage, resource, _context("oos"))
+    loaded, featurizer = _trained(
+        EmbeddingOutOfScope, {"k": 2, "threshold": 0.4}, examples, tmp_path
+    )
 
     queries = _messages(
         ["what is the weather like in paris", "could you add some butter", "4321", "twelve"]
@@ -178,3 +186,33 @@ def test_out_of_scope_by_meaning(tmp_path: Path) -> None:
     assert butter.get("intent")["name"] == "add_to_basket"
     # Numbers alone are left to the dialogue (a PIN, a quantity, an option at a prompt).
     assert pin.get("intent")["name"] == number.get("intent")["name"] == "add_to_basket"
+
+
+def test_neighbour_vote_lifts_the_intent_its_nearest_examples_mean(tmp_path: Path) -> None:
+    """The classifier is unsure between two intents; the nearest training examples by meaning
+    decide, and the ranking stays a distribution over the same number of intents."""
+    from nlu.neighbours import NeighbourVote
+
+    examples = {
+        "cancel_order": ["cancel my order", "i don't want my order anymore", "call off my order"],
+        "order_status": ["is my order ready", "where is my order at", "has my order been packed"],
+    }
+    loaded, featurizer = _trained(NeighbourVote, {"k": 3, "weight": 0.5}, examples, tmp_path)
+    assert len(loaded.vectors) == len(loaded.labels) == 6
+
+    (query,) = _messages(["please scrap the order i made"])
+    featurizer.process([query])
+    ranking = [
+        {"name": "order_status", "confidence": 0.5},
+        {"name": "cancel_order", "confidence": 0.4},
+    ]
+    query.set("intent", ranking[0], add_to_output=True)
+    query.set("intent_ranking", ranking, add_to_output=True)
+    loaded.process([query])
+    blended = query.get("intent_ranking")
+    assert query.get("intent")["name"] == "cancel_order"
+    assert [r["name"] for r in blended] == ["cancel_order", "order_status"]
+    assert sum(r["confidence"] for r in blended) == pytest.approx(0.9 * 0.5 + 0.5, abs=1e-6)
+
+    with pytest.raises(ValueError, match="weight"):
+        NeighbourVote.validate_config({"weight": 1.5})

@@ -223,6 +223,13 @@ def test_emptying_an_empty_basket_says_so(shop):
         ("sorry, six", 6),
         ("I only want six bananas", 6),
         ("just need 2", 2),
+        ("decrease the yoghurts to two", 2),
+        ("bring the pears down to two", 2),
+        ("raise the water to six bottles", 6),
+        ("i want three avocados not five", 3),
+        ("the eggs should be six not twelve", 6),
+        ("take two of the apples out", None),  # fewer by two, a removal
+        ("one less yogurt", None),
     ],
 )
 def test_the_new_quantity_is_the_one_asked_for_not_the_one_replaced(text, quantity):
@@ -276,7 +283,15 @@ def test_one_item_is_said_in_the_singular(shop):
         (ActionAffirm(), "affirm"),
     ],
 )
-@pytest.mark.parametrize("text", ["make the bananas six", "change the bananas to six"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "make the bananas six",
+        "change the bananas to six",
+        "decrease the bananas to six",  # removed six of the twelve
+        "i want six bananas not twelve",
+    ],
+)
 def test_a_correction_sets_the_quantity_whatever_the_intent(shop, action, intent, text):
     """ "make the bananas six" (remove_from_basket) removed the bananas; "change the eggs to
     two" (nlu_fallback) was not understood."""
