@@ -98,11 +98,12 @@ class NearestStores(TypedDict):
 
 
 class StoresWith(TypedDict):
-    """The stores that have a product on the shelf, each with its ``stock``."""
+    """``GET /v1/stores``: the stores (with ``has_sku`` those that have the product on the
+    shelf, each with its ``stock``)."""
 
     stores: list[Store]
-    product: Product
-    measured_from: NotRequired[str]  # from the customer's home: as NearestStores says
+    product: Product | None  # ``has_sku``'s product (null without it)
+    measured_from: NotRequired[str | None]  # from the customer's home: as NearestStores says
 
 
 class Slot(TypedDict):

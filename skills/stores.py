@@ -162,7 +162,7 @@ class ActionWhichStoreHas(SkillAction):
             turn.say("utter_ask_product")
             return []
         found = having(turn, sku)
-        product = speech.product(found["product"])
+        product = speech.product(found["product"] or {"name": sku})  # asked by sku: it is there
         if not found["stores"]:
             turn.say("utter_no_store_has_it", product=product)
             return []

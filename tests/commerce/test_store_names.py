@@ -36,7 +36,9 @@ def test_a_word_several_stores_share_lists_them_all(client: TestClient):
 
 @pytest.mark.parametrize("q", ["the moon", "mars", "the store", "2"])
 def test_no_store_named(client: TestClient, q):
-    assert client.get("/v1/stores", params={"q": q}).json() == {"stores": []}
+    answer = client.get("/v1/stores", params={"q": q}).json()
+    assert answer["stores"] == []
+    assert answer["product"] is None  # no has_sku asked
 
 
 def test_without_q_every_store(client: TestClient):

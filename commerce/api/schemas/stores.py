@@ -42,10 +42,12 @@ class StoreOut(Shaped, shape=shapes.Store):
     stock = Field(default=None, description="of `has_sku`, when asked")
 
 
-class StoresResponse(BaseModel):
-    stores: list[StoreOut]
-    product: ProductOut | None = Field(
+class StoresResponse(Shaped, shape=shapes.StoresWith):
+    product = Field(
         default=None, description="`has_sku`'s product: `stores` are those that have it"
+    )
+    measured_from = Field(
+        default=None, description="with `has_sku` and no `near`: 'home' or 'home store'"
     )
 
 
