@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commerce.models import Base, UTCDateTime, utcnow
@@ -88,12 +88,3 @@ class InStoreReceipt(Base):
 
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
     till: Mapped[int] = mapped_column(default=1)
-
-
-class MoneyPreference(Base):
-    """A customer's setting for deal hints after an add ("it's 3 for 2 — want two more?")."""
-
-    __tablename__ = "money_preferences"
-
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
-    deal_hints: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -22,6 +22,7 @@ PAIRS = {
 @pytest.fixture
 def pairs(shop):
     shop.together = PAIRS
+    shop.deal_list = []  # after an add a deal goes first (one hint a turn): none here
     return shop
 
 
