@@ -1,5 +1,6 @@
 """Tables for deals and loyalty: a store's promotions, what a quote or order saved and spent
-in points, the points ledger, in-store receipts and a customer's deal-hint setting.
+in points, the points ledger and in-store receipts (the hints setting is
+``tables_stores.CustomerSettings``).
 
 Kept apart from ``commerce/models.py`` (same ``Base``, so the same metadata and migrations).
 """

@@ -181,7 +181,7 @@ def summary(
 
 
 def erase(session: Session, customer_id: int) -> None:
-    """Erasure (``services/privacy.py``): the customer's points, setting and quotes' savings."""
+    """Erasure (``services/privacy.py``): the customer's points and quotes' savings."""
     session.execute(delete(LoyaltyEntry).where(LoyaltyEntry.customer_id == customer_id))
     session.execute(
         delete(CheckoutMoney).where(
