@@ -1,5 +1,6 @@
 """Tables for deals and loyalty: a store's promotions, what a quote or order saved and spent
-in points, the points ledger, in-store receipts and a customer's deal-hint setting.
+in points, the points ledger and in-store receipts (the hints setting is
+``tables_stores.CustomerSettings``).
 
 Kept apart from ``commerce/models.py`` (same ``Base``, so the same metadata and migrations).
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commerce.models import Base, UTCDateTime, utcnow
@@ -88,12 +89,3 @@ class InStoreReceipt(Base):
 
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
     till: Mapped[int] = mapped_column(default=1)
-
-
-class MoneyPreference(Base):
-    """A customer's setting for deal hints after an add ("it's 3 for 2 — want two more?")."""
-
-    __tablename__ = "money_preferences"
-
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
-    deal_hints: Mapped[bool] = mapped_column(Boolean, default=True)

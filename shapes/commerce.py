@@ -350,7 +350,6 @@ class Loyalty(TypedDict):
     tier: str  # green, silver or gold, by points earned in the last year
     next_tier: str | None
     points_to_next_tier: int
-    deal_hints: bool  # say a deal the customer is not using after an add
     recent: list[LoyaltyChange]
 
 

@@ -5,7 +5,8 @@ more?": a yes adds them, anything else adds nothing).
 The store is the one named (honoured or questioned, never replaced), else the conversation's
 (``GET /v1/stores/{id}/deals?q=``). A hint is said once per product per conversation (slot
 ``deal_hints_said``), only for a multi-buy the basket line does not fill, and never when the
-customer turned hints off (``deal_hints`` of ``GET /v1/me/loyalty``).
+customer turned hints off (``hints`` of ``GET /v1/me/settings``, the one setting the
+goes-with offer reads too; "stop suggesting things" by voice, ``skills/hints.py``).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def hint_after_add(turn: Turn, sku: str, in_basket: int) -> Events:
     buy = int(deal["buy"] or 0)
     if buy < 2 or in_basket % buy == 0:
         return []  # already using it
-    if not turn.client.loyalty()["deal_hints"]:
+    if not turn.client.settings()["hints"]:
         return []
     more = buy - in_basket % buy
     product = deal["product"]

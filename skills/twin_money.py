@@ -54,7 +54,6 @@ class TwinMoney(TwinCatalog):
         super().__init__(products)
         self.deal_list: list[JSON] = [dict(d) for d in DEFAULT_DEALS if d["sku"] in self.products]
         self.points = 420
-        self.deal_hints = True
         self.points_by_order: dict[int, tuple[int, int]] = {}  # order -> (spent, earned)
 
     def deals(self, store_id: str, q: str | None = None, sku: str | None = None) -> list[c.Deal]:
@@ -95,7 +94,6 @@ class TwinMoney(TwinCatalog):
             "tier": "silver" if self.points >= 250 else "green",
             "next_tier": "gold" if self.points >= 250 else "silver",
             "points_to_next_tier": 750 - self.points if self.points >= 250 else 250 - self.points,
-            "deal_hints": self.deal_hints,
             "recent": [],
         }
 

@@ -52,16 +52,6 @@ def store_deals(
 @router.get("/me/loyalty", response_model=schemas.LoyaltyOut, tags=["customer"])
 def my_loyalty(app: State, customer_id: CustomerId) -> dict[str, Any]:
     """Points (online orders and in-store receipts alike), what they are worth, the tier, the
-    latest changes and the deal-hint setting. Spend them with `use_points` in a quote."""
+    latest changes. Spend them with `use_points` in a quote."""
     with app.db.session() as session:
-        return loyalty.summary(session, session.get_one(Customer, customer_id))
-
-
-@router.patch("/me/loyalty", response_model=schemas.LoyaltyOut, tags=["customer"])
-def change_loyalty_settings(
-    app: State, customer_id: CustomerId, body: schemas.LoyaltySettings
-) -> dict[str, Any]:
-    """Turn deal hints after an add on or off."""
-    with app.db.session(write=True) as session:
-        loyalty.set_hints(session, customer_id, body.deal_hints)
         return loyalty.summary(session, session.get_one(Customer, customer_id))

@@ -47,7 +47,7 @@ from commerce.services import pickups
 from commerce.services.auth import hash_pin
 from commerce.services.catalog import bump_version
 from commerce.services.common import WEEKDAYS
-from commerce.tables_money import CheckoutMoney, Deal, InStoreReceipt, LoyaltyEntry, MoneyPreference
+from commerce.tables_money import CheckoutMoney, Deal, InStoreReceipt, LoyaltyEntry
 from commerce.tables_returns import Feedback, Return
 from commerce.tables_stores import CustomerSettings, StoreSpecialHours
 
@@ -130,7 +130,7 @@ def reset(db: Database) -> None:
     """Delete every row (the schema stays): for ``catalog seed --reset`` and tests."""
     with db.session(write=True) as session:
         for table in (
-            Return, Feedback, CheckoutMoney, LoyaltyEntry, InStoreReceipt, MoneyPreference, Deal,
+            Return, Feedback, CheckoutMoney, LoyaltyEntry, InStoreReceipt, Deal,
             OrderLine, Order, Quote, PickupBooking, PickupSlot, BasketItem, PinTicket, ApiToken,
             Device, CustomerSettings, StoreSpecialHours, Customer, Stock, RecipeIngredient, Recipe,
             CatalogSynonym, Product, Store, CatalogState,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from commerce.errors import CommerceError
 from commerce.models import Customer, Order, Quote
 from commerce.services.common import money
-from commerce.tables_money import CheckoutMoney, InStoreReceipt, LoyaltyEntry, MoneyPreference
+from commerce.tables_money import CheckoutMoney, InStoreReceipt, LoyaltyEntry
 
 POINT_VALUE_CENTS = 1  # what a point pays for
 CENTS_PER_POINT_EARNED = 100  # a whole pound paid earns one point
@@ -144,20 +144,6 @@ def credit_return(
         session.flush()
 
 
-def hints_on(session: Session, customer_id: int) -> bool:
-    preference = session.get(MoneyPreference, customer_id)
-    return True if preference is None else preference.deal_hints
-
-
-def set_hints(session: Session, customer_id: int, on: bool) -> None:
-    preference = session.get(MoneyPreference, customer_id)
-    if preference is None:
-        session.add(MoneyPreference(customer_id=customer_id, deal_hints=on))
-    else:
-        preference.deal_hints = on
-    session.flush()
-
-
 def summary(
     session: Session, customer: Customer, now: datetime | None = None, recent: int = 5
 ) -> dict[str, Any]:
@@ -180,7 +166,6 @@ def summary(
         "tier": tier,
         "next_tier": next_tier,
         "points_to_next_tier": to_next,
-        "deal_hints": hints_on(session, customer.id),
         "recent": [
             {
                 "order_id": entry.order_id,
@@ -196,9 +181,8 @@ def summary(
 
 
 def erase(session: Session, customer_id: int) -> None:
-    """Erasure (``services/privacy.py``): the customer's points, setting and quotes' savings."""
+    """Erasure (``services/privacy.py``): the customer's points and quotes' savings."""
     session.execute(delete(LoyaltyEntry).where(LoyaltyEntry.customer_id == customer_id))
-    session.execute(delete(MoneyPreference).where(MoneyPreference.customer_id == customer_id))
     session.execute(
         delete(CheckoutMoney).where(
             CheckoutMoney.quote_id.in_(select(Quote.id).where(Quote.customer_id == customer_id))

@@ -186,7 +186,7 @@ def erase(db: Database, who: Proof, now: datetime | None = None) -> dict[str, An
             .values(quote_id=None, idempotency_key=None, request_hash=None)
             .execution_options(synchronize_session=False)
         )
-        # the points and the deal-hint setting go; what a quote saved goes with the quote
+        # the points go; what a quote saved goes with the quote
         loyalty.erase(session, customer.id)
         session.execute(delete(Quote).where(Quote.customer_id == customer.id))
         # returns are kept as accounting records, like orders; what they said goes

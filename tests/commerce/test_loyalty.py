@@ -57,7 +57,6 @@ def test_seeded_points_come_from_online_orders_and_in_store_receipts(
     assert mine["points"] == sum(o.total_cents // 100 for o in orders) > 0
     assert mine["value"] == pytest.approx(mine["points"] / 100)
     assert mine["tier"] in ("green", "silver", "gold")
-    assert mine["deal_hints"] is True
     assert len(ledger(sqlite_db, handle)) == len(orders)
 
 
@@ -163,10 +162,13 @@ def test_points_spent_elsewhere_since_the_quote_refuse_the_order(
     )
 
 
-def test_deal_hints_setting(client: TestClient, sqlite_db: Database):
+def test_hints_are_one_setting_not_a_loyalty_one(client: TestClient, sqlite_db: Database):
+    """Deal hints are turned off with the customer's ``hints`` (``/v1/me/settings``), which
+    goes-with reads too: loyalty neither shows nor changes a setting of its own."""
     headers = bearer(token_for(sqlite_db, customer_without_pin(sqlite_db)))
-    off = client.patch("/v1/me/loyalty", json={"deal_hints": False}, headers=headers)
-    assert off.status_code == 200
-    assert off.json()["deal_hints"] is False
-    assert client.get("/v1/me/loyalty", headers=headers).json()["deal_hints"] is False
+    gone = client.patch("/v1/me/loyalty", json={"deal_hints": False}, headers=headers)
+    assert gone.status_code == 405
+    client.patch("/v1/me/settings", json={"hints": False}, headers=headers)
+    assert "deal_hints" not in client.get("/v1/me/loyalty", headers=headers).json()
+    assert client.get("/v1/me/settings", headers=headers).json() == {"hints": False}
     assert client.get("/v1/me/loyalty").status_code == 401

@@ -236,7 +236,7 @@ def test_help_names_every_skill():
         "empty it", "reorder", "bought something before", "recipe", "ingredients", "pickups",
         "place your order", "cancel it", "store is open", "where it is", "nearest",
         "what i know about you", "forget you",
-        "which has something in stock", "goes well with",
+        "which has something in stock", "goes well with", "stop suggesting things",
     ):  # fmt: skip
         assert words in said, words
 

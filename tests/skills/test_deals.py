@@ -90,10 +90,10 @@ def test_no_hint_when_the_deal_is_used_or_hints_are_off(shop):
     messages, _ = added(shop, "add eggs", "eggs")
     assert "utter_deal_hint" not in responses(messages), "eggs have no deal"
     shop.basket_lines = {}
-    shop.deal_hints = False
+    shop.hints = False  # the one setting (GET /v1/me/settings), as goes-with reads it
     messages, _ = added(shop, "add flour", "flour")
     assert responses(messages) == ["utter_added_items", "utter_basket_total"]
-    assert "loyalty" in shop.calls, "the customer's setting was read"
+    assert "settings" in shop.calls, "the customer's setting was read"
 
 
 def test_the_read_back_says_the_savings_before_the_question(shop):

@@ -167,7 +167,6 @@ from commerce.api.schemas.money import (
     DealsResponse,
     LoyaltyChange,
     LoyaltyOut,
-    LoyaltySettings,
 )
 
-__all__ += ["DealOut", "DealsResponse", "LoyaltyChange", "LoyaltyOut", "LoyaltySettings"]
+__all__ += ["DealOut", "DealsResponse", "LoyaltyChange", "LoyaltyOut"]

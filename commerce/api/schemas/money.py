@@ -28,8 +28,3 @@ class LoyaltyChange(Shaped, shape=shapes.LoyaltyChange):
 class LoyaltyOut(Shaped, shape=shapes.Loyalty):
     value = Field(description="what the points pay for, in pounds (a point is a penny)")
     tier = Field(description="green, silver or gold, by points earned in the last year")
-    deal_hints = Field(description="say a deal the customer is not using after an add")
-
-
-class LoyaltySettings(Request):
-    deal_hints: bool

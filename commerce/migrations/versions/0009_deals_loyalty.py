@@ -1,7 +1,7 @@
-"""deals, checkout_money, loyalty_entries, in_store_receipts, money_preferences
+"""deals, checkout_money, loyalty_entries, in_store_receipts
 
 A store's promotions; what a quote (and the order placed from it) saved with deals and paid in
-points; the points ledger; which orders were in-store purchases; the deal-hint setting.
+points; the points ledger; which orders were in-store purchases.
 
 Revision ID: 0009
 Revises: 0008
@@ -90,17 +90,9 @@ def upgrade() -> None:
         _fk("in_store_receipts", "order_id", "orders"),
         sa.PrimaryKeyConstraint("order_id", name=op.f("pk_in_store_receipts")),
     )
-    op.create_table(
-        "money_preferences",
-        sa.Column("customer_id", sa.Integer(), nullable=False),
-        sa.Column("deal_hints", sa.Boolean(), nullable=False),
-        _fk("money_preferences", "customer_id", "customers"),
-        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_money_preferences")),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("money_preferences")
     op.drop_table("in_store_receipts")
     op.drop_index("ix_loyalty_entries_customer_created", table_name="loyalty_entries")
     op.drop_index(op.f("ix_loyalty_entries_customer_id"), table_name="loyalty_entries")
